@@ -1,0 +1,1 @@
+// The embed player (issue 6).

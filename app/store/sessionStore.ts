@@ -1,0 +1,76 @@
+/**
+ * The app's state, in a vanilla zustand store so the sync client and the audio
+ * engine subscribe without React; components use the thin hooks below.
+ */
+import { createStore, useStore } from 'zustand';
+import type { Peer, Session } from '../../core';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+export type LoadProblem = 'not_found' | 'session_full' | null;
+
+export interface Notice {
+  id: number;
+  kind: 'info' | 'error';
+  text: string;
+}
+
+export interface SessionState {
+  sessionId: string | null;
+  /** What the user sees and hears: confirmed state plus pending edits. Null until loaded. */
+  session: Session | null;
+  version: number;
+  pendingCount: number;
+  status: ConnectionStatus;
+  problem: LoadProblem;
+  peers: Peer[];
+  selfPeerId: string | null;
+  notices: Notice[];
+  /** Listening controls: local to this listener, never synced. */
+  muted: Record<string, boolean>;
+  soloed: Record<string, boolean>;
+  masterVolume: number;
+  playing: boolean;
+  /** Recent remote edits, for a flash in the author's colour: key `${trackId}:${step}`. */
+  flashes: Record<string, { color: string; until: number }>;
+}
+
+export const initialSessionState: SessionState = {
+  sessionId: null,
+  session: null,
+  version: 0,
+  pendingCount: 0,
+  status: 'connecting',
+  problem: null,
+  peers: [],
+  selfPeerId: null,
+  notices: [],
+  muted: {},
+  soloed: {},
+  masterVolume: 0.8,
+  playing: false,
+  flashes: {},
+};
+
+export type SessionStore = ReturnType<typeof createSessionStore>;
+
+export function createSessionStore() {
+  return createStore<SessionState>()(() => ({ ...initialSessionState }));
+}
+
+let nextNoticeId = 1;
+export function pushNotice(store: SessionStore, kind: Notice['kind'], text: string): void {
+  const notice = { id: nextNoticeId++, kind, text };
+  store.setState((s) => ({ notices: [...s.notices.slice(-4), notice] }));
+  setTimeout(() => store.setState((s) => ({ notices: s.notices.filter((n) => n !== notice) })), 6000);
+}
+
+/** Which tracks are heard: solo wins over mute. */
+export function audibleTracks(state: Pick<SessionState, 'session' | 'muted' | 'soloed'>): Set<string> {
+  const tracks = state.session?.tracks ?? [];
+  const anySolo = tracks.some((t) => state.soloed[t.id]);
+  return new Set(tracks.filter((t) => (anySolo ? state.soloed[t.id] : !state.muted[t.id])).map((t) => t.id));
+}
+
+export function useSessionState<T>(store: SessionStore, selector: (s: SessionState) => T): T {
+  return useStore(store, selector);
+}

@@ -1,0 +1,16 @@
+import { useSession } from './SessionContext';
+
+const LABEL = { connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…', offline: 'Offline' } as const;
+
+/** Connected / reconnecting / offline, with the number of edits not yet confirmed. */
+export function ConnectionStatus() {
+  const status = useSession((s) => s.status);
+  const pending = useSession((s) => s.pendingCount);
+  return (
+    <div className={`connection connection-${status}`} role="status" aria-live="polite" data-testid="connection-status">
+      <span className="dot" aria-hidden="true" />
+      {LABEL[status]}
+      {pending > 0 && <span className="unsynced"> · {pending} unsynced</span>}
+    </div>
+  );
+}

@@ -1,0 +1,10 @@
+/** The session model shared by app/ and worker/: no DOM, no Workers APIs. */
+export * from './limits';
+export * from './instruments';
+export * from './model';
+export * from './schema';
+export * from './reducer';
+export * from './timeline';
+export * from './protocol';
+export * from './replica';
+export * from './templates';

@@ -1,0 +1,42 @@
+/**
+ * Every limit of the session model, shared by the client (to disable controls and
+ * validate before sending) and the server (to refuse). Change a number here and
+ * both sides follow; never repeat one of these elsewhere.
+ */
+export const LIMITS = {
+  maxTracks: 16,
+  minSteps: 1,
+  /** Storage length of every track's step array: shortening a track keeps the rest. */
+  maxSteps: 128,
+  minTempo: 30,
+  maxTempo: 300,
+  minSwing: 0,
+  maxSwing: 100,
+  minPitch: -24,
+  maxPitch: 24,
+  minVelocity: 0,
+  maxVelocity: 127,
+  /** Track volume in dB-free units, 0 (silent) … 1 (full). */
+  minVolume: 0,
+  maxVolume: 1,
+  minPan: -1,
+  maxPan: 1,
+  maxSessionName: 100,
+  maxTrackName: 32,
+  /** Bytes (UTF-8) of one WebSocket frame. */
+  maxFrameBytes: 32 * 1024,
+  /** Bytes of an HTTP request body we accept at all. */
+  maxBodyBytes: 64 * 1024,
+  maxEditorsPerSession: 10,
+  /** Per-socket token bucket: sustained messages per second and burst size. */
+  rateLimitPerSecond: 30,
+  rateLimitBurst: 60,
+  /** A socket that keeps flooding after this many refusals in a row is closed. */
+  rateLimitStrikes: 50,
+  maxIdLength: 64,
+} as const;
+
+/** Step counts offered in the UI (any integer in range is valid on the wire). */
+export const COMMON_STEP_COUNTS = [3, 4, 5, 6, 7, 8, 12, 16, 24, 32, 48, 64, 96, 128] as const;
+
+export const DEFAULT_VELOCITY = 100;

@@ -1,0 +1,23 @@
+/** A per-socket rate limit: `rate` messages a second on average, bursts up to `burst`. */
+export class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+  /** Refusals in a row; a socket that keeps flooding is closed. */
+  strikes = 0;
+
+  constructor(private readonly rate: number, private readonly burst: number) {
+    this.tokens = burst;
+  }
+
+  take(now = Date.now()): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.strikes = 0;
+      return true;
+    }
+    this.strikes++;
+    return false;
+  }
+}
