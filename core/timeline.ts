@@ -30,7 +30,9 @@ export function nextBoundary(
   quantum = 16,
 ): { atMs: number; globalStep: number } {
   const position = stepsSinceAnchor(anchorMs, tempo, serverNowMs);
-  const globalStep = Math.ceil(position / quantum - 1e-9) * quantum;
+  // `+ 0` turns the -0 that Math.ceil gives just below zero into 0, so the result
+  // compares and serialises the same as a plain 0 (failure mode 14).
+  const globalStep = Math.ceil(position / quantum - 1e-9) * quantum + 0;
   return { atMs: anchorMs + globalStep * stepDurationMs(tempo), globalStep };
 }
 

@@ -1,0 +1,293 @@
+/**
+ * The mutation schema is the one gate both sides pass every edit through. Valid
+ * mutations of every kind must pass unchanged; every malformed one must be refused
+ * with a message naming what is wrong (GUIDE §6, failure mode 13).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  emptyPattern,
+  INSTRUMENT_IDS,
+  LIMITS,
+  makeTrack,
+  parseClientMessage,
+  parseMutation,
+  type Mutation,
+} from '../../core';
+
+const track = makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [0, 4] });
+
+/** One valid mutation of every type (the list must stay complete: see the last test). */
+const VALID: Mutation[] = [
+  { type: 'set_step', trackId: 'kick', step: 0, on: true },
+  { type: 'set_velocity', trackId: 'kick', step: 127, velocity: 0 },
+  { type: 'set_pitch', trackId: 'kick', step: 3, pitch: -24 },
+  { type: 'set_pattern', trackId: 'kick', pattern: emptyPattern() },
+  { type: 'set_length', trackId: 'kick', length: 128 },
+  { type: 'set_track_name', trackId: 'kick', name: 'Kick 2' },
+  { type: 'set_instrument', trackId: 'kick', instrument: 'piano' },
+  { type: 'set_volume', trackId: 'kick', volume: 0.5 },
+  { type: 'set_pan', trackId: 'kick', pan: -1 },
+  { type: 'add_track', track, beforeTrackId: null },
+  { type: 'delete_track', trackId: 'kick' },
+  { type: 'move_track', trackId: 'kick', beforeTrackId: 'snare' },
+  { type: 'set_tempo', tempo: 97.5 },
+  { type: 'set_swing', swing: 100 },
+  { type: 'set_session_name', name: 'Late night ✨ jam' },
+  { type: 'set_effect', param: 'delay', value: 1 },
+  { type: 'set_play_together', together: true },
+  { type: 'set_playing', playing: false },
+];
+
+function refused(input: unknown): string {
+  const result = parseMutation(input);
+  expect(result.ok, `expected refusal of ${JSON.stringify(input)}`).toBe(false);
+  if (result.ok) throw new Error('unreachable');
+  expect(result.message).toMatch(/\S/);
+  return result.message;
+}
+
+describe('parseMutation: valid input', () => {
+  it.each(VALID.map((m) => [m.type, m] as const))('%s passes unchanged', (_type, mutation) => {
+    const result = parseMutation(structuredClone(mutation));
+    expect(result).toEqual({ ok: true, mutation });
+  });
+
+  it('accepts the bounds of every range', () => {
+    const ok = (m: unknown) => expect(parseMutation(m).ok, JSON.stringify(m)).toBe(true);
+    ok({ type: 'set_step', trackId: 'a', step: 0, on: false });
+    ok({ type: 'set_step', trackId: 'a', step: LIMITS.maxSteps - 1, on: true });
+    ok({ type: 'set_length', trackId: 'a', length: LIMITS.minSteps });
+    ok({ type: 'set_length', trackId: 'a', length: LIMITS.maxSteps });
+    ok({ type: 'set_tempo', tempo: LIMITS.minTempo });
+    ok({ type: 'set_tempo', tempo: LIMITS.maxTempo });
+    ok({ type: 'set_swing', swing: LIMITS.minSwing });
+    ok({ type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.maxPitch });
+    ok({ type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.maxVelocity });
+    ok({ type: 'set_volume', trackId: 'a', volume: LIMITS.minVolume });
+    ok({ type: 'set_pan', trackId: 'a', pan: LIMITS.maxPan });
+    ok({ type: 'set_track_name', trackId: 'a', name: 'x'.repeat(LIMITS.maxTrackName) });
+    ok({ type: 'set_session_name', name: 'x'.repeat(LIMITS.maxSessionName) });
+    // Limits count characters (code points), not UTF-16 units.
+    ok({ type: 'set_track_name', trackId: 'a', name: '🥁'.repeat(LIMITS.maxTrackName) });
+    ok({ type: 'set_track_name', trackId: 'a'.repeat(LIMITS.maxIdLength), name: 'x' });
+  });
+
+  it('covers every instrument id', () => {
+    for (const instrument of INSTRUMENT_IDS) {
+      expect(parseMutation({ type: 'set_instrument', trackId: 'a', instrument }).ok).toBe(true);
+    }
+  });
+});
+
+describe('parseMutation: numbers are checked for type before range', () => {
+  // Every numeric field of every mutation, with a valid base to put a bad value into.
+  const numericFields: [string, Record<string, unknown>, string, { int: boolean }][] = [
+    ['set_step.step', { type: 'set_step', trackId: 'a', on: true }, 'step', { int: true }],
+    ['set_velocity.step', { type: 'set_velocity', trackId: 'a', velocity: 1 }, 'step', { int: true }],
+    ['set_velocity.velocity', { type: 'set_velocity', trackId: 'a', step: 0 }, 'velocity', { int: true }],
+    ['set_pitch.pitch', { type: 'set_pitch', trackId: 'a', step: 0 }, 'pitch', { int: true }],
+    ['set_length.length', { type: 'set_length', trackId: 'a' }, 'length', { int: true }],
+    ['set_volume.volume', { type: 'set_volume', trackId: 'a' }, 'volume', { int: false }],
+    ['set_pan.pan', { type: 'set_pan', trackId: 'a' }, 'pan', { int: false }],
+    ['set_tempo.tempo', { type: 'set_tempo' }, 'tempo', { int: false }],
+    ['set_swing.swing', { type: 'set_swing' }, 'swing', { int: false }],
+    ['set_effect.value', { type: 'set_effect', param: 'reverb' }, 'value', { int: false }],
+  ];
+  const badTypes: [string, unknown][] = [
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['null', null],
+    ['a numeric string', '1'],
+    ['an empty string', ''],
+    ['a boolean', true],
+    ['an array', [1]],
+    ['an object', { valueOf: 1 }],
+    ['missing', undefined],
+  ];
+
+  for (const [label, base, field, { int }] of numericFields) {
+    it.each(badTypes)(`${label}: %s is refused`, (_name, bad) => {
+      const input = { ...base, [field]: bad };
+      if (bad === undefined) delete input[field];
+      expect(refused(input)).toContain(field);
+    });
+    if (int) {
+      it(`${label}: a float is refused`, () => {
+        expect(refused({ ...base, [field]: 1.5 })).toMatch(/integer/i);
+      });
+    }
+  }
+});
+
+describe('parseMutation: every limit is enforced by range', () => {
+  const outOfRange: [string, Record<string, unknown>][] = [
+    ['step below 0', { type: 'set_step', trackId: 'a', step: -1, on: true }],
+    ['step at maxSteps', { type: 'set_step', trackId: 'a', step: LIMITS.maxSteps, on: true }],
+    ['velocity below min', { type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.minVelocity - 1 }],
+    ['velocity above max', { type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.maxVelocity + 1 }],
+    ['pitch below min', { type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.minPitch - 1 }],
+    ['pitch above max', { type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.maxPitch + 1 }],
+    ['length 0', { type: 'set_length', trackId: 'a', length: LIMITS.minSteps - 1 }],
+    ['length above max', { type: 'set_length', trackId: 'a', length: LIMITS.maxSteps + 1 }],
+    ['volume below min', { type: 'set_volume', trackId: 'a', volume: LIMITS.minVolume - 0.01 }],
+    ['volume above max', { type: 'set_volume', trackId: 'a', volume: LIMITS.maxVolume + 0.01 }],
+    ['pan below min', { type: 'set_pan', trackId: 'a', pan: LIMITS.minPan - 0.01 }],
+    ['pan above max', { type: 'set_pan', trackId: 'a', pan: LIMITS.maxPan + 0.01 }],
+    ['tempo below min', { type: 'set_tempo', tempo: LIMITS.minTempo - 0.5 }],
+    ['tempo above max', { type: 'set_tempo', tempo: LIMITS.maxTempo + 0.5 }],
+    ['swing below min', { type: 'set_swing', swing: LIMITS.minSwing - 1 }],
+    ['swing above max', { type: 'set_swing', swing: LIMITS.maxSwing + 1 }],
+    ['effect below 0', { type: 'set_effect', param: 'reverb', value: -0.1 }],
+    ['effect above 1', { type: 'set_effect', param: 'delay', value: 1.1 }],
+  ];
+  it.each(outOfRange)('%s is refused', (_label, input) => {
+    expect(refused(input)).toMatch(/Invalid value|at most|at least/i);
+  });
+
+  it('refuses a pattern whose arrays are not exactly maxSteps long', () => {
+    const short = { ...emptyPattern(), steps: new Array(LIMITS.maxSteps - 1).fill(false) };
+    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: short })).toContain('pattern.steps');
+    const long = { ...emptyPattern(), velocities: new Array(LIMITS.maxSteps + 1).fill(1) };
+    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: long })).toContain('pattern.velocities');
+  });
+
+  it('refuses a bad value inside a pattern array', () => {
+    const pitches = emptyPattern().pitches;
+    pitches[5] = LIMITS.maxPitch + 1;
+    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), pitches } })).toContain(
+      'pattern.pitches.5',
+    );
+    const velocities = emptyPattern().velocities as unknown[];
+    velocities[0] = null;
+    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), velocities } })).toContain(
+      'pattern.velocities.0',
+    );
+  });
+
+  it('refuses an added track with a bad field', () => {
+    const bad = (patch: Record<string, unknown>) => ({ type: 'add_track', track: { ...track, ...patch }, beforeTrackId: null });
+    expect(refused(bad({ length: 0 }))).toContain('track.length');
+    expect(refused(bad({ volume: NaN }))).toContain('track.volume');
+    expect(refused(bad({ instrument: 'kazoo' }))).toContain('track.instrument');
+    expect(refused(bad({ id: 'has space' }))).toContain('track.id');
+    expect(refused(bad({ steps: track.steps.slice(0, 16) }))).toContain('track.steps');
+  });
+});
+
+describe('parseMutation: strings', () => {
+  it('refuses names that are too long', () => {
+    expect(refused({ type: 'set_track_name', trackId: 'a', name: 'x'.repeat(LIMITS.maxTrackName + 1) })).toContain(
+      `at most ${LIMITS.maxTrackName}`,
+    );
+    expect(refused({ type: 'set_session_name', name: 'x'.repeat(LIMITS.maxSessionName + 1) })).toContain(
+      `at most ${LIMITS.maxSessionName}`,
+    );
+    expect(refused({ type: 'set_track_name', trackId: 'a', name: '🥁'.repeat(LIMITS.maxTrackName + 1) })).toContain(
+      'at most',
+    );
+  });
+
+  it.each(['\u0000', '\n', '\t', '\u001b[31m', '\u007f'])('refuses control character %j in names', (c) => {
+    expect(refused({ type: 'set_track_name', trackId: 'a', name: `Ki${c}ck` })).toContain('control');
+    expect(refused({ type: 'set_session_name', name: `Beat${c}` })).toContain('control');
+  });
+
+  it('refuses an empty track name', () => {
+    expect(refused({ type: 'set_track_name', trackId: 'a', name: '' })).toContain('name');
+  });
+
+  it('refuses non-string names', () => {
+    expect(refused({ type: 'set_session_name', name: null })).toContain('name');
+    expect(refused({ type: 'set_session_name', name: 42 })).toContain('name');
+  });
+
+  it('refuses bad ids', () => {
+    for (const trackId of ['', 'a b', 'a/b', '../x', 'x'.repeat(LIMITS.maxIdLength + 1), 7, null]) {
+      expect(refused({ type: 'set_step', trackId, step: 0, on: true })).toContain('trackId');
+    }
+    expect(refused({ type: 'move_track', trackId: 'a', beforeTrackId: 'b c' })).toContain('beforeTrackId');
+  });
+
+  it('refuses an unknown instrument', () => {
+    expect(refused({ type: 'set_instrument', trackId: 'a', instrument: 'kazoo' })).toContain('unknown instrument');
+    expect(refused({ type: 'set_instrument', trackId: 'a', instrument: 'STUDIO-KICK' })).toContain('instrument');
+  });
+
+  it('refuses an unknown effect', () => {
+    expect(refused({ type: 'set_effect', param: 'distortion', value: 0.5 })).toContain('param');
+  });
+});
+
+describe('parseMutation: shape', () => {
+  it('refuses extra fields at every level', () => {
+    expect(refused({ type: 'set_step', trackId: 'a', step: 0, on: true, flip: true })).toContain('flip');
+    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), extra: 1 } })).toContain('extra');
+    expect(refused({ type: 'add_track', track: { ...track, color: 'red' }, beforeTrackId: null })).toContain('color');
+  });
+
+  it('refuses a missing field', () => {
+    expect(refused({ type: 'set_step', trackId: 'a', step: 0 })).toContain('on');
+    expect(refused({ type: 'add_track', track })).toContain('beforeTrackId');
+  });
+
+  it('refuses booleans given as anything else', () => {
+    for (const on of [1, 0, 'true', null]) expect(refused({ type: 'set_step', trackId: 'a', step: 0, on })).toContain('on');
+  });
+
+  it('refuses toggles and unknown types', () => {
+    expect(refused({ type: 'toggle_step', trackId: 'a', step: 0 })).toMatch(/type/);
+    expect(refused({ trackId: 'a', step: 0, on: true })).toMatch(/type/);
+  });
+
+  it.each([null, undefined, 42, 'set_step', [], [{ type: 'set_playing', playing: true }]])('refuses %j', (input) => {
+    refused(input);
+  });
+
+  it('refuses the same valid mutation wrapped in a prototype-polluting key', () => {
+    const input = JSON.parse('{"type":"set_playing","playing":true,"__proto__":{"x":1}}');
+    refused(input);
+  });
+});
+
+describe('parseClientMessage', () => {
+  const peer = { name: 'Ana', color: '#ff8800' };
+  it('accepts hello, mutate, presence and clock', () => {
+    for (const message of [
+      { type: 'hello', protocol: 1, clientId: 'c1', version: null, peer },
+      { type: 'hello', protocol: 1, clientId: 'c1', version: 12, peer, listenOnly: true },
+      { type: 'mutate', clientId: 'c1', clientSeq: 1, mutation: VALID[0] },
+      { type: 'presence', cursor: { trackId: 'kick', step: 3 }, playing: false, peer },
+      { type: 'clock', t0: 123.5 },
+    ]) {
+      expect(parseClientMessage(message).ok, JSON.stringify(message)).toBe(true);
+    }
+  });
+
+  it('defaults listenOnly to false so both spellings of a hello mean the same', () => {
+    const result = parseClientMessage({ type: 'hello', protocol: 1, clientId: 'c1', version: null, peer });
+    expect(result.ok && result.message.type === 'hello' && result.message.listenOnly).toBe(false);
+  });
+
+  it.each([
+    ['clientSeq 0', { type: 'mutate', clientId: 'c', clientSeq: 0, mutation: VALID[0] }, 'clientSeq'],
+    ['clientSeq float', { type: 'mutate', clientId: 'c', clientSeq: 1.5, mutation: VALID[0] }, 'clientSeq'],
+    ['clientSeq string', { type: 'mutate', clientId: 'c', clientSeq: '1', mutation: VALID[0] }, 'clientSeq'],
+    ['bad mutation', { type: 'mutate', clientId: 'c', clientSeq: 1, mutation: { type: 'set_tempo', tempo: NaN } }, 'tempo'],
+    ['negative version', { type: 'hello', protocol: 1, clientId: 'c', version: -1, peer }, 'version'],
+    ['bad colour', { type: 'hello', protocol: 1, clientId: 'c', version: null, peer: { ...peer, color: 'red' } }, 'color'],
+    ['long peer name', { type: 'hello', protocol: 1, clientId: 'c', version: null, peer: { ...peer, name: 'x'.repeat(33) } }, 'name'],
+    ['cursor out of range', { type: 'presence', cursor: { trackId: 'a', step: 128 }, playing: false, peer }, 'step'],
+    ['clock NaN', { type: 'clock', t0: NaN }, 't0'],
+  ])('refuses %s', (_label, message, field) => {
+    const result = parseClientMessage(message);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.message).toContain(field);
+  });
+});
+
+it('VALID lists every mutation type exactly once', async () => {
+  const { MutationSchema } = await import('../../core');
+  const types = MutationSchema.options.map((o) => o.entries.type.literal).sort();
+  expect(VALID.map((m) => m.type).sort()).toEqual(types);
+});
