@@ -8,3 +8,4 @@ export * from './timeline';
 export * from './protocol';
 export * from './replica';
 export * from './templates';
+export * from './undo';

@@ -13,6 +13,8 @@ export interface InstrumentInfo {
   readonly melodic: boolean;
   /** Drum-kit family shown as a group in the picker. */
   readonly kit?: string;
+  /** MIDI note of pitch 0 for melodic instruments (60 = C4); drums use 60. */
+  readonly root: number;
 }
 
 const drum = (id: string, name: string, kit: string): InstrumentInfo => ({
@@ -21,12 +23,14 @@ const drum = (id: string, name: string, kit: string): InstrumentInfo => ({
   category: 'drums',
   melodic: false,
   kit,
+  root: 60,
 });
-const tonal = (id: string, name: string, category: InstrumentCategory): InstrumentInfo => ({
+const tonal = (id: string, name: string, category: InstrumentCategory, root: number): InstrumentInfo => ({
   id,
   name,
   category,
   melodic: true,
+  root,
 });
 
 export const INSTRUMENTS: readonly InstrumentInfo[] = [
@@ -49,19 +53,19 @@ export const INSTRUMENTS: readonly InstrumentInfo[] = [
   drum('808-hat', '808 Hat', '808 kit'),
   drum('808-clap', '808 Clap', '808 kit'),
   drum('808-cowbell', '808 Cowbell', '808 kit'),
-  tonal('synth-bass', 'Synth Bass', 'bass'),
-  tonal('acid-bass', 'Acid Bass', 'bass'),
-  tonal('sub-bass', 'Sub Bass', 'bass'),
-  tonal('piano', 'Grand Piano', 'keys'),
-  tonal('e-piano', 'Electric Piano', 'keys'),
-  tonal('organ', 'Organ', 'keys'),
-  tonal('square-lead', 'Square Lead', 'leads'),
-  tonal('saw-lead', 'Saw Lead', 'leads'),
-  tonal('pluck', 'Pluck', 'leads'),
-  tonal('warm-pad', 'Warm Pad', 'pads'),
-  tonal('glass-pad', 'Glass Pad', 'pads'),
-  tonal('zap', 'Zap', 'fx'),
-  tonal('noise-sweep', 'Noise Sweep', 'fx'),
+  tonal('synth-bass', 'Synth Bass', 'bass', 36),
+  tonal('acid-bass', 'Acid Bass', 'bass', 36),
+  tonal('sub-bass', 'Sub Bass', 'bass', 36),
+  tonal('piano', 'Grand Piano', 'keys', 60),
+  tonal('e-piano', 'Electric Piano', 'keys', 60),
+  tonal('organ', 'Organ', 'keys', 60),
+  tonal('square-lead', 'Square Lead', 'leads', 72),
+  tonal('saw-lead', 'Saw Lead', 'leads', 72),
+  tonal('pluck', 'Pluck', 'leads', 72),
+  tonal('warm-pad', 'Warm Pad', 'pads', 60),
+  tonal('glass-pad', 'Glass Pad', 'pads', 60),
+  tonal('zap', 'Zap', 'fx', 60),
+  tonal('noise-sweep', 'Noise Sweep', 'fx', 60),
 ];
 
 export const INSTRUMENT_IDS: readonly string[] = INSTRUMENTS.map((i) => i.id);
@@ -80,3 +84,10 @@ export const INSTRUMENT_CATEGORIES: readonly InstrumentCategory[] = [
   'pads',
   'fx',
 ];
+
+const NOTE_NAMES = ['C', 'C♯', 'D', 'D♯', 'E', 'F', 'F♯', 'G', 'G♯', 'A', 'A♯', 'B'];
+
+/** "C4", "F♯2": the note a melodic instrument plays at a pitch offset. */
+export function noteName(midi: number): string {
+  return `${NOTE_NAMES[((midi % 12) + 12) % 12]}${Math.floor(midi / 12) - 1}`;
+}

@@ -1,12 +1,18 @@
 import { useEffect, useState } from 'react';
 import { AudioEngine } from '../audio/AudioEngine';
+import { EditController } from '../store/EditController';
 import { createSessionStore } from '../store/sessionStore';
 import { loadIdentity } from '../sync/identity';
 import { SyncClient } from '../sync/SyncClient';
 import { consumeAutoplay } from '../ui/autoplay';
 import { ConnectionStatus } from '../ui/ConnectionStatus';
+import { AddTrack } from '../ui/AddTrack';
 import { Grid } from '../ui/Grid';
 import { Notices } from '../ui/Notices';
+import { Presence } from '../ui/Presence';
+import { ShortcutsButton } from '../ui/Shortcuts';
+import { StepDetail } from '../ui/StepDetail';
+import { useFollowTogether } from '../ui/useFollowTogether';
 import { SessionContext, useSession, useSessionContext, type SessionContextValue } from '../ui/SessionContext';
 import { Transport } from '../ui/Transport';
 
@@ -19,7 +25,8 @@ function useSessionRuntime(sessionId: string): SessionContextValue | null {
     const engine = new AudioEngine(store, () => sync.serverNow());
     engine.attach();
     sync.start();
-    const value = { store, sync, engine };
+    const edits = new EditController(sync, store);
+    const value = { store, sync, engine, edits };
     setRuntime(value);
     // A handle for end-to-end tests and debugging in the console.
     (window as unknown as { __keyboardia?: SessionContextValue }).__keyboardia = value;
@@ -49,6 +56,7 @@ function Editor() {
   useEffect(() => {
     if (loaded && consumeAutoplay()) void engine.play().then(() => sync.setPresence({ playing: true }));
   }, [loaded, engine, sync]);
+  useFollowTogether();
 
   if (problem === 'not_found') {
     return (
@@ -67,10 +75,20 @@ function Editor() {
           Keyboardia
         </a>
         <SessionName />
+        <Presence />
         <ConnectionStatus />
+        <ShortcutsButton />
       </header>
       <Transport />
-      {loaded ? <Grid /> : <p className="loading">Loading session…</p>}
+      {loaded ? (
+        <main className="workspace">
+          <Grid />
+          <AddTrack />
+          <StepDetail />
+        </main>
+      ) : (
+        <p className="loading">Loading session…</p>
+      )}
       <Notices />
     </div>
   );

@@ -32,6 +32,10 @@ export interface SessionState {
   playing: boolean;
   /** Recent remote edits, for a flash in the author's colour: key `${trackId}:${step}`. */
   flashes: Record<string, { color: string; until: number }>;
+  /** The track whose velocity and pitch lanes are open (local UI state). */
+  selectedTrackId: string | null;
+  undoDepth: number;
+  redoDepth: number;
 }
 
 export const initialSessionState: SessionState = {
@@ -49,6 +53,9 @@ export const initialSessionState: SessionState = {
   masterVolume: 0.8,
   playing: false,
   flashes: {},
+  selectedTrackId: null,
+  undoDepth: 0,
+  redoDepth: 0,
 };
 
 export type SessionStore = ReturnType<typeof createSessionStore>;
@@ -64,11 +71,17 @@ export function pushNotice(store: SessionStore, kind: Notice['kind'], text: stri
   setTimeout(() => store.setState((s) => ({ notices: s.notices.filter((n) => n !== notice) })), 6000);
 }
 
-/** Which tracks are heard: solo wins over mute. */
-export function audibleTracks(state: Pick<SessionState, 'session' | 'muted' | 'soloed'>): Set<string> {
-  const tracks = state.session?.tracks ?? [];
-  const anySolo = tracks.some((t) => state.soloed[t.id]);
-  return new Set(tracks.filter((t) => (anySolo ? state.soloed[t.id] : !state.muted[t.id])).map((t) => t.id));
+type ListeningState = Pick<SessionState, 'session' | 'muted' | 'soloed'>;
+
+/** Whether a track is heard: solo wins over mute (any soloed track silences the unsoloed). */
+export function isAudible(state: ListeningState, trackId: string): boolean {
+  const anySolo = state.session?.tracks.some((t) => state.soloed[t.id]) ?? false;
+  return anySolo ? !!state.soloed[trackId] : !state.muted[trackId];
+}
+
+/** The ids of every track that is heard. */
+export function audibleTracks(state: ListeningState): Set<string> {
+  return new Set((state.session?.tracks ?? []).filter((t) => isAudible(state, t.id)).map((t) => t.id));
 }
 
 export function useSessionState<T>(store: SessionStore, selector: (s: SessionState) => T): T {

@@ -1,6 +1,7 @@
 /** The per-session objects the editor's components share (created once per session id). */
 import { createContext, useContext } from 'react';
 import type { AudioEngine } from '../audio/AudioEngine';
+import type { EditController } from '../store/EditController';
 import type { SessionState, SessionStore } from '../store/sessionStore';
 import { useSessionState } from '../store/sessionStore';
 import type { SyncClient } from '../sync/SyncClient';
@@ -9,6 +10,7 @@ export interface SessionContextValue {
   store: SessionStore;
   sync: SyncClient;
   engine: AudioEngine;
+  edits: EditController;
 }
 
 export const SessionContext = createContext<SessionContextValue | null>(null);

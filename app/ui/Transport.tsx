@@ -1,78 +1,183 @@
-import { useEffect, useState } from 'react';
-import { LIMITS } from '../../core';
+/**
+ * Transport and mix: Play/Stop, tempo (type, drag, or tap), swing, master volume,
+ * effects, undo/redo and "play together".
+ */
+import { useEffect, useRef, useState } from 'react';
+import { EFFECT_LIMITS, LIMITS } from '../../core';
 import { useSession, useSessionContext } from './SessionContext';
+import { useThrottledCommit } from './useThrottledCommit';
 
-/** Play/Stop and tempo. */
-export function Transport() {
-  const { engine, sync } = useSessionContext();
-  const playing = useSession((s) => s.playing);
-  const tempo = useSession((s) => s.session?.tempo ?? 120);
-  const loaded = useSession((s) => s.session !== null);
-
+export function usePlayback() {
+  const { engine, sync, edits, store } = useSessionContext();
   const play = async () => {
     await engine.play();
     sync.setPresence({ playing: true });
     sync.clock.setRefreshing(true);
+    if (store.getState().session?.timeline.together) edits.apply({ type: 'set_playing', playing: true });
   };
   const stop = () => {
     engine.stop();
     sync.setPresence({ playing: false });
     sync.clock.setRefreshing(false);
+    if (store.getState().session?.timeline.together) edits.apply({ type: 'set_playing', playing: false });
   };
+  return { play, stop };
+}
+
+export function Transport() {
+  const { edits } = useSessionContext();
+  const { play, stop } = usePlayback();
+  const playing = useSession((s) => s.playing);
+  const session = useSession((s) => s.session);
+  const undoDepth = useSession((s) => s.undoDepth);
+  const redoDepth = useSession((s) => s.redoDepth);
+  const tempo = session?.tempo ?? 120;
+  const setSwing = useThrottledCommit((swing: number) => edits.apply({ type: 'set_swing', swing }, { group: 'swing' }));
+  const setTempo = (value: number) => edits.apply({ type: 'set_tempo', tempo: value }, { group: 'tempo' });
 
   return (
     <div className="transport" role="group" aria-label="Transport">
-      <button onClick={play} disabled={!loaded} aria-pressed={playing} className="play">
+      <button type="button" onClick={play} disabled={!session} aria-pressed={playing} className="play">
         Play
       </button>
-      <button onClick={stop} disabled={!playing} className="stop">
+      <button type="button" onClick={stop} disabled={!playing} className="stop">
         Stop
       </button>
-      <TempoInput tempo={tempo} onCommit={(value) => sync.mutate({ type: 'set_tempo', tempo: value })} />
+      <TempoControl tempo={tempo} onCommit={setTempo} />
+      <label className="slider">
+        Swing
+        <input
+          type="range"
+          min={LIMITS.minSwing}
+          max={LIMITS.maxSwing}
+          value={session?.swing ?? 0}
+          onChange={(e) => setSwing(Number(e.currentTarget.value))}
+        />
+        <output>{Math.round(session?.swing ?? 0)}%</output>
+      </label>
+      <MixControls />
+      <div className="history" role="group" aria-label="History">
+        <button type="button" onClick={() => edits.undo()} disabled={undoDepth === 0} aria-keyshortcuts="Control+Z Meta+Z">
+          Undo
+        </button>
+        <button type="button" onClick={() => edits.redo()} disabled={redoDepth === 0} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">
+          Redo
+        </button>
+      </div>
+      <label className="together">
+        <input
+          type="checkbox"
+          checked={session?.timeline.together ?? false}
+          onChange={(e) => edits.apply({ type: 'set_play_together', together: e.currentTarget.checked })}
+        />
+        Play together
+      </label>
     </div>
   );
 }
 
-/** Typing edits a draft; Enter, blur or the arrow keys commit a valid tempo. */
-function TempoInput({ tempo, onCommit }: { tempo: number; onCommit: (tempo: number) => void }) {
+function MixControls() {
+  const { edits, store } = useSessionContext();
+  const masterVolume = useSession((s) => s.masterVolume);
+  const effects = useSession((s) => s.session?.effects);
+  const setEffect = useThrottledCommit(([param, value]: [keyof typeof EFFECT_LIMITS, number]) =>
+    edits.apply({ type: 'set_effect', param, value }, { group: `effect:${param}` }),
+  );
+  return (
+    <div className="mix" role="group" aria-label="Mix">
+      <label className="slider">
+        Master
+        <input type="range" min={0} max={1} step={0.01} value={masterVolume} onChange={(e) => store.setState({ masterVolume: Number(e.currentTarget.value) })} />
+      </label>
+      {(['reverb', 'delay', 'delayFeedback'] as const).map((param) => (
+        <label className="slider" key={param}>
+          {param === 'reverb' ? 'Reverb' : param === 'delay' ? 'Delay' : 'Feedback'}
+          <input
+            type="range"
+            min={EFFECT_LIMITS[param].min}
+            max={EFFECT_LIMITS[param].max}
+            step={0.01}
+            value={effects?.[param] ?? 0}
+            onChange={(e) => setEffect([param, Number(e.currentTarget.value)])}
+          />
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/**
+ * Tempo: type a value (Enter, blur or arrow keys commit), drag the BPM label up or
+ * down, or tap the Tap button on the beat.
+ */
+function TempoControl({ tempo, onCommit }: { tempo: number; onCommit: (tempo: number) => void }) {
   const [draft, setDraft] = useState(String(tempo));
   const [focused, setFocused] = useState(false);
+  const taps = useRef<number[]>([]);
+  const commitThrottled = useThrottledCommit(onCommit, 100);
   useEffect(() => {
     if (!focused) setDraft(String(tempo));
   }, [tempo, focused]);
 
+  const clamp = (value: number) => Math.min(LIMITS.maxTempo, Math.max(LIMITS.minTempo, Math.round(value * 10) / 10));
   const commit = (text: string) => {
     const value = Number(text);
-    if (Number.isFinite(value) && value >= LIMITS.minTempo && value <= LIMITS.maxTempo) {
+    if (text.trim() !== '' && Number.isFinite(value) && value >= LIMITS.minTempo && value <= LIMITS.maxTempo) {
       if (value !== tempo) onCommit(Math.round(value * 100) / 100);
     } else {
       setDraft(String(tempo));
     }
   };
 
+  const startDrag = (e: React.PointerEvent<HTMLSpanElement>) => {
+    const startY = e.clientY;
+    const start = tempo;
+    const onMove = (ev: PointerEvent) => commitThrottled(clamp(start + (startY - ev.clientY) / 2));
+    const onUp = () => {
+      removeEventListener('pointermove', onMove);
+      removeEventListener('pointerup', onUp);
+    };
+    addEventListener('pointermove', onMove);
+    addEventListener('pointerup', onUp);
+  };
+
+  const tap = () => {
+    const now = performance.now();
+    const recent = [...taps.current.filter((t) => now - t < 2500), now];
+    taps.current = recent;
+    if (recent.length >= 3) {
+      const intervals = recent.slice(1).map((t, i) => t - recent[i]!);
+      const mean = intervals.reduce((a, b) => a + b, 0) / intervals.length;
+      onCommit(clamp(60_000 / mean));
+    }
+  };
+
   return (
-    <label className="tempo">
-      Tempo
-      <input
-        type="number"
-        min={LIMITS.minTempo}
-        max={LIMITS.maxTempo}
-        step={1}
-        value={draft}
-        onFocus={() => setFocused(true)}
-        onBlur={(e) => {
-          setFocused(false);
-          commit(e.currentTarget.value);
-        }}
-        onChange={(e) => setDraft(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') commit(e.currentTarget.value);
-        }}
-        onKeyUp={(e) => {
-          if (e.key === 'ArrowUp' || e.key === 'ArrowDown') commit(e.currentTarget.value);
-        }}
-      />
-      <span className="unit">BPM</span>
-    </label>
+    <div className="tempo">
+      <label>
+        <span>Tempo</span>
+        <input
+          type="number"
+          min={LIMITS.minTempo}
+          max={LIMITS.maxTempo}
+          step={1}
+          value={draft}
+          onFocus={() => setFocused(true)}
+          onBlur={(e) => {
+            setFocused(false);
+            commit(e.currentTarget.value);
+          }}
+          onChange={(e) => setDraft(e.currentTarget.value)}
+          onKeyDown={(e) => e.key === 'Enter' && commit(e.currentTarget.value)}
+          onKeyUp={(e) => (e.key === 'ArrowUp' || e.key === 'ArrowDown') && commit(e.currentTarget.value)}
+        />
+      </label>
+      <span className="unit drag-tempo" onPointerDown={startDrag} title="Drag up or down to change the tempo" aria-hidden="true">
+        BPM ↕
+      </span>
+      <button type="button" onClick={tap} aria-label="Tap tempo">
+        Tap
+      </button>
+    </div>
   );
 }

@@ -1,0 +1,34 @@
+import { useState } from 'react';
+import { instrumentInfo, LIMITS, makeTrack } from '../../core';
+import { newTrackId, uniqueTrackName } from '../store/trackIds';
+import { InstrumentPicker } from './InstrumentPicker';
+import { useSession, useSessionContext } from './SessionContext';
+
+/** "Add track": pick an instrument (hover or focus previews it); the new track starts empty. */
+export function AddTrack() {
+  const { edits, store } = useSessionContext();
+  const count = useSession((s) => s.session?.tracks.length ?? 0);
+  const [open, setOpen] = useState(false);
+  const full = count >= LIMITS.maxTracks;
+  return (
+    <div className="add-track">
+      <button type="button" onClick={() => setOpen(true)} disabled={full} title={full ? `At most ${LIMITS.maxTracks} tracks` : undefined}>
+        + Add track
+      </button>
+      {open && (
+        <InstrumentPicker
+          label="Choose an instrument for the new track"
+          onClose={() => setOpen(false)}
+          onChoose={(instrument) => {
+            const session = store.getState().session;
+            if (session) {
+              const name = uniqueTrackName(session, instrumentInfo(instrument)?.name ?? 'Track');
+              edits.apply({ type: 'add_track', track: makeTrack({ id: newTrackId(), name, instrument }), beforeTrackId: null });
+            }
+            setOpen(false);
+          }}
+        />
+      )}
+    </div>
+  );
+}

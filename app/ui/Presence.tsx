@@ -1,0 +1,76 @@
+/**
+ * Who is here: an avatar per connected person (with a mark while they play), your
+ * own name (editable), and notices when someone joins or leaves.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { Peer } from '../../core';
+import { pushNotice } from '../store/sessionStore';
+import { loadIdentity, saveIdentity } from '../sync/identity';
+import { useSession, useSessionContext } from './SessionContext';
+
+export function Presence() {
+  const { store, sync } = useSessionContext();
+  const peers = useSession((s) => s.peers);
+  const selfPeerId = useSession((s) => s.selfPeerId);
+  const known = useRef<Map<string, Peer> | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [identity, setIdentity] = useState(loadIdentity);
+
+  useEffect(() => {
+    const current = new Map(peers.map((p) => [p.peerId, p]));
+    if (known.current && selfPeerId) {
+      for (const [id, p] of current) if (!known.current.has(id) && id !== selfPeerId) pushNotice(store, 'info', `${p.name} joined`);
+      for (const [id, p] of known.current) if (!current.has(id) && id !== selfPeerId) pushNotice(store, 'info', `${p.name} left`);
+    }
+    if (selfPeerId) known.current = current;
+  }, [peers, selfPeerId, store]);
+
+  const others = peers.filter((p) => p.peerId !== selfPeerId);
+  return (
+    <div className="presence" aria-label="People here">
+      <ul className="avatars">
+        {others.map((p) => (
+          <li key={p.peerId} className="avatar" style={{ background: p.color }} title={`${p.name}${p.playing ? ' (playing)' : ''}${p.listenOnly ? ' (listening)' : ''}`}>
+            <span aria-hidden="true">{initials(p.name)}</span>
+            <span className="visually-hidden">
+              {p.name}
+              {p.playing ? ', playing' : ''}
+            </span>
+            {p.playing && <span className="playing-mark" aria-hidden="true">♪</span>}
+          </li>
+        ))}
+      </ul>
+      {editing ? (
+        <input
+          aria-label="Your name"
+          defaultValue={identity.name}
+          maxLength={32}
+          autoFocus
+          onBlur={(e) => {
+            const name = e.currentTarget.value.trim();
+            if (name) {
+              const next = { ...identity, name };
+              saveIdentity(next);
+              setIdentity(next);
+              sync.setIdentity(next);
+            }
+            setEditing(false);
+          }}
+          onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+        />
+      ) : (
+        <button type="button" className="self" style={{ borderColor: identity.color }} onClick={() => setEditing(true)} aria-label={`Your name: ${identity.name} (edit)`}>
+          {identity.name}
+        </button>
+      )}
+    </div>
+  );
+}
+
+const initials = (name: string) =>
+  name
+    .split(/\s+/)
+    .map((w) => [...w][0] ?? '')
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();

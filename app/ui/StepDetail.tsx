@@ -1,0 +1,90 @@
+/**
+ * The selected track's per-step detail: a velocity lane for every instrument and,
+ * for melodic ones, a pitch roll with note names (−24…+24 semitones). Setting a
+ * pitch on a silent step also turns it on, as a piano roll would.
+ */
+import { instrumentInfo, LIMITS, noteName, type Track } from '../../core';
+import { useSession, useSessionContext } from './SessionContext';
+
+const PITCH_ROWS = Array.from({ length: LIMITS.maxPitch - LIMITS.minPitch + 1 }, (_, i) => LIMITS.maxPitch - i);
+
+export function StepDetail() {
+  const track = useSession((s) => s.session?.tracks.find((t) => t.id === s.selectedTrackId) ?? null);
+  const { store } = useSessionContext();
+  if (!track) return null;
+  const info = instrumentInfo(track.instrument);
+  return (
+    <section className="step-detail" aria-label={`${track.name} detail`}>
+      <header>
+        <h2>{track.name}</h2>
+        <button type="button" onClick={() => store.setState({ selectedTrackId: null })} aria-label="Close detail">
+          ✕
+        </button>
+      </header>
+      <VelocityLane track={track} />
+      {info?.melodic && <PitchRoll track={track} root={info.root} />}
+    </section>
+  );
+}
+
+function VelocityLane({ track }: { track: Track }) {
+  const { edits } = useSessionContext();
+  return (
+    <div className="velocity-lane" role="group" aria-label={`${track.name} velocity`} style={{ ['--steps' as string]: track.length }}>
+      {Array.from({ length: track.length }, (_, step) => (
+        <input
+          key={step}
+          type="range"
+          className={track.steps[step] ? 'on' : ''}
+          aria-label={`${track.name} step ${step + 1} velocity`}
+          min={LIMITS.minVelocity}
+          max={LIMITS.maxVelocity}
+          value={track.velocities[step] ?? 100}
+          onChange={(e) =>
+            edits.apply(
+              { type: 'set_velocity', trackId: track.id, step, velocity: Number(e.currentTarget.value) },
+              { group: `velocity:${track.id}:${step}` },
+            )
+          }
+        />
+      ))}
+    </div>
+  );
+}
+
+function PitchRoll({ track, root }: { track: Track; root: number }) {
+  const { edits } = useSessionContext();
+  const setPitch = (step: number, pitch: number) => {
+    const mutations = [{ type: 'set_pitch' as const, trackId: track.id, step, pitch }];
+    edits.apply(track.steps[step] ? mutations : [...mutations, { type: 'set_step' as const, trackId: track.id, step, on: true }]);
+  };
+  return (
+    <div className="pitch-roll" role="grid" aria-label={`${track.name} pitch`} style={{ ['--steps' as string]: track.length }}>
+      {PITCH_ROWS.map((pitch) => {
+        const note = noteName(root + pitch);
+        return (
+          <div role="row" key={pitch} className={`pitch-row${note.includes('♯') ? ' sharp' : ''}${pitch === 0 ? ' root' : ''}`}>
+            <span role="rowheader" className="note-name">
+              {note}
+            </span>
+            {Array.from({ length: track.length }, (_, step) => {
+              const active = track.steps[step] && track.pitches[step] === pitch;
+              return (
+                <button
+                  type="button"
+                  role="gridcell"
+                  key={step}
+                  aria-label={`${track.name} step ${step + 1} ${note}`}
+                  aria-pressed={!!active}
+                  // One tab stop per step: its current note, or the root when the step is off.
+                  tabIndex={active || (!track.steps[step] && pitch === 0) ? 0 : -1}
+                  onClick={() => setPitch(step, pitch)}
+                />
+              );
+            })}
+          </div>
+        );
+      })}
+    </div>
+  );
+}

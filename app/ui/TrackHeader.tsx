@@ -1,0 +1,195 @@
+/**
+ * A track's controls: name (rename), instrument, step count, volume and pan
+ * (synced), mute and solo (local to this listener), and a menu to duplicate,
+ * clear, delete and reorder. The name is also a drag handle for reordering.
+ */
+import { memo, useState, type DragEvent } from 'react';
+import { COMMON_STEP_COUNTS, emptyPattern, instrumentInfo, LIMITS, type Track } from '../../core';
+import { newTrackId, uniqueTrackName } from '../store/trackIds';
+import { InstrumentPicker } from './InstrumentPicker';
+import { useSession, useSessionContext } from './SessionContext';
+import { useThrottledCommit } from './useThrottledCommit';
+
+const DRAG_TYPE = 'application/x-keyboardia-track';
+
+export const TrackHeader = memo(function TrackHeader({ track, index, count }: { track: Track; index: number; count: number }) {
+  const { edits, store } = useSessionContext();
+  const muted = useSession((s) => !!s.muted[track.id]);
+  const soloed = useSession((s) => !!s.soloed[track.id]);
+  const selected = useSession((s) => s.selectedTrackId === track.id);
+  const tracks = useSession((s) => s.session?.tracks ?? []);
+  const [renaming, setRenaming] = useState(false);
+  const [picking, setPicking] = useState(false);
+  const [menu, setMenu] = useState(false);
+
+  const group = (what: string) => `${what}:${track.id}`;
+  const setVolume = useThrottledCommit((volume: number) => edits.apply({ type: 'set_volume', trackId: track.id, volume }, { group: group('volume') }));
+  const setPan = useThrottledCommit((pan: number) => edits.apply({ type: 'set_pan', trackId: track.id, pan }, { group: group('pan') }));
+
+  const move = (delta: number) => {
+    const target = index + delta;
+    if (target < 0 || target >= count) return;
+    // Addressed by id: "put me before that track" (or at the end).
+    const before = delta < 0 ? tracks[target]!.id : (tracks[target + 1]?.id ?? null);
+    edits.apply({ type: 'move_track', trackId: track.id, beforeTrackId: before });
+  };
+
+  const duplicate = () => {
+    const session = store.getState().session;
+    if (!session || session.tracks.length >= LIMITS.maxTracks) return;
+    const copy: Track = { ...structuredClone(track), id: newTrackId(), name: uniqueTrackName(session, track.name) };
+    edits.apply({ type: 'add_track', track: copy, beforeTrackId: tracks[index + 1]?.id ?? null });
+  };
+
+  const clear = () =>
+    edits.apply({
+      type: 'set_pattern',
+      trackId: track.id,
+      pattern: { steps: emptyPattern().steps, velocities: track.velocities, pitches: track.pitches },
+    });
+
+  const onDrop = (e: DragEvent) => {
+    const dragged = e.dataTransfer.getData(DRAG_TYPE);
+    if (!dragged || dragged === track.id) return;
+    e.preventDefault();
+    const rect = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    const below = e.clientY > rect.top + rect.height / 2;
+    const before = below ? (tracks[index + 1]?.id ?? null) : track.id;
+    if (before !== dragged) edits.apply({ type: 'move_track', trackId: dragged, beforeTrackId: before });
+  };
+
+  const lengths = COMMON_STEP_COUNTS.includes(track.length as never) ? COMMON_STEP_COUNTS : [...COMMON_STEP_COUNTS, track.length].sort((a, b) => a - b);
+  const instrument = instrumentInfo(track.instrument);
+
+  return (
+    <div
+      className="track-header"
+      role="rowheader"
+      onDragOver={(e) => e.dataTransfer.types.includes(DRAG_TYPE) && e.preventDefault()}
+      onDrop={onDrop}
+      onKeyDown={(e) => {
+        if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+          e.preventDefault();
+          move(e.key === 'ArrowUp' ? -1 : 1);
+        }
+      }}
+    >
+      {renaming ? (
+        <input
+          className="track-rename"
+          aria-label={`${track.name} name`}
+          defaultValue={track.name}
+          maxLength={LIMITS.maxTrackName}
+          autoFocus
+          onBlur={(e) => {
+            const name = e.currentTarget.value.trim();
+            if (name && name !== track.name) edits.apply({ type: 'set_track_name', trackId: track.id, name });
+            setRenaming(false);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') e.currentTarget.blur();
+            if (e.key === 'Escape') setRenaming(false);
+          }}
+        />
+      ) : (
+        <button
+          type="button"
+          className="track-title"
+          draggable
+          onDragStart={(e) => {
+            e.dataTransfer.setData(DRAG_TYPE, track.id);
+            e.dataTransfer.effectAllowed = 'move';
+          }}
+          onClick={() => store.setState({ selectedTrackId: selected ? null : track.id })}
+          onDoubleClick={() => setRenaming(true)}
+          aria-label={`${track.name}: ${selected ? 'hide' : 'show'} velocity and pitch`}
+          aria-expanded={selected}
+          title="Click: velocity and pitch · double-click: rename · drag: reorder"
+        >
+          {track.name}
+        </button>
+      )}
+      <div className="track-controls">
+        <button type="button" className="instrument" aria-label={`${track.name} instrument: ${instrument?.name ?? track.instrument}`} onClick={() => setPicking(true)}>
+          {instrument?.name ?? track.instrument}
+        </button>
+        {picking && (
+          <InstrumentPicker
+            label={`Instrument for ${track.name}`}
+            current={track.instrument}
+            onClose={() => setPicking(false)}
+            onChoose={(id) => {
+              edits.apply({ type: 'set_instrument', trackId: track.id, instrument: id });
+              setPicking(false);
+            }}
+          />
+        )}
+        <select
+          aria-label={`${track.name} steps`}
+          value={track.length}
+          onChange={(e) => edits.apply({ type: 'set_length', trackId: track.id, length: Number(e.currentTarget.value) })}
+        >
+          {lengths.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+        <button type="button" className="toggle mute" aria-label={`Mute ${track.name}`} aria-pressed={muted} onClick={() => store.setState((s) => ({ muted: { ...s.muted, [track.id]: !muted } }))}>
+          M
+        </button>
+        <button type="button" className="toggle solo" aria-label={`Solo ${track.name}`} aria-pressed={soloed} onClick={() => store.setState((s) => ({ soloed: { ...s.soloed, [track.id]: !soloed } }))}>
+          S
+        </button>
+        <input
+          type="range"
+          className="volume"
+          aria-label={`${track.name} volume`}
+          min={0}
+          max={1}
+          step={0.01}
+          value={track.volume}
+          onChange={(e) => setVolume(Number(e.currentTarget.value))}
+        />
+        <input
+          type="range"
+          className="pan"
+          aria-label={`${track.name} pan`}
+          min={-1}
+          max={1}
+          step={0.05}
+          value={track.pan}
+          onChange={(e) => setPan(Number(e.currentTarget.value))}
+          onDoubleClick={() => setPan(0)}
+        />
+        <div className="track-menu">
+          <button type="button" aria-label={`More for ${track.name}`} aria-expanded={menu} onClick={() => setMenu(!menu)}>
+            ⋯
+          </button>
+          {menu && (
+            <div className="menu" role="menu" onClick={() => setMenu(false)} onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
+              <button type="button" role="menuitem" onClick={() => setRenaming(true)}>
+                Rename {track.name}
+              </button>
+              <button type="button" role="menuitem" onClick={duplicate} disabled={count >= LIMITS.maxTracks}>
+                Duplicate {track.name}
+              </button>
+              <button type="button" role="menuitem" onClick={clear}>
+                Clear {track.name}
+              </button>
+              <button type="button" role="menuitem" onClick={() => move(-1)} disabled={index === 0}>
+                Move {track.name} up
+              </button>
+              <button type="button" role="menuitem" onClick={() => move(1)} disabled={index === count - 1}>
+                Move {track.name} down
+              </button>
+              <button type="button" role="menuitem" className="danger" onClick={() => edits.apply({ type: 'delete_track', trackId: track.id })}>
+                Delete {track.name}
+              </button>
+            </div>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+});

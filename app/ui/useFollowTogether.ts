@@ -1,0 +1,28 @@
+import { useEffect } from 'react';
+import * as Tone from 'tone';
+import { pushNotice } from '../store/sessionStore';
+import { useSessionContext } from './SessionContext';
+
+/**
+ * "Play together": when the switch is on, Play and Stop apply to everyone. A browser
+ * that has not had a user gesture yet cannot start audio; it asks for one click.
+ */
+export function useFollowTogether(): void {
+  const { store, engine, sync } = useSessionContext();
+  useEffect(
+    () =>
+      store.subscribe((state, prev) => {
+        const now = state.session?.timeline;
+        const before = prev.session?.timeline;
+        if (!now || !now.together || (before && before.playing === now.playing && before.together === now.together)) return;
+        if (now.playing && !state.playing) {
+          if (Tone.getContext().state === 'running') void engine.play().then(() => sync.setPresence({ playing: true }));
+          else pushNotice(store, 'info', 'The session is playing together: press Play to join.');
+        } else if (!now.playing && state.playing) {
+          engine.stop();
+          sync.setPresence({ playing: false });
+        }
+      }),
+    [store, engine, sync],
+  );
+}

@@ -1,0 +1,32 @@
+import { useEffect, useRef } from 'react';
+
+/**
+ * For sliders that edit synced values: send at most one edit per `intervalMs` while
+ * dragging, and always the final value. Keeps a drag well inside the server's rate limit.
+ */
+export function useThrottledCommit<T>(commit: (value: T) => void, intervalMs = 80): (value: T) => void {
+  const last = useRef(0);
+  const pending = useRef<{ value: T } | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const commitRef = useRef(commit);
+  commitRef.current = commit;
+  useEffect(() => () => {
+    if (timer.current) clearTimeout(timer.current);
+  }, []);
+  return (value: T) => {
+    const now = Date.now();
+    if (now - last.current >= intervalMs) {
+      last.current = now;
+      commitRef.current(value);
+      return;
+    }
+    pending.current = { value };
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      last.current = Date.now();
+      if (pending.current) commitRef.current(pending.current.value);
+      pending.current = null;
+    }, intervalMs - (now - last.current));
+  };
+}
