@@ -33,6 +33,8 @@ export async function handleCreate(request: Request, env: Env): Promise<Response
       return error(400, 'bad_request', 'body is not valid JSON');
     }
   }
+  // valibot's object schemas accept an array with no own keys: `[]` would create a session.
+  if (Array.isArray(input)) return error(400, 'bad_request', 'body must be a JSON object');
   const parsed = v.safeParse(CreateBodySchema, input);
   if (!parsed.success) {
     const issue = parsed.issues[0];
