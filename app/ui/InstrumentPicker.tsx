@@ -1,6 +1,8 @@
 /**
  * A list of every instrument by category. Hovering or focusing an option previews
  * its sound; choosing one calls onChoose. Used to add a track and to change one.
+ * It is a popover in the top layer (never clipped by the scrolling grid), anchored
+ * to the button that opened it; Escape and a click outside close it.
  */
 import { useEffect, useRef } from 'react';
 import { INSTRUMENT_CATEGORIES, INSTRUMENTS } from '../../core';
@@ -10,11 +12,14 @@ const CATEGORY_LABEL = { drums: 'Drums', bass: 'Bass', keys: 'Keys', leads: 'Lea
 
 export function InstrumentPicker({
   label,
+  anchor,
   current,
   onChoose,
   onClose,
 }: {
   label: string;
+  /** CSS anchor name of the button that opened the picker. */
+  anchor: string;
   current?: string;
   onChoose: (instrument: string) => void;
   onClose: () => void;
@@ -24,13 +29,14 @@ export function InstrumentPicker({
   const previewTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
-    ref.current?.querySelector<HTMLButtonElement>('[aria-current="true"], button')?.focus();
-    const onDown = (e: MouseEvent) => {
-      if (!ref.current?.contains(e.target as Node)) onClose();
-    };
-    addEventListener('mousedown', onDown);
+    const el = ref.current;
+    if (!el) return;
+    el.showPopover();
+    el.querySelector<HTMLButtonElement>('[aria-current="true"], button')?.focus();
+    const onToggle = (e: Event) => (e as ToggleEvent).newState === 'closed' && onClose();
+    el.addEventListener('toggle', onToggle);
     return () => {
-      removeEventListener('mousedown', onDown);
+      el.removeEventListener('toggle', onToggle);
       if (previewTimer.current) clearTimeout(previewTimer.current);
     };
   }, [onClose]);
@@ -46,12 +52,8 @@ export function InstrumentPicker({
       role="dialog"
       aria-label={label}
       ref={ref}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.stopPropagation();
-          onClose();
-        }
-      }}
+      popover="auto"
+      style={{ ['positionAnchor' as string]: anchor }}
     >
       {INSTRUMENT_CATEGORIES.map((category) => (
         <section key={category} aria-label={CATEGORY_LABEL[category]}>

@@ -110,12 +110,19 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
         </button>
       )}
       <div className="track-controls">
-        <button type="button" className="instrument" aria-label={`${track.name} instrument: ${instrument?.name ?? track.instrument}`} onClick={() => setPicking(true)}>
+        <button
+          type="button"
+          className="instrument"
+          style={{ ['anchorName' as string]: `--instrument-${track.id}` }}
+          aria-label={`${track.name} instrument: ${instrument?.name ?? track.instrument}`}
+          onClick={() => setPicking(true)}
+        >
           {instrument?.name ?? track.instrument}
         </button>
         {picking && (
           <InstrumentPicker
             label={`Instrument for ${track.name}`}
+            anchor={`--instrument-${track.id}`}
             current={track.instrument}
             onClose={() => setPicking(false)}
             onChoose={(id) => {
@@ -163,11 +170,25 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
           onDoubleClick={() => setPan(0)}
         />
         <div className="track-menu">
-          <button type="button" aria-label={`More for ${track.name}`} aria-expanded={menu} onClick={() => setMenu(!menu)}>
+          <button
+            type="button"
+            aria-label={`More for ${track.name}`}
+            aria-expanded={menu}
+            popoverTarget={`menu-${track.id}`}
+            style={{ ['anchorName' as string]: `--menu-${track.id}` }}
+          >
             ⋯
           </button>
-          {menu && (
-            <div className="menu" role="menu" onClick={() => setMenu(false)} onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
+          {/* A popover in the top layer: light dismiss and Escape for free, never clipped. */}
+          <div
+            className="menu"
+            role="menu"
+            id={`menu-${track.id}`}
+            popover="auto"
+            style={{ ['positionAnchor' as string]: `--menu-${track.id}` }}
+            onToggle={(e) => setMenu((e.nativeEvent as ToggleEvent).newState === 'open')}
+            onClick={(e) => (e.currentTarget as HTMLElement).hidePopover()}
+          >
               <button type="button" role="menuitem" onClick={() => setRenaming(true)}>
                 Rename {track.name}
               </button>
@@ -186,8 +207,7 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
               <button type="button" role="menuitem" className="danger" onClick={() => edits.apply({ type: 'delete_track', trackId: track.id })}>
                 Delete {track.name}
               </button>
-            </div>
-          )}
+          </div>
         </div>
       </div>
     </div>

@@ -1,0 +1,154 @@
+import { expect, test, type Page } from '@playwright/test';
+import { newContextPage, newSession, openSession, step } from './helpers';
+
+async function twoEditors(page: Page, browser: import('@playwright/test').Browser, template = 'starter') {
+  const url = await newSession(page, template);
+  const other = await newContextPage(browser);
+  await openSession(page, url);
+  await openSession(other, url);
+  return other;
+}
+
+const trackNames = (page: Page) => page.locator('.track-row .track-title').allTextContents();
+
+test('add, rename, reorder and delete tracks, seen by a second editor', async ({ page, browser }) => {
+  const other = await twoEditors(page, browser);
+  await page.getByRole('button', { name: '+ Add track' }).click();
+  await page.getByRole('dialog', { name: /new track/ }).getByRole('button', { name: 'Grand Piano' }).click();
+  await expect(step(other, 'Grand Piano', 1)).toBeVisible();
+
+  // Rename through the track menu.
+  await page.getByRole('button', { name: 'More for Grand Piano' }).click();
+  await page.getByRole('menuitem', { name: 'Rename Grand Piano' }).click();
+  const rename = page.getByRole('textbox', { name: 'Grand Piano name' });
+  await rename.fill('Keys');
+  await rename.press('Enter');
+  await expect(step(other, 'Keys', 1)).toBeVisible();
+
+  // Reorder: by the menu, then by keyboard (Alt+ArrowUp), addressed by id on the wire.
+  await page.getByRole('button', { name: 'More for Keys' }).click();
+  await page.getByRole('menuitem', { name: 'Move Keys up' }).click();
+  await expect.poll(() => trackNames(other)).toEqual(['Kick', 'Snare', 'Hi-hat', 'Keys', 'Bass']);
+  await page.getByRole('button', { name: 'Keys: show velocity and pitch' }).focus();
+  await page.keyboard.press('Alt+ArrowUp');
+  await expect.poll(() => trackNames(other)).toEqual(['Kick', 'Snare', 'Keys', 'Hi-hat', 'Bass']);
+
+  // Duplicate and delete.
+  await other.getByRole('button', { name: 'More for Snare' }).click();
+  await other.getByRole('menuitem', { name: 'Duplicate Snare' }).click();
+  await expect.poll(() => trackNames(page)).toEqual(['Kick', 'Snare', 'Snare 2', 'Keys', 'Hi-hat', 'Bass']);
+  await page.getByRole('button', { name: 'More for Keys' }).click();
+  await page.getByRole('menuitem', { name: 'Delete Keys' }).click();
+  await expect.poll(() => trackNames(other)).toEqual(['Kick', 'Snare', 'Snare 2', 'Hi-hat', 'Bass']);
+  await other.context().close();
+});
+
+test('changing the instrument keeps the pattern', async ({ page, browser }) => {
+  const other = await twoEditors(page, browser);
+  await page.getByRole('button', { name: /^Kick instrument/ }).click();
+  await page.getByRole('dialog', { name: 'Instrument for Kick' }).getByRole('button', { name: '808 Kick' }).click();
+  await expect(other.getByRole('button', { name: 'Kick instrument: 808 Kick' })).toBeVisible();
+  for (const n of [1, 7, 9, 12]) await expect(step(other, 'Kick', n)).toHaveAttribute('aria-pressed', 'true');
+  await other.context().close();
+});
+
+test('velocity and pitch are edited per step and synced', async ({ page, browser }) => {
+  const other = await twoEditors(page, browser);
+  await page.getByRole('button', { name: 'Bass: show velocity and pitch' }).click();
+  const velocity = page.getByRole('slider', { name: 'Bass step 1 velocity' });
+  await velocity.fill('40');
+  await other.getByRole('button', { name: 'Bass: show velocity and pitch' }).click();
+  await expect(other.getByRole('slider', { name: 'Bass step 1 velocity' })).toHaveValue('40');
+
+  // Bass root is C2: setting step 2 to G2 turns the step on at that pitch.
+  await page.getByRole('gridcell', { name: 'Bass step 2 G2' }).click();
+  await expect(other.getByRole('gridcell', { name: 'Bass step 2 G2' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(step(other, 'Bass', 2)).toHaveAttribute('aria-pressed', 'true');
+  await other.context().close();
+});
+
+test('shortening a track keeps its hidden steps (polyrhythm lengths)', async ({ page, browser }) => {
+  const other = await twoEditors(page, browser);
+  await expect(step(page, 'Kick', 12)).toHaveAttribute('aria-pressed', 'true');
+  await page.getByRole('combobox', { name: 'Kick steps' }).selectOption('7');
+  await expect(step(other, 'Kick', 7)).toBeVisible();
+  await expect(step(other, 'Kick', 8)).toHaveCount(0);
+  await other.getByRole('combobox', { name: 'Kick steps' }).selectOption('16');
+  await expect(step(page, 'Kick', 12)).toHaveAttribute('aria-pressed', 'true');
+  await other.context().close();
+});
+
+test('drag paints from an empty cell and erases from a lit one; the keyboard sets steps', async ({ page }) => {
+  await openSession(page, await newSession(page));
+  const box = async (n: number) => (await step(page, 'Snare', n).boundingBox())!;
+  const from = await box(1);
+  const to = await box(4);
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 8 });
+  await page.mouse.up();
+  for (const n of [1, 2, 3, 4]) await expect(step(page, 'Snare', n)).toHaveAttribute('aria-pressed', 'true');
+  // Starting on a lit cell (step 5 is on in the starter) erases.
+  const lit = await box(5);
+  const end = await box(6);
+  await page.mouse.move(lit.x + 5, lit.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(end.x + 5, end.y + 5, { steps: 4 });
+  await page.mouse.up();
+  await expect(step(page, 'Snare', 5)).toHaveAttribute('aria-pressed', 'false');
+  await expect(step(page, 'Snare', 6)).toHaveAttribute('aria-pressed', 'false');
+
+  await step(page, 'Snare', 6).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(step(page, 'Snare', 7)).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(step(page, 'Snare', 7)).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(step(page, 'Hi-hat', 7)).toBeFocused();
+});
+
+test('undo and redo restore what your edit replaced, also for the other editor', async ({ page, browser }) => {
+  const other = await twoEditors(page, browser);
+  await step(page, 'Snare', 2).click();
+  await expect(step(other, 'Snare', 2)).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Control+z');
+  await expect(step(other, 'Snare', 2)).toHaveAttribute('aria-pressed', 'false');
+  await page.keyboard.press('Control+Shift+z');
+  await expect(step(other, 'Snare', 2)).toHaveAttribute('aria-pressed', 'true');
+
+  // Undo of a delete brings the track back where it was, pattern and all.
+  await page.getByRole('button', { name: 'More for Snare' }).click();
+  await page.getByRole('menuitem', { name: 'Delete Snare' }).click();
+  await expect(step(other, 'Snare', 1)).toHaveCount(0);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect.poll(() => trackNames(other)).toEqual(['Kick', 'Snare', 'Hi-hat', 'Bass']);
+  await expect(step(other, 'Snare', 2)).toHaveAttribute('aria-pressed', 'true');
+  await other.context().close();
+});
+
+test('mute and solo stay local; volume syncs', async ({ page, browser }) => {
+  const other = await twoEditors(page, browser);
+  await page.getByRole('button', { name: 'Mute Kick' }).click();
+  await page.getByRole('button', { name: 'Solo Bass' }).click();
+  await expect(page.getByRole('button', { name: 'Mute Kick' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Solo Bass' })).toHaveAttribute('aria-pressed', 'true');
+
+  await page.getByRole('slider', { name: 'Hi-hat volume' }).fill('0.3');
+  await expect(other.getByRole('slider', { name: 'Hi-hat volume' })).toHaveValue('0.3');
+  // The other editor's listening controls are untouched.
+  await expect(other.getByRole('button', { name: 'Mute Kick' })).toHaveAttribute('aria-pressed', 'false');
+  await expect(other.getByRole('button', { name: 'Solo Bass' })).toHaveAttribute('aria-pressed', 'false');
+  // Solo wins over mute: with Bass soloed, only Bass is heard here.
+  const silent = await page.locator('.track-row.silent').count();
+  expect(silent).toBe(3);
+  await expect(other.locator('.track-row.silent')).toHaveCount(0);
+  await other.context().close();
+});
+
+test('the ? key opens the shortcut panel', async ({ page }) => {
+  await openSession(page, await newSession(page));
+  await page.locator('body').press('?');
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeHidden();
+});
