@@ -113,8 +113,11 @@ export class RoomStorage {
     this.state = { id, session, version, counters };
   }
 
-  /** Seed a brand-new session. Refuses to overwrite an existing one. */
-  seed(id: string, session: Session, now: number): void {
+  /**
+   * Seed a brand-new session. Refuses to overwrite an existing one. `version` is 0
+   * except for an adopted legacy document, which keeps counting from its own.
+   */
+  seed(id: string, session: Session, now: number, version = 0): void {
     if (this.state) throw new Error('session already exists');
     this.transactionSync(() => {
       this.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
@@ -125,8 +128,8 @@ export class RoomStorage {
       );
       this.exec(`CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)`);
       this.exec(`INSERT INTO meta (key, value) VALUES ('id', ?)`, id);
-      const counters: Counters = { compactedVersion: 0, publishedVersion: 0, kvWrites: 0, createdAt: now };
-      this.state = { id, session, version: 0, counters };
+      const counters: Counters = { compactedVersion: version, publishedVersion: 0, kvWrites: 0, createdAt: now };
+      this.state = { id, session, version, counters };
       this.writeCompacted(true);
     });
   }

@@ -151,7 +151,10 @@ export class SessionRoom extends DurableObject<Env> {
     const { id: _id, version: _v, createdAt: _c, updatedAt: _u, ...session } = doc;
     const parsed = v.safeParse(SessionSchema, session);
     if (!parsed.success || this.storage.loaded) return !!this.storage.loaded;
-    this.storage.seed(id, parsed.output, Date.now());
+    // Keep counting from the document's version: restarting at 0 would make the
+    // version go backwards for anyone who read the legacy document (failure mode 5).
+    const version = Number.isSafeInteger(doc.version) && doc.version > 0 ? doc.version : 0;
+    this.storage.seed(id, parsed.output, Date.now(), version);
     return true;
   }
 
