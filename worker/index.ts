@@ -3,6 +3,8 @@
  * Durable Object; published beats are served from KV without touching any room.
  */
 import type { Env } from './env';
+import { handleBeatRoute, handleGallery } from './http/beats';
+import { handleBeatPage, handleEmbedPage, handleOembed, handlePreviewImage } from './http/pages';
 import { error } from './http/responses';
 import { withSecurityHeaders } from './http/securityHeaders';
 import { handleCreate, handleSessionRoute } from './http/sessions';
@@ -12,14 +14,23 @@ export { SessionRoom } from './room/SessionRoom';
 async function route(request: Request, env: Env): Promise<Response> {
   const url = new URL(request.url);
   const path = url.pathname;
+  const method = request.method;
+  let m: RegExpMatchArray | null;
 
   if (path === '/api/sessions') {
-    if (request.method === 'POST') return handleCreate(request, env);
-    return error(405, 'method_not_allowed', 'POST to create a session');
+    if (method === 'POST') return handleCreate(request, env);
+    return error(405, 'method_not_allowed', 'POST to create a session', { Allow: 'POST' });
   }
-  const session = path.match(/^\/api\/sessions\/([^/]+)(\/[a-z]+)?$/);
-  if (session) return handleSessionRoute(request, env, session[1]!, session[2] ?? '');
+  if ((m = path.match(/^\/api\/sessions\/([^/]+)(\/[a-z]+)?$/))) return handleSessionRoute(request, env, m[1]!, m[2] ?? '');
+  if (path === '/api/beats') return handleGallery(request, env);
+  if ((m = path.match(/^\/api\/beats\/([^/]+)(\/.*)?$/))) return handleBeatRoute(request, env, m[1]!, m[2] ?? '');
   if (path.startsWith('/api/')) return error(404, 'not_found', 'no such route');
+
+  const isRead = method === 'GET' || method === 'HEAD';
+  if ((m = path.match(/^\/b\/([^/]+)\/preview\.png$/))) return isRead ? handlePreviewImage(env, m[1]!) : error(405, 'read_only', 'published beats are read-only');
+  if ((m = path.match(/^\/b\/([^/]+)\/?$/))) return isRead ? handleBeatPage(request, env, m[1]!) : error(405, 'read_only', 'published beats are read-only');
+  if ((m = path.match(/^\/embed\/([^/]+)\/?$/))) return isRead ? handleEmbedPage(request, env, m[1]!) : error(405, 'read_only', 'published beats are read-only');
+  if (path === '/oembed') return handleOembed(request, env);
 
   // Everything else is the client app (the SPA fallback serves index.html for /s/<id>).
   return env.ASSETS.fetch(request);
