@@ -1,5 +1,6 @@
-/** Routes by path: / (landing), /s/<id> (editor). */
+/** Routes by path: / (landing), /s/<id> (editor), /b/<id> (published beat). */
 import { useEffect, useState } from 'react';
+import { BeatPage } from './pages/BeatPage';
 import { EditorPage } from './pages/EditorPage';
 import { LandingPage } from './pages/LandingPage';
 
@@ -22,6 +23,8 @@ export function App() {
   const path = usePath();
   const session = path.match(/^\/s\/([0-9a-f-]{36})\/?$/);
   if (session) return <EditorPage key={session[1]} sessionId={session[1]!} />;
+  const beat = path.match(/^\/b\/([0-9A-Za-z]{16})\/?$/);
+  if (beat) return <BeatPage key={beat[1]} beatId={beat[1]!} />;
   if (path === '/' || path === '') return <LandingPage />;
   return (
     <main className="page-message">

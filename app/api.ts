@@ -1,12 +1,34 @@
 /** The HTTP API, as the client uses it. */
+import type { Session } from '../core';
+
 export interface Created {
   id: string;
   url: string;
 }
 
-async function post<T>(path: string, body?: unknown): Promise<T> {
+export interface Published {
+  beatId: string;
+  url: string;
+  embedUrl: string;
+}
+
+/** A published beat as served from KV (never carries the editable session's id). */
+export interface Beat extends Session {
+  beatId: string;
+  publishedAt: number;
+}
+
+export interface GalleryEntry {
+  beatId: string;
+  name: string;
+  tempo: number;
+  grid: string[];
+  publishedAt: number;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(path, {
-    method: 'POST',
+    method,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -18,4 +40,10 @@ async function post<T>(path: string, body?: unknown): Promise<T> {
 }
 
 export const createSession = (template = 'starter', name?: string) =>
-  post<Created>('/api/sessions', name === undefined ? { template } : { template, name });
+  request<Created>('POST', '/api/sessions', name === undefined ? { template } : { template, name });
+export const publishSession = (sessionId: string) => request<Published>('POST', `/api/sessions/${sessionId}/publish`);
+export const remixSession = (sessionId: string) => request<Created>('POST', `/api/sessions/${sessionId}/remix`);
+export const remixBeat = (beatId: string) => request<Created>('POST', `/api/beats/${beatId}/remix`);
+export const getBeat = (beatId: string) => request<Beat>('GET', `/api/beats/${beatId}`);
+export const listGallery = (cursor?: string) =>
+  request<{ beats: GalleryEntry[]; cursor: string | null }>('GET', `/api/beats?limit=12${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);

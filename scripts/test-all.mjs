@@ -62,7 +62,11 @@ const stages = [
     return ok;
   },
   () => {
-    const ok = run('end to end (Playwright, Chromium)', 'npx', ['playwright', 'test'], { E2E_SKIP_BUILD: '1', CI: process.env.CI ?? '1' });
+    const ok = run('end to end (Playwright, Chromium)', 'npx', ['playwright', 'test'], {
+      E2E_SKIP_BUILD: '1',
+      E2E_REPORT: 'test-results/e2e.json',
+      CI: process.env.CI ?? '1',
+    });
     countPlaywright('test-results/e2e.json');
     return ok;
   },

@@ -39,6 +39,9 @@ async function route(request: Request, env: Env): Promise<Response> {
 export default {
   async fetch(request, env): Promise<Response> {
     const response = await route(request, env);
+    // A refused write answers without reading its body: discard it, so the
+    // connection stays usable for the client's next request.
+    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
     const frameable = new URL(request.url).pathname.startsWith('/embed/');
     return withSecurityHeaders(response, { frameable });
   },

@@ -1,31 +1,36 @@
 import { useEffect, useState } from 'react';
+import { LIMITS } from '../../core';
+import { remixSession } from '../api';
+import { navigate } from '../App';
 import { AudioEngine } from '../audio/AudioEngine';
 import { EditController } from '../store/EditController';
+import { rememberSession } from '../store/recentSessions';
 import { createSessionStore } from '../store/sessionStore';
 import { loadIdentity } from '../sync/identity';
 import { SyncClient } from '../sync/SyncClient';
+import { AddTrack } from '../ui/AddTrack';
 import { consumeAutoplay } from '../ui/autoplay';
 import { ConnectionStatus } from '../ui/ConnectionStatus';
-import { AddTrack } from '../ui/AddTrack';
 import { Grid } from '../ui/Grid';
 import { Notices } from '../ui/Notices';
 import { Presence } from '../ui/Presence';
+import { SessionActions } from '../ui/SessionActions';
+import { SessionContext, useSession, useSessionContext, type SessionContextValue } from '../ui/SessionContext';
 import { ShortcutsButton } from '../ui/Shortcuts';
 import { StepDetail } from '../ui/StepDetail';
-import { useFollowTogether } from '../ui/useFollowTogether';
-import { SessionContext, useSession, useSessionContext, type SessionContextValue } from '../ui/SessionContext';
 import { Transport } from '../ui/Transport';
+import { useFollowTogether } from '../ui/useFollowTogether';
 
 /** Create the store, sync client and audio engine once per session id (never per render). */
-function useSessionRuntime(sessionId: string): SessionContextValue | null {
+function useSessionRuntime(sessionId: string, listenOnly: boolean): SessionContextValue | null {
   const [runtime, setRuntime] = useState<SessionContextValue | null>(null);
   useEffect(() => {
     const store = createSessionStore();
-    const sync = new SyncClient({ sessionId, store, identity: loadIdentity() });
+    const sync = new SyncClient({ sessionId, store, identity: loadIdentity(), listenOnly });
     const engine = new AudioEngine(store, () => sync.serverNow());
+    const edits = new EditController(sync, store);
     engine.attach();
     sync.start();
-    const edits = new EditController(sync, store);
     const value = { store, sync, engine, edits };
     setRuntime(value);
     // A handle for end-to-end tests and debugging in the console.
@@ -34,21 +39,22 @@ function useSessionRuntime(sessionId: string): SessionContextValue | null {
       engine.detach();
       sync.stop();
     };
-  }, [sessionId]);
+  }, [sessionId, listenOnly]);
   return runtime;
 }
 
 export function EditorPage({ sessionId }: { sessionId: string }) {
-  const runtime = useSessionRuntime(sessionId);
+  const [listenOnly, setListenOnly] = useState(false);
+  const runtime = useSessionRuntime(sessionId, listenOnly);
   if (!runtime) return null;
   return (
     <SessionContext.Provider value={runtime}>
-      <Editor />
+      <Editor sessionId={sessionId} listenOnly={listenOnly} onListen={() => setListenOnly(true)} />
     </SessionContext.Provider>
   );
 }
 
-function Editor() {
+function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listenOnly: boolean; onListen: () => void }) {
   const { engine, sync } = useSessionContext();
   const loaded = useSession((s) => s.session !== null);
   const problem = useSession((s) => s.problem);
@@ -68,22 +74,25 @@ function Editor() {
       </main>
     );
   }
+  if (problem === 'session_full' && !listenOnly) return <SessionFull sessionId={sessionId} onListen={onListen} />;
   return (
-    <div className="editor">
+    <div className={`editor${listenOnly ? ' listen-only' : ''}`}>
       <header className="editor-header">
         <a className="logo small" href="/">
           Keyboardia
         </a>
-        <SessionName />
+        <SessionTitle sessionId={sessionId} readOnly={listenOnly} />
         <Presence />
         <ConnectionStatus />
+        {!listenOnly && <SessionActions sessionId={sessionId} />}
         <ShortcutsButton />
       </header>
+      {listenOnly && <p className="banner">You are listening: this session is full, so your changes are not sent.</p>}
       <Transport />
       {loaded ? (
-        <main className="workspace">
+        <main className="workspace" inert={listenOnly ? true : undefined}>
           <Grid />
-          <AddTrack />
+          {!listenOnly && <AddTrack />}
           <StepDetail />
         </main>
       ) : (
@@ -94,10 +103,80 @@ function Editor() {
   );
 }
 
-function SessionName() {
+/** The session already has its maximum of editors: listen read-only, or remix a copy. */
+function SessionFull({ sessionId, onListen }: { sessionId: string; onListen: () => void }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <main className="page-message" role="alert">
+      <h1>This session is full</h1>
+      <p>
+        {LIMITS.maxEditorsPerSession} people are already editing it. You can listen along, or make your own copy to
+        edit.
+      </p>
+      <p className="row">
+        <button type="button" onClick={onListen}>
+          Listen read-only
+        </button>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            navigate((await remixSession(sessionId)).url);
+          }}
+        >
+          Remix into my own copy
+        </button>
+      </p>
+    </main>
+  );
+}
+
+/** The session name: synced, editable, shown in the tab title; plus where it was remixed from. */
+function SessionTitle({ sessionId, readOnly }: { sessionId: string; readOnly: boolean }) {
+  const { edits } = useSessionContext();
   const name = useSession((s) => s.session?.name ?? '');
+  const lineage = useSession((s) => s.session?.lineage.remixedFrom ?? null);
+  const [editing, setEditing] = useState(false);
   useEffect(() => {
     document.title = name ? `${name} · Keyboardia` : 'Keyboardia';
-  }, [name]);
-  return <h1 className="session-name">{name}</h1>;
+    if (name) rememberSession(sessionId, name);
+  }, [name, sessionId]);
+
+  return (
+    <div className="session-title">
+      {editing ? (
+        <input
+          aria-label="Session name"
+          defaultValue={name}
+          maxLength={LIMITS.maxSessionName}
+          autoFocus
+          onBlur={(e) => {
+            const next = e.currentTarget.value.trim();
+            if (next && next !== name) edits.apply({ type: 'set_session_name', name: next });
+            setEditing(false);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') e.currentTarget.blur();
+            if (e.key === 'Escape') setEditing(false);
+          }}
+        />
+      ) : (
+        <h1 className="session-name">
+          {readOnly ? (
+            name
+          ) : (
+            <button type="button" onClick={() => setEditing(true)} aria-label={`Session name: ${name} (rename)`}>
+              {name}
+            </button>
+          )}
+        </h1>
+      )}
+      {lineage && (
+        <p className="lineage">
+          remixed from <a href={lineage.kind === 'beat' ? `/b/${lineage.id}` : `/s/${lineage.id}`}>{lineage.name}</a>
+        </p>
+      )}
+    </div>
+  );
 }

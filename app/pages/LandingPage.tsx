@@ -1,12 +1,17 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { TEMPLATES } from '../../core';
-import { createSession } from '../api';
+import { createSession, listGallery, type GalleryEntry } from '../api';
 import { navigate } from '../App';
+import { listRecentSessions } from '../store/recentSessions';
 import { requestAutoplay } from '../ui/autoplay';
 
 export function LandingPage() {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    document.title = 'Keyboardia · make beats together';
+  }, []);
 
   async function start(template: string) {
     setBusy(true);
@@ -42,6 +47,82 @@ export function LandingPage() {
         </ul>
       </section>
       {problem && <p role="alert">Could not create a session: {problem}</p>}
+      <RecentSessions />
+      <Gallery />
     </main>
+  );
+}
+
+function RecentSessions() {
+  const [recent] = useState(listRecentSessions);
+  if (recent.length === 0) return null;
+  return (
+    <section aria-label="Your recent sessions" className="recent">
+      <h2>Your recent sessions</h2>
+      <ul>
+        {recent.map((r) => (
+          <li key={r.id}>
+            <a href={`/s/${r.id}`}>{r.name}</a> <small>{new Date(r.visitedAt).toLocaleDateString()}</small>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Gallery() {
+  const [beats, setBeats] = useState<GalleryEntry[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+
+  const load = async (from?: string) => {
+    try {
+      const page = await listGallery(from);
+      setBeats((b) => [...b, ...page.beats]);
+      setCursor(page.cursor);
+    } finally {
+      setLoaded(true);
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+
+  if (loaded && beats.length === 0) return null;
+  return (
+    <section aria-label="Recently published beats" className="gallery">
+      <h2>Recently published</h2>
+      <ul>
+        {beats.map((b) => (
+          <li key={b.beatId}>
+            <a href={`/b/${b.beatId}`} className="gallery-card">
+              <MiniGrid grid={b.grid} />
+              <span className="name">{b.name}</span>
+              <small>{Math.round(b.tempo)} BPM</small>
+            </a>
+          </li>
+        ))}
+      </ul>
+      {cursor && (
+        <button type="button" onClick={() => load(cursor)}>
+          More beats
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** A small picture of a beat's first 16 steps, from the gallery listing's metadata. */
+function MiniGrid({ grid }: { grid: string[] }) {
+  return (
+    <span className="mini-grid" aria-hidden="true">
+      {grid.map((row, r) => (
+        <span key={r} className="mini-row">
+          {[...row].map((c, i) => (
+            <span key={i} className={c === '1' ? 'on' : ''} />
+          ))}
+        </span>
+      ))}
+    </span>
   );
 }

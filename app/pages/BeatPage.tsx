@@ -1,0 +1,160 @@
+/**
+ * A published beat: read-only. It plays (mute and solo are local), shows name,
+ * tempo and grid, and offers Remix, Share, Embed and Export. It never opens a
+ * WebSocket: the beat comes inlined in the page (or from GET /api/beats/<id>).
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { instrumentInfo, trackStepAt, type Session } from '../../core';
+import { getBeat, remixBeat, type Beat } from '../api';
+import { navigate } from '../App';
+import { AudioEngine, playheadStore } from '../audio/AudioEngine';
+import { createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
+import { embedSnippet, ShareDialog } from '../ui/ShareDialog';
+
+function inlinedBeat(beatId: string): Beat | null {
+  const el = document.getElementById('keyboardia-beat');
+  if (!el?.textContent) return null;
+  try {
+    const beat = JSON.parse(el.textContent) as Beat;
+    return beat.beatId === beatId ? beat : null;
+  } catch {
+    return null;
+  }
+}
+
+export function BeatPage({ beatId }: { beatId: string }) {
+  const [beat, setBeat] = useState<Beat | null | 'missing'>(() => inlinedBeat(beatId));
+  useEffect(() => {
+    if (beat) return;
+    getBeat(beatId).then(setBeat, () => setBeat('missing'));
+  }, [beatId, beat]);
+
+  if (beat === 'missing') {
+    return (
+      <main className="page-message">
+        <h1>Beat not found</h1>
+        <p>
+          This link does not lead to a published beat. <a href="/">Make your own</a>
+        </p>
+      </main>
+    );
+  }
+  if (!beat) return <p className="loading">Loading beat…</p>;
+  return <BeatPlayer beat={beat} />;
+}
+
+function BeatPlayer({ beat }: { beat: Beat }) {
+  const store = useMemo<SessionStore>(() => {
+    const s = createSessionStore();
+    s.setState({ session: beat as Session, status: 'connected' });
+    return s;
+  }, [beat]);
+  // No server here: the beat plays on this browser's own clock.
+  const engine = useMemo(() => new AudioEngine(store, () => Date.now()), [store]);
+  const playing = useSessionState(store, (s) => s.playing);
+  const [sharing, setSharing] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    engine.attach();
+    document.title = `${beat.name} · Keyboardia`;
+    return () => engine.detach();
+  }, [engine, beat.name]);
+
+  const remix = async () => {
+    setBusy(true);
+    try {
+      navigate((await remixBeat(beat.beatId)).url);
+    } catch {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="editor beat-page">
+      <header className="editor-header">
+        <a className="logo small" href="/">
+          Keyboardia
+        </a>
+        <div className="session-title">
+          <h1 className="session-name">{beat.name}</h1>
+          <p className="lineage">
+            Published beat · {Math.round(beat.tempo)} BPM{beat.swing > 0 ? ` · swing ${Math.round(beat.swing)}%` : ''}
+          </p>
+        </div>
+        <div className="session-actions" role="group" aria-label="Beat">
+          <button type="button" className="primary" onClick={remix} disabled={busy}>
+            Remix
+          </button>
+          <button type="button" onClick={() => setSharing(true)}>
+            Share
+          </button>
+        </div>
+      </header>
+      <div className="transport" role="group" aria-label="Transport">
+        <button type="button" className="play" aria-pressed={playing} onClick={() => void engine.play()}>
+          Play
+        </button>
+        <button type="button" className="stop" disabled={!playing} onClick={() => engine.stop()}>
+          Stop
+        </button>
+        <span className="tempo-readout" aria-label="Tempo">
+          {Math.round(beat.tempo)} BPM
+        </span>
+      </div>
+      <ReadOnlyGrid store={store} session={beat} />
+      {sharing && (
+        <ShareDialog
+          title="Share this beat"
+          link={`${location.origin}/b/${beat.beatId}`}
+          note="Listeners can play and remix it; nobody can change it."
+          embed={embedSnippet(location.origin, beat.beatId, beat.name)}
+          onClose={() => setSharing(false)}
+        />
+      )}
+    </div>
+  );
+}
+
+function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Session }) {
+  const muted = useSessionState(store, (s) => s.muted);
+  const soloed = useSessionState(store, (s) => s.soloed);
+  const [playhead, setPlayhead] = useState<number | null>(null);
+  useEffect(() => playheadStore.subscribe((s) => setPlayhead(s.globalStep)), []);
+  return (
+    <div className="grid read-only" role="grid" aria-label="Pattern" aria-readonly="true">
+      {session.tracks.map((track) => {
+        const silent = !isAudible({ session, muted, soloed }, track.id);
+        const current = playhead === null ? null : trackStepAt(playhead, track.length);
+        return (
+          <div className={`track-row${silent ? ' silent' : ''}`} role="row" key={track.id}>
+            <div className="track-header" role="rowheader">
+              <span className="track-title">{track.name}</span>
+              <span className="instrument-name">{instrumentInfo(track.instrument)?.name ?? track.instrument}</span>
+              <button type="button" className="toggle mute" aria-label={`Mute ${track.name}`} aria-pressed={!!muted[track.id]} onClick={() => store.setState((s) => ({ muted: { ...s.muted, [track.id]: !s.muted[track.id] } }))}>
+                M
+              </button>
+              <button type="button" className="toggle solo" aria-label={`Solo ${track.name}`} aria-pressed={!!soloed[track.id]} onClick={() => store.setState((s) => ({ soloed: { ...s.soloed, [track.id]: !s.soloed[track.id] } }))}>
+                S
+              </button>
+            </div>
+            <div className="steps" role="presentation" style={{ ['--steps' as string]: track.length }}>
+              {Array.from({ length: track.length }, (_, step) => (
+                <button
+                  key={step}
+                  type="button"
+                  role="gridcell"
+                  disabled
+                  className={`step${step % 4 === 0 ? ' beat' : ''}${current === step ? ' now' : ''}`}
+                  aria-label={`${track.name} step ${step + 1}`}
+                  aria-pressed={track.steps[step] ?? false}
+                  style={{ ['--velocity' as string]: (track.velocities[step] ?? 100) / 127 }}
+                />
+              ))}
+            </div>
+          </div>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * The editor's session menu: share the editable link, publish an immutable beat,
+ * remix into a new session, export.
+ */
+import { useState } from 'react';
+import { publishSession, remixSession, type Published } from '../api';
+import { navigate } from '../App';
+import { pushNotice } from '../store/sessionStore';
+import { useSession, useSessionContext } from './SessionContext';
+import { embedSnippet, ShareDialog } from './ShareDialog';
+
+export function SessionActions({ sessionId }: { sessionId: string }) {
+  const { store } = useSessionContext();
+  const name = useSession((s) => s.session?.name ?? '');
+  const [sharing, setSharing] = useState(false);
+  const [published, setPublished] = useState<Published | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const publish = async () => {
+    setBusy(true);
+    try {
+      setPublished(await publishSession(sessionId));
+    } catch (e) {
+      pushNotice(store, 'error', `Could not publish: ${(e as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remix = async () => {
+    setBusy(true);
+    try {
+      const { url } = await remixSession(sessionId);
+      navigate(url);
+    } catch (e) {
+      pushNotice(store, 'error', `Could not remix: ${(e as Error).message}`);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="session-actions" role="group" aria-label="Session">
+      <button type="button" onClick={() => setSharing(true)}>
+        Share
+      </button>
+      <button type="button" onClick={publish} disabled={busy}>
+        Publish
+      </button>
+      <button type="button" onClick={remix} disabled={busy}>
+        Remix
+      </button>
+      {sharing && (
+        <ShareDialog
+          title="Share this session"
+          link={`${location.origin}/s/${sessionId}`}
+          note="Anyone with this link can edit the session with you."
+          onClose={() => setSharing(false)}
+        />
+      )}
+      {published && (
+        <ShareDialog
+          title="Published"
+          link={`${location.origin}${published.url}`}
+          note="This beat is an immutable copy: listeners can play and remix it, never change it."
+          embed={embedSnippet(location.origin, published.beatId, name)}
+          onClose={() => setPublished(null)}
+        />
+      )}
+    </div>
+  );
+}
