@@ -80,11 +80,11 @@ export function kvDoc(id: string): Promise<SessionDocument | null> {
 
 /** Poll `read` until `accept` holds (for effects that happen after a close event). */
 export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // Counted in polls, not by Date: some tests freeze Date.
+  for (let polls = timeoutMs / 10; ; polls--) {
     const value = await read();
     if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
+    if (polls <= 0) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
     await sleep(10);
   }
 }
@@ -101,6 +101,22 @@ export function fullTrack(id: string): Track {
 }
 
 export const addTrack = (track: Track): Mutation => ({ type: 'add_track', track, beforeTrackId: null });
+
+/**
+ * A session whose tracks are all full: `count` tracks × 128 steps, every step on,
+ * created from the empty template and filled through `client`'s WebSocket.
+ */
+export async function fullSession(count: number): Promise<{ id: string; client: TestClient }> {
+  const id = await createSession({ template: 'empty' });
+  const client = await TestClient.join(id);
+  for (let i = 0; i < count; i++) client.mutate(addTrack(fullTrack(`t${i}`)));
+  await client.settled();
+  const { session } = await serverState(id);
+  if (session.tracks.length !== count || !session.tracks.every((t) => t.steps.every(Boolean))) {
+    throw new Error('the full session did not fill');
+  }
+  return { id, client };
+}
 
 // ---- The protocol client ----------------------------------------------------------------
 
@@ -150,7 +166,11 @@ export class TestClient {
     ws.accept();
     const client = new TestClient(ws, sessionId, opts.clientId ?? crypto.randomUUID());
     client.replica = opts.replica ?? null;
-    onTestFinished(() => client.close());
+    try {
+      onTestFinished(() => client.close());
+    } catch {
+      // Opened outside a test (in a beforeAll): the caller closes it.
+    }
     return client;
   }
 

@@ -50,6 +50,22 @@ interface Attachment {
 
 const encoder = new TextEncoder();
 
+/** The clientSeq a parsed frame names, if it names one that could be valid. */
+function clientSeqIn(json: unknown): number | undefined {
+  const seq = (json as { clientSeq?: unknown } | null)?.clientSeq;
+  return Number.isSafeInteger(seq) ? (seq as number) : undefined;
+}
+
+/** The clientSeq of a raw frame not otherwise parsed (one refused by the rate limit). */
+function clientSeqOf(raw: string | ArrayBuffer): number | undefined {
+  if (typeof raw !== 'string' || raw.length > LIMITS.maxFrameBytes) return undefined;
+  try {
+    return clientSeqIn(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
+}
+
 export class SessionRoom extends DurableObject<Env> {
   private readonly storage: RoomStorage;
   private readonly buckets = new Map<WebSocket, TokenBucket>();
@@ -167,7 +183,10 @@ export class SessionRoom extends DurableObject<Env> {
         ws.close(CLOSE.abuse, 'rate limit exceeded');
         return;
       }
-      return this.sendError(ws, 'rate_limited', 'too many messages; slow down');
+      // Name the refused mutation so its author drops it from pending. Left pending, it
+      // would be resent after a newer clientSeq had applied, acked as a duplicate, and
+      // the edit lost without a word.
+      return this.sendError(ws, 'rate_limited', 'too many messages; slow down', clientSeqOf(raw));
     }
     if (typeof raw !== 'string') return this.sendError(ws, 'bad_message', 'frames must be JSON text');
     if (raw.length > LIMITS.maxFrameBytes || encoder.encode(raw).byteLength > LIMITS.maxFrameBytes) {
@@ -180,10 +199,7 @@ export class SessionRoom extends DurableObject<Env> {
       return this.sendError(ws, 'bad_json', 'frame is not valid JSON');
     }
     const parsed = parseClientMessage(json);
-    if (!parsed.ok) {
-      const seq = (json as { clientSeq?: unknown } | null)?.clientSeq;
-      return this.sendError(ws, 'bad_message', parsed.message, Number.isSafeInteger(seq) ? (seq as number) : undefined);
-    }
+    if (!parsed.ok) return this.sendError(ws, 'bad_message', parsed.message, clientSeqIn(json));
     const message = parsed.message;
     switch (message.type) {
       case 'hello':

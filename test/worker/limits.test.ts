@@ -1,0 +1,96 @@
+/**
+ * Abuse limits: a per-socket rate limit (refuse, then close a socket that keeps
+ * flooding; failure mode 20) and at most ten editors per session.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LIMITS, makeTrack } from '../../core';
+import { addTrack, createSession, serverState, setStep, TestClient } from './helpers';
+
+describe('rate limit', () => {
+  // The room shares the test's isolate, so a frozen clock freezes its token buckets
+  // too: no token trickles back mid-flood however slow the machine, and the counts
+  // below are exact. Only Date is faked; timers run normally.
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(now);
+  });
+  afterEach(() => {
+    now += 60_000;
+    vi.useRealTimers();
+  });
+
+  it('a flood beyond the burst is refused with rate_limited naming each clientSeq, and changes only what was accepted', async () => {
+    const id = await createSession({ template: 'empty' });
+    const a = await TestClient.join(id); // the hello took one token
+    a.mutate(addTrack(makeTrack({ id: 't0', name: 'T0', instrument: 'studio-kick', length: 128 }))); // and this one
+    await a.settled();
+    const flood = 100;
+    const seqs = Array.from({ length: flood }, (_, i) => a.mutate(setStep('t0', i, true)));
+    const outcomes = await Promise.all(seqs.map((seq) => a.outcomeOf(seq)));
+
+    const accepted = seqs.filter((_, i) => outcomes[i]!.type === 'change');
+    const limited = seqs.filter((_, i) => outcomes[i]!.type === 'error' && (outcomes[i] as { code: string }).code === 'rate_limited');
+    // The burst, minus the two tokens the hello and the add spent; every other one refused.
+    expect(accepted).toEqual(seqs.slice(0, LIMITS.rateLimitBurst - 2));
+    expect(limited).toEqual(seqs.slice(LIMITS.rateLimitBurst - 2));
+
+    const state = await serverState(id);
+    expect(state.version).toBe(1 + accepted.length);
+    const on = state.session.tracks[0]!.steps.flatMap((isOn, step) => (isOn ? [step] : []));
+    expect(on).toEqual(accepted.map((seq) => seq - 2)); // seq n set step n−2
+    // The refusals named their clientSeq, so the client dropped them and agrees with the server.
+    expect(a.replica!.pending).toEqual([]);
+    expect(a.replica!.view).toEqual(state.session);
+    expect(a.isOpen).toBe(true);
+
+    // It is a rate, not a ban: after a pause the socket may edit again.
+    vi.setSystemTime(now + 1000);
+    const seq = a.mutate(setStep('t0', 127, true));
+    expect(await a.outcomeOf(seq)).toMatchObject({ type: 'change', version: state.version + 1 });
+  });
+
+  it('a sustained flood is closed with 4008 and leaves the state unchanged', async () => {
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    const before = await serverState(id);
+    // The hello spent one token; the rest of the burst is answered, then refusals until
+    // the strike that closes the socket (that one gets no reply).
+    for (let i = 0; i < LIMITS.rateLimitBurst - 1 + LIMITS.rateLimitStrikes; i++) a.sendMessage({ type: 'clock', t0: i });
+    expect((await a.closed()).code).toBe(4008);
+    expect(a.messagesOfType('clock')).toHaveLength(LIMITS.rateLimitBurst - 1);
+    expect(a.messagesOfType('error').map((e) => e.code)).toEqual(new Array(LIMITS.rateLimitStrikes - 1).fill('rate_limited'));
+    expect(await serverState(id)).toEqual(before);
+    // Others are unaffected.
+    const b = await TestClient.join(id);
+    expect(b.messages[0]).toMatchObject({ type: 'snapshot', version: before.version });
+  });
+});
+
+describe('editors per session', () => {
+  it('the 11th editor is refused with session_full and closed with 4001; a listener still joins', async () => {
+    const id = await createSession();
+    const editors = [];
+    for (let i = 0; i < LIMITS.maxEditorsPerSession; i++) editors.push(await TestClient.join(id));
+
+    const eleventh = await TestClient.connect(id);
+    expect(await eleventh.hello()).toMatchObject({ type: 'error', code: 'session_full' });
+    expect((await eleventh.closed()).code).toBe(4001);
+
+    const listener = await TestClient.connect(id);
+    expect(await listener.hello({ listenOnly: true })).toMatchObject({ type: 'snapshot' });
+    editors[0]!.mutate(setStep('kick', 1, true));
+    await listener.waitFor((m) => m.type === 'change' && m.version === 1);
+
+    // An editor reconnecting with its own clientId replaces its old socket rather than counting twice.
+    const again = await TestClient.connect(id, { clientId: editors[3]!.clientId });
+    expect(await again.hello()).toMatchObject({ type: 'snapshot', version: 1 });
+    expect((await editors[3]!.closed()).code).toBe(1000);
+
+    // A place freed by a leaving editor can be taken.
+    editors[5]!.close();
+    await editors[0]!.waitFor((m) => m.type === 'peers' && m.peers.filter((p) => !p.listenOnly).length === 9);
+    const late = await TestClient.connect(id);
+    expect(await late.hello()).toMatchObject({ type: 'snapshot' });
+  });
+});
