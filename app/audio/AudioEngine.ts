@@ -1,20 +1,31 @@
 /**
- * The audio engine: Tone.js voices per track, a transport that plays the session
- * on the shared timeline, and a playhead published outside React. It subscribes
- * to the store directly, so editing never re-renders anything audio-related and
- * playback never waits for React.
+ * The audio engine: a mixer with one strip per track, a transport that plays the
+ * session on the shared timeline, and a playhead published outside React. It
+ * subscribes to the store directly, so editing never re-renders anything
+ * audio-related and playback never waits for React.
  *
  * Timing: Tone's transport runs with lookahead and calls back with the exact audio
  * time of each step; we schedule with that time only. Which step it is comes from
  * the shared timeline (server time), so listeners' bars line up.
+ *
+ * Editing while playing: a step, velocity or pitch edit changes nothing in the
+ * audio graph (the next callback reads the store); volume, pan, mute and effects
+ * glide; only a changed instrument replaces a voice, and the old one rings out.
  */
 import * as Tone from 'tone';
 import { createStore } from 'zustand/vanilla';
-import { nextBoundary, type Session } from '../../core';
-import { audibleTracks, type SessionStore } from '../store/sessionStore';
+import { nextBoundary, stepDurationMs, type Session } from '../../core';
+import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
-import { eventsAtStep, stepSeconds } from './schedule';
+import { exposeAudioDebugHandle } from './debugHandle';
+import { Mixer } from './mixer';
+import type { RenderOptions } from './offlineRender';
+import { instrumentStatus, instrumentStatusStore, loadInstruments, type InstrumentStatus } from './samples';
+import { stepSeconds } from './schedule';
+import { repeatSteps, setTempoNow } from './stepClock';
 import { createVoice, type Voice } from './voices';
+
+export type { InstrumentStatus } from './samples';
 
 export interface PlayheadState {
   /** Global step index on the shared timeline, or null when stopped. */
@@ -28,24 +39,31 @@ export interface ScheduledStep {
   serverMs: number;
 }
 
-interface TrackChannel {
-  instrument: string;
-  voice: Voice;
-  channel: Tone.Channel;
-}
+/** Scheduled steps further than this from the shared timeline, this many in a row, trigger a re-join. */
+const DRIFT_TOLERANCE_MS = 3;
+const DRIFT_STEPS = 4;
 
 /** Start this far ahead of "now" so the first step is never late. */
 const START_LEAD_MS = 120;
+/** Play waits at most this long for the session's samples (they are usually decoded long before). */
+const SAMPLE_WAIT_MS = 1500;
+/** A preview voice is kept this long after its last use (hovering along the picker reuses it). */
+const PREVIEW_KEEP_MS = 4000;
 
 export class AudioEngine {
-  private readonly channels = new Map<string, TrackChannel>();
-  private master: Tone.Volume | null = null;
+  private mixer: Mixer | null = null;
   private repeatId: number | null = null;
-  private firstGlobalStep = 0;
   private unsubscribe: (() => void) | null = null;
   private playingTempo = 0;
   private playingAnchor = 0;
+  private readonly previews = new Map<string, { voice: Voice; timer: ReturnType<typeof setTimeout> }>();
+  private lastPreview: string | null = null;
   /** Recent scheduled steps (for the alignment measurement), newest last. */
+  /** The last global step handed to the mixer (never schedule one twice). */
+  private lastPlayedStep = -Infinity;
+  private driftStreak = 0;
+  /** How often playback re-joined the timeline to correct drift (for tests and benchmarks). */
+  realignments = 0;
   readonly scheduled: ScheduledStep[] = [];
 
   constructor(
@@ -54,31 +72,51 @@ export class AudioEngine {
   ) {}
 
   attach(): void {
-    this.unsubscribe = this.store.subscribe((state, prev) => {
-      if (state.session !== prev.session && state.session) this.onSessionChange(state.session, prev.session);
-      if (state.masterVolume !== prev.masterVolume && this.master) this.master.volume.value = Tone.gainToDb(state.masterVolume);
-    });
+    exposeAudioDebugHandle();
+    this.unsubscribe = this.store.subscribe((state, prev) => this.onStoreChange(state, prev));
+    const session = this.store.getState().session;
+    if (session) void this.preload(session);
   }
 
   detach(): void {
     this.stop();
     this.unsubscribe?.();
-    for (const ch of this.channels.values()) this.disposeChannel(ch);
-    this.channels.clear();
+    this.unsubscribe = null;
+    for (const { voice, timer } of this.previews.values()) {
+      clearTimeout(timer);
+      voice.dispose();
+    }
+    this.previews.clear();
+    this.mixer?.dispose();
+    this.mixer = null;
   }
 
   get isPlaying(): boolean {
     return this.repeatId !== null;
   }
 
+  /** Loading state of an instrument's samples ('ready' at once for synthesised ones). */
+  instrumentStatus(instrument: string): InstrumentStatus {
+    return instrumentStatus(instrument);
+  }
+
+  /** Called whenever any instrument's loading state changes; returns the unsubscribe. */
+  subscribeInstrumentStatus(listener: () => void): () => void {
+    return instrumentStatusStore.subscribe(listener);
+  }
+
   /** Start playing at the next step boundary of the shared timeline. Call from a user gesture. */
   async play(): Promise<void> {
-    const session = this.store.getState().session;
-    if (!session) return;
+    if (!this.store.getState().session) return;
     await Tone.start();
-    this.ensureGraph();
-    this.syncTracks(session);
-    this.startTransport(session);
+    const mixer = this.ensureMixer();
+    // The session's own samples are normally decoded by now (they load with the session).
+    const session = this.store.getState().session!;
+    await Promise.race([this.preload(session), new Promise((done) => setTimeout(done, SAMPLE_WAIT_MS))]);
+    const current = this.store.getState().session;
+    if (!current) return;
+    mixer.sync(current, audibleTracks(this.store.getState()), false);
+    this.startTransport(current);
     this.store.setState({ playing: true });
   }
 
@@ -88,24 +126,95 @@ export class AudioEngine {
     this.repeatId = null;
     transport.stop();
     transport.cancel();
+    this.mixer?.silence(Tone.now());
     playheadStore.setState({ globalStep: null });
     if (this.store.getState().playing) this.store.setState({ playing: false });
   }
 
-  /** Preview one instrument (picker hover/focus). */
+  /** Preview one instrument (picker hover/focus): loads it if needed, then plays one note. */
   async preview(instrument: string, pitch = 0): Promise<void> {
     await Tone.start();
-    this.ensureGraph();
-    const voice = createVoice(instrument);
-    voice.output.connect(this.master!);
-    await voice.ready;
-    voice.trigger(Tone.now() + 0.01, 0.8, pitch, stepSeconds(120));
-    setTimeout(() => voice.dispose(), 2000);
+    const mixer = this.ensureMixer();
+    this.lastPreview = instrument;
+    let entry = this.previews.get(instrument);
+    if (entry) clearTimeout(entry.timer);
+    else {
+      const voice = createVoice(instrument);
+      voice.output.connect(mixer.bus.input);
+      entry = { voice, timer: 0 as unknown as ReturnType<typeof setTimeout> };
+      this.previews.set(instrument, entry);
+    }
+    const { voice } = entry;
+    entry.timer = setTimeout(() => {
+      this.previews.delete(instrument);
+      voice.dispose();
+    }, PREVIEW_KEEP_MS);
+    try {
+      await voice.ready;
+    } catch {
+      return; // the status says 'error'
+    }
+    // Hovering on while it loaded: only the latest request sounds.
+    if (this.lastPreview !== instrument) return;
+    voice.trigger(Tone.now() + 0.02, 100 / 127, pitch, stepSeconds(120), 4);
   }
 
-  private ensureGraph(): void {
-    if (this.master) return;
-    this.master = new Tone.Volume(Tone.gainToDb(this.store.getState().masterVolume)).toDestination();
+  /**
+   * Render the current session (or `session`) offline, as heard (mute and solo
+   * applied): for WAV export. Loads the renderer on first use.
+   */
+  async render(options: RenderOptions = {}, session = this.store.getState().session): Promise<AudioBuffer> {
+    if (!session) throw new Error('no session to render');
+    const { renderSession } = await import('./offlineRender');
+    const state = this.store.getState();
+    return renderSession(session, { audible: audibleTracks(state), masterVolume: state.masterVolume, ...options });
+  }
+
+  private preload(session: Session): Promise<void> {
+    return loadInstruments(session.tracks.map((t) => t.instrument));
+  }
+
+  private ensureMixer(): Mixer {
+    if (!this.mixer) {
+      this.mixer = new Mixer(Tone.getDestination(), this.store.getState().masterVolume);
+      const session = this.store.getState().session;
+      if (session) this.mixer.sync(session, audibleTracks(this.store.getState()), false);
+    }
+    return this.mixer;
+  }
+
+  private onStoreChange(state: SessionState, prev: SessionState): void {
+    const session = state.session;
+    if (session && session !== prev.session) {
+      void this.preload(session);
+      // A tempo change moves the shared anchor: re-join the timeline at the next step.
+      if (this.isPlaying && (session.tempo !== this.playingTempo || session.timeline.anchorMs !== this.playingAnchor)) {
+        this.startTransport(session);
+      }
+    }
+    if (this.mixer && session && (session !== prev.session || state.muted !== prev.muted || state.soloed !== prev.soloed)) {
+      this.mixer.sync(session, audibleTracks(state), true);
+    }
+    if (this.mixer && state.masterVolume !== prev.masterVolume) this.mixer.bus.setMasterVolume(state.masterVolume, true);
+  }
+
+  /**
+   * Keep this listener on the shared timeline. The audio clock, the clock offset
+   * estimate and the reported output latency all settle after playback starts; when
+   * the scheduled steps sit off the timeline for several steps in a row, re-join it.
+   */
+  private correctDrift(session: Session, globalStep: number, serverMs: number): void {
+    const expected = session.timeline.anchorMs + globalStep * stepDurationMs(session.tempo);
+    const off = Math.abs(serverMs - expected) > DRIFT_TOLERANCE_MS;
+    this.driftStreak = off ? this.driftStreak + 1 : 0;
+    if (this.driftStreak >= DRIFT_STEPS) {
+      this.driftStreak = 0;
+      this.realignments++;
+      setTimeout(() => {
+        const current = this.store.getState().session;
+        if (this.isPlaying && current) this.startTransport(current);
+      }, 0);
+    }
   }
 
   private startTransport(session: Session): void {
@@ -113,89 +222,41 @@ export class AudioEngine {
     if (this.repeatId !== null) transport.clear(this.repeatId);
     transport.stop();
     transport.cancel();
-    transport.bpm.value = session.tempo;
+    setTempoNow(transport, session.tempo);
     this.playingTempo = session.tempo;
     this.playingAnchor = session.timeline.anchorMs;
     const now = this.serverNow();
     const boundary = nextBoundary(session.timeline.anchorMs, session.tempo, now + START_LEAD_MS, 1);
-    this.firstGlobalStep = boundary.globalStep;
     const startAt = this.serverMsToAudioTime(boundary.atMs);
-    const ticksPerStep = transport.PPQ / 4;
-    this.repeatId = transport.scheduleRepeat((time) => {
-      const stepIndex = Math.round(transport.getTicksAtTime(time) / ticksPerStep);
-      this.playStep(this.firstGlobalStep + stepIndex, time);
-    }, '16n', 0);
+    this.repeatId = repeatSteps(transport, boundary.globalStep, (globalStep, time) => this.playStep(globalStep, time));
     transport.start(startAt);
   }
 
   private playStep(globalStep: number, time: number): void {
     const state = this.store.getState();
     const session = state.session;
-    if (!session) return;
-    const audible = audibleTracks(state);
-    const seconds = stepSeconds(session.tempo);
-    for (const event of eventsAtStep(session, globalStep, audible)) {
-      const ch = this.channels.get(event.trackId);
-      if (!ch) continue;
-      ch.voice.trigger(time + event.offset, event.velocity, event.pitch, seconds);
-    }
-    this.scheduled.push({ globalStep, serverMs: this.audioTimeToServerMs(time) });
+    if (!session || !this.mixer) return;
+    // After a re-join, steps already scheduled by the previous run are not played twice.
+    if (globalStep <= this.lastPlayedStep) return;
+    this.lastPlayedStep = globalStep;
+    this.mixer.playStep(session, globalStep, time, audibleTracks(state));
+    const serverMs = this.audioTimeToServerMs(time);
+    this.scheduled.push({ globalStep, serverMs });
+    this.correctDrift(session, globalStep, serverMs);
     if (this.scheduled.length > 256) this.scheduled.splice(0, this.scheduled.length - 256);
     Tone.getDraw().schedule(() => playheadStore.setState({ globalStep }), time);
   }
 
-  private onSessionChange(session: Session, prev: Session | null): void {
-    if (this.master) this.syncTracks(session);
-    // A tempo change moves the shared anchor: re-join the timeline at the next step.
-    if (this.isPlaying && (session.tempo !== this.playingTempo || session.timeline.anchorMs !== this.playingAnchor)) {
-      this.startTransport(session);
-    }
-    void prev;
-  }
-
-  private syncTracks(session: Session): void {
-    const live = new Set<string>();
-    for (const track of session.tracks) {
-      live.add(track.id);
-      let ch = this.channels.get(track.id);
-      if (ch && ch.instrument !== track.instrument) {
-        this.disposeChannel(ch);
-        ch = undefined;
-      }
-      if (!ch) {
-        const voice = createVoice(track.instrument);
-        const channel = new Tone.Channel({ volume: Tone.gainToDb(track.volume), pan: track.pan }).connect(this.master!);
-        voice.output.connect(channel);
-        ch = { instrument: track.instrument, voice, channel };
-        this.channels.set(track.id, ch);
-      }
-      ch.channel.volume.value = Tone.gainToDb(Math.max(track.volume, 0.0001));
-      ch.channel.pan.value = track.pan;
-    }
-    for (const [id, ch] of this.channels) {
-      if (!live.has(id)) {
-        this.disposeChannel(ch);
-        this.channels.delete(id);
-      }
-    }
-  }
-
-  private disposeChannel(ch: TrackChannel): void {
-    ch.voice.dispose();
-    ch.channel.dispose();
-  }
-
   /**
-   * Map between the audio clock and server time through the output timestamp (which
-   * pairs an audio-clock time with a performance.now() time), then the clock offset.
+   * One consistent pairing of the audio clock with the client clock: currentTime
+   * against now, shifted by the output latency so that "audio time" means the moment
+   * the sound leaves the speakers. (Mixing this with getOutputTimestamp, which is not
+   * valid right after the context resumes, put late joiners ~27 ms early.)
    */
   private audioAnchor(): { audio: number; clientMs: number } {
     const raw = Tone.getContext().rawContext as AudioContext;
-    const stamp = typeof raw.getOutputTimestamp === 'function' ? raw.getOutputTimestamp() : null;
-    if (stamp && stamp.contextTime && stamp.performanceTime) {
-      return { audio: stamp.contextTime, clientMs: performance.timeOrigin + stamp.performanceTime };
-    }
-    return { audio: raw.currentTime, clientMs: clientNow() };
+    const latency = (raw.outputLatency || 0) + (raw.baseLatency || 0);
+    return { audio: raw.currentTime + latency, clientMs: clientNow() };
   }
 
   private serverMsToAudioTime(serverMs: number): number {
@@ -210,4 +271,3 @@ export class AudioEngine {
     return clientMs + (this.serverNow() - clientNow());
   }
 }
-
