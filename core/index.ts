@@ -9,3 +9,4 @@ export * from './protocol';
 export * from './replica';
 export * from './templates';
 export * from './undo';
+export * from './TokenBucket';

@@ -32,7 +32,7 @@ import type { Env } from '../env';
 import { randomId } from '../ids';
 import { beatKey, galleryKey, galleryMetadata, sessionKey, type BeatDocument, type SessionDocument } from './kvProjection';
 import { RoomStorage } from './RoomStorage';
-import { TokenBucket } from './TokenBucket';
+import { TokenBucket } from '../../core/TokenBucket';
 
 /** How long changes may sit unpublished to KV while an editor stays connected. */
 export const KV_BACKSTOP_MS = 30_000;

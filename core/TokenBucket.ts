@@ -1,4 +1,8 @@
-/** A per-socket rate limit: `rate` messages a second on average, bursts up to `burst`. */
+/**
+ * A rate limit: `rate` messages a second on average, bursts up to `burst`. The room
+ * refuses frames past it (per socket); the sync client paces its own sends with a
+ * slightly lower one, so an honest client is never refused.
+ */
 export class TokenBucket {
   private tokens: number;
   private last = Date.now();
