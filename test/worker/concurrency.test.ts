@@ -18,8 +18,9 @@ async function twoEditors() {
 async function expectConverged(id: string, clients: TestClient[]) {
   await Promise.all(clients.map((c) => c.settled()));
   const { server, replicas, views } = await convergence(id, clients);
-  for (const replica of replicas) expect(replica).toEqual(server);
-  for (const view of views) expect(view).toEqual(server.session);
+  // Strict: a field missing on one side and undefined on the other is a difference (failure mode 14).
+  for (const replica of replicas) expect(replica).toStrictEqual(server);
+  for (const view of views) expect(view).toStrictEqual(server.session);
   return server;
 }
 

@@ -4,9 +4,9 @@
  * alarm backstop while an editor stays (failure modes 1, 2, 7). Never per mutation.
  */
 import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KV_BACKSTOP_MS } from '../../worker/room/SessionRoom';
-import { createSession, eventually, kvDoc, room, roomStats, serverState, setStep, TestClient } from './helpers';
+import { createSession, env, eventually, kvDoc, room, roomStats, serverState, setStep, TestClient } from './helpers';
 
 /** Wait until every socket is gone, then let in-flight close handlers drain (eviction waits for them). */
 async function allLeft(id: string) {
@@ -43,6 +43,17 @@ describe('KV projection', () => {
     // Nothing left to do: no backstop alarm pending, and a late one would write nothing.
     expect(await runDurableObjectAlarm(room(id))).toBe(false);
     expect((await roomStats(id)).kvWrites).toBe(2);
+  });
+
+  it('is written once when several editors leave at the same moment', async () => {
+    const id = await createSession();
+    const editors = [await TestClient.join(id), await TestClient.join(id), await TestClient.join(id)];
+    editors[1]!.mutate(setStep('kick', 1, true));
+    await editors[1]!.settled();
+    for (const editor of editors) editor.close();
+    await allLeft(id);
+    expect(await roomStats(id)).toMatchObject({ kvWrites: 2, publishedVersion: 1 });
+    expect((await kvDoc(id))?.version).toBe(1);
   });
 
   it('is not written again for a session opened and left unchanged', async () => {
@@ -100,5 +111,32 @@ describe('KV projection', () => {
     await allLeft(id);
     expect(await roomStats(id)).toMatchObject({ kvWrites: 2, publishedVersion: 1, alarmAt: null });
     expect((await kvDoc(id))?.tracks[1]!.steps[2]).toBe(true);
+  });
+
+  it('a failed KV write leaves the backstop armed; the alarm retries it, even after an eviction', async () => {
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    a.mutate(setStep('hat', 1, true));
+    await a.settled();
+    // The room shares this isolate, so it sees the same KV binding object.
+    const put = vi.spyOn(env.KV, 'put').mockRejectedValue(new Error('KV is down'));
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      a.close();
+      await allLeft(id);
+      expect(put).toHaveBeenCalledTimes(1);
+      expect(log).toHaveBeenCalled();
+      const stats = await roomStats(id);
+      expect(stats).toMatchObject({ version: 1, publishedVersion: 0, kvWrites: 1 });
+      expect(stats.alarmAt).not.toBeNull();
+    } finally {
+      put.mockRestore();
+      log.mockRestore();
+    }
+    expect((await kvDoc(id))?.version).toBe(0);
+    await evictDurableObject(room(id));
+    expect(await runDurableObjectAlarm(room(id))).toBe(true);
+    expect(await roomStats(id)).toMatchObject({ publishedVersion: 1, kvWrites: 2, alarmAt: null });
+    expect((await kvDoc(id))?.tracks[2]!.steps[1]).toBe(true);
   });
 });

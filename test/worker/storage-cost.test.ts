@@ -7,7 +7,7 @@
  */
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { LIMITS, makeTrack } from '../../core';
+import { LIMITS, makeTrack, Replica } from '../../core';
 import { COMPACT_EVERY } from '../../worker/room/RoomStorage';
 import { addTrack, createSession, fullSession, room, roomStats, serverState, setStep, sqlRows, TestClient } from './helpers';
 
@@ -67,6 +67,7 @@ describe('storage cost', () => {
   it(`amortised rows per mutation over ${MUTATIONS} mutations, compactions included, and all of it reloads`, async () => {
     const { id, client: anchor } = await fullSession(LIMITS.maxTracks); // stays: no publish on leave
     const start = await roomStats(id);
+    const startState = await serverState(id);
     let replica = null;
     const clientId = crypto.randomUUID();
     for (let sent = 0; sent < MUTATIONS; ) {
@@ -96,6 +97,12 @@ describe('storage cost', () => {
     // Compacted rows plus the log replayed on top give back exactly the same session.
     const before = await serverState(id);
     expect(replica!.confirmed).toEqual(before.session);
+    // The ring still holds all 1000 changes, across the compactions: a client that
+    // was away the whole time catches up from them alone.
+    const away = await TestClient.connect(id, { replica: new Replica(startState) });
+    expect(await away.hello()).toMatchObject({ type: 'catchup', fromVersion: startState.version });
+    expect(away.replica!.confirmed).toEqual(before.session);
+    away.close();
     anchor.close();
     await evictDurableObject(room(id), { webSockets: 'close' });
     expect(await serverState(id)).toEqual(before);

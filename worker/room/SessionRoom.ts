@@ -71,6 +71,8 @@ export class SessionRoom extends DurableObject<Env> {
   private readonly buckets = new Map<WebSocket, TokenBucket>();
   /** Mirror of the scheduled alarm, read from storage at every wake. */
   private alarmAt: number | null = null;
+  /** The KV write in flight, if any (see publishToKv). */
+  private publishing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -335,8 +337,22 @@ export class SessionRoom extends DurableObject<Env> {
 
   // ---- KV projection ------------------------------------------------------------------------
 
-  /** Write the KV document if it is behind DO storage; otherwise do nothing. */
+  /**
+   * Write the KV document if it is behind DO storage; otherwise do nothing. One write
+   * at a time: callers arriving while one is in flight (several editors leaving at
+   * once, the alarm during a close) wait for it and then find KV up to date, instead
+   * of each writing the same version (KV takes about one write a second per key).
+   * Only in memory, and safely so: after an eviction nothing is in flight.
+   */
   private async publishToKv(): Promise<void> {
+    while (this.publishing) await this.publishing;
+    this.publishing = this.writeKvIfBehind().finally(() => {
+      this.publishing = null;
+    });
+    return this.publishing;
+  }
+
+  private async writeKvIfBehind(): Promise<void> {
     const state = this.storage.loaded;
     if (!state) return;
     this.storage.compact();
