@@ -13,6 +13,8 @@ export interface StepEvent {
   pitch: number;
   /** Seconds after the unswung step time (swing). */
   offset: number;
+  /** Steps until this track's next note (its loop length when it has only this one): how long sustained voices hold. */
+  gateSteps: number;
   volume: number;
   pan: number;
 }
@@ -31,11 +33,18 @@ export function eventsAtStep(session: Session, globalStep: number, audible: Read
       velocity: (track.velocities[step] ?? 100) / 127,
       pitch: melodic ? (track.pitches[step] ?? 0) : 0,
       offset,
+      gateSteps: stepsToNextNote(track.steps, step, track.length),
       volume: track.volume,
       pan: track.pan,
     });
   }
   return events;
+}
+
+/** Distance from `step` to the next lit step of a loop of `length`, wrapping; `length` when none. */
+export function stepsToNextNote(steps: readonly boolean[], step: number, length: number): number {
+  for (let k = 1; k < length; k++) if (steps[(step + k) % length]) return k;
+  return length;
 }
 
 /** Seconds per step at a tempo. */
