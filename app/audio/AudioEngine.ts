@@ -127,6 +127,7 @@ export class AudioEngine {
     transport.stop();
     transport.cancel();
     this.mixer?.silence(Tone.now());
+    Tone.getDraw().cancel(0);
     playheadStore.setState({ globalStep: null });
     if (this.store.getState().playing) this.store.setState({ playing: false });
   }
@@ -244,7 +245,8 @@ export class AudioEngine {
     this.scheduled.push({ globalStep, serverMs });
     this.correctDrift(session, globalStep, serverMs);
     if (this.scheduled.length > 256) this.scheduled.splice(0, this.scheduled.length - 256);
-    Tone.getDraw().schedule(() => playheadStore.setState({ globalStep }), time);
+    // Drawn callbacks queued before a Stop must not bring the playhead back.
+    Tone.getDraw().schedule(() => this.isPlaying && playheadStore.setState({ globalStep }), time);
   }
 
   /**

@@ -11,6 +11,8 @@
 import { WebSocket as ReconnectingWebSocket } from 'partysocket';
 import {
   CLOSE,
+  LIMITS,
+  TokenBucket,
   KEEPALIVE_PING,
   KEEPALIVE_PONG,
   PROTOCOL_VERSION,
@@ -26,6 +28,13 @@ import { ClientRecordStore, type ClientRecord } from './clientRecord';
 import type { Identity } from './identity';
 
 const KEEPALIVE_MS = 20_000;
+/**
+ * Mutations are paced below the room's per-socket limit (which also counts presence
+ * and clock frames), so an honest client is never refused: a fast drag queues its
+ * edits here, applied locally at once and sent as fast as the limit allows.
+ */
+const SEND_RATE = Math.floor(LIMITS.rateLimitPerSecond * 0.6);
+const SEND_BURST = Math.floor(LIMITS.rateLimitBurst * 0.6);
 const HEARTBEAT_MS = 5_000;
 
 export interface SyncClientOptions {
@@ -54,6 +63,10 @@ export class SyncClient {
   private presence: { cursor: { trackId: string; step: number } | null; playing: boolean } = { cursor: null, playing: false };
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<(message: ServerMessage) => void>();
+  /** Highest clientSeq sent on the current connection; pending ones above it wait for the pump. */
+  private sentUpTo = 0;
+  private sendBucket = new TokenBucket(SEND_RATE, SEND_BURST);
+  private pumpTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: SyncClientOptions) {
     this.store = options.store;
@@ -94,6 +107,7 @@ export class SyncClient {
     removeEventListener('online', this.onBrowserOnline);
     removeEventListener('offline', this.onBrowserOffline);
     this.clock.stop();
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.persist();
     this.socket?.close(1000, 'leaving');
     this.socket = null;
@@ -126,10 +140,25 @@ export class SyncClient {
     }
     this.persist();
     this.publish();
-    if (this.ready && !this.awaitingResync) {
-      this.sendMessage({ type: 'mutate', clientId: this.clientId, clientSeq: result.pending.clientSeq, mutation: checked.mutation });
-    }
+    this.pump();
     return true;
+  }
+
+  /** Send pending mutations not yet sent on this connection, in order, within the send rate. */
+  private pump(): void {
+    if (!this.ready || this.awaitingResync || !this.replica || this.pumpTimer) return;
+    for (const p of this.replica.pending) {
+      if (p.clientSeq <= this.sentUpTo) continue;
+      if (!this.sendBucket.take()) {
+        this.pumpTimer = setTimeout(() => {
+          this.pumpTimer = null;
+          this.pump();
+        }, 1000 / SEND_RATE);
+        return;
+      }
+      this.sendMessage({ type: 'mutate', clientId: this.clientId, clientSeq: p.clientSeq, mutation: p.mutation });
+      this.sentUpTo = p.clientSeq;
+    }
   }
 
   setIdentity(identity: Identity): void {
@@ -242,9 +271,9 @@ export class SyncClient {
     this.ready = true;
     this.awaitingResync = false;
     this.store.setState({ status: 'connected', selfPeerId: peerId, problem: null });
-    for (const p of this.replica!.pending) {
-      this.sendMessage({ type: 'mutate', clientId: this.clientId, clientSeq: p.clientSeq, mutation: p.mutation });
-    }
+    // A new connection: everything still pending is sent again (the room acks duplicates).
+    this.sentUpTo = 0;
+    this.pump();
     this.sendPresence();
     this.persist();
     this.publish();
@@ -258,6 +287,8 @@ export class SyncClient {
 
   private onClose(code: number): void {
     this.ready = false;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
     if (code === CLOSE.notFound) {
       this.store.setState({ problem: 'not_found', status: 'offline' });
       this.socket?.close();

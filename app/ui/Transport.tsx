@@ -175,7 +175,7 @@ function TempoControl({ tempo, onCommit }: { tempo: number; onCommit: (tempo: nu
       <span className="unit drag-tempo" onPointerDown={startDrag} title="Drag up or down to change the tempo" aria-hidden="true">
         BPM ↕
       </span>
-      <button type="button" onClick={tap} aria-label="Tap tempo">
+      <button type="button" onClick={tap} aria-label="Tap along to set the speed" title="Tap tempo">
         Tap
       </button>
     </div>
