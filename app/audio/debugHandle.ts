@@ -4,10 +4,11 @@
  * engine). It renders any session offline, without touching the live transport.
  * The renderer is a separate chunk, loaded on first use.
  */
+import * as Tone from 'tone';
 import type { Session } from '../../core';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, loadInstrument, sampleFiles } from './samples';
-import { CLICK_INSTRUMENT, VOICED_INSTRUMENTS } from './voices';
+import { CLICK_INSTRUMENT, VOICED_INSTRUMENTS, voiceStats } from './voices';
 
 export interface AudioDebugHandle {
   renderSession(session: Session, options?: RenderOptions): Promise<AudioBuffer>;
@@ -17,6 +18,24 @@ export interface AudioDebugHandle {
   voiced: readonly string[];
   clickInstrument: string;
   sampleFiles: string[];
+  voiceStats: typeof voiceStats;
+  /** Peak level (0…1) leaving the live audio context over the next `ms` milliseconds. */
+  liveLevel(ms?: number): Promise<number>;
+}
+
+let meter: Tone.Meter | null = null;
+async function liveLevel(ms = 500): Promise<number> {
+  if (!meter) {
+    meter = new Tone.Meter({ normalRange: true, smoothing: 0 });
+    Tone.getDestination().connect(meter);
+  }
+  let peak = 0;
+  for (const end = performance.now() + ms; performance.now() < end; ) {
+    await new Promise((done) => setTimeout(done, 10));
+    const value = meter.getValue();
+    peak = Math.max(peak, ...(Array.isArray(value) ? value : [value]));
+  }
+  return peak;
 }
 
 export function exposeAudioDebugHandle(): void {
@@ -28,6 +47,8 @@ export function exposeAudioDebugHandle(): void {
     voiced: VOICED_INSTRUMENTS,
     clickInstrument: CLICK_INSTRUMENT,
     sampleFiles: sampleFiles(),
+    voiceStats,
+    liveLevel,
   };
   (window as unknown as { __keyboardiaAudio?: AudioDebugHandle }).__keyboardiaAudio = handle;
 }

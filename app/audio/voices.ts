@@ -152,7 +152,7 @@ function kick808(): Voice {
 }
 
 function snare808(): Voice {
-  const parts = voiceParts(1);
+  const parts = voiceParts(1.4);
   const tone = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.015,
@@ -202,7 +202,7 @@ function hat808(decay: number): Voice {
 
 /** Noise through a band-pass, three quick bursts then a tail: hands clapping together. */
 function clap808(): Voice {
-  const parts = voiceParts(4);
+  const parts = voiceParts(5);
   const envelope = parts.own(new Tone.Gain(0).connect(parts.output));
   const band = parts.own(new Tone.Filter({ frequency: 1150, type: 'bandpass', Q: 1.4 }).connect(envelope));
   const noise = parts.own(new Tone.Noise('white').connect(band));
@@ -233,7 +233,7 @@ function clap808(): Voice {
 
 /** Two detuned square waves (540 and 800 Hz, as on the TR-808) through a band-pass. */
 function cowbell808(): Voice {
-  const parts = voiceParts(0.35);
+  const parts = voiceParts(0.55);
   const band = parts.own(new Tone.Filter({ frequency: 2000, type: 'bandpass', Q: 0.8 }).connect(parts.output));
   const make = () =>
     parts.own(
@@ -329,7 +329,7 @@ const acidBass = () =>
 const subBass = () =>
   melodic(
     'sub-bass',
-    0.65,
+    0.5,
     () => ({
       // A touch of second and third harmonic so the sub is heard on laptop speakers.
       synth: new Tone.Synth({
@@ -349,7 +349,7 @@ function ePiano(): Voice {
       tremolo.start(0);
       const synth = new Tone.PolySynth(Tone.FMSynth, {
         harmonicity: 1,
-        modulationIndex: 3.2,
+        modulationIndex: 5,
         oscillator: { type: 'sine' },
         modulation: { type: 'sine' },
         envelope: { attack: 0.002, decay: 1.6, sustain: 0.15, release: 0.9 },
@@ -413,7 +413,7 @@ const sawLead = () =>
 function pluck(): Voice {
   return melodic(
     'pluck',
-    0.5,
+    0.85,
     () => {
       const synth = new Tone.PolySynth(Tone.MonoSynth, {
         oscillator: { type: 'sawtooth' },
@@ -469,7 +469,7 @@ function glassPad(): Voice {
 const zap = () =>
   melodic(
     'zap',
-    0.7,
+    1,
     () => ({
       synth: new Tone.MembraneSynth({
         pitchDecay: 0.09,
@@ -577,11 +577,15 @@ const factories: Readonly<Record<string, () => Voice>> = {
 /** Every instrument id that has a voice of its own (the catalogue plus the test click). */
 export const VOICED_INSTRUMENTS: readonly string[] = Object.keys(factories);
 
+/** How many voices were ever created: tests check that editing while playing creates none. */
+export const voiceStats = { created: 0 };
+
 /**
  * A voice for any instrument id. An id this client does not know (a newer client
  * added it) gets a neutral synth rather than silence.
  */
 export function createVoice(instrument: string): Voice {
+  voiceStats.created++;
   const make = factories[instrument];
   if (make) return make();
   return melodic(instrument, 0.4, () => ({ synth: new Tone.PolySynth(Tone.Synth) }), gate(2));
