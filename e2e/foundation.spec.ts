@@ -12,6 +12,9 @@ test('New beat creates a session and shows the starter grid', async ({ page }) =
   await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
   await expect(page.getByLabel('Tempo')).toHaveValue('110');
+  // The click that created the session unlocked audio: the groove is already playing.
+  await expect(page.getByRole('button', { name: 'Play' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('.playhead').first()).toBeVisible();
 });
 
 test('a step set in one browser appears in another, and survives a reload', async ({ page, browser }) => {
