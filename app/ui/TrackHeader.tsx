@@ -4,6 +4,8 @@
  * clear, delete and reorder. The name is also a drag handle for reordering.
  */
 import { memo, useState, type DragEvent } from 'react';
+import { useStore } from 'zustand';
+import { instrumentStatusStore } from '../audio/samples';
 import { COMMON_STEP_COUNTS, emptyPattern, instrumentInfo, LIMITS, type Track } from '../../core';
 import { newTrackId, uniqueTrackName } from '../store/trackIds';
 import { InstrumentPicker } from './InstrumentPicker';
@@ -60,6 +62,8 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
 
   const lengths = COMMON_STEP_COUNTS.includes(track.length as never) ? COMMON_STEP_COUNTS : [...COMMON_STEP_COUNTS, track.length].sort((a, b) => a - b);
   const instrument = instrumentInfo(track.instrument);
+  // Sampled instruments load lazily: show it while they do (playback goes on meanwhile).
+  const loadState = useStore(instrumentStatusStore, (s) => s[track.instrument] ?? 'idle');
 
   return (
     <div
@@ -112,12 +116,15 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
       <div className="track-controls">
         <button
           type="button"
-          className="instrument"
+          className={`instrument ${loadState}`}
+          aria-busy={loadState === 'loading'}
           style={{ ['anchorName' as string]: `--instrument-${track.id}` }}
           aria-label={`${track.name} instrument: ${instrument?.name ?? track.instrument}`}
           onClick={() => setPicking(true)}
         >
           {instrument?.name ?? track.instrument}
+          {loadState === 'loading' && <span className="loading-dot" aria-hidden="true" />}
+          {loadState === 'error' && <span className="load-error"> (sound failed to load)</span>}
         </button>
         {picking && (
           <InstrumentPicker
