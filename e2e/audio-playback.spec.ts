@@ -161,3 +161,25 @@ test('editing while playing never rebuilds a voice; changing the instrument repl
   expect(result.playing).toBe(true);
   expect(result.stepsAfter, 'steps kept being scheduled while editing').toBeGreaterThan(result.stepsBefore);
 });
+
+test('a sample that fails to load shows as an error and leaves playback going', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.route('**/samples/electro/**', (route) => route.fulfill({ status: 404, body: 'missing' }));
+  await openStarter(page);
+  await pressPlay(page);
+  const result = await page.evaluate(async () => {
+    const { store, sync, engine } = window.__keyboardia;
+    const kick = store.getState().session!.tracks[0]!;
+    sync.mutate({ type: 'set_instrument', trackId: kick.id, instrument: 'electro-kick' });
+    const deadline = performance.now() + 5000;
+    while (window.__keyboardiaAudio.instrumentStatus('electro-kick') !== 'error' && performance.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    const steps = engine.scheduled.length;
+    await new Promise((done) => setTimeout(done, 600));
+    return { status: window.__keyboardiaAudio.instrumentStatus('electro-kick'), playing: engine.isPlaying, advanced: engine.scheduled.length > steps };
+  });
+  expect(result).toEqual({ status: 'error', playing: true, advanced: true });
+  expect(errors).toEqual([]);
+});

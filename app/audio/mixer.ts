@@ -165,6 +165,8 @@ class Strip {
       old.silence(Tone.now());
       this.retired.push(old);
       setTimeout(() => {
+        // Unless the whole strip went first (and took it along).
+        if (!this.retired.includes(old)) return;
         this.retired = this.retired.filter((v) => v !== old);
         old.dispose();
       }, RETIRE_MS);

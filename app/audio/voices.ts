@@ -76,13 +76,20 @@ function voiceParts(level: number) {
 
 // ————————————————————————————————————————————— sampled drums
 
+/** Start loading; a failure shows in the instrument's status, and is no unhandled rejection. */
+function loading(instrument: string): Promise<void> {
+  const load = loadInstrument(instrument);
+  load.catch(() => undefined);
+  return load;
+}
+
 /** One sample, one-shot per hit; a `choke` voice cuts its previous hit (an open hat). */
 function sampledHit(instrument: string, level: number, choke = false): Voice {
   const parts = voiceParts(level);
   let last: Tone.ToneBufferSource | null = null;
   return {
     output: parts.output,
-    ready: loadInstrument(instrument),
+    ready: loading(instrument),
     trigger(time, velocity) {
       const buffer = instrumentBuffers(instrument)?.hit;
       if (!buffer) return; // not loaded yet: silent until it is
@@ -116,7 +123,8 @@ function piano(): Voice {
     loaded = true;
   };
   fill();
-  const ready = loadInstrument('piano').then(fill);
+  const ready = loading('piano').then(fill);
+  ready.catch(() => undefined);
   return {
     output: parts.output,
     ready,
