@@ -8,7 +8,7 @@
  * compare every replica with the room's own state.
  */
 import { env as testEnv, runInDurableObject, SELF } from 'cloudflare:test';
-import { onTestFinished } from 'vitest';
+import { onTestFinished, vi } from 'vitest';
 import {
   makeTrack,
   PROTOCOL_VERSION,
@@ -27,6 +27,10 @@ import { sessionKey, type SessionDocument } from '../../worker/room/kvProjection
  * `extends import('./env').Env` of worker/globals.d.ts, so the cast says it instead.)
  */
 export const env = testEnv as Env;
+
+// Every test waits on real sockets and durable writes; on a busy two-core machine the
+// default 5 s per test is tight. Waits below fail with what arrived, well before this.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
 export const ORIGIN = 'https://keyboardia.test';
 export const PEER = { name: 'Tester', color: '#336699' } as const;
@@ -79,7 +83,7 @@ export function kvDoc(id: string): Promise<SessionDocument | null> {
 }
 
 /** Poll `read` until `accept` holds (for effects that happen after a close event). */
-export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   // Counted in polls, not by Date: some tests freeze Date.
   for (let polls = timeoutMs / 10; ; polls--) {
     const value = await read();
@@ -239,7 +243,7 @@ export class TestClient {
   }
 
   /** Wait until every pending mutation of our replica is settled or refused. */
-  async settled(timeoutMs = 3000): Promise<void> {
+  async settled(timeoutMs = 10_000): Promise<void> {
     await this.until(() => (this.replica?.pending.length ?? 0) === 0, timeoutMs, 'pending mutations to settle');
   }
 
@@ -258,7 +262,7 @@ export class TestClient {
   /** First message at index ≥ `since` matching `predicate`, now or when it arrives. */
   waitFor<T extends ServerMessage = ServerMessage>(
     predicate: (message: ServerMessage) => boolean,
-    { since = 0, timeoutMs = 3000 }: { since?: number; timeoutMs?: number } = {},
+    { since = 0, timeoutMs = 10_000 }: { since?: number; timeoutMs?: number } = {},
   ): Promise<T> {
     let found: ServerMessage | undefined;
     return this.until(
@@ -272,7 +276,7 @@ export class TestClient {
   }
 
   /** Resolves with the close code once the socket is closed. */
-  async closed(timeoutMs = 3000): Promise<Closed> {
+  async closed(timeoutMs = 10_000): Promise<Closed> {
     await this.until(() => this.closedWith !== null, timeoutMs, 'the socket to close', true);
     return this.closedWith!;
   }
