@@ -16,14 +16,36 @@ export function Presence() {
   const [editing, setEditing] = useState(false);
   const [identity, setIdentity] = useState(loadIdentity);
 
+  // A reload is a leave and a join a moment later: hold "left" notices briefly and
+  // drop them when the same person comes back.
+  const pendingLeaves = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   useEffect(() => {
     const current = new Map(peers.map((p) => [p.peerId, p]));
     if (known.current && selfPeerId) {
-      for (const [id, p] of current) if (!known.current.has(id) && id !== selfPeerId) pushNotice(store, 'info', `${p.name} joined`);
-      for (const [id, p] of known.current) if (!current.has(id) && id !== selfPeerId) pushNotice(store, 'info', `${p.name} left`);
+      for (const [id, p] of current) {
+        if (known.current.has(id) || id === selfPeerId) continue;
+        const leaving = pendingLeaves.current.get(p.name);
+        if (leaving) {
+          clearTimeout(leaving);
+          pendingLeaves.current.delete(p.name);
+        } else {
+          pushNotice(store, 'info', `${p.name} joined`);
+        }
+      }
+      for (const [id, p] of known.current) {
+        if (current.has(id) || id === selfPeerId || pendingLeaves.current.has(p.name)) continue;
+        pendingLeaves.current.set(
+          p.name,
+          setTimeout(() => {
+            pendingLeaves.current.delete(p.name);
+            pushNotice(store, 'info', `${p.name} left`);
+          }, 3000),
+        );
+      }
     }
     if (selfPeerId) known.current = current;
   }, [peers, selfPeerId, store]);
+  useEffect(() => () => pendingLeaves.current.forEach(clearTimeout), []);
 
   const others = peers.filter((p) => p.peerId !== selfPeerId);
   return (
