@@ -1,0 +1,150 @@
+/**
+ * MIDI export: a session as a Standard MIDI File (type 1), written with @tonejs/midi.
+ *
+ * - One MIDI track per Keyboardia track (named like it), after a conductor track that
+ *   holds the session name, the tempo, 4/4 and a "Loop end" marker (so the file is
+ *   exactly one loop long even when the last steps are empty).
+ * - Drums on channel 10 (index 9) with General MIDI drum notes (GM_DRUM_NOTES);
+ *   melodic tracks on the other channels, in track order, with a General MIDI program
+ *   (GM_PROGRAMS) and note = the instrument's root (core instrumentInfo) + step pitch.
+ * - What sounds when is decided by the same `eventsAtStep` as playback and the
+ *   offline render, over one whole loop (`loopLengthSteps`: every track's own length
+ *   unrolled, so polyrhythms come out as heard). Swing is baked into the note times.
+ * - Velocity is the step's velocity (0…127); a lit step at velocity 0 is written at 1,
+ *   because a MIDI note-on at velocity 0 means note-off.
+ * - Length: drum hits last half a step; melodic notes hold until the track's next note
+ *   (at most one bar), as Keyboardia's sustained voices do.
+ */
+import { Midi } from '@tonejs/midi';
+import { instrumentInfo } from '../../core/instruments';
+import { LIMITS } from '../../core/limits';
+import type { Session } from '../../core/model';
+import { stepDurationMs } from '../../core/model';
+import { swingOffsetMs } from '../../core/timeline';
+import { eventsAtStep, loopLengthSteps } from '../audio/schedule';
+
+/** Ticks per quarter note (the library's default and the most widely read value). */
+export const PPQ = 480;
+/** A step is a sixteenth note. */
+export const TICKS_PER_STEP = PPQ / 4;
+/** The General MIDI percussion channel, "channel 10" (0-based index 9). */
+export const DRUM_CHANNEL = 9;
+/** Longest melodic note, in steps (one bar). */
+const MAX_NOTE_STEPS = 16;
+
+/**
+ * General MIDI percussion key of every drum in the catalogue (core/instruments.ts).
+ * A unit test fails when a drum is added to the catalogue without a key here.
+ */
+export const GM_DRUM_NOTES: Readonly<Record<string, number>> = {
+  'studio-kick': 36, // Bass Drum 1
+  'studio-snare': 38, // Acoustic Snare
+  'studio-hat': 42, // Closed Hi-Hat
+  'studio-open-hat': 46, // Open Hi-Hat
+  'studio-tom': 45, // Low Tom
+  'studio-cowbell': 56, // Cowbell
+  'electro-kick': 36, // Bass Drum 1
+  'electro-snare': 40, // Electric Snare
+  'electro-hat': 42, // Closed Hi-Hat
+  'electro-clap': 39, // Hand Clap (the "snap")
+  'electro-perc': 75, // Claves (a short, high, pitched blip)
+  '808-kick': 36, // Bass Drum 1
+  '808-snare': 38, // Acoustic Snare
+  '808-hat': 42, // Closed Hi-Hat
+  '808-clap': 39, // Hand Clap
+  '808-cowbell': 56, // Cowbell
+};
+/** A drum missing from the table above: Side Stick, a neutral short hit. */
+const FALLBACK_DRUM_NOTE = 37;
+
+/** General MIDI program (0-based) of every melodic instrument: the nearest GM sound. */
+export const GM_PROGRAMS: Readonly<Record<string, number>> = {
+  'synth-bass': 38, // Synth Bass 1
+  'acid-bass': 39, // Synth Bass 2
+  'sub-bass': 38, // Synth Bass 1
+  piano: 0, // Acoustic Grand Piano
+  'e-piano': 4, // Electric Piano 1
+  organ: 16, // Drawbar Organ
+  'square-lead': 80, // Lead 1 (square)
+  'saw-lead': 81, // Lead 2 (sawtooth)
+  pluck: 45, // Pizzicato Strings
+  'warm-pad': 89, // Pad 2 (warm)
+  'glass-pad': 92, // Pad 5 (bowed glass)
+  zap: 103, // FX 8 (sci-fi)
+  'noise-sweep': 122, // Seashore (filtered noise)
+};
+
+/** Channels for melodic tracks, in order: every channel but the drums'. */
+const MELODIC_CHANNELS = Array.from({ length: 16 }, (_, i) => i).filter((c) => c !== DRUM_CHANNEL);
+
+const clampMidi = (n: number) => Math.min(127, Math.max(0, Math.round(n)));
+
+/** Tick of a global step on the file's timeline, swing included. */
+export function stepTicks(globalStep: number, session: Pick<Session, 'swing' | 'tempo'>): number {
+  const swing = swingOffsetMs(globalStep, session.swing, session.tempo) / stepDurationMs(session.tempo);
+  return globalStep * TICKS_PER_STEP + Math.round(swing * TICKS_PER_STEP);
+}
+
+/** How each track is written: drums or not, channel, program. */
+export interface MidiTrackPlan {
+  trackId: string;
+  drums: boolean;
+  channel: number;
+  program: number;
+}
+
+export function planTracks(session: Session): MidiTrackPlan[] {
+  let melodicIndex = 0;
+  return session.tracks.map((track) => {
+    const info = instrumentInfo(track.instrument);
+    const drums = info?.category === 'drums';
+    if (drums) return { trackId: track.id, drums, channel: DRUM_CHANNEL, program: 0 };
+    // More than 15 melodic tracks share channels again from the first.
+    const channel = MELODIC_CHANNELS[melodicIndex++ % MELODIC_CHANNELS.length]!;
+    return { trackId: track.id, drums, channel, program: GM_PROGRAMS[track.instrument] ?? 0 };
+  });
+}
+
+/** The session as a Standard MIDI File (type 1), one loop long. Pure. */
+export function sessionToMidi(session: Session): Uint8Array {
+  const midi = new Midi();
+  midi.header.name = session.name;
+  midi.header.setTempo(session.tempo);
+  midi.header.timeSignatures = [{ ticks: 0, timeSignature: [4, 4] }];
+  const loopSteps = loopLengthSteps(session);
+  midi.header.meta = [{ type: 'marker', text: 'Loop end', ticks: loopSteps * TICKS_PER_STEP }];
+  midi.header.update();
+
+  const plans = planTracks(session);
+  const tracks = new Map(
+    session.tracks.map((track, i) => {
+      const plan = plans[i]!;
+      const out = midi.addTrack();
+      out.name = track.name || instrumentInfo(track.instrument)?.name || track.instrument;
+      out.channel = plan.channel;
+      out.instrument.number = plan.program;
+      return [track.id, { out, plan, root: instrumentInfo(track.instrument)?.root ?? 60, instrument: track.instrument }];
+    }),
+  );
+
+  for (let globalStep = 0; globalStep < loopSteps; globalStep++) {
+    const start = stepTicks(globalStep, session);
+    for (const event of eventsAtStep(session, globalStep, null)) {
+      const target = tracks.get(event.trackId);
+      if (!target) continue;
+      const { out, plan, root, instrument } = target;
+      // The next note of this track starts here (swing included): never run into it.
+      const next = stepTicks(globalStep + event.gateSteps, session) - start;
+      const length = plan.drums ? Math.min(TICKS_PER_STEP / 2, next) : Math.min(MAX_NOTE_STEPS * TICKS_PER_STEP, next);
+      const velocity = Math.min(LIMITS.maxVelocity, Math.max(1, Math.round(event.velocity * 127)));
+      out.addNote({
+        midi: plan.drums ? (GM_DRUM_NOTES[instrument] ?? FALLBACK_DRUM_NOTE) : clampMidi(root + event.pitch),
+        ticks: start,
+        durationTicks: Math.max(1, length),
+        // The library writes floor(velocity × 127): aim at the middle of the integer.
+        velocity: (velocity + 0.5) / 127,
+      });
+    }
+  }
+  return midi.toArray();
+}

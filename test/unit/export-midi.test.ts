@@ -1,0 +1,169 @@
+/**
+ * MIDI export: build a file from a session, parse it back with @tonejs/midi, and
+ * compare with the pattern, computed here from first principles (a step is a
+ * sixteenth; odd sixteenths are late by swing % of half a step; every track loops
+ * on its own length over the whole loop).
+ */
+import { Midi } from '@tonejs/midi';
+import { describe, expect, it } from 'vitest';
+import { INSTRUMENTS, instrumentInfo } from '../../core/instruments';
+import { emptySession, makeTrack, type Session, type Track } from '../../core/model';
+import { DRUM_CHANNEL, GM_DRUM_NOTES, GM_PROGRAMS, PPQ, sessionToMidi } from '../../app/export/midi';
+
+interface Expected {
+  ticks: number;
+  seconds: number;
+  midi: number;
+  velocity: number;
+}
+
+/** Every note a track should produce over `loopSteps`, written out independently of the exporter. */
+function expectedNotes(session: Session, track: Track, loopSteps: number): Expected[] {
+  const info = instrumentInfo(track.instrument)!;
+  const stepSeconds = 60 / session.tempo / 4;
+  const notes: Expected[] = [];
+  for (let g = 0; g < loopSteps; g++) {
+    const s = g % track.length;
+    if (!track.steps[s]) continue;
+    const swingFraction = g % 2 === 1 ? (session.swing / 100) * 0.5 : 0;
+    notes.push({
+      ticks: (g + swingFraction) * (PPQ / 4),
+      seconds: (g + swingFraction) * stepSeconds,
+      midi: info.melodic ? info.root + track.pitches[s]! : GM_DRUM_NOTES[track.instrument]!,
+      velocity: Math.max(1, track.velocities[s]!),
+    });
+  }
+  return notes;
+}
+
+function groove(): Session {
+  const session = emptySession(0, 'Export groove');
+  session.tempo = 96;
+  session.swing = 40;
+  const kick = makeTrack({ id: 'k', name: 'Kick', instrument: 'studio-kick', length: 16, on: [0, 4, 8, 11, 12] });
+  kick.velocities[4] = 64;
+  kick.velocities[11] = 0; // lit but silent: written at velocity 1
+  const hat = makeTrack({ id: 'h', name: 'Hat', instrument: '808-hat', length: 6, on: [1, 3, 4] });
+  hat.velocities[1] = 30;
+  hat.velocities[3] = 127;
+  const bass = makeTrack({ id: 'b', name: 'Bass', instrument: 'synth-bass', length: 5, on: [0, 2, 3] });
+  bass.pitches[0] = -3;
+  bass.pitches[2] = 7;
+  bass.pitches[3] = 24;
+  bass.velocities[2] = 88;
+  const pad = makeTrack({ id: 'p', name: 'Pad', instrument: 'warm-pad', length: 32, on: [0, 16] });
+  pad.pitches[16] = -24;
+  const snare = makeTrack({ id: 's', name: 'Snare', instrument: 'electro-snare', length: 16, on: [4, 12] });
+  session.tracks = [kick, hat, bass, pad, snare];
+  return session;
+}
+
+describe('MIDI export', () => {
+  it('parses back as the same pattern: notes, swung times, pitches, velocities, channels, tempo', () => {
+    const session = groove();
+    const bytes = sessionToMidi(session);
+    expect(String.fromCharCode(...bytes.slice(0, 4))).toBe('MThd');
+    const midi = new Midi(bytes);
+
+    // Type 1 (written by the library as format 1), our PPQ, the tempo and 4/4 in the header.
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint16(8)).toBe(1);
+    expect(midi.header.ppq).toBe(PPQ);
+    expect(midi.header.name).toBe('Export groove');
+    expect(midi.header.tempos).toHaveLength(1);
+    expect(midi.header.tempos[0]!.bpm).toBeCloseTo(96, 3);
+    expect(midi.header.timeSignatures[0]!.timeSignature).toEqual([4, 4]);
+
+    // The loop: lcm(16, 6, 5, 32, 16) = 480 steps, marked at its end.
+    const loopSteps = 480;
+    expect(midi.header.meta.find((m) => m.type === 'marker')?.ticks).toBe(loopSteps * (PPQ / 4));
+
+    expect(midi.tracks.map((t) => t.name)).toEqual(['Kick', 'Hat', 'Bass', 'Pad', 'Snare']);
+    const channels = midi.tracks.map((t) => t.channel);
+    expect(channels[0]).toBe(DRUM_CHANNEL);
+    expect(channels[1]).toBe(DRUM_CHANNEL);
+    expect(channels[4]).toBe(DRUM_CHANNEL);
+    expect(midi.tracks[0]!.instrument.percussion).toBe(true);
+    expect(channels[2]).not.toBe(DRUM_CHANNEL);
+    expect(channels[3]).not.toBe(DRUM_CHANNEL);
+    expect(channels[2]).not.toBe(channels[3]);
+    expect(midi.tracks[2]!.instrument.number).toBe(GM_PROGRAMS['synth-bass']);
+    expect(midi.tracks[3]!.instrument.number).toBe(GM_PROGRAMS['warm-pad']);
+
+    const tickTolerance = 0.5; // swing offsets are rounded to whole ticks
+    session.tracks.forEach((track, i) => {
+      const got = midi.tracks[i]!.notes;
+      const want = expectedNotes(session, track, loopSteps);
+      expect(got.length, track.name).toBe(want.length);
+      want.forEach((w, k) => {
+        const note = got[k]!;
+        expect(Math.abs(note.ticks - w.ticks), `${track.name} note ${k} ticks`).toBeLessThanOrEqual(tickTolerance);
+        expect(Math.abs(note.time - w.seconds), `${track.name} note ${k} time`).toBeLessThan(0.001);
+        expect(note.midi, `${track.name} note ${k} pitch`).toBe(w.midi);
+        expect(Math.round(note.velocity * 127), `${track.name} note ${k} velocity`).toBe(w.velocity);
+        // A note never runs into the next one of its track.
+        const next = got[k + 1];
+        if (next) expect(note.ticks + note.durationTicks).toBeLessThanOrEqual(next.ticks);
+      });
+    });
+
+    // Spot checks with literal numbers: the kick's swung step 11 (40 % of half a step late, velocity 0 → 1),
+    // the bass at C2 − 3 and C2 + 24, and the snare on GM Electric Snare.
+    const kickNotes = midi.tracks[0]!.notes;
+    expect(kickNotes[3]!.ticks).toBe(11 * 120 + 24);
+    expect(Math.round(kickNotes[3]!.velocity * 127)).toBe(1);
+    expect(kickNotes[1]!.midi).toBe(36);
+    expect(Math.round(kickNotes[1]!.velocity * 127)).toBe(64);
+    expect(midi.tracks[2]!.notes.slice(0, 3).map((n) => n.midi)).toEqual([33, 43, 60]);
+    expect(midi.tracks[4]!.notes[0]!.midi).toBe(40);
+  });
+
+  it('drum hits last half a step; melodic notes hold until the track’s next note, at most a bar', () => {
+    const session = emptySession(0, 'Lengths');
+    session.tempo = 120;
+    const hat = makeTrack({ id: 'h', name: 'Hat', instrument: 'studio-hat', length: 16, on: [0, 1] });
+    const lead = makeTrack({ id: 'l', name: 'Lead', instrument: 'saw-lead', length: 64, on: [0, 3, 40] });
+    session.tracks = [hat, lead];
+    const midi = new Midi(sessionToMidi(session));
+    expect(midi.tracks[0]!.notes[0]!.durationTicks).toBe(60);
+    expect(midi.tracks[1]!.notes.map((n) => n.durationTicks)).toEqual([3 * 120, 16 * 120, 16 * 120]);
+  });
+
+  it('swing of 100 % makes the odd hit end exactly where the next one starts, and still parses', () => {
+    const session = emptySession(0, 'Hard shuffle');
+    session.swing = 100;
+    session.tracks = [makeTrack({ id: 'h', name: 'Hat', instrument: '808-hat', length: 16, on: [...Array(16).keys()] })];
+    const notes = new Midi(sessionToMidi(session)).tracks[0]!.notes;
+    expect(notes).toHaveLength(16);
+    expect(notes.slice(0, 4).map((n) => n.ticks)).toEqual([0, 180, 240, 420]);
+    expect(notes[1]!.ticks + notes[1]!.durationTicks).toBe(240);
+  });
+
+  it('keeps a decimal tempo, an empty session and more melodic tracks than channels', () => {
+    const empty = emptySession(0, 'Nothing yet');
+    empty.tempo = 87.5;
+    const parsed = new Midi(sessionToMidi(empty));
+    expect(parsed.tracks).toHaveLength(0);
+    expect(parsed.header.tempos[0]!.bpm).toBeCloseTo(87.5, 3);
+    expect(parsed.header.meta.find((m) => m.type === 'marker')?.ticks).toBe(16 * 120);
+
+    const many = emptySession(0, 'Sixteen keys');
+    many.tracks = Array.from({ length: 16 }, (_, i) => makeTrack({ id: `t${i}`, name: `Keys ${i}`, instrument: 'piano', on: [i] }));
+    const tracks = new Midi(sessionToMidi(many)).tracks;
+    expect(tracks).toHaveLength(16);
+    expect(tracks.every((t) => t.channel !== DRUM_CHANNEL)).toBe(true);
+    expect(new Set(tracks.slice(0, 15).map((t) => t.channel)).size).toBe(15);
+    expect(tracks.every((t, i) => t.notes.length === 1 && t.notes[0]!.ticks === i * 120)).toBe(true);
+  });
+
+  it('maps every drum of the catalogue to a General MIDI percussion key and every melodic one to a program', () => {
+    for (const info of INSTRUMENTS) {
+      if (info.category === 'drums') {
+        expect(GM_DRUM_NOTES[info.id], info.id).toBeGreaterThanOrEqual(35);
+        expect(GM_DRUM_NOTES[info.id], info.id).toBeLessThanOrEqual(81);
+      } else {
+        expect(GM_PROGRAMS[info.id], info.id).toBeGreaterThanOrEqual(0);
+        expect(GM_PROGRAMS[info.id], info.id).toBeLessThanOrEqual(127);
+      }
+    }
+  });
+});
