@@ -1,0 +1,72 @@
+/**
+ * The embed player's sound, loaded only when Play is first pressed (a separate chunk
+ * with Tone.js and the voices). It plays the beat on its own clock from step 0, with
+ * the same mixer, voices and step clock as the editor (app/audio), and reports each
+ * step at the moment it sounds so the page can move its playhead.
+ */
+import * as Tone from 'tone';
+import type { Session } from '../../core/model';
+import { Mixer } from '../audio/mixer';
+import { loadInstruments } from '../audio/samples';
+import { repeatSteps } from '../audio/stepClock';
+
+/** The first step sounds this long after Play: never late. */
+const START_LEAD_SECONDS = 0.1;
+/** Play waits at most this long for the beat's samples before starting anyway. */
+const SAMPLE_WAIT_MS = 5000;
+/** Master level, as the editor's default. */
+const MASTER_VOLUME = 0.8;
+
+export interface EmbedPlayback {
+  /** Start from step 0, unless `wanted()` says no once the samples are ready. Resolves when running. */
+  start(wanted?: () => boolean): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * `context` must be the AudioContext created (and resumed) inside the Play click:
+ * the one gesture that browsers (Safari above all) accept to start audio.
+ * `onStep` gets each global step as it sounds, and null on stop.
+ */
+export function createPlayback(session: Session, context: AudioContext, onStep: (globalStep: number | null) => void): EmbedPlayback {
+  // Tone made a context of its own when it loaded; ours is already allowed to play.
+  Tone.setContext(context, true);
+  let mixer: Mixer | null = null;
+  let repeatId: number | null = null;
+
+  const stop = () => {
+    const transport = Tone.getTransport();
+    if (repeatId !== null) transport.clear(repeatId);
+    repeatId = null;
+    transport.stop();
+    transport.cancel();
+    mixer?.silence(Tone.now());
+    Tone.getDraw().cancel(0);
+    onStep(null);
+  };
+
+  return {
+    async start(wanted = () => true) {
+      await Tone.start();
+      await Promise.race([loadInstruments(session.tracks.map((t) => t.instrument)), new Promise((done) => setTimeout(done, SAMPLE_WAIT_MS))]);
+      // Stop (or Stop then Play) was pressed while this waited: that later press decides.
+      if (!wanted()) return;
+      if (!mixer) {
+        mixer = new Mixer(Tone.getDestination(), MASTER_VOLUME);
+        mixer.sync(session, null, false);
+      }
+      stop();
+      const transport = Tone.getTransport();
+      transport.bpm.value = session.tempo;
+      const draw = Tone.getDraw();
+      const id = repeatSteps(transport, 0, (globalStep, time) => {
+        mixer?.playStep(session, globalStep, time, null);
+        // A frame already queued when Stop came must not light the playhead again.
+        draw.schedule(() => repeatId === id && onStep(globalStep), time);
+      });
+      repeatId = id;
+      transport.start(Tone.now() + START_LEAD_SECONDS);
+    },
+    stop,
+  };
+}
