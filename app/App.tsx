@@ -1,8 +1,11 @@
 /** Routes by path: / (landing), /s/<id> (editor), /b/<id> (published beat). */
-import { useEffect, useState } from 'react';
-import { BeatPage } from './pages/BeatPage';
-import { EditorPage } from './pages/EditorPage';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { LandingPage } from './pages/LandingPage';
+
+// The editor and the beat page carry Tone.js and the audio engine: the landing page
+// does not wait for them.
+const EditorPage = lazy(() => import('./pages/EditorPage').then((m) => ({ default: m.EditorPage })));
+const BeatPage = lazy(() => import('./pages/BeatPage').then((m) => ({ default: m.BeatPage })));
 
 export function navigate(url: string): void {
   history.pushState(null, '', url);
@@ -22,9 +25,22 @@ function usePath(): string {
 export function App() {
   const path = usePath();
   const session = path.match(/^\/s\/([0-9a-f-]{36})\/?$/);
-  if (session) return <EditorPage key={session[1]} sessionId={session[1]!} />;
+  const loading = <p className="loading">Loading…</p>;
+  if (session) {
+    return (
+      <Suspense fallback={loading}>
+        <EditorPage key={session[1]} sessionId={session[1]!} />
+      </Suspense>
+    );
+  }
   const beat = path.match(/^\/b\/([0-9A-Za-z]{16})\/?$/);
-  if (beat) return <BeatPage key={beat[1]} beatId={beat[1]!} />;
+  if (beat) {
+    return (
+      <Suspense fallback={loading}>
+        <BeatPage key={beat[1]} beatId={beat[1]!} />
+      </Suspense>
+    );
+  }
   if (path === '/' || path === '') return <LandingPage />;
   return (
     <main className="page-message">

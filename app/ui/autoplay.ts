@@ -1,14 +1,14 @@
 /**
- * "One click to sound": the landing page's click unlocks audio (Tone.start inside
- * the gesture) and asks the editor to start playing on arrival.
+ * "One click to sound": the landing page's click asks the editor to start playing on
+ * arrival. Browsers allow audio once the page has had a user gesture (sticky
+ * activation), so Tone.js can load after the click and still start; starting it here
+ * already keeps the first sound as early as possible.
  */
-import * as Tone from 'tone';
-
 let wanted = false;
 
 export function requestAutoplay(): void {
   wanted = true;
-  void Tone.start();
+  void import('tone').then((Tone) => Tone.start()).catch(() => {});
 }
 
 /** True once: the editor consumes the request when it has loaded. */

@@ -166,13 +166,14 @@ export class SessionRoom extends DurableObject<Env> {
   private async adoptLegacyKvDocument(id: string): Promise<boolean> {
     const doc = await this.env.KV.get<SessionDocument>(sessionKey(id), 'json');
     if (!doc) return false;
-    const { id: _id, version: _v, createdAt: _c, updatedAt: _u, ...session } = doc;
+    const { id: _id, version: _v, createdAt, updatedAt: _u, ...session } = doc;
     const parsed = v.safeParse(SessionSchema, session);
     if (!parsed.success || this.storage.loaded) return !!this.storage.loaded;
     // Keep counting from the document's version: restarting at 0 would make the
     // version go backwards for anyone who read the legacy document (failure mode 5).
     const version = Number.isSafeInteger(doc.version) && doc.version > 0 ? doc.version : 0;
-    this.storage.seed(id, parsed.output, Date.now(), version);
+    const created = Number.isFinite(createdAt) && createdAt > 0 ? createdAt : Date.now();
+    this.storage.seed(id, parsed.output, created, version);
     return true;
   }
 
