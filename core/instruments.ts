@@ -13,7 +13,10 @@ export interface InstrumentInfo {
   readonly melodic: boolean;
   /** Drum-kit family shown as a group in the picker. */
   readonly kit?: string;
-  /** MIDI note of pitch 0 for melodic instruments (60 = C4); drums use 60. */
+  /**
+   * MIDI note of pitch 0 for melodic instruments (60 = C4); drums use 60. The one
+   * source for the voices, the MIDI export and the pitch roll's note names.
+   */
   readonly root: number;
 }
 
@@ -59,12 +62,12 @@ export const INSTRUMENTS: readonly InstrumentInfo[] = [
   tonal('piano', 'Grand Piano', 'keys', 60),
   tonal('e-piano', 'Electric Piano', 'keys', 60),
   tonal('organ', 'Organ', 'keys', 60),
-  tonal('square-lead', 'Square Lead', 'leads', 72),
-  tonal('saw-lead', 'Saw Lead', 'leads', 72),
-  tonal('pluck', 'Pluck', 'leads', 72),
+  tonal('square-lead', 'Square Lead', 'leads', 60),
+  tonal('saw-lead', 'Saw Lead', 'leads', 60),
+  tonal('pluck', 'Pluck', 'leads', 60),
   tonal('warm-pad', 'Warm Pad', 'pads', 60),
-  tonal('glass-pad', 'Glass Pad', 'pads', 60),
-  tonal('zap', 'Zap', 'fx', 60),
+  tonal('glass-pad', 'Glass Pad', 'pads', 72),
+  tonal('zap', 'Zap', 'fx', 72),
   tonal('noise-sweep', 'Noise Sweep', 'fx', 60),
 ];
 

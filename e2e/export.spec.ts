@@ -14,10 +14,7 @@ import { emptySession, makeTrack, type Session } from '../core/model';
 // @tonejs/midi is CommonJS to Node, whose ES import puts its exports on `default`.
 const { Midi } = (tonejsMidi as { default?: typeof tonejsMidi }).default ?? tonejsMidi;
 
-// The beat page's Export menu ("MIDI file", "WAV audio") is wired by the page, which
-// imports app/export lazily. Remove this line when it is: both tests pass against a
-// stand-in menu that does just that.
-test.fixme(true, 'needs the Export menu on the beat page');
+// The beat page's Export menu ("MIDI file", "WAV audio") imports app/export lazily.
 
 interface Published {
   beatId: string;

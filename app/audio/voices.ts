@@ -7,10 +7,12 @@
  * created (the live one, or an OfflineContext during a render), including the
  * one-shot sources made on each hit, which use the context of the voice's output.
  *
- * Melodic voices take `pitch` in semitones from their root (the `ROOTS` table);
+ * Melodic voices take `pitch` in semitones from their root (`instrumentInfo().root` in
+ * core, shared with the MIDI export and the pitch roll's note names);
  * every voice takes velocity 0…1, shaped by VELOCITY_CURVE.
  */
 import * as Tone from 'tone';
+import { instrumentInfo } from '../../core/instruments';
 import { instrumentBuffers, loadInstrument } from './samples';
 
 export interface Voice {
@@ -31,22 +33,6 @@ export interface Voice {
 /** Velocity 0…1 → gain: a square law, so 64/127 is about −12 dB under full. */
 export const VELOCITY_CURVE = (velocity: number): number => velocity * velocity;
 
-/** MIDI note number of each melodic instrument's pitch 0 (pitch is semitones from it). */
-export const ROOTS: Readonly<Record<string, number>> = {
-  'synth-bass': 36, // C2
-  'acid-bass': 36,
-  'sub-bass': 36,
-  piano: 60, // C4
-  'e-piano': 60,
-  organ: 60,
-  'square-lead': 60,
-  'saw-lead': 60,
-  pluck: 60,
-  'warm-pad': 60,
-  'glass-pad': 72, // C5: glass sits high
-  zap: 72,
-  'noise-sweep': 60,
-};
 
 /** How much of each instrument goes to the reverb and delay sends (the low end stays dry). */
 export function sendWeight(instrument: string): number {
@@ -55,7 +41,7 @@ export function sendWeight(instrument: string): number {
 }
 
 const midiToFrequency = (midi: number) => 440 * 2 ** ((midi - 69) / 12);
-const noteFrequency = (instrument: string, pitch: number) => midiToFrequency((ROOTS[instrument] ?? 60) + pitch);
+const noteFrequency = (instrument: string, pitch: number) => midiToFrequency((instrumentInfo(instrument)?.root ?? 60) + pitch);
 const READY = Promise.resolve();
 
 /** Base for voices built from Tone instruments: an output gain and a dispose list. */

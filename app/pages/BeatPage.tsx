@@ -8,7 +8,8 @@ import { instrumentInfo, trackStepAt, type Session } from '../../core';
 import { getBeat, remixBeat, type Beat } from '../api';
 import { navigate } from '../App';
 import { AudioEngine, playheadStore } from '../audio/AudioEngine';
-import { createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
+import { audibleTracks, createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
+import { ExportMenu } from '../ui/ExportMenu';
 import { embedSnippet, ShareDialog } from '../ui/ShareDialog';
 
 function inlinedBeat(beatId: string): Beat | null {
@@ -89,6 +90,7 @@ function BeatPlayer({ beat }: { beat: Beat }) {
           <button type="button" onClick={() => setSharing(true)}>
             Share
           </button>
+          <ExportMenu getSession={() => beat} getAudible={() => audibleTracks(store.getState())} />
         </div>
       </header>
       <div className="transport" role="group" aria-label="Transport">

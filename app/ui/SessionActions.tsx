@@ -5,7 +5,8 @@
 import { useState } from 'react';
 import { publishSession, remixSession, type Published } from '../api';
 import { navigate } from '../App';
-import { pushNotice } from '../store/sessionStore';
+import { audibleTracks, pushNotice } from '../store/sessionStore';
+import { ExportMenu } from './ExportMenu';
 import { useSession, useSessionContext } from './SessionContext';
 import { embedSnippet, ShareDialog } from './ShareDialog';
 
@@ -49,6 +50,7 @@ export function SessionActions({ sessionId }: { sessionId: string }) {
       <button type="button" onClick={remix} disabled={busy}>
         Remix
       </button>
+      <ExportMenu getSession={() => store.getState().session} getAudible={() => audibleTracks(store.getState())} />
       {sharing && (
         <ShareDialog
           title="Share this session"
