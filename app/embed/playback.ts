@@ -8,7 +8,7 @@ import * as Tone from 'tone';
 import type { Session } from '../../core/model';
 import { Mixer } from '../audio/mixer';
 import { loadInstruments } from '../audio/samples';
-import { repeatSteps } from '../audio/stepClock';
+import { repeatSteps, setTempoNow } from '../audio/stepClock';
 
 /** The first step sounds this long after Play: never late. */
 const START_LEAD_SECONDS = 0.1;
@@ -57,7 +57,7 @@ export function createPlayback(session: Session, context: AudioContext, onStep: 
       }
       stop();
       const transport = Tone.getTransport();
-      transport.bpm.value = session.tempo;
+      setTempoNow(transport, session.tempo);
       const draw = Tone.getDraw();
       const id = repeatSteps(transport, 0, (globalStep, time) => {
         mixer?.playStep(session, globalStep, time, null);
