@@ -1,0 +1,640 @@
+// The crash harness (GUIDE §8, issue 3): the built Worker runs in the local runtime
+// (wrangler dev → workerd) as a child process; five protocol clients jam on one
+// session; the runtime is killed with SIGKILL at random moments, restarted on the same
+// storage, and the harness checks that
+//   - every mutation acknowledged before a kill (own echo with its clientSeq, or an
+//     ack of a resend) is in the session's durable log after the restart, at the
+//     version it was acknowledged with, and nothing the clients were told about changed;
+//   - the version never goes back;
+//   - all clients reconverge (resending their pending mutations, like the real client):
+//     each one's state is identical to a fresh snapshot, which is identical to the
+//     previous checkpoint with the logged changes replayed on it.
+// Writes test-results/crash.json ({ rounds, acknowledged, lost, ... }) and exits
+// non-zero if anything was lost, diverged or failed.
+//
+//   node scripts/crash-harness.mjs            (after `npx vite build`)
+//   CRASH_ROUNDS=20 CRASH_SEED=123 node scripts/crash-harness.mjs
+//
+// The clients use the real session model (core/: Replica, applyMutation), loaded from
+// its TypeScript sources with Node's own type stripping.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CONFIG = join(ROOT, 'dist/keyboardia/wrangler.json');
+const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+const REPORT = join(ROOT, 'test-results/crash.json');
+
+const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 12);
+const CLIENTS = 5;
+const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+/** Jam time before each kill, ms (the kill moment is random within it). */
+const JAM_MS = [600, 3500];
+/** Each client edits every EDIT_MS[0]…EDIT_MS[1] ms (~10/s: well under the rate limit). */
+const EDIT_MS = [50, 150];
+/** Edits each client makes while the runtime is down (offline edits, resent later). */
+const OFFLINE_EDITS = [0, 6];
+const TIMEOUT = { start: 60_000, sync: 30_000, request: 10_000 };
+const started = Date.now();
+
+// ---- the shared model, from core/*.ts -----------------------------------------------------
+
+function loadCore() {
+  const { registerHooks, stripTypeScriptTypes } = nodeModule;
+  if (!registerHooks || !stripTypeScriptTypes || typeof WebSocket === 'undefined') {
+    throw new Error(`Node ${process.version} is too old: run it with the project's Node (npm test, or node_modules/.bin/node)`);
+  }
+  // Type stripping is experimental in Node 24: keep its warning out of the output.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (warning, ...rest) => {
+    if (String(warning).includes('stripTypeScriptTypes')) return;
+    emitWarning.call(process, warning, ...rest);
+  };
+  registerHooks({
+    resolve(specifier, context, next) {
+      try {
+        return next(specifier, context);
+      } catch (error) {
+        // core/ imports './model', as a bundler allows; Node wants the file name.
+        if (!/^\.\.?\//.test(specifier) || /\.[cm]?[jt]s$/.test(specifier)) throw error;
+        try {
+          return next(`${specifier}.ts`, context);
+        } catch {
+          return next(`${specifier}/index.ts`, context);
+        }
+      }
+    },
+    load(url, context, next) {
+      if (!url.startsWith('file:') || !url.endsWith('.ts') || url.includes('/node_modules/')) return next(url, context);
+      const source = stripTypeScriptTypes(readFileSync(fileURLToPath(url), 'utf8'), { mode: 'transform', sourceUrl: url });
+      return { format: 'module', source, shortCircuit: true };
+    },
+  });
+  return import(pathToFileURL(join(ROOT, 'core/index.ts')).href);
+}
+
+let core;
+try {
+  core = await loadCore();
+} catch (error) {
+  console.error(`crash harness: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+}
+const { Replica, TokenBucket, applyMutation, LIMITS, PROTOCOL_VERSION } = core;
+
+// ---- small helpers ---------------------------------------------------------------------------
+
+/** mulberry32: a seeded random source, so a run's edits can be replayed. */
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = seeded(SEED);
+const between = ([lo, hi]) => lo + random() * (hi - lo);
+const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
+const pick = (list) => list[Math.floor(random() * list.length)];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** JSON with sorted keys: equal states give equal strings whatever order keys were built in. */
+function canonical(value) {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+}
+
+async function waitFor(what, predicate, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function portAcceptsConnections(port) {
+  return new Promise((resolveOpen) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveOpen(true);
+    });
+    socket.once('error', () => resolveOpen(false));
+  });
+}
+
+// ---- the runtime as a child process --------------------------------------------------------
+
+/** The running runtime: { child, port, base, exited, log }. */
+let runtime = null;
+const persistDir = mkdtempSync(join(tmpdir(), 'keyboardia-crash-'));
+
+async function startRuntime() {
+  const port = await freePort();
+  const args = [WRANGLER, 'dev', '-c', CONFIG, '--port', String(port), '--persist-to', persistDir, '--ip', '127.0.0.1'];
+  args.push('--show-interactive-dev-session=false', '--inspector-ip', '127.0.0.1');
+  // Detached: the child leads a new process group, so one SIGKILL to the group also
+  // takes workerd, a grandchild.
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: '1' },
+  });
+  const rt = { child, port, base: `http://127.0.0.1:${port}`, exited: false, log: [] };
+  const keep = (chunk) => {
+    rt.log.push(String(chunk));
+    if (rt.log.length > 200) rt.log.shift();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  rt.exitPromise = new Promise((r) => child.once('exit', () => ((rt.exited = true), r())));
+  runtime = rt;
+  const deadline = Date.now() + TIMEOUT.start;
+  for (;;) {
+    if (rt.exited) throw new Error(`the runtime exited while starting:\n${rt.log.join('')}`);
+    if (Date.now() > deadline) throw new Error(`the runtime did not answer on port ${port} within ${TIMEOUT.start} ms:\n${rt.log.join('')}`);
+    try {
+      const res = await fetch(`${rt.base}/api/ready-probe`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 404) return rt;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+}
+
+function killGroup(rt) {
+  if (!rt || rt.exited) return;
+  try {
+    process.kill(-rt.child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+async function killRuntime() {
+  const rt = runtime;
+  killGroup(rt);
+  await Promise.race([rt.exitPromise, sleep(10_000)]);
+  // workerd holds the port; it is gone once nothing accepts there.
+  for (let i = 0; i < 100 && (await portAcceptsConnections(rt.port)); i++) await sleep(50);
+  runtime = null;
+}
+
+function cleanup() {
+  killGroup(runtime);
+  if (!process.env.CRASH_KEEP) rmSync(persistDir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
+
+// ---- protocol clients ----------------------------------------------------------------------
+
+const TRACKS = ['kick', 'snare', 'hat', 'bass'];
+
+/** A random set-to-value edit of the starter session's tracks and settings. */
+function randomMutation() {
+  const trackId = pick(TRACKS);
+  const step = int(0, 15);
+  const r = random();
+  if (r < 0.55) return { type: 'set_step', trackId, step, on: random() < 0.5 };
+  if (r < 0.7) return { type: 'set_velocity', trackId, step, velocity: int(0, 127) };
+  if (r < 0.8) return { type: 'set_pitch', trackId, step, pitch: int(-24, 24) };
+  if (r < 0.86) return { type: 'set_volume', trackId, volume: Math.round(random() * 100) / 100 };
+  if (r < 0.9) return { type: 'set_pan', trackId, pan: Math.round(random() * 200 - 100) / 100 };
+  if (r < 0.93) return { type: 'set_length', trackId, length: pick([4, 8, 12, 16, 32]) };
+  if (r < 0.96) return { type: 'set_swing', swing: int(0, 100) };
+  if (r < 0.98) return { type: 'set_tempo', tempo: int(60, 180) };
+  return { type: 'set_session_name', name: `Crash jam ${int(1, 999)}` };
+}
+
+const totals = {
+  sent: 0,
+  made: 0,
+  ackedByEcho: 0,
+  ackedAsDuplicate: 0,
+  lost: 0,
+  diverged: 0,
+  rejected: 0,
+  errors: [],
+};
+/** version → { change, round } as first observed by any client; later observations must agree. */
+const observed = new Map();
+/** Acknowledged mutations still to verify: { client, clientSeq, version|null, mutation, peerIds }. */
+let toVerify = [];
+let round = 0;
+
+/** Pacing like SyncClient: under the room's per-socket limit, so an honest client is never refused. */
+const SEND_RATE = Math.floor(LIMITS.rateLimitPerSecond * 0.6);
+const SEND_BURST = Math.floor(LIMITS.rateLimitBurst * 0.6);
+
+class Client {
+  constructor(name, sessionId) {
+    this.name = name;
+    this.sessionId = sessionId;
+    this.clientId = `${name}-${SEED}`;
+    this.replica = null;
+    this.ws = null;
+    this.ready = false;
+    this.awaitingResync = false;
+    this.sentUpTo = 0;
+    this.bucket = new TokenBucket(SEND_RATE, SEND_BURST);
+    this.pumpTimer = null;
+    /** Every peerId this client had: its changes carry one of them as `by`. */
+    this.peerIds = [];
+    this.maxVersionSeen = 0;
+  }
+
+  connect(base) {
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/sessions/${this.sessionId}/ws`);
+    this.ws = ws;
+    ws.addEventListener('open', () => {
+      if (this.ws === ws) this.sendHello();
+    });
+    ws.addEventListener('message', (event) => {
+      if (this.ws === ws) this.onFrame(String(event.data));
+    });
+    const closed = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.ready = false;
+      clearTimeout(this.pumpTimer);
+      this.pumpTimer = null;
+    };
+    ws.addEventListener('close', closed);
+    ws.addEventListener('error', closed);
+  }
+
+  get synced() {
+    return this.ws !== null && this.ready && !this.awaitingResync;
+  }
+
+  get settled() {
+    return this.synced && this.replica.pending.length === 0;
+  }
+
+  mutate() {
+    if (!this.replica) return;
+    const result = this.replica.mutate(randomMutation(), Date.now());
+    if (!result.ok) throw new Error(`${this.name}: a valid edit was refused locally: ${result.message}`);
+    totals.made++;
+    this.pump();
+  }
+
+  send(message) {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  sendHello() {
+    this.ready = false;
+    this.awaitingResync = true;
+    this.send({
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      clientId: this.clientId,
+      version: this.replica ? this.replica.version : null,
+      peer: { name: this.name, color: '#22aa88' },
+    });
+  }
+
+  pump() {
+    if (!this.ready || this.awaitingResync || !this.replica || this.pumpTimer) return;
+    for (const p of this.replica.pending) {
+      if (p.clientSeq <= this.sentUpTo) continue;
+      if (!this.bucket.take()) {
+        this.pumpTimer = setTimeout(() => {
+          this.pumpTimer = null;
+          this.pump();
+        }, 1000 / SEND_RATE);
+        return;
+      }
+      this.send({ type: 'mutate', clientId: this.clientId, clientSeq: p.clientSeq, mutation: p.mutation });
+      totals.sent++;
+      this.sentUpTo = p.clientSeq;
+    }
+  }
+
+  afterSync(peerId) {
+    this.peerIds.push(peerId);
+    this.ready = true;
+    this.awaitingResync = false;
+    this.sentUpTo = 0; // a new connection: resend everything pending
+    this.pump();
+  }
+
+  observe(change) {
+    const seen = observed.get(change.version);
+    const plain = { version: change.version, at: change.at, mutation: change.mutation, by: change.by };
+    if (!seen) observed.set(change.version, { change: plain, round });
+    else if (canonical(seen.change) !== canonical(plain)) {
+      totals.diverged++;
+      totals.errors.push(`two clients were told different changes at version ${change.version}`);
+    }
+    this.maxVersionSeen = Math.max(this.maxVersionSeen, change.version);
+  }
+
+  onFrame(data) {
+    if (data === 'pong') return;
+    const message = JSON.parse(data);
+    switch (message.type) {
+      case 'snapshot':
+        if (message.version < this.maxVersionSeen) {
+          totals.errors.push(`${this.name}: snapshot at version ${message.version} after seeing ${this.maxVersionSeen}`);
+        }
+        if (this.replica) this.replica.resetTo(message.session, message.version);
+        else this.replica = new Replica({ session: message.session, version: message.version });
+        this.maxVersionSeen = Math.max(this.maxVersionSeen, message.version);
+        return this.afterSync(message.peerId);
+      case 'catchup':
+        if (!this.replica) return this.sendHello();
+        for (const change of message.changes) {
+          this.observe(change);
+          if (this.replica.applyChange(change) === 'gap') return this.sendHello();
+        }
+        return this.afterSync(message.peerId);
+      case 'change': {
+        if (!this.replica || this.awaitingResync) return;
+        this.observe(message);
+        if (message.clientSeq !== undefined) {
+          const p = this.replica.pending.find((q) => q.clientSeq === message.clientSeq);
+          totals.ackedByEcho++;
+          toVerify.push({ client: this, clientSeq: message.clientSeq, version: message.version, mutation: p?.mutation ?? message.mutation });
+        }
+        if (this.replica.applyChange(message, message.clientSeq) === 'gap') this.sendHello();
+        return;
+      }
+      case 'ack': {
+        const p = this.replica?.pending.find((q) => q.clientSeq === message.clientSeq);
+        if (p) {
+          totals.ackedAsDuplicate++;
+          // Applied before a kill, its echo lost: it must be in the log with our peerId.
+          toVerify.push({ client: this, clientSeq: message.clientSeq, version: null, mutation: p.mutation });
+        }
+        this.replica?.settle(message.clientSeq);
+        return;
+      }
+      case 'error':
+        if (message.clientSeq !== undefined && this.replica?.reject(message.clientSeq)) {
+          totals.rejected++;
+          totals.errors.push(`${this.name}: clientSeq ${message.clientSeq} refused: ${message.code} ${message.message}`);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  close() {
+    const ws = this.ws;
+    this.ws = null;
+    this.ready = false;
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
+    try {
+      ws?.close();
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** One-off protocol exchange: hello as a listener, return the first reply. */
+function ask(base, sessionId, version) {
+  return new Promise((resolveReply, reject) => {
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/sessions/${sessionId}/ws`);
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error('no reply to an observer hello'));
+    }, TIMEOUT.request);
+    ws.addEventListener('open', () => {
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          clientId: `observer-${SEED}`,
+          version,
+          peer: { name: 'observer', color: '#000000' },
+          listenOnly: true,
+        }),
+      );
+    });
+    ws.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data));
+      if (message.type !== 'snapshot' && message.type !== 'catchup') return;
+      clearTimeout(timer);
+      ws.close();
+      resolveReply(message);
+    });
+    ws.addEventListener('error', () => {
+      clearTimeout(timer);
+      reject(new Error('observer socket failed'));
+    });
+  });
+}
+
+// ---- the run -----------------------------------------------------------------------------------
+
+function lose(reason) {
+  totals.lost++;
+  if (totals.errors.length < 50) totals.errors.push(reason);
+}
+
+/** Is the acknowledged mutation `item` in `log` (changes as the room replays them)? */
+function present(item, log) {
+  if (item.version !== null) {
+    const durable = log.find((c) => c.version === item.version);
+    return !!durable && canonical(durable.mutation) === canonical(item.mutation) && item.client.peerIds.includes(durable.by);
+  }
+  // Acked as a duplicate: applied earlier, on one of this client's connections.
+  return log.some((c) => item.client.peerIds.includes(c.by) && canonical(c.mutation) === canonical(item.mutation));
+}
+
+/** Every change a client was told about since `fromVersion` must be in `log`, unchanged. */
+function checkObserved(fromVersion, log, when) {
+  const byVersion = new Map(log.map((c) => [c.version, c]));
+  for (const [version, { change }] of observed) {
+    if (version <= fromVersion) continue;
+    const durable = byVersion.get(version);
+    if (!durable || canonical(durable) !== canonical(change)) {
+      totals.diverged++;
+      totals.errors.push(`${when}: the change clients saw at version ${version} is ${durable ? 'different' : 'missing'}`);
+    }
+  }
+}
+
+/**
+ * Right after a restart, before any client reconnects: the durable log since the
+ * checkpoint holds every change the clients were told about, and so every mutation
+ * acknowledged before the kill.
+ */
+function verifyAfterRestart(checkpoint, log, maxVersionBeforeKill) {
+  const lastDurable = checkpoint.version + log.length;
+  if (lastDurable < maxVersionBeforeKill) {
+    totals.errors.push(`round ${round}: the version went back from ${maxVersionBeforeKill} to ${lastDurable}`);
+  }
+  checkObserved(checkpoint.version, log, `round ${round}, after the restart`);
+  for (const item of toVerify) {
+    if (!present(item, log)) lose(`round ${round}: ${item.client.name} #${item.clientSeq} acknowledged (${item.version === null ? 'as a duplicate' : `at version ${item.version}`}) but not in the log after the restart`);
+  }
+  const verified = toVerify.length;
+  toVerify = [];
+  return verified;
+}
+
+/**
+ * Once everyone has reconverged: each client equals a fresh snapshot; the snapshot is
+ * the previous checkpoint with the log replayed; every acknowledgement since the
+ * restart (resends acked as duplicates, their echoes) is in that log.
+ */
+async function takeCheckpoint(base, sessionId, clients, previous) {
+  let snapshot = await ask(base, sessionId, null);
+  if (snapshot.type !== 'snapshot') throw new Error('expected a snapshot');
+  // The last broadcasts may still be on their way to some clients.
+  await waitFor('clients to reach the snapshot version', () => clients.every((c) => c.replica.version >= snapshot.version), TIMEOUT.sync);
+  const fresh = canonical(snapshot.session);
+  for (const c of clients) {
+    if (c.replica.version !== snapshot.version || canonical(c.replica.view) !== fresh || canonical(c.replica.confirmed) !== fresh) {
+      totals.diverged++;
+      totals.errors.push(`round ${round}: ${c.name} at version ${c.replica.version} differs from a fresh snapshot at ${snapshot.version}`);
+    }
+  }
+  if (previous) {
+    const since = await ask(base, sessionId, previous.version);
+    if (since.type !== 'catchup') throw new Error(`expected a catch-up from version ${previous.version}`);
+    let session = previous.session;
+    for (const change of since.changes) {
+      const result = applyMutation(session, change.mutation, change.at);
+      if (!result.ok) throw new Error(`logged change ${change.version} does not apply: ${result.message}`);
+      session = result.session;
+    }
+    if (previous.version + since.changes.length !== snapshot.version || canonical(session) !== fresh) {
+      totals.diverged++;
+      totals.errors.push(`round ${round}: the checkpoint plus the log is not the snapshot`);
+    }
+    checkObserved(previous.version, since.changes, `round ${round}, after reconverging`);
+    for (const item of toVerify) {
+      if (!present(item, since.changes)) lose(`round ${round}: ${item.client.name} #${item.clientSeq} acknowledged after the restart but not in the log`);
+    }
+    toVerify = [];
+  }
+  for (const v of [...observed.keys()]) if (v <= snapshot.version) observed.delete(v);
+  return { version: snapshot.version, session: snapshot.session };
+}
+
+async function main() {
+  if (!existsSync(CONFIG)) throw new Error(`${CONFIG} is missing: run \`npx vite build\` first`);
+  let rt = await startRuntime();
+  const created = await fetch(`${rt.base}/api/sessions`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ template: 'starter' }),
+    signal: AbortSignal.timeout(TIMEOUT.request),
+  });
+  if (created.status !== 201) throw new Error(`creating a session answered ${created.status}`);
+  const { id: sessionId } = await created.json();
+  const clients = Array.from({ length: CLIENTS }, (_, i) => new Client(`c${i + 1}`, sessionId));
+  for (const c of clients) c.connect(rt.base);
+  await waitFor('clients to sync', () => clients.every((c) => c.synced), TIMEOUT.sync);
+  let checkpoint = await takeCheckpoint(rt.base, sessionId, clients, null);
+
+  for (round = 1; round <= ROUNDS; round++) {
+    // Jam: every client edits on its own random clock until the kill.
+    const killAt = Date.now() + between(JAM_MS);
+    await Promise.all(
+      clients.map(async (c) => {
+        while (Date.now() < killAt) {
+          c.mutate();
+          await sleep(Math.min(between(EDIT_MS), Math.max(0, killAt - Date.now())));
+        }
+      }),
+    );
+    await killRuntime();
+    for (const c of clients) c.close();
+    const maxVersionBeforeKill = Math.max(...clients.map((c) => c.maxVersionSeen));
+    // Offline edits while the runtime is down: they wait in pending.
+    for (const c of clients) for (let i = int(...OFFLINE_EDITS); i > 0; i--) c.mutate();
+
+    rt = await startRuntime();
+    const after = await ask(rt.base, sessionId, checkpoint.version);
+    if (after.type !== 'catchup') throw new Error(`expected a catch-up from version ${checkpoint.version}, got a ${after.type}`);
+    const verified = verifyAfterRestart(checkpoint, after.changes, maxVersionBeforeKill);
+
+    // Reconnect: hello with the version each has, catch up, resend pending.
+    for (const c of clients) c.connect(rt.base);
+    await waitFor('clients to reconverge', () => clients.every((c) => c.settled), TIMEOUT.sync);
+    checkpoint = await takeCheckpoint(rt.base, sessionId, clients, checkpoint);
+    console.log(
+      `  round ${String(round).padStart(2)}: killed at version ${maxVersionBeforeKill} (${verified} acknowledged in the round), ` +
+        `${totals.ackedAsDuplicate} resends acked as duplicates so far, now at version ${checkpoint.version}, lost ${totals.lost}`,
+    );
+  }
+  for (const c of clients) c.close();
+  await killRuntime();
+  return checkpoint.version;
+}
+
+let error = null;
+let versions = 0;
+try {
+  versions = await main();
+} catch (e) {
+  error = e instanceof Error ? e.message : String(e);
+}
+const acknowledged = totals.ackedByEcho + totals.ackedAsDuplicate;
+const report = {
+  rounds: error ? round - 1 : ROUNDS,
+  acknowledged,
+  lost: totals.lost,
+  acknowledgedByEcho: totals.ackedByEcho,
+  acknowledgedAsDuplicate: totals.ackedAsDuplicate,
+  mutationsMade: totals.made,
+  framesSent: totals.sent,
+  rejected: totals.rejected,
+  diverged: totals.diverged,
+  versions,
+  clients: CLIENTS,
+  seed: SEED,
+  durationMs: Date.now() - started,
+  ok: !error && totals.lost === 0 && totals.diverged === 0 && totals.rejected === 0 && totals.errors.length === 0,
+  error,
+  problems: totals.errors.slice(0, 50),
+};
+mkdirSync(dirname(REPORT), { recursive: true });
+writeFileSync(REPORT, `${JSON.stringify(report, null, 2)}\n`);
+console.log(
+  `crash harness: ${report.rounds} rounds, ${acknowledged} mutations acknowledged, ${totals.lost} lost` +
+    ` (${versions} versions, ${totals.diverged} diverged, seed ${SEED}, ${(report.durationMs / 1000).toFixed(1)} s)`,
+);
+if (error) console.error(`crash harness failed: ${error}`);
+for (const p of report.problems) console.error(`  ${p}`);
+if (runtime) console.error(runtime.log.slice(-20).join(''));
+process.exit(report.ok ? 0 : 1);
