@@ -153,6 +153,7 @@ const persistDir = mkdtempSync(join(tmpdir(), 'keyboardia-crash-'));
 
 async function startRuntime() {
   const port = await freePort();
+  runtime = null;
   const args = [WRANGLER, 'dev', '-c', CONFIG, '--port', String(port), '--persist-to', persistDir, '--ip', '127.0.0.1'];
   args.push('--show-interactive-dev-session=false', '--inspector-ip', '127.0.0.1');
   // Detached: the child leads a new process group, so one SIGKILL to the group also
@@ -427,8 +428,19 @@ class Client {
   }
 }
 
-/** One-off protocol exchange: hello as a listener, return the first reply. */
-function ask(base, sessionId, version) {
+/** One-off protocol exchange: hello as a listener, return the first reply (a few tries). */
+async function ask(base, sessionId, version) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await askOnce(base, sessionId, version);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await sleep(500);
+    }
+  }
+}
+
+function askOnce(base, sessionId, version) {
   return new Promise((resolveReply, reject) => {
     const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/sessions/${sessionId}/ws`);
     const timer = setTimeout(() => {
@@ -562,6 +574,21 @@ async function main() {
   if (created.status !== 201) throw new Error(`creating a session answered ${created.status}`);
   const { id: sessionId } = await created.json();
   const clients = Array.from({ length: CLIENTS }, (_, i) => new Client(`c${i + 1}`, sessionId));
+  // Like partysocket: a client whose socket closed (or never opened) tries again.
+  const reconnector = setInterval(() => {
+    if (clientsMayConnect && runtime) for (const c of clients) if (!c.ws) c.connect(runtime.base);
+  }, 250);
+  try {
+    return await jam(rt, sessionId, clients);
+  } finally {
+    clearInterval(reconnector);
+  }
+}
+
+/** Off from the kill until the restarted room's log has been checked. */
+let clientsMayConnect = true;
+
+async function jam(rt, sessionId, clients) {
   for (const c of clients) c.connect(rt.base);
   await waitFor('clients to sync', () => clients.every((c) => c.synced), TIMEOUT.sync);
   let checkpoint = await takeCheckpoint(rt.base, sessionId, clients, null);
@@ -577,6 +604,7 @@ async function main() {
         }
       }),
     );
+    clientsMayConnect = false;
     await killRuntime();
     for (const c of clients) c.close();
     const maxVersionBeforeKill = Math.max(...clients.map((c) => c.maxVersionSeen));
@@ -587,9 +615,10 @@ async function main() {
     const after = await ask(rt.base, sessionId, checkpoint.version);
     if (after.type !== 'catchup') throw new Error(`expected a catch-up from version ${checkpoint.version}, got a ${after.type}`);
     const verified = verifyAfterRestart(checkpoint, after.changes, maxVersionBeforeKill);
+    clientsMayConnect = true;
 
     // Reconnect: hello with the version each has, catch up, resend pending.
-    for (const c of clients) c.connect(rt.base);
+    for (const c of clients) if (!c.ws) c.connect(rt.base);
     await waitFor('clients to reconverge', () => clients.every((c) => c.settled), TIMEOUT.sync);
     checkpoint = await takeCheckpoint(rt.base, sessionId, clients, checkpoint);
     console.log(
