@@ -103,7 +103,14 @@ export const SessionSchema = v.strictObject({
   name: SessionNameSchema,
   tempo: TempoSchema,
   swing: SwingSchema,
-  tracks: v.pipe(v.array(TrackSchema), v.maxLength(LIMITS.maxTracks)),
+  tracks: v.pipe(
+    v.array(TrackSchema),
+    v.maxLength(LIMITS.maxTracks),
+    // Mutations address tracks by id: two with one id could not be told apart, and a
+    // delete would remove both (failure mode 8). The reducer never makes such a
+    // session; this guards documents from elsewhere (a legacy KV copy).
+    v.check((tracks) => new Set(tracks.map((t) => t.id)).size === tracks.length, 'track ids must be unique'),
+  ),
   effects: v.strictObject({
     reverb: real(EFFECT_LIMITS.reverb.min, EFFECT_LIMITS.reverb.max),
     delay: real(EFFECT_LIMITS.delay.min, EFFECT_LIMITS.delay.max),

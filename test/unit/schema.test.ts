@@ -3,9 +3,14 @@
  * mutations of every kind must pass unchanged; every malformed one must be refused
  * with a message naming what is wrong (GUIDE §6, failure mode 13).
  */
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   emptyPattern,
+  emptySession,
+  SessionSchema,
+  sessionFromTemplate,
+  TEMPLATE_IDS,
   INSTRUMENT_IDS,
   LIMITS,
   makeTrack,
@@ -290,4 +295,31 @@ it('VALID lists every mutation type exactly once', async () => {
   const { MutationSchema } = await import('../../core');
   const types = MutationSchema.options.map((o) => o.entries.type.literal).sort();
   expect(VALID.map((m) => m.type).sort()).toEqual(types);
+});
+
+describe('SessionSchema (documents from outside the log, e.g. a legacy KV copy)', () => {
+  const valid = () => sessionFromTemplate('starter', 1_700_000_000_000)!;
+
+  it('accepts every template and an empty session', () => {
+    for (const id of TEMPLATE_IDS) expect(v.safeParse(SessionSchema, sessionFromTemplate(id, 1)).success, id).toBe(true);
+    expect(v.safeParse(SessionSchema, emptySession(1)).success).toBe(true);
+  });
+
+  it('refuses two tracks with one id (a delete would remove both)', () => {
+    const s = valid();
+    s.tracks.push({ ...s.tracks[0]!, name: 'Kick 2' });
+    const result = v.safeParse(SessionSchema, s);
+    expect(result.success).toBe(false);
+    expect(result.issues?.[0]?.message).toContain('unique');
+  });
+
+  it('refuses more than maxTracks tracks, NaN and out-of-range settings', () => {
+    const many = valid();
+    many.tracks = Array.from({ length: LIMITS.maxTracks + 1 }, (_, i) => makeTrack({ id: `t${i}`, name: 't', instrument: 'piano' }));
+    expect(v.safeParse(SessionSchema, many).success).toBe(false);
+    expect(v.safeParse(SessionSchema, { ...valid(), tempo: NaN }).success).toBe(false);
+    expect(v.safeParse(SessionSchema, { ...valid(), swing: 101 }).success).toBe(false);
+    expect(v.safeParse(SessionSchema, { ...valid(), effects: { ...valid().effects, delayFeedback: 0.95 } }).success).toBe(false);
+    expect(v.safeParse(SessionSchema, { ...valid(), extra: 1 }).success).toBe(false);
+  });
 });
