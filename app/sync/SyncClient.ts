@@ -144,6 +144,14 @@ export class SyncClient {
     return true;
   }
 
+  private backOff(ms = 1000): void {
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = null;
+      this.pump();
+    }, ms);
+  }
+
   /** Send pending mutations not yet sent on this connection, in order, within the send rate. */
   private pump(): void {
     if (!this.ready || this.awaitingResync || !this.replica || this.pumpTimer) return;
@@ -244,6 +252,13 @@ export class SyncClient {
         this.publish();
         return;
       case 'error': {
+        if (message.code === 'rate_limited' && message.clientSeq !== undefined) {
+          // Not applied, not lost: the room holds later edits until this one comes
+          // again. Back off, then resend from it, in order.
+          this.sentUpTo = Math.min(this.sentUpTo, message.clientSeq - 1);
+          this.backOff();
+          return;
+        }
         if (message.clientSeq !== undefined && this.replica) {
           const refused = this.replica.reject(message.clientSeq);
           if (refused) {

@@ -39,15 +39,24 @@ describe('rate limit', () => {
     expect(state.version).toBe(1 + accepted.length);
     const on = state.session.tracks[0]!.steps.flatMap((isOn, step) => (isOn ? [step] : []));
     expect(on).toEqual(accepted.map((seq) => seq - 2)); // seq n set step n−2
-    // The refusals named their clientSeq, so the client dropped them and agrees with the server.
+    // The refusals named their clientSeq (this test client drops refused mutations,
+    // so its view agrees with the server).
     expect(a.replica!.pending).toEqual([]);
     expect(a.replica!.view).toEqual(state.session);
     expect(a.isOpen).toBe(true);
 
-    // It is a rate, not a ban: after a pause the socket may edit again.
+    // It is a rate, not a ban, and nothing is skipped: after a pause, a later edit waits
+    // until the first refused one is sent again (dedupe keeps only the highest clientSeq,
+    // so applying the later one first would turn the refused one's resend into an ack).
     vi.setSystemTime(now + 1000);
-    const seq = a.mutate(setStep('t0', 127, true));
-    expect(await a.outcomeOf(seq)).toMatchObject({ type: 'change', version: state.version + 1 });
+    const held = limited[0]!;
+    const since = a.messages.length;
+    a.sendMutate(setStep('t0', 127, true), seqs.at(-1)! + 1);
+    expect(await a.outcomeOf(seqs.at(-1)! + 1, since)).toMatchObject({ type: 'error', code: 'rate_limited' });
+    a.sendMutate(setStep('t0', held - 2, true), held);
+    expect(await a.outcomeOf(held, since)).toMatchObject({ type: 'change', version: state.version + 1 });
+    a.sendMutate(setStep('t0', 127, true), seqs.at(-1)! + 1);
+    expect(await a.outcomeOf(seqs.at(-1)! + 1, since + 2)).toMatchObject({ type: 'change', version: state.version + 2 });
   });
 
   it('a sustained flood is closed with 4008 and leaves the state unchanged', async () => {

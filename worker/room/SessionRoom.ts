@@ -46,6 +46,13 @@ interface Attachment {
   color: string;
   playing: boolean;
   cursor: Peer['cursor'];
+  /**
+   * Set when a mutation was refused by the rate limit: the clientSeq it carried. Later
+   * mutations on this socket are refused too until that one is sent again, so edits
+   * apply in clientSeq order and none is skipped (dedupe keeps only the highest
+   * clientSeq per writer: a skipped one, resent later, would be acked and lost).
+   */
+  resumeAt: number | null;
 }
 
 const encoder = new TextEncoder();
@@ -154,6 +161,7 @@ export class SessionRoom extends DurableObject<Env> {
       color: '#888888',
       playing: false,
       cursor: null,
+      resumeAt: null,
     };
     server.serializeAttachment(attachment);
     return new Response(null, { status: 101, webSocket: client });
@@ -189,7 +197,9 @@ export class SessionRoom extends DurableObject<Env> {
       // Name the refused mutation so its author drops it from pending. Left pending, it
       // would be resent after a newer clientSeq had applied, acked as a duplicate, and
       // the edit lost without a word.
-      return this.sendError(ws, 'rate_limited', 'too many messages; slow down', clientSeqOf(raw));
+      const seq = clientSeqOf(raw);
+      if (seq !== undefined) this.holdMutationsFrom(ws, seq);
+      return this.sendError(ws, 'rate_limited', 'too many messages; slow down', seq);
     }
     if (typeof raw !== 'string') return this.sendError(ws, 'bad_message', 'frames must be JSON text');
     if (raw.length > LIMITS.maxFrameBytes || encoder.encode(raw).byteLength > LIMITS.maxFrameBytes) {
@@ -297,7 +307,14 @@ export class SessionRoom extends DurableObject<Env> {
     if (message.clientId !== attachment.clientId) {
       return this.sendError(ws, 'wrong_client', 'clientId differs from the one in hello', clientSeq);
     }
-    if (clientSeq <= this.storage.lastClientSeq(message.clientId)) {
+    const lastSeq = this.storage.lastClientSeq(message.clientId);
+    if (attachment.resumeAt !== null) {
+      if (clientSeq > attachment.resumeAt && attachment.resumeAt > lastSeq) {
+        return this.sendError(ws, 'rate_limited', `resend clientSeq ${attachment.resumeAt} first`, clientSeq);
+      }
+      ws.serializeAttachment({ ...attachment, resumeAt: null });
+    }
+    if (clientSeq <= lastSeq) {
       // Already applied (a resend after a reconnect): acknowledge, change nothing.
       return this.send(ws, { type: 'ack', clientSeq, version: state.version });
     }
@@ -313,6 +330,11 @@ export class SessionRoom extends DurableObject<Env> {
       this.sendRaw(socket, socket === ws ? forAuthor : forOthers);
     }
     this.ensureBackstopAlarm();
+  }
+
+  private holdMutationsFrom(ws: WebSocket, clientSeq: number): void {
+    const attachment = this.attachment(ws);
+    if (attachment.resumeAt === null || clientSeq < attachment.resumeAt) ws.serializeAttachment({ ...attachment, resumeAt: clientSeq });
   }
 
   private onPresence(ws: WebSocket, message: Extract<ClientMessage, { type: 'presence' }>): void {

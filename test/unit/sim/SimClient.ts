@@ -196,6 +196,12 @@ export class SimClient {
         this.persist();
         return;
       case 'error': {
+        if (message.code === 'rate_limited' && message.clientSeq !== undefined) {
+          // SyncClient: not applied, not lost; back off and resend from it, in order.
+          this.sentUpTo = Math.min(this.sentUpTo, message.clientSeq - 1);
+          this.pumpDueAt = this.now() + 1000;
+          return;
+        }
         if (message.clientSeq !== undefined && this.replica) {
           const refused = this.replica.reject(message.clientSeq);
           if (refused) {

@@ -28,6 +28,8 @@ interface Attachment {
   helloed: boolean;
   clientId: string | null;
   listenOnly: boolean;
+  /** SessionRoom's resumeAt: mutations after a rate-limited one wait for its resend. */
+  resumeAt: number | null;
 }
 
 export interface SimServerOptions {
@@ -69,7 +71,7 @@ export class SimServer {
 
   /** A WebSocket upgrade was accepted (the session exists). */
   accept(conn: Connection): void {
-    conn.attachment = { peerId: `peer-${this.nextPeer++}`, helloed: false, clientId: null, listenOnly: false } satisfies Attachment;
+    conn.attachment = { peerId: `peer-${this.nextPeer++}`, helloed: false, clientId: null, listenOnly: false, resumeAt: null } satisfies Attachment;
     conn.memory = null;
     this.sockets.add(conn);
   }
@@ -108,7 +110,11 @@ export class SimServer {
       }
       this.stats.rateLimited++;
       const seq = clientSeqOf(raw);
-      if (seq !== undefined) this.noteRefusal(ws, seq, 'rate_limited');
+      if (seq !== undefined) {
+        this.noteRefusal(ws, seq, 'rate_limited');
+        const a = ws.attachment as Attachment;
+        if (a.resumeAt === null || seq < a.resumeAt) ws.attachment = { ...a, resumeAt: seq };
+      }
       return this.sendError(ws, 'rate_limited', 'too many messages; slow down', seq);
     }
     if (raw.length > LIMITS.maxFrameBytes || encoder.encode(raw).byteLength > LIMITS.maxFrameBytes) {
@@ -184,7 +190,14 @@ export class SimServer {
     if (message.clientId !== attachment.clientId) {
       return this.refuse(ws, message.clientId, clientSeq, 'wrong_client', 'clientId differs from the one in hello');
     }
-    if (!this.options.sabotage?.noDedupe && clientSeq <= (this.lastSeq.get(message.clientId) ?? 0)) {
+    const lastSeq = this.lastSeq.get(message.clientId) ?? 0;
+    if (attachment.resumeAt !== null) {
+      if (clientSeq > attachment.resumeAt && attachment.resumeAt > lastSeq) {
+        return this.refuse(ws, message.clientId, clientSeq, 'rate_limited', `resend clientSeq ${attachment.resumeAt} first`);
+      }
+      ws.attachment = { ...attachment, resumeAt: null };
+    }
+    if (!this.options.sabotage?.noDedupe && clientSeq <= lastSeq) {
       this.stats.duplicates++;
       return this.send(ws, { type: 'ack', clientSeq, version: this.version });
     }
