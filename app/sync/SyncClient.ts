@@ -36,6 +36,7 @@ const KEEPALIVE_MS = 20_000;
 const SEND_RATE = Math.floor(LIMITS.rateLimitPerSecond * 0.6);
 const SEND_BURST = Math.floor(LIMITS.rateLimitBurst * 0.6);
 const HEARTBEAT_MS = 5_000;
+const CONFIRMED_SAVE_MS = 2_000;
 
 export interface SyncClientOptions {
   sessionId: string;
@@ -96,7 +97,8 @@ export class SyncClient {
     socket.addEventListener('message', (event) => this.onFrame(event.data as string));
     socket.addEventListener('close', (event) => this.onClose(event.code));
     this.timers.push(setInterval(() => this.socket?.readyState === 1 && this.socket.send(KEEPALIVE_PING), KEEPALIVE_MS));
-    this.timers.push(setInterval(() => this.persist(), HEARTBEAT_MS));
+    this.timers.push(setInterval(() => this.persist(true), HEARTBEAT_MS));
+    addEventListener('pagehide', this.onPageHide);
     addEventListener('online', this.onBrowserOnline);
     addEventListener('offline', this.onBrowserOffline);
   }
@@ -108,7 +110,8 @@ export class SyncClient {
     removeEventListener('offline', this.onBrowserOffline);
     this.clock.stop();
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
-    this.persist();
+    removeEventListener('pagehide', this.onPageHide);
+    this.persist(true);
     this.socket?.close(1000, 'leaving');
     this.socket = null;
     this.ready = false;
@@ -337,6 +340,7 @@ export class SyncClient {
     }
   }
 
+  private onPageHide = () => this.persist(true);
   private onBrowserOffline = () => this.store.setState({ status: 'offline' });
   private onBrowserOnline = () => {
     this.store.setState({ status: 'reconnecting' });
@@ -364,14 +368,20 @@ export class SyncClient {
     if (this.socket?.readyState === 1) this.socket.send(JSON.stringify(message));
   }
 
-  private persist(): void {
+  private lastConfirmedSave = 0;
+
+  /** Save the client record: pending edits always, the confirmed snapshot at most every 2 s (or when forced). */
+  private persist(force = false): void {
     if (this.replica) {
       this.record.pending = this.replica.pending;
       this.record.nextSeq = this.replica.nextSeq;
       this.record.confirmed = { version: this.replica.version, session: this.replica.confirmed };
     }
-    this.record.heartbeat = Date.now();
-    this.records.save(this.record);
+    const now = Date.now();
+    this.record.heartbeat = now;
+    const withConfirmed = force || now - this.lastConfirmedSave > CONFIRMED_SAVE_MS;
+    if (withConfirmed) this.lastConfirmedSave = now;
+    this.records.save(this.record, withConfirmed);
   }
 
   private publish(): void {

@@ -20,6 +20,8 @@ export interface ClientRecord {
 }
 
 const PREFIX = 'kb:client:';
+/** The confirmed snapshot lives under its own key: it is large and saved less often. */
+const CONFIRMED_PREFIX = 'kb:confirmed:';
 const ORPHAN_AFTER_MS = 15_000;
 const recordKey = (sessionId: string, clientId: string) => `${PREFIX}${sessionId}:${clientId}`;
 const tabKey = (sessionId: string) => `kb:tab-client:${sessionId}`;
@@ -42,19 +44,29 @@ export class ClientRecordStore {
     return record;
   }
 
-  save(record: ClientRecord): void {
+  /**
+   * Save what must not be lost (clientId, next clientSeq, pending edits) — small, so on
+   * every edit — and, when `withConfirmed`, the confirmed snapshot too (up to ~25 KB,
+   * so the caller throttles it: a stale one only means a longer catch-up).
+   */
+  save(record: ClientRecord, withConfirmed = true): void {
+    const { confirmed, ...essential } = record;
+    this.local.setItem(recordKey(this.sessionId, record.clientId), JSON.stringify(essential));
+    if (!withConfirmed) return;
     try {
-      this.local.setItem(recordKey(this.sessionId, record.clientId), JSON.stringify(record));
+      this.local.setItem(`${CONFIRMED_PREFIX}${this.sessionId}:${record.clientId}`, JSON.stringify(confirmed));
     } catch {
-      // Storage full: keep the pending edits, drop the cached snapshot, try again.
-      this.local.setItem(recordKey(this.sessionId, record.clientId), JSON.stringify({ ...record, confirmed: null }));
+      // Storage full: the pending edits are saved; the cached snapshot is only a speed-up.
+      this.local.removeItem(`${CONFIRMED_PREFIX}${this.sessionId}:${record.clientId}`);
     }
   }
 
   private read(clientId: string): ClientRecord | null {
     try {
       const parsed = JSON.parse(this.local.getItem(recordKey(this.sessionId, clientId)) ?? 'null') as ClientRecord | null;
-      return parsed && parsed.clientId === clientId && Array.isArray(parsed.pending) ? parsed : null;
+      if (!parsed || parsed.clientId !== clientId || !Array.isArray(parsed.pending)) return null;
+      const confirmed = JSON.parse(this.local.getItem(`${CONFIRMED_PREFIX}${this.sessionId}:${clientId}`) ?? 'null') as ClientRecord['confirmed'];
+      return { ...parsed, confirmed: confirmed && typeof confirmed.version === 'number' ? confirmed : null };
     } catch {
       return null;
     }
