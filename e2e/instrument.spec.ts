@@ -43,6 +43,15 @@ test('add, rename, reorder and delete tracks, seen by a second editor', async ({
   await other.context().close();
 });
 
+test('tracks reorder by dragging their name', async ({ page, browser }) => {
+  const other = await twoEditors(page, browser);
+  await page.getByRole('button', { name: 'Bass: show velocity and pitch' }).dragTo(page.getByRole('button', { name: 'Kick: show velocity and pitch' }), {
+    targetPosition: { x: 10, y: 2 },
+  });
+  await expect.poll(() => trackNames(other)).toEqual(['Bass', 'Kick', 'Snare', 'Hi-hat']);
+  await other.context().close();
+});
+
 test('changing the instrument keeps the pattern', async ({ page, browser }) => {
   const other = await twoEditors(page, browser);
   await page.getByRole('button', { name: /^Kick instrument/ }).click();

@@ -127,7 +127,7 @@ test('link previews, security headers, and the landing page lists recent session
   const beatJson = await page.request.get(`/api/beats/${published.beatId}`);
   expect(beatJson.headers()['cache-control']).toContain('immutable');
 
-  for (const path of ['/', url, published.url, `/api/beats/${published.beatId}`]) {
+  for (const path of ['/', url, published.url, `/api/beats/${published.beatId}`, '/no/such/page', '/favicon.svg']) {
     const headers = (await page.request.get(path)).headers();
     expect(headers['content-security-policy'], path).toContain("frame-ancestors 'none'");
     expect(headers['x-content-type-options'], path).toBe('nosniff');

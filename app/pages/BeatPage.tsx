@@ -53,7 +53,7 @@ function BeatPlayer({ beat }: { beat: Beat }) {
   // No server here: the beat plays on this browser's own clock.
   const engine = useMemo(() => new AudioEngine(store, () => Date.now()), [store]);
   const playing = useSessionState(store, (s) => s.playing);
-  const [sharing, setSharing] = useState(false);
+  const [sharing, setSharing] = useState<'share' | 'embed' | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -87,8 +87,11 @@ function BeatPlayer({ beat }: { beat: Beat }) {
           <button type="button" className="primary" onClick={remix} disabled={busy}>
             Remix
           </button>
-          <button type="button" onClick={() => setSharing(true)}>
+          <button type="button" onClick={() => setSharing('share')}>
             Share
+          </button>
+          <button type="button" onClick={() => setSharing('embed')}>
+            Embed
           </button>
           <ExportMenu getSession={() => beat} getAudible={() => audibleTracks(store.getState())} />
         </div>
@@ -107,11 +110,15 @@ function BeatPlayer({ beat }: { beat: Beat }) {
       <ReadOnlyGrid store={store} session={beat} />
       {sharing && (
         <ShareDialog
-          title="Share this beat"
+          title={sharing === 'embed' ? 'Embed this beat' : 'Share this beat'}
           link={`${location.origin}/b/${beat.beatId}`}
-          note="Listeners can play and remix it; nobody can change it."
+          note={
+            sharing === 'embed'
+              ? 'Paste this snippet into any page: a small player that plays the beat and links back here.'
+              : 'Listeners can play and remix it; nobody can change it.'
+          }
           embed={embedSnippet(location.origin, beat.beatId, beat.name)}
-          onClose={() => setSharing(false)}
+          onClose={() => setSharing(null)}
         />
       )}
     </div>

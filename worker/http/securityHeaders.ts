@@ -27,6 +27,9 @@ export function withSecurityHeaders(response: Response, { frameable }: { frameab
   headers.set('Content-Security-Policy', csp);
   headers.set('X-Content-Type-Options', 'nosniff');
   headers.set('Referrer-Policy', 'strict-origin-when-cross-origin');
-  if (!frameable) headers.set('X-Frame-Options', 'DENY');
+  // The static-asset layer (public/_headers) denies framing everywhere; the embed
+  // player is the one page that lifts it.
+  if (frameable) headers.delete('X-Frame-Options');
+  else headers.set('X-Frame-Options', 'DENY');
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
