@@ -5,12 +5,14 @@
  */
 export class TokenBucket {
   private tokens: number;
-  private last = Date.now();
+  private last: number;
   /** Refusals in a row; a socket that keeps flooding is closed. */
   strikes = 0;
 
-  constructor(private readonly rate: number, private readonly burst: number) {
+  /** `now` starts the refill clock: a simulation passes its own time, as it does to take(). */
+  constructor(private readonly rate: number, private readonly burst: number, now = Date.now()) {
     this.tokens = burst;
+    this.last = now;
   }
 
   take(now = Date.now()): boolean {

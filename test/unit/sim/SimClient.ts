@@ -19,7 +19,7 @@ import {
   type Session,
 } from '../../../core';
 import { CLOSED, Connection } from './network';
-import { key } from './SimServer';
+import { key } from './MemoryRoomLog';
 
 /** SyncClient's send pacing: under the room's per-socket limit, so an honest client is never refused. */
 const SEND_RATE = Math.floor(LIMITS.rateLimitPerSecond * 0.6);

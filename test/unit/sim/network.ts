@@ -21,11 +21,6 @@ export class Connection {
   clientOpen = true;
   /** The server has not closed it (and has not seen the client close it). */
   serverOpen = true;
-  /** Server-side per-socket data (the Durable Object's WebSocket attachment). */
-  attachment: unknown = null;
-  /** Server-side in-memory data (SessionRoom keeps its token buckets in memory). */
-  memory: unknown = null;
-
   constructor(readonly owner: string) {}
 
   clientSend(frame: string): void {

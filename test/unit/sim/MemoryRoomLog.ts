@@ -1,0 +1,55 @@
+/**
+ * RoomStorage's contract (RoomLog) kept in memory, for driving RoomProtocol in the
+ * fuzz test. The real room makes each change durable before anyone hears of it, so a
+ * simulated restart keeps all of this (the crash harness tests that promise against
+ * the real runtime and its SQLite).
+ *
+ * It also keeps what the checks need and storage never would: every state the room
+ * has been in, and how often each clientId#clientSeq was applied.
+ */
+import type { Change, Session } from '../../../core';
+import type { RoomLog } from '../../../worker/room/RoomProtocol';
+
+export const key = (clientId: string, clientSeq: number) => `${clientId}#${clientSeq}`;
+
+export class MemoryRoomLog implements RoomLog {
+  readonly loaded: { session: Session; version: number };
+  /** history[v] is the state after version v: what a replica at version v must hold. */
+  readonly history: Session[];
+  /** How often each clientId#clientSeq was applied (exactly once, if dedupe works). */
+  readonly appliedCount = new Map<string, number>();
+  private readonly log: Change[] = [];
+  private readonly lastSeq = new Map<string, number>();
+
+  /**
+   * `logSlots` is the catch-up window (RoomStorage's ring holds 1024; small values
+   * exercise the snapshot path). `forgetsClientSeqs` is sabotage, used only to prove
+   * the checks fail: a store that loses the dedupe record, so resends apply again.
+   */
+  constructor(initial: Session, private readonly logSlots: number, private readonly forgetsClientSeqs = false) {
+    this.loaded = { session: initial, version: 0 };
+    this.history = [initial];
+  }
+
+  lastClientSeq(clientId: string): number {
+    return this.forgetsClientSeqs ? 0 : (this.lastSeq.get(clientId) ?? 0);
+  }
+
+  append(change: Change, next: Session, clientId: string, clientSeq: number): void {
+    this.log.push(change);
+    this.loaded.session = next;
+    this.loaded.version = change.version;
+    this.history.push(next);
+    this.lastSeq.set(clientId, clientSeq);
+    const k = key(clientId, clientSeq);
+    this.appliedCount.set(k, (this.appliedCount.get(k) ?? 0) + 1);
+  }
+
+  /** RoomStorage.changesSince, with a ring of `logSlots` entries. */
+  changesSince(fromVersion: number): Change[] | null {
+    const { version } = this.loaded;
+    if (fromVersion === version) return [];
+    if (fromVersion > version || version - fromVersion >= this.logSlots) return null;
+    return this.log.slice(fromVersion);
+  }
+}
