@@ -15,8 +15,9 @@
 //   node scripts/crash-harness.mjs            (after `npx vite build`)
 //   CRASH_ROUNDS=20 CRASH_SEED=123 node scripts/crash-harness.mjs
 //
-// The clients use the real session model (core/: Replica, applyMutation), loaded from
-// its TypeScript sources with Node's own type stripping.
+// The clients run the real sync client's protocol (app/sync/ClientProtocol.ts, over the
+// session model in core/), loaded from their TypeScript sources with Node's own type
+// stripping; only the socket, timers and the checks' observations are the harness's.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
@@ -42,9 +43,9 @@ const OFFLINE_EDITS = [0, 6];
 const TIMEOUT = { start: 60_000, sync: 30_000, request: 10_000 };
 const started = Date.now();
 
-// ---- the shared model, from core/*.ts -----------------------------------------------------
+// ---- the shared model and the client protocol, from their .ts sources -------------------------
 
-function loadCore() {
+function loadSources() {
   const { registerHooks, stripTypeScriptTypes } = nodeModule;
   if (!registerHooks || !stripTypeScriptTypes || typeof WebSocket === 'undefined') {
     throw new Error(`Node ${process.version} is too old: run it with the project's Node (npm test, or node_modules/.bin/node)`);
@@ -75,17 +76,21 @@ function loadCore() {
       return { format: 'module', source, shortCircuit: true };
     },
   });
-  return import(pathToFileURL(join(ROOT, 'core/index.ts')).href);
+  return Promise.all([
+    import(pathToFileURL(join(ROOT, 'core/index.ts')).href),
+    import(pathToFileURL(join(ROOT, 'app/sync/ClientProtocol.ts')).href),
+  ]);
 }
 
-let core;
+let core, clientProtocol;
 try {
-  core = await loadCore();
+  [core, clientProtocol] = await loadSources();
 } catch (error) {
   console.error(`crash harness: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
 }
-const { Replica, TokenBucket, applyMutation, LIMITS, PROTOCOL_VERSION } = core;
+const { applyMutation, PROTOCOL_VERSION } = core;
+const { ClientProtocol } = clientProtocol;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
@@ -254,32 +259,52 @@ const observed = new Map();
 let toVerify = [];
 let round = 0;
 
-/** Pacing like SyncClient: under the room's per-socket limit, so an honest client is never refused. */
-const SEND_RATE = Math.floor(LIMITS.rateLimitPerSecond * 0.6);
-const SEND_BURST = Math.floor(LIMITS.rateLimitBurst * 0.6);
-
+/**
+ * One jamming client: ClientProtocol (what SyncClient runs) on a plain WebSocket that
+ * the harness reconnects, with the record kept in memory. Frames are observed on the
+ * way in, before the protocol handles them, to collect what the checks verify.
+ */
 class Client {
   constructor(name, sessionId) {
     this.name = name;
     this.sessionId = sessionId;
-    this.clientId = `${name}-${SEED}`;
-    this.replica = null;
     this.ws = null;
-    this.ready = false;
-    this.awaitingResync = false;
-    this.sentUpTo = 0;
-    this.bucket = new TokenBucket(SEND_RATE, SEND_BURST);
-    this.pumpTimer = null;
     /** Every peerId this client had: its changes carry one of them as `by`. */
     this.peerIds = [];
     this.maxVersionSeen = 0;
+    const record = { clientId: `${name}-${SEED}`, nextSeq: 1, pending: [], confirmed: null, heartbeat: 0 };
+    this.protocol = new ClientProtocol(record, {
+      send: (frame) => {
+        if (this.ws?.readyState !== WebSocket.OPEN) return;
+        this.ws.send(frame);
+        if (frame.startsWith('{"type":"mutate"')) totals.sent++;
+      },
+      now: () => Date.now(),
+      serverNow: () => Date.now(),
+      setTimer: (fire, ms) => setTimeout(fire, ms),
+      clearTimer: (timer) => clearTimeout(timer),
+      save: () => {}, // a harness client never reloads
+      identity: () => ({ name: this.name, color: '#22aa88' }),
+      changed: () => {},
+      synced: (peerId) => this.peerIds.push(peerId),
+      error: (message, refused) => {
+        if (!refused) return;
+        totals.rejected++;
+        totals.errors.push(`${this.name}: clientSeq ${message.clientSeq} refused: ${message.code} ${message.message}`);
+      },
+    });
+    this.clientId = this.protocol.clientId;
+  }
+
+  get replica() {
+    return this.protocol.replica;
   }
 
   connect(base) {
     const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/sessions/${this.sessionId}/ws`);
     this.ws = ws;
     ws.addEventListener('open', () => {
-      if (this.ws === ws) this.sendHello();
+      if (this.ws === ws) this.protocol.opened();
     });
     ws.addEventListener('message', (event) => {
       if (this.ws === ws) this.onFrame(String(event.data));
@@ -287,16 +312,14 @@ class Client {
     const closed = () => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.ready = false;
-      clearTimeout(this.pumpTimer);
-      this.pumpTimer = null;
+      this.protocol.closed();
     };
     ws.addEventListener('close', closed);
     ws.addEventListener('error', closed);
   }
 
   get synced() {
-    return this.ws !== null && this.ready && !this.awaitingResync;
+    return this.ws !== null && this.protocol.synced;
   }
 
   get settled() {
@@ -305,51 +328,9 @@ class Client {
 
   mutate() {
     if (!this.replica) return;
-    const result = this.replica.mutate(randomMutation(), Date.now());
-    if (!result.ok) throw new Error(`${this.name}: a valid edit was refused locally: ${result.message}`);
-    totals.made++;
-    this.pump();
-  }
-
-  send(message) {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
-  }
-
-  sendHello() {
-    this.ready = false;
-    this.awaitingResync = true;
-    this.send({
-      type: 'hello',
-      protocol: PROTOCOL_VERSION,
-      clientId: this.clientId,
-      version: this.replica ? this.replica.version : null,
-      peer: { name: this.name, color: '#22aa88' },
-    });
-  }
-
-  pump() {
-    if (!this.ready || this.awaitingResync || !this.replica || this.pumpTimer) return;
-    for (const p of this.replica.pending) {
-      if (p.clientSeq <= this.sentUpTo) continue;
-      if (!this.bucket.take()) {
-        this.pumpTimer = setTimeout(() => {
-          this.pumpTimer = null;
-          this.pump();
-        }, 1000 / SEND_RATE);
-        return;
-      }
-      this.send({ type: 'mutate', clientId: this.clientId, clientSeq: p.clientSeq, mutation: p.mutation });
-      totals.sent++;
-      this.sentUpTo = p.clientSeq;
-    }
-  }
-
-  afterSync(peerId) {
-    this.peerIds.push(peerId);
-    this.ready = true;
-    this.awaitingResync = false;
-    this.sentUpTo = 0; // a new connection: resend everything pending
-    this.pump();
+    const result = this.protocol.mutate(randomMutation());
+    if (!result.ok && result.message !== null) throw new Error(`${this.name}: a valid edit was refused locally: ${result.message}`);
+    if (result.ok) totals.made++;
   }
 
   observe(change) {
@@ -366,60 +347,43 @@ class Client {
   onFrame(data) {
     if (data === 'pong') return;
     const message = JSON.parse(data);
+    const pending = (clientSeq) => this.replica?.pending.find((q) => q.clientSeq === clientSeq);
     switch (message.type) {
       case 'snapshot':
         if (message.version < this.maxVersionSeen) {
           totals.errors.push(`${this.name}: snapshot at version ${message.version} after seeing ${this.maxVersionSeen}`);
         }
-        if (this.replica) this.replica.resetTo(message.session, message.version);
-        else this.replica = new Replica({ session: message.session, version: message.version });
         this.maxVersionSeen = Math.max(this.maxVersionSeen, message.version);
-        return this.afterSync(message.peerId);
+        break;
       case 'catchup':
-        if (!this.replica) return this.sendHello();
-        for (const change of message.changes) {
-          this.observe(change);
-          if (this.replica.applyChange(change) === 'gap') return this.sendHello();
-        }
-        return this.afterSync(message.peerId);
-      case 'change': {
-        if (!this.replica || this.awaitingResync) return;
+        if (this.replica) for (const change of message.changes) this.observe(change);
+        break;
+      case 'change':
+        // What the protocol ignores (no state yet, or a hello still unanswered) is not observed either.
+        if (!this.replica || !this.protocol.synced) break;
         this.observe(message);
         if (message.clientSeq !== undefined) {
-          const p = this.replica.pending.find((q) => q.clientSeq === message.clientSeq);
           totals.ackedByEcho++;
-          toVerify.push({ client: this, clientSeq: message.clientSeq, version: message.version, mutation: p?.mutation ?? message.mutation });
+          toVerify.push({ client: this, clientSeq: message.clientSeq, version: message.version, mutation: pending(message.clientSeq)?.mutation ?? message.mutation });
         }
-        if (this.replica.applyChange(message, message.clientSeq) === 'gap') this.sendHello();
-        return;
-      }
+        break;
       case 'ack': {
-        const p = this.replica?.pending.find((q) => q.clientSeq === message.clientSeq);
+        const p = pending(message.clientSeq);
         if (p) {
           totals.ackedAsDuplicate++;
           // Applied before a kill, its echo lost: it must be in the log with our peerId.
           toVerify.push({ client: this, clientSeq: message.clientSeq, version: null, mutation: p.mutation });
         }
-        this.replica?.settle(message.clientSeq);
-        return;
+        break;
       }
-      case 'error':
-        if (message.clientSeq !== undefined && this.replica?.reject(message.clientSeq)) {
-          totals.rejected++;
-          totals.errors.push(`${this.name}: clientSeq ${message.clientSeq} refused: ${message.code} ${message.message}`);
-        }
-        return;
-      default:
-        return;
     }
+    this.protocol.receive(message);
   }
 
   close() {
     const ws = this.ws;
     this.ws = null;
-    this.ready = false;
-    clearTimeout(this.pumpTimer);
-    this.pumpTimer = null;
+    this.protocol.closed();
     try {
       ws?.close();
     } catch {

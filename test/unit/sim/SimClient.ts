@@ -1,36 +1,17 @@
 /**
- * A model of the browser's SyncClient (app/sync/SyncClient.ts) without the DOM: a
- * core Replica, a client record persisted to a string store (localStorage) at the
- * same moments the real client persists it, and the same reactions to every server
- * message. "Reload" throws the object away and builds a new one from the store.
- *
- * Keep this in step with SyncClient: it is only worth what its fidelity is.
+ * A client in the fuzz test: the real ClientProtocol (app/sync/ClientProtocol.ts, the
+ * state machine SyncClient runs in the browser) hosted on a simulated connection, a
+ * simulated clock and timers, and a string store standing in for localStorage.
+ * "Reload" throws the object away and builds a new one from the store. This file
+ * only plays the browser's part and keeps the ledger the checks read.
  */
-import {
-  LIMITS,
-  PROTOCOL_VERSION,
-  Replica,
-  TokenBucket,
-  parseMutation,
-  type ClientMessage,
-  type Mutation,
-  type PendingMutation,
-  type ServerMessage,
-  type Session,
-} from '../../../core';
-import { CLOSED, Connection } from './network';
+import type { ClientRecord } from '../../../app/sync/clientRecord';
+import { ClientProtocol } from '../../../app/sync/ClientProtocol';
+import type { Mutation, Replica } from '../../../core';
 import { key } from './MemoryRoomLog';
+import { CLOSED, Connection } from './network';
 
-/** SyncClient's send pacing: under the room's per-socket limit, so an honest client is never refused. */
-const SEND_RATE = Math.floor(LIMITS.rateLimitPerSecond * 0.6);
-const SEND_BURST = Math.floor(LIMITS.rateLimitBurst * 0.6);
-
-export interface ClientRecord {
-  clientId: string;
-  nextSeq: number;
-  pending: PendingMutation[];
-  confirmed: { version: number; session: Session } | null;
-}
+export type { ClientRecord };
 
 /** What the checks want to know about every client, across reloads. */
 export interface ClientLedger {
@@ -50,33 +31,59 @@ export function newLedger(): ClientLedger {
 
 export class SimClient {
   readonly clientId: string;
-  replica: Replica | null = null;
   conn: Connection | null = null;
-  private record: ClientRecord;
-  private ready = false;
-  private awaitingResync = false;
-  /** Highest clientSeq sent on the current connection; pending ones above it wait for the pump. */
-  private sentUpTo = 0;
-  private readonly sendBucket = new TokenBucket(SEND_RATE, SEND_BURST);
-  /** SyncClient's pumpTimer: when it fires (sim time), or null when not armed. */
-  private pumpDueAt: number | null = null;
+  private readonly protocol: ClientProtocol;
+  /** setTimeout on the simulated clock: fired by tick() once due. */
+  private readonly timers = new Map<number, { due: number; fire: () => void }>();
+  private nextTimer = 1;
 
   constructor(
     readonly name: string,
-    private readonly storage: Map<string, ClientRecord>,
+    storage: Map<string, ClientRecord>,
     private readonly ledger: ClientLedger,
     private readonly now: () => number,
   ) {
-    // TokenBucket starts its clock at the real Date.now(); start it on the sim clock.
-    (this.sendBucket as unknown as { last: number }).last = now();
     const saved = storage.get(name);
     // A reload reads what was written: through JSON, as localStorage would give it back.
-    this.record = saved ? (JSON.parse(JSON.stringify(saved)) as ClientRecord) : { clientId: name, nextSeq: 1, pending: [], confirmed: null };
-    this.clientId = this.record.clientId;
-    if (this.record.confirmed) {
-      this.replica = new Replica({ ...this.record.confirmed, pending: this.record.pending, nextSeq: this.record.nextSeq });
-    }
-    this.persist();
+    const record: ClientRecord = saved
+      ? (JSON.parse(JSON.stringify(saved)) as ClientRecord)
+      : { clientId: name, nextSeq: 1, pending: [], confirmed: null, heartbeat: 0 };
+    this.clientId = record.clientId;
+    this.protocol = new ClientProtocol(record, {
+      send: (frame) => {
+        if (this.conn?.clientOpen) this.conn.clientSend(frame);
+      },
+      now,
+      serverNow: now,
+      setTimer: (fire, ms) => {
+        const id = this.nextTimer++;
+        this.timers.set(id, { due: now() + ms, fire });
+        return id;
+      },
+      clearTimer: (id) => this.timers.delete(id as number),
+      // ClientRecordStore.save: the confirmed snapshot is written only when asked. The
+      // store keeps a copy of the record rather than its JSON text (serialised when read
+      // back, on reload): sessions are never changed in place, so copying the pending
+      // list is enough, and the fuzz test stays fast.
+      save: (r, withConfirmed) => {
+        const confirmed = withConfirmed ? r.confirmed : (storage.get(name)?.confirmed ?? null);
+        storage.set(name, { ...r, pending: r.pending.slice(), confirmed });
+      },
+      identity: () => ({ name, color: '#336699' }),
+      changed: () => {},
+      synced: () => {},
+      acknowledged: (clientSeq) => ledger.acked.add(key(this.clientId, clientSeq)),
+      error: (message, refused) => {
+        if (refused) ledger.rejected.add(key(this.clientId, refused.clientSeq));
+      },
+      resyncing: () => ledger.resyncs++,
+    });
+    // ClientRecordStore.open saves the record it opens, confirmed snapshot included.
+    this.protocol.persist(true);
+  }
+
+  get replica(): Replica | null {
+    return this.protocol.replica;
   }
 
   get connected(): boolean {
@@ -84,41 +91,21 @@ export class SimClient {
   }
 
   get synced(): boolean {
-    return this.ready && !this.awaitingResync;
+    return this.protocol.synced;
   }
 
-  /** SyncClient.mutate: validate, apply optimistically, persist, pump. */
   mutate(mutation: Mutation): boolean {
-    if (!this.replica) return false;
-    const checked = parseMutation(mutation);
-    if (!checked.ok) return false;
-    const result = this.replica.mutate(checked.mutation, this.now());
-    if (!result.ok) return false;
-    this.ledger.created.set(key(this.clientId, result.pending.clientSeq), checked.mutation);
-    this.persist();
-    this.pump();
-    return true;
+    const result = this.protocol.mutate(mutation);
+    if (result.ok) this.ledger.created.set(key(this.clientId, result.pending.clientSeq), result.pending.mutation);
+    return result.ok;
   }
 
-  /** Time passes: fire the pump timer if it is due. */
+  /** Time passes: fire the timers that are due, earliest first. */
   tick(): void {
-    if (this.pumpDueAt !== null && this.now() >= this.pumpDueAt) {
-      this.pumpDueAt = null;
-      this.pump();
-    }
-  }
-
-  /** SyncClient.pump: send pending mutations not yet sent on this connection, in order, within the send rate. */
-  private pump(): void {
-    if (!this.ready || this.awaitingResync || !this.replica || this.pumpDueAt !== null) return;
-    for (const p of this.replica.pending) {
-      if (p.clientSeq <= this.sentUpTo) continue;
-      if (!this.sendBucket.take(this.now())) {
-        this.pumpDueAt = this.now() + 1000 / SEND_RATE;
-        return;
-      }
-      this.send({ type: 'mutate', clientId: this.clientId, clientSeq: p.clientSeq, mutation: p.mutation });
-      this.sentUpTo = p.clientSeq;
+    const due = [...this.timers].filter(([, t]) => t.due <= this.now()).sort(([, a], [, b]) => a.due - b.due);
+    for (const [id, timer] of due) {
+      if (!this.timers.delete(id)) continue; // cleared by an earlier one
+      timer.fire();
     }
   }
 
@@ -130,7 +117,7 @@ export class SimClient {
   /** partysocket opened a new connection: say hello. */
   open(conn: Connection): void {
     this.conn = conn;
-    this.sendHello();
+    this.protocol.opened();
   }
 
   /** The network (or the tab) drops the socket; `inFlight` frames still reach the server. */
@@ -150,108 +137,11 @@ export class SimClient {
       return;
     }
     if (frame === 'pong') return;
-    this.handle(JSON.parse(frame) as ServerMessage);
-  }
-
-  private sendHello(): void {
-    this.ready = false;
-    this.awaitingResync = true;
-    this.send({
-      type: 'hello',
-      protocol: PROTOCOL_VERSION,
-      clientId: this.clientId,
-      version: this.replica ? this.replica.version : null,
-      peer: { name: this.name, color: '#336699' },
-      listenOnly: false,
-    });
-  }
-
-  private handle(message: ServerMessage): void {
-    switch (message.type) {
-      case 'snapshot': {
-        if (this.replica) this.replica.resetTo(message.session, message.version);
-        else this.replica = new Replica({ session: message.session, version: message.version, pending: this.record.pending, nextSeq: this.record.nextSeq });
-        this.afterSync();
-        return;
-      }
-      case 'catchup': {
-        if (!this.replica) return this.sendHello();
-        for (const change of message.changes) {
-          if (this.replica.applyChange(change) === 'gap') return this.resync();
-        }
-        this.afterSync();
-        return;
-      }
-      case 'change': {
-        if (!this.replica || this.awaitingResync) return;
-        if (message.clientSeq !== undefined) this.ledger.acked.add(key(this.clientId, message.clientSeq));
-        const outcome = this.replica.applyChange(message, message.clientSeq);
-        if (outcome === 'gap') return this.resync();
-        this.persist();
-        return;
-      }
-      case 'ack':
-        this.ledger.acked.add(key(this.clientId, message.clientSeq));
-        this.replica?.settle(message.clientSeq);
-        this.persist();
-        return;
-      case 'error': {
-        if (message.code === 'rate_limited' && message.clientSeq !== undefined) {
-          // SyncClient: not applied, not lost; back off and resend from it, in order.
-          this.sentUpTo = Math.min(this.sentUpTo, message.clientSeq - 1);
-          this.pumpDueAt = this.now() + 1000;
-          return;
-        }
-        if (message.clientSeq !== undefined && this.replica) {
-          const refused = this.replica.reject(message.clientSeq);
-          if (refused) {
-            this.ledger.rejected.add(key(this.clientId, message.clientSeq));
-            this.persist();
-          }
-        }
-        return;
-      }
-      case 'peers':
-      case 'clock':
-        return;
-    }
-  }
-
-  private afterSync(): void {
-    this.ready = true;
-    this.awaitingResync = false;
-    // A new connection: everything still pending is sent again (the room acks duplicates).
-    this.sentUpTo = 0;
-    this.pump();
-    this.persist();
-  }
-
-  private resync(): void {
-    this.ledger.resyncs++;
-    this.sendHello();
+    this.protocol.receive(JSON.parse(frame));
   }
 
   private onClose(): void {
-    this.ready = false;
-    this.pumpDueAt = null;
+    this.protocol.closed();
     this.conn = null;
-  }
-
-  private send(message: ClientMessage): void {
-    if (this.conn?.clientOpen) this.conn.clientSend(JSON.stringify(message));
-  }
-
-  /**
-   * SyncClient.persist. The store keeps a frozen copy of the record rather than its
-   * JSON text (serialised only when read back, on reload): sessions are never changed
-   * in place, so copying the pending list is enough, and the fuzz test stays fast.
-   */
-  private persist(): void {
-    if (this.replica) {
-      this.record.pending = this.replica.pending;
-      this.record.nextSeq = this.replica.nextSeq;
-      this.record.confirmed = { version: this.replica.version, session: this.replica.confirmed };
-    }
-    this.storage.set(this.name, { ...this.record, pending: this.record.pending.slice() });
   }
 }

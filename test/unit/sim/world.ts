@@ -118,6 +118,9 @@ export class World {
       case 'reload': {
         const i = command.client % this.clients.length;
         this.clients[i]!.drop(command.inFlight);
+        // The confirmed snapshot is saved at most every 2 s, so a reloaded page may start
+        // from an older version than it showed: versions never go down within one page.
+        this.lastVersion.delete(this.clients[i]!.name);
         this.clients[i] = new SimClient(`client-${i}`, this.storages[i]!, this.ledger, () => this.clock);
         return;
       }
