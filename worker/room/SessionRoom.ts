@@ -148,7 +148,11 @@ export class SessionRoom extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    await this.publishToKv();
+    // The backstop only refreshes KV. Compacting here as well rewrote the doc, every
+    // changed track and every writer's clientSeq each 30 s of editing: about as many
+    // rows again as the edits themselves (docs/BENCHMARKS.md). The log is folded every
+    // COMPACT_EVERY versions and when the last editor leaves; a wake replays the tail.
+    await this.publishToKv({ compact: false });
   }
 
   // ---- KV projection ------------------------------------------------------------------------
@@ -160,18 +164,18 @@ export class SessionRoom extends DurableObject<Env> {
    * of each writing the same version (KV takes about one write a second per key).
    * Only in memory, and safely so: after an eviction nothing is in flight.
    */
-  private async publishToKv(): Promise<void> {
+  private async publishToKv({ compact = true } = {}): Promise<void> {
     while (this.publishing) await this.publishing;
-    this.publishing = this.writeKvIfBehind().finally(() => {
+    this.publishing = this.writeKvIfBehind(compact).finally(() => {
       this.publishing = null;
     });
     return this.publishing;
   }
 
-  private async writeKvIfBehind(): Promise<void> {
+  private async writeKvIfBehind(compact: boolean): Promise<void> {
     const state = this.storage.loaded;
     if (!state) return;
-    this.storage.compact();
+    if (compact) this.storage.compact();
     if (state.version <= state.counters.publishedVersion && state.counters.kvWrites > 0) return;
     const version = state.version;
     const doc: SessionDocument = {
