@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+// `npm run bench`: Keyboardia's benchmarks, each against a baseline measured on this
+// machine in the same run. Prints a table and writes docs/BENCHMARKS.md (and the raw
+// figures to bench-results/bench.json).
+//
+//   1 sync round trip vs a bare echo Durable Object    5 cold wake of a full session
+//   2 fan-out to 10 clients                             6 load: 100 sessions × 5 clients
+//   3 throughput, 5 clients, vs the echo                7 client bundle sizes, Play → onset
+//   4 storage and cost per edit                         8 audio onset error, cross-client alignment
+//
+// Options: --only=rtt,fanout,throughput,storage,cold,load,browser   --no-write   --load-seconds=N
+// Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
+// override the base with BENCH_PORT), state in a temporary folder; every child's process
+// group is killed on exit. About 2.5 minutes on 2 cores.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchBrowser, benchSizes } from './bench/browser.mjs';
+import { cpuMonitor, killAllChildren, machineInfo, runSync, sleep } from './bench/lib.mjs';
+import { renderMarkdown, renderTable } from './bench/report.mjs';
+import { startRuntime } from './bench/runtime.mjs';
+import { benchFanout, benchLoad, benchRoundTrip, benchStorage, benchThroughput, measureColdWake, prepareColdWake } from './bench/server.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const only = option('only')?.split(',') ?? null;
+const wants = (name) => !only || only.includes(name);
+const write = !args.includes('--no-write');
+const loadSeconds = Number(option('load-seconds') ?? 40);
+const basePort = Number(process.env.BENCH_PORT ?? 8790);
+const tag = Date.now().toString(36);
+
+const LIMITS = { rateLimitPerSecond: 30, rateLimitBurst: 60, maxEditorsPerSession: 10 }; // fallback; read from core below
+const log = (...parts) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s]`, ...parts);
+const t0 = performance.now();
+
+async function main() {
+  const { LIMITS: limits } = await import('../core/limits.ts').catch(() => ({ LIMITS }));
+  const machine = machineInfo();
+  const work = mkdtempSync(join(tmpdir(), 'keyboardia-bench-'));
+  const contention = {};
+  /** Run one phase, noting how busy the machine was and with what. */
+  const phase = async (name, fn) => {
+    const stop = cpuMonitor();
+    try {
+      return await fn();
+    } finally {
+      contention[name] = stop();
+    }
+  };
+  const results = { machine, contention, command: 'npm run bench', limits: { perSecond: limits.rateLimitPerSecond, burst: limits.rateLimitBurst, editors: limits.maxEditorsPerSession ?? 10 } };
+  log(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.ramGiB.toFixed(1)} GiB, Node ${machine.node}; work dir ${work}`);
+
+  try {
+    // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
+    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'cold', 'load'].some(wants);
+    const needBrowser = wants('browser');
+    let buildMs = null;
+    if (needBrowser) {
+      log('vite build');
+      const b0 = performance.now();
+      runSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, env: { CLOUDFLARE_CF_FETCH_ENABLED: 'false' } });
+      buildMs = performance.now() - b0;
+      // A private copy: others may rebuild dist/ while the bench runs.
+      cpSync(join(root, 'dist'), join(work, 'dist'), { recursive: true });
+    }
+    const benchWorkerDir = join(work, 'bench-worker');
+    if (needServer) {
+      log('bundle the bench Worker (scripts/bench/echo-worker.mjs)');
+      runSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', benchWorkerDir, '-c', join(root, 'scripts/bench/wrangler.bench.jsonc')], {
+        cwd: root,
+        env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+      });
+      // Same config, pointed at the bundle (its comments are whole lines).
+      const config = JSON.parse(
+        readFileSync(join(root, 'scripts/bench/wrangler.bench.jsonc'), 'utf8')
+          .split('\n')
+          .filter((line) => !line.trim().startsWith('//'))
+          .join('\n'),
+      );
+      writeFileSync(join(benchWorkerDir, 'wrangler.json'), JSON.stringify({ ...config, main: 'echo-worker.js' }));
+    }
+    results.buildMs = buildMs;
+
+    // ---- server benches, one runtime ----
+    const state = join(work, 'state');
+    mkdirSync(state, { recursive: true });
+    let prepared = null;
+    if (needServer) {
+      const start = (logName) => startRuntime({ config: join(benchWorkerDir, 'wrangler.json'), port: basePort, persistTo: state, logFile: join(work, logName), readyPath: '/api/sessions/x' });
+      let rt = await start('runtime-a.log');
+      log(`bench runtime up in ${(rt.startMs / 1000).toFixed(1)} s (workerd pids ${rt.workerdPids().join(', ')})`);
+      try {
+        if (wants('rtt')) {
+          log('1. sync round trip vs bare echo');
+          results.rtt = await phase('rtt', () => benchRoundTrip(rt, { tag }));
+        }
+        if (wants('fanout')) {
+          log('2. fan-out to 10 clients');
+          results.fanout = await phase('fanout', () => benchFanout(rt, { tag }));
+        }
+        if (wants('throughput')) {
+          log('3. throughput, 5 clients');
+          results.throughput = await phase('throughput', () => benchThroughput(rt, { tag, limitPerSecond: limits.rateLimitPerSecond }));
+        }
+        if (wants('storage')) {
+          log('4. storage per edit, empty vs full');
+          results.storage = await phase('storage', () => benchStorage(rt, { tag }));
+        }
+        if (wants('cold')) {
+          log('5. cold wake: building full sessions');
+          prepared = await prepareColdWake(rt, { tag });
+        }
+      } finally {
+        await rt.stop();
+      }
+      if (prepared || wants('load')) {
+        // A fresh runtime on the same state: every Durable Object evicted (cold wake), and
+        // the load starts from a runtime that has served nothing yet.
+        log('restart the runtime (every Durable Object evicted)');
+        await sleep(500);
+        rt = await start('runtime-b.log');
+        try {
+          if (prepared) {
+            log('5. cold wake');
+            results.cold = await phase('cold', () => measureColdWake(rt, prepared, { tag }));
+          }
+          if (wants('load')) {
+            log(`6. load: 100 sessions × 5 clients for ${loadSeconds} s`);
+            results.load = await phase('load', () => benchLoad(rt, { tag, seconds: loadSeconds, roundTripP50: results.rtt?.room.p50 }));
+          }
+        } finally {
+          await rt.stop();
+        }
+      }
+    }
+
+    // ---- client benches against the production build ----
+    if (needBrowser) {
+      log('7/8. production build in wrangler dev; sizes, Play → onset, offline render, alignment');
+      const rt = await startRuntime({
+        config: join(work, 'dist/keyboardia/wrangler.json'),
+        port: basePort + 2,
+        persistTo: join(work, 'state-web'),
+        logFile: join(work, 'runtime-web.log'),
+      });
+      try {
+        results.sizes = await benchSizes(rt, join(work, 'dist/client'));
+        results.browser = await benchBrowser(rt, { clientDir: join(work, 'dist/client'), beatId: results.sizes.beatId });
+        contention.browser = results.browser.contention;
+      } finally {
+        await rt.stop();
+      }
+    }
+
+    results.durationMs = performance.now() - t0;
+    log(`done in ${(results.durationMs / 1000).toFixed(1)} s`);
+    mkdirSync(join(root, 'bench-results'), { recursive: true });
+    writeFileSync(join(root, 'bench-results/bench.json'), JSON.stringify(results, null, 2));
+    console.log('\n' + renderTable(results));
+    if (write && !only) {
+      writeFileSync(join(root, 'docs/BENCHMARKS.md'), renderMarkdown(results));
+      log('wrote docs/BENCHMARKS.md');
+    } else if (write) {
+      log('partial run (--only): docs/BENCHMARKS.md not rewritten; raw figures in bench-results/bench.json');
+    }
+  } finally {
+    killAllChildren();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  killAllChildren();
+  process.exit(1);
+});

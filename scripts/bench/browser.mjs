@@ -1,0 +1,298 @@
+// Client-side benchmarks: bundle sizes of the built pages, and in system Chromium
+// (Playwright) the time from the Play click to the first scheduled onset, onset error
+// in offline renders, and cross-client alignment of one global step.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { cpuMonitor, median, sleep, summary } from './lib.mjs';
+
+const gz = (buffer) => gzipSync(buffer, { level: 9 }).length;
+
+/** Scripts an HTML page loads before it runs: module entry + modulepreloads (+ CSS, reported apart). */
+function initialAssets(html) {
+  const js = new Set();
+  const css = new Set();
+  for (const m of html.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g)) js.add(m[1]);
+  for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g)) js.add(m[1]);
+  for (const m of html.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)) css.add(m[1]);
+  return { js: [...js], css: [...css] };
+}
+
+function sizeOf(clientDir, html, label) {
+  const { js, css } = initialAssets(html);
+  const files = js.map((src) => {
+    const buffer = readFileSync(join(clientDir, src.replace(/^\//, '')));
+    return { src, raw: buffer.length, gzip: gz(buffer) };
+  });
+  const styles = css.map((href) => {
+    const buffer = readFileSync(join(clientDir, href.replace(/^\//, '')));
+    return { href, raw: buffer.length, gzip: gz(buffer) };
+  });
+  return {
+    label,
+    files,
+    jsRaw: files.reduce((a, f) => a + f.raw, 0),
+    jsGzip: files.reduce((a, f) => a + f.gzip, 0),
+    cssGzip: styles.reduce((a, f) => a + f.gzip, 0),
+    htmlGzip: gz(Buffer.from(html)),
+  };
+}
+
+/**
+ * Gzipped initial JS of the editor (index.html), the published beat page (the same
+ * SPA, served by the Worker with the beat inlined) and the embed player.
+ */
+export async function benchSizes(rt, clientDir) {
+  const editor = sizeOf(clientDir, readFileSync(join(clientDir, 'index.html'), 'utf8'), 'editor');
+  // A published beat, to fetch its real pages.
+  const create = await fetch(`${rt.base}/api/sessions`, { method: 'POST', body: '{"template":"starter"}', headers: { 'Content-Type': 'application/json' } });
+  const { id } = await create.json();
+  const published = await (await fetch(`${rt.base}/api/sessions/${id}/publish`, { method: 'POST' })).json();
+  const beatHtml = await (await fetch(`${rt.base}/b/${published.beatId}`)).text();
+  const beat = sizeOf(clientDir, beatHtml, 'published page');
+  let embed = null;
+  if (existsSync(join(clientDir, 'embed.html'))) {
+    const response = await fetch(`${rt.base}/embed/${published.beatId}`);
+    const html = response.ok ? await response.text() : readFileSync(join(clientDir, 'embed.html'), 'utf8');
+    embed = sizeOf(clientDir, html, 'embed player');
+    // What Play loads on top (lazy chunks named after the embed's playback module).
+  }
+  const largest = [...editor.files].sort((a, b) => b.gzip - a.gzip)[0];
+  return { editor, beat, embed, largestEditorChunk: largest, embedVsEditor: embed ? embed.jsGzip / editor.jsGzip : null, beatId: published.beatId };
+}
+
+/** The JS files (under /assets/) a page fetches from now on. */
+function trackScripts(page) {
+  const seen = new Set();
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith('/assets/') && path.endsWith('.js')) seen.add(path);
+  });
+  return seen;
+}
+
+function gzipOfFiles(clientDir, paths) {
+  const files = [...paths].map((src) => {
+    const buffer = readFileSync(join(clientDir, src.replace(/^\//, '')));
+    return { src, raw: buffer.length, gzip: gz(buffer) };
+  });
+  return { files, gzip: files.reduce((a, f) => a + f.gzip, 0), raw: files.reduce((a, f) => a + f.raw, 0) };
+}
+
+/** The embed player: click Play, time until it reports playing; the JS it fetched by then. */
+async function embedPlay(browser, base, beatId, clientDir) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const scripts = trackScripts(page);
+    await page.goto(`${base}/embed/${beatId}`);
+    const play = page.getByRole('button', { name: 'Play' });
+    await play.waitFor({ timeout: 10_000 });
+    await page.evaluate(() => {
+      document.addEventListener('pointerdown', () => (window.__benchClick = performance.now()), { capture: true });
+    });
+    await play.click();
+    await page.locator('#player[data-state="playing"]').waitFor({ timeout: 15_000 });
+    const ms = await page.evaluate(() => performance.now() - window.__benchClick);
+    return { playingMs: ms, js: gzipOfFiles(clientDir, scripts) };
+  } finally {
+    await context.close();
+  }
+}
+
+async function openEditor(context, base, sessionPath) {
+  const page = await context.newPage();
+  page.benchScripts = trackScripts(page);
+  await page.goto(base + sessionPath);
+  await page.getByTestId('connection-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+  await page.waitForFunction(() => !!window.__keyboardia?.engine, null, { timeout: 10_000 });
+  return page;
+}
+
+/** Play click → first scheduled onset (server time), repeated Stop/Play. */
+async function playToOnset(page, runs) {
+  await page.evaluate(() => {
+    window.__benchClicks = [];
+    document.addEventListener(
+      'pointerdown',
+      () => {
+        const h = window.__keyboardia;
+        h.engine.scheduled.splice(0);
+        window.__benchClicks.push({ serverMs: h.sync.serverNow(), perf: performance.now() });
+      },
+      { capture: true },
+    );
+  });
+  const play = page.getByRole('button', { name: 'Play', exact: true });
+  const stop = page.getByRole('button', { name: 'Stop', exact: true });
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    await play.click();
+    await page.waitForFunction(() => window.__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
+    const r = await page.evaluate(() => {
+      const h = window.__keyboardia;
+      const click = window.__benchClicks.at(-1);
+      const first = h.engine.scheduled[0];
+      const session = h.store.getState().session;
+      return { onsetMs: first.serverMs - click.serverMs, callbackMs: performance.now() - click.perf, stepMs: 60000 / session.tempo / 4 };
+    });
+    results.push(r);
+    await stop.click();
+    await sleep(250);
+  }
+  return results;
+}
+
+/** Offline renders of the click voice and sharp drums: every onset's error against the grid. */
+async function onsetErrors(page) {
+  const checks = [];
+  const grid = (g, tempo, swing) => g * (60 / tempo / 4) + (g % 2 === 1 ? (swing / 100) * 0.5 * (60 / tempo / 4) : 0);
+  const make = (label, instrument, tempo, swing, length, on, steps) => {
+    const track = { id: 't', name: 'T', instrument, length, steps: Array.from({ length: 128 }, (_, i) => on.includes(i)), velocities: new Array(128).fill(127), pitches: new Array(128).fill(0), volume: 0.8, pan: 0 };
+    const session = { name: label, tempo, swing, tracks: [track], effects: { reverb: 0, delay: 0, delayFeedback: 0 }, timeline: { anchorMs: 0, together: false, playing: false }, lineage: { remixedFrom: null } };
+    const expected = [];
+    for (let g = 0; g < steps; g++) if (on.includes(g % length)) expected.push(grid(g, tempo, swing));
+    checks.push({ label, session, steps, expected });
+  };
+  for (const tempo of [60, 120, 173])
+    for (const swing of [0, 33, 66])
+      for (const length of [16, 7]) {
+        const on = Array.from({ length }, (_, i) => i).filter((i) => i % 3 !== 2);
+        make(`click ${tempo}/${swing}/${length}`, 'test-click', tempo, swing, length, on, 40);
+      }
+  for (const instrument of ['studio-kick', 'studio-snare', 'electro-kick', '808-kick'])
+    for (const [tempo, swing] of [
+      [120, 66],
+      [173, 33],
+    ])
+      make(`${instrument} ${tempo}/${swing}`, instrument, tempo, swing, 11, [0], 44);
+  const sampleRate = 44_100;
+  return page.evaluate(
+    async ({ checks, sampleRate }) => {
+      const audio = window.__keyboardiaAudio;
+      const errors = [];
+      let missing = 0;
+      let expectedTotal = 0;
+      for (const c of checks) {
+        const buffer = await audio.renderSession(c.session, { steps: c.steps, tailSeconds: 0.3, sampleRate });
+        const left = buffer.getChannelData(0);
+        const right = buffer.numberOfChannels > 1 ? buffer.getChannelData(1) : left;
+        let peak = 0;
+        for (let i = 0; i < left.length; i++) peak = Math.max(peak, Math.abs(left[i]), Math.abs(right[i]));
+        const quietFor = Math.round(0.02 * sampleRate);
+        const rise = Math.round(0.005 * sampleRate);
+        const level = (i) => Math.max(Math.abs(left[i]), Math.abs(right[i]));
+        const onsets = [];
+        let quiet = quietFor;
+        for (let i = 0; i < left.length; i++) {
+          if (level(i) < peak * 0.02) {
+            quiet++;
+            continue;
+          }
+          if (quiet >= quietFor) {
+            let loud = false;
+            for (let j = i; j < Math.min(i + rise, left.length) && !loud; j++) loud = level(j) > peak * 0.25;
+            if (loud) onsets.push(i / sampleRate);
+          }
+          quiet = 0;
+        }
+        expectedTotal += c.expected.length;
+        c.expected.forEach((t, k) => {
+          if (onsets[k] === undefined) missing++;
+          else errors.push(Math.abs(onsets[k] - t) * 1000);
+        });
+        if (onsets.length !== c.expected.length) missing += Math.abs(onsets.length - c.expected.length);
+      }
+      return { errors, missing, expectedTotal, renders: checks.length };
+    },
+    { checks, sampleRate },
+  );
+}
+
+/** Two browser contexts play one session; difference of the server time each scheduled a shared global step at. */
+async function alignment(browser, base, newSessionPath) {
+  const path = await newSessionPath();
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  try {
+    const a = await openEditor(ctxA, base, path);
+    await a.getByRole('button', { name: 'Play', exact: true }).click();
+    await sleep(1500);
+    const b = await openEditor(ctxB, base, path);
+    await b.getByRole('button', { name: 'Play', exact: true }).click();
+    await sleep(2500);
+    const get = (p) =>
+      p.evaluate(() => {
+        const h = window.__keyboardia;
+        const s = h.store.getState().session;
+        return { scheduled: h.engine.scheduled.slice(), anchor: s.timeline.anchorMs, tempo: s.tempo, clock: h.sync.clock.estimate(), realignments: h.engine.realignments };
+      });
+    const A = await get(a);
+    const B = await get(b);
+    const byStep = new Map(A.scheduled.map((s) => [s.globalStep, s.serverMs]));
+    const shared = B.scheduled.filter((s) => byStep.has(s.globalStep));
+    const differences = shared.map((s) => Math.abs(s.serverMs - byStep.get(s.globalStep)));
+    const step1 = shared.filter((s) => s.globalStep % 16 === 0).map((s) => Math.abs(s.serverMs - byStep.get(s.globalStep)));
+    const stepMs = 60000 / A.tempo / 4;
+    const timelineError = [...A.scheduled, ...B.scheduled].map((s) => Math.abs(s.serverMs - (A.anchor + s.globalStep * stepMs)));
+    return { differences, step1, stepMs, timelineError, rtt: [A.clock.rtt, B.clock.rtt], realignments: A.realignments + B.realignments };
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+  }
+}
+
+export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, alignmentRuns = 3 } = {}) {
+  const { chromium } = await import('@playwright/test');
+  const browser = await chromium.launch({
+    executablePath: ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+  // Measured before the browser closes: its processes' time is lost once they exit.
+  const machine = cpuMonitor();
+  const newSessionPath = async () => {
+    const response = await fetch(`${rt.base}/api/sessions`, { method: 'POST', body: '{"template":"starter"}', headers: { 'Content-Type': 'application/json' } });
+    return (await response.json()).url;
+  };
+  try {
+    const context = await browser.newContext();
+    const page = await openEditor(context, rt.base, await newSessionPath());
+    const plays = await playToOnset(page, playRuns);
+    const editorJs = gzipOfFiles(clientDir, page.benchScripts);
+    const embed = beatId ? await embedPlay(browser, rt.base, beatId, clientDir) : null;
+    await page.waitForFunction(() => 'renderSession' in (window.__keyboardiaAudio ?? {}), null, { timeout: 10_000 });
+    const render = await onsetErrors(page);
+    await context.close();
+    const runs = [];
+    for (let i = 0; i < alignmentRuns; i++) runs.push(await alignment(browser, rt.base, newSessionPath));
+    const differences = runs.flatMap((r) => r.differences);
+    const step1 = runs.flatMap((r) => r.step1);
+    const stepMs = runs[0].stepMs;
+    const warm = plays.slice(1);
+    return {
+      contention: machine(),
+      editorJsByFirstSound: editorJs,
+      embed,
+      play: {
+        first: plays[0],
+        warm: summary(warm.map((p) => p.onsetMs)),
+        stepMs: plays[0].stepMs,
+        // The engine starts at the first step boundary ≥ click + 120 ms (START_LEAD_MS): on average 120 ms + half a step.
+        designFloorMs: 120 + plays[0].stepMs / 2,
+      },
+      render: { ...summary(render.errors), missing: render.missing, expected: render.expectedTotal, renders: render.renders, sampleMs: 1000 / 44_100 },
+      alignment: {
+        runs: runs.length,
+        shared: differences.length,
+        all: summary(differences),
+        step1: summary(step1),
+        stepMs,
+        timelineError: summary(runs.flatMap((r) => r.timelineError)),
+        rtt: median(runs.flatMap((r) => r.rtt).filter((x) => x !== null)),
+        realignments: runs.reduce((a, r) => a + r.realignments, 0),
+      },
+    };
+  } finally {
+    await browser.close();
+  }
+}
