@@ -23,8 +23,13 @@ import { beatKey, galleryKey, galleryMetadata, sessionKey, type BeatDocument, ty
 import { RoomProtocol } from './RoomProtocol';
 import { RoomStorage } from './RoomStorage';
 
-/** How long changes may sit unpublished to KV while an editor stays connected. */
-export const KV_BACKSTOP_MS = 30_000;
+/**
+ * How long changes may sit unpublished to KV while an editor stays connected. KV is
+ * read only by REST readers; each backstop write is billed ($5/M), and at 30 s a
+ * ten-minute jam made ~19 KV writes (docs/BENCHMARKS.md). Two minutes keeps a live
+ * session's KV copy reasonably fresh at ~5 writes.
+ */
+export const KV_BACKSTOP_MS = 120_000;
 
 export class SessionRoom extends DurableObject<Env> {
   private readonly storage: RoomStorage;
@@ -149,7 +154,7 @@ export class SessionRoom extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     // The backstop only refreshes KV. Compacting here as well rewrote the doc, every
-    // changed track and every writer's clientSeq each 30 s of editing: about as many
+    // changed track and every writer's clientSeq each backstop period of editing: about as many
     // rows again as the edits themselves (docs/BENCHMARKS.md). The log is folded every
     // COMPACT_EVERY versions and when the last editor leaves; a wake replays the tail.
     await this.publishToKv({ compact: false });
