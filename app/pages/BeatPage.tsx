@@ -4,12 +4,13 @@
  * WebSocket: the beat comes inlined in the page (or from GET /api/beats/<id>).
  */
 import { useEffect, useMemo, useState } from 'react';
-import { instrumentInfo, trackStepAt, type Session } from '../../core';
+import { instrumentInfo, type Session } from '../../core';
 import { getBeat, remixBeat, type Beat } from '../api';
 import { navigate } from '../App';
-import { AudioEngine, playheadStore } from '../audio/AudioEngine';
+import { AudioEngine } from '../audio/AudioEngine';
 import { audibleTracks, createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
 import { ExportMenu } from '../ui/ExportMenu';
+import { Playhead } from '../ui/Grid';
 import { embedSnippet, ShareDialog } from '../ui/ShareDialog';
 
 function inlinedBeat(beatId: string): Beat | null {
@@ -128,13 +129,10 @@ function BeatPlayer({ beat }: { beat: Beat }) {
 function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Session }) {
   const muted = useSessionState(store, (s) => s.muted);
   const soloed = useSessionState(store, (s) => s.soloed);
-  const [playhead, setPlayhead] = useState<number | null>(null);
-  useEffect(() => playheadStore.subscribe((s) => setPlayhead(s.globalStep)), []);
   return (
     <div className="grid read-only" role="grid" aria-label="Pattern" aria-readonly="true">
       {session.tracks.map((track) => {
         const silent = !isAudible({ session, muted, soloed }, track.id);
-        const current = playhead === null ? null : trackStepAt(playhead, track.length);
         return (
           <div className={`track-row${silent ? ' silent' : ''}`} role="row" key={track.id}>
             <div className="track-header" role="rowheader">
@@ -154,12 +152,13 @@ function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Sessio
                   type="button"
                   role="gridcell"
                   disabled
-                  className={`step${step % 4 === 0 ? ' beat' : ''}${current === step ? ' now' : ''}`}
+                  className={`step${step % 4 === 0 ? ' beat' : ''}`}
                   aria-label={`${track.name} step ${step + 1}`}
                   aria-pressed={track.steps[step] ?? false}
                   style={{ ['--velocity' as string]: (track.velocities[step] ?? 100) / 127 }}
                 />
               ))}
+              <Playhead length={track.length} />
             </div>
           </div>
         );

@@ -78,7 +78,12 @@ function Gallery() {
   const load = async (from?: string) => {
     try {
       const page = await listGallery(from);
-      setBeats((b) => [...b, ...page.beats]);
+      // The first page replaces (an effect may run twice); "More beats" appends, skipping repeats.
+      setBeats((b) => {
+        const base = from ? b : [];
+        const seen = new Set(base.map((x) => x.beatId));
+        return [...base, ...page.beats.filter((x) => !seen.has(x.beatId))];
+      });
       setCursor(page.cursor);
     } finally {
       setLoaded(true);

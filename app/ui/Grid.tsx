@@ -191,7 +191,7 @@ function flashesFor(all: Record<string, { color: string }>, trackId: string): Re
 }
 
 /** Moves with the transport by writing a CSS variable: no React re-render. */
-function Playhead({ length }: { length: number }) {
+export function Playhead({ length }: { length: number }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const update = (globalStep: number | null) => {
