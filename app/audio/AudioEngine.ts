@@ -39,6 +39,9 @@ export interface ScheduledStep {
   serverMs: number;
 }
 
+/** How many recent clock readings audioAnchor keeps (a few seconds of playback). */
+const PAIRING_WINDOW = 48;
+
 /** Scheduled steps further than this from the shared timeline, this many in a row, trigger a re-join. */
 const DRIFT_TOLERANCE_MS = 3;
 const DRIFT_STEPS = 4;
@@ -59,6 +62,8 @@ export class AudioEngine {
   private readonly previews = new Map<string, { voice: Voice; timer: ReturnType<typeof setTimeout> }>();
   private lastPreview: string | null = null;
   /** Recent scheduled steps (for the alignment measurement), newest last. */
+  /** Recent (client ms − audio ms) readings; see audioAnchor. */
+  private pairings: number[] = [];
   /** The last global step handed to the mixer (never schedule one twice). */
   private lastPlayedStep = -Infinity;
   private driftStreak = 0;
@@ -109,6 +114,7 @@ export class AudioEngine {
   async play(): Promise<void> {
     if (!this.store.getState().session) return;
     await Tone.start();
+    this.pairings = [];
     const mixer = this.ensureMixer();
     // The session's own samples are normally decoded by now (they load with the session).
     const session = this.store.getState().session!;
@@ -135,6 +141,7 @@ export class AudioEngine {
   /** Preview one instrument (picker hover/focus): loads it if needed, then plays one note. */
   async preview(instrument: string, pitch = 0): Promise<void> {
     await Tone.start();
+    this.pairings = [];
     const mixer = this.ensureMixer();
     this.lastPreview = instrument;
     let entry = this.previews.get(instrument);
@@ -250,15 +257,22 @@ export class AudioEngine {
   }
 
   /**
-   * One consistent pairing of the audio clock with the client clock: currentTime
-   * against now, shifted by the output latency so that "audio time" means the moment
-   * the sound leaves the speakers. (Mixing this with getOutputTimestamp, which is not
-   * valid right after the context resumes, put late joiners ~27 ms early.)
+   * One consistent pairing of the audio clock with the client clock, for "the moment
+   * this audio time leaves the speakers": currentTime plus the output latency, against
+   * now. currentTime only advances once per audio buffer, so a single reading lags by up
+   * to a buffer (±5 ms of jitter measured in Chromium); the smallest recent difference is
+   * the reading taken right after an update, so that one is used. (Mixing this with
+   * getOutputTimestamp, invalid right after the context resumes, put late joiners ~27 ms
+   * early; correctDrift re-joins the timeline should the pairing ever jump.)
    */
   private audioAnchor(): { audio: number; clientMs: number } {
     const raw = Tone.getContext().rawContext as AudioContext;
     const latency = (raw.outputLatency || 0) + (raw.baseLatency || 0);
-    return { audio: raw.currentTime + latency, clientMs: clientNow() };
+    const audio = raw.currentTime + latency;
+    const now = clientNow();
+    this.pairings.push(now - audio * 1000);
+    if (this.pairings.length > PAIRING_WINDOW) this.pairings.shift();
+    return { audio, clientMs: audio * 1000 + Math.min(...this.pairings) };
   }
 
   private serverMsToAudioTime(serverMs: number): number {
