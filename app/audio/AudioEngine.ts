@@ -44,7 +44,7 @@ const PAIRING_WINDOW = 48;
 
 /** Scheduled steps further than this from the shared timeline, this many in a row, trigger a re-join. */
 const DRIFT_TOLERANCE_MS = 3;
-const DRIFT_STEPS = 4;
+const DRIFT_STEPS = 2;
 
 /** Start this far ahead of "now" so the first step is never late. */
 const START_LEAD_MS = 120;
@@ -114,7 +114,7 @@ export class AudioEngine {
   async play(): Promise<void> {
     if (!this.store.getState().session) return;
     await Tone.start();
-    this.pairings = [];
+    await this.primeClockPairing();
     const mixer = this.ensureMixer();
     // The session's own samples are normally decoded by now (they load with the session).
     const session = this.store.getState().session!;
@@ -141,7 +141,7 @@ export class AudioEngine {
   /** Preview one instrument (picker hover/focus): loads it if needed, then plays one note. */
   async preview(instrument: string, pitch = 0): Promise<void> {
     await Tone.start();
-    this.pairings = [];
+    await this.primeClockPairing();
     const mixer = this.ensureMixer();
     this.lastPreview = instrument;
     let entry = this.previews.get(instrument);
@@ -254,6 +254,27 @@ export class AudioEngine {
     if (this.scheduled.length > 256) this.scheduled.splice(0, this.scheduled.length - 256);
     // Drawn callbacks queued before a Stop must not bring the playhead back.
     Tone.getDraw().schedule(() => this.isPlaying && playheadStore.setState({ globalStep }), time);
+  }
+
+  /**
+   * Read the clocks until the audio clock has moved once, so the start is computed from a
+   * reading taken right after a buffer update (one buffer, ≤ 15 ms, once per Play: a
+   * longer wait measurably delays the first sound for little more alignment).
+   */
+  private async primeClockPairing(): Promise<void> {
+    this.pairings = [];
+    const raw = Tone.getContext().rawContext as AudioContext;
+    let updates = 0;
+    let last = raw.currentTime;
+    const until = performance.now() + 15;
+    while (updates < 1 && performance.now() < until) {
+      this.audioAnchor();
+      await new Promise((done) => setTimeout(done, 2));
+      if (raw.currentTime !== last) {
+        updates++;
+        last = raw.currentTime;
+      }
+    }
   }
 
   /**
