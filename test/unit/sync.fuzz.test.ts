@@ -123,6 +123,9 @@ describe('sync protocol under random delivery, drops, reloads and restarts', () 
     expect(totals.catchups).toBeGreaterThan(10);
     expect(totals.restarts).toBeGreaterThan(10);
     expect(totals.rateLimited).toBeGreaterThan(0);
+    // A refusal whose error was lost with the connection is refused again on resend,
+    // never acked as if applied: no client was told "done" for an edit the room refused.
+    expect(totals.ackedAfterLostRefusal).toBe(0);
   }, 60_000);
 
   it.each(REGRESSIONS)('regression: $name', ({ scenario: s }) => {

@@ -118,6 +118,25 @@ describe('duplicates are applied once and acknowledged every time', () => {
     expect(await a.outcomeOf(1, a.messages.length)).toMatchObject({ type: 'error', code: 'unknown_track', clientSeq: 1 });
     expect((await serverState(id)).version).toBe(0);
   });
+
+  it('a refused mutation resent after a later one applied (its error lost with the connection) is refused again, after an eviction too', async () => {
+    const id = await createSession();
+    const clientId = crypto.randomUUID();
+    const a = await TestClient.join(id, { clientId });
+    a.sendMutate(setStep('nope', 0, true), 1);
+    expect(await a.outcomeOf(1)).toMatchObject({ type: 'error', code: 'unknown_track' });
+    a.sendMutate(setStep('kick', 1, true), 2);
+    expect(await a.outcomeOf(2)).toMatchObject({ type: 'change', version: 1 });
+    a.close();
+    await evictDurableObject(room(id), { webSockets: 'close' });
+    // The author never saw the refusal and resends both after reconnecting.
+    const again = await TestClient.join(id, { clientId });
+    again.sendMutate(setStep('nope', 0, true), 1);
+    again.sendMutate(setStep('kick', 1, true), 2);
+    expect(await again.outcomeOf(1)).toMatchObject({ type: 'error', code: 'unknown_track', clientSeq: 1 });
+    expect(await again.outcomeOf(2)).toMatchObject({ type: 'ack', clientSeq: 2 });
+    expect((await serverState(id)).version).toBe(1);
+  });
 });
 
 describe('no-op mutations still get an echo', () => {

@@ -34,7 +34,7 @@ describe('a legacy KV document with no DO storage', () => {
     const { id: _i, version: _v, createdAt: _c, updatedAt: _u, ...session } = legacy;
     expect(a.messages[0]).toMatchObject({ type: 'snapshot' });
     expect(a.replica!.confirmed).toEqual(session);
-    expect(await tableNames(id)).toEqual(['clients', 'log', 'meta', 'tracks']);
+    expect(await tableNames(id)).toEqual(['clients', 'log', 'meta', 'refusals', 'tracks']);
     const adoptedAt = a.replica!.version;
     // The adopted session keeps the legacy version: nobody sees it go backwards.
     expect(adoptedAt).toBe(42);

@@ -20,6 +20,7 @@ import {
   parseClientMessage,
   PROTOCOL_VERSION,
   type Change,
+  type RefusalCode,
   type ClientMessage,
   type ErrorCode,
   type Peer,
@@ -50,6 +51,9 @@ export interface RoomLog {
   append(change: Change, next: Session, clientId: string, clientSeq: number): void;
   /** Changes after `fromVersion` if the log still holds all of them; null otherwise. */
   changesSince(fromVersion: number): Change[] | null;
+  /** Remember that the reducer refused this mutation (a resend must be refused again, not acked). */
+  recordRefusal(clientId: string, clientSeq: number, code: RefusalCode, message: string): void;
+  refusalOf(clientId: string, clientSeq: number): { code: RefusalCode; message: string } | null;
 }
 
 /** What the room needs from whatever hosts it. */
@@ -250,12 +254,19 @@ export class RoomProtocol {
       ws.serializeAttachment({ ...attachment, resumeAt: null });
     }
     if (clientSeq <= lastSeq) {
-      // Already applied (a resend after a reconnect): acknowledge, change nothing.
+      // A resend after a reconnect. Refused the first time (its error lost with the
+      // connection)? Refuse it again, so its author hears. Otherwise it was applied:
+      // acknowledge, change nothing.
+      const refusal = this.storage.refusalOf(message.clientId, clientSeq);
+      if (refusal) return this.sendError(ws, refusal.code, refusal.message, clientSeq);
       return this.send(ws, { type: 'ack', clientSeq, version: state.version });
     }
     const at = this.host.now();
     const result = applyMutation(state.session, message.mutation, at);
-    if (!result.ok) return this.sendError(ws, result.code, result.message, clientSeq);
+    if (!result.ok) {
+      this.storage.recordRefusal(message.clientId, clientSeq, result.code, result.message);
+      return this.sendError(ws, result.code, result.message, clientSeq);
+    }
     const change: Change = { version: state.version + 1, at, mutation: message.mutation, by: attachment.peerId };
     this.storage.append(change, result.session, message.clientId, clientSeq);
     // Sent in the same turn as the write: the Durable Object's output gate releases

@@ -17,9 +17,13 @@
  * Nothing here is cached that cannot be rebuilt from these tables: the constructor of
  * the room loads everything synchronously, on every way the object wakes.
  */
-import { applyMutation, type Change, type Mutation, type Session, type Track } from '../../core';
+import { applyMutation, type Change, type Mutation, type RefusalCode, type Session, type Track } from '../../core';
 
 export const LOG_SLOTS = 1024;
+/** Refused mutations remembered for resends (see recordRefusal). */
+const REFUSALS_KEPT = 256;
+const REFUSALS_TABLE = `CREATE TABLE IF NOT EXISTS refusals (client_id TEXT NOT NULL, client_seq INTEGER NOT NULL,
+  code TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (client_id, client_seq))`;
 export const COMPACT_EVERY = 256;
 
 interface SessionDoc extends Omit<Session, 'tracks'> {
@@ -75,6 +79,8 @@ export class RoomStorage {
     this.writtenTracks.clear();
     this.dirtyClients.clear();
     if (!this.tablesExist()) return;
+    // Sessions seeded before the refusals table existed get it on their first wake.
+    this.sql.exec(REFUSALS_TABLE);
     const meta = new Map<string, string>();
     for (const row of this.sql.exec<{ key: string; value: string }>('SELECT key, value FROM meta')) {
       meta.set(row.key, row.value);
@@ -127,11 +133,36 @@ export class RoomStorage {
            client_id TEXT NOT NULL, client_seq INTEGER NOT NULL, author TEXT, mutation TEXT NOT NULL)`,
       );
       this.exec(`CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)`);
+      this.exec(REFUSALS_TABLE);
       this.exec(`INSERT INTO meta (key, value) VALUES ('id', ?)`, id);
       const counters: Counters = { compactedVersion: version, publishedVersion: 0, kvWrites: 0, createdAt: now };
       this.state = { id, session, version, counters };
       this.writeCompacted(true);
     });
+  }
+
+  /**
+   * Remember a refused mutation, so that a resend after a later clientSeq applied (its
+   * error lost with a dropped connection) is refused again rather than acked as a
+   * duplicate: the author then learns of it. Refusals are rare; the table keeps the
+   * newest REFUSALS_KEPT.
+   */
+  recordRefusal(clientId: string, clientSeq: number, code: RefusalCode, message: string): void {
+    this.exec(
+      `INSERT INTO refusals (client_id, client_seq, code, message) VALUES (?, ?, ?, ?)
+       ON CONFLICT(client_id, client_seq) DO UPDATE SET code=excluded.code, message=excluded.message`,
+      clientId,
+      clientSeq,
+      code,
+      message,
+    );
+  }
+
+  refusalOf(clientId: string, clientSeq: number): { code: RefusalCode; message: string } | null {
+    const row = this.sql
+      .exec<{ code: string; message: string }>('SELECT code, message FROM refusals WHERE client_id = ? AND client_seq = ?', clientId, clientSeq)
+      .toArray()[0];
+    return row ? { code: row.code as RefusalCode, message: row.message } : null;
   }
 
   lastClientSeq(clientId: string): number {
@@ -216,6 +247,7 @@ export class RoomStorage {
       );
     }
     this.dirtyClients.clear();
+    this.exec(`DELETE FROM refusals WHERE rowid NOT IN (SELECT rowid FROM refusals ORDER BY rowid DESC LIMIT ${REFUSALS_KEPT})`);
     state.counters = { ...state.counters, compactedVersion: state.version };
     this.upsertMeta('counters', JSON.stringify(state.counters), initial);
   }

@@ -7,7 +7,7 @@
  * It also keeps what the checks need and storage never would: every state the room
  * has been in, and how often each clientId#clientSeq was applied.
  */
-import type { Change, Session } from '../../../core';
+import type { Change, RefusalCode, Session } from '../../../core';
 import type { RoomLog } from '../../../worker/room/RoomProtocol';
 
 export const key = (clientId: string, clientSeq: number) => `${clientId}#${clientSeq}`;
@@ -20,6 +20,7 @@ export class MemoryRoomLog implements RoomLog {
   readonly appliedCount = new Map<string, number>();
   private readonly log: Change[] = [];
   private readonly lastSeq = new Map<string, number>();
+  private readonly refusals = new Map<string, { code: RefusalCode; message: string }>();
 
   /**
    * `logSlots` is the catch-up window (RoomStorage's ring holds 1024; small values
@@ -43,6 +44,14 @@ export class MemoryRoomLog implements RoomLog {
     this.lastSeq.set(clientId, clientSeq);
     const k = key(clientId, clientSeq);
     this.appliedCount.set(k, (this.appliedCount.get(k) ?? 0) + 1);
+  }
+
+  recordRefusal(clientId: string, clientSeq: number, code: RefusalCode, message: string): void {
+    this.refusals.set(key(clientId, clientSeq), { code, message });
+  }
+
+  refusalOf(clientId: string, clientSeq: number): { code: RefusalCode; message: string } | null {
+    return this.refusals.get(key(clientId, clientSeq)) ?? null;
   }
 
   /** RoomStorage.changesSince, with a ring of `logSlots` entries. */
