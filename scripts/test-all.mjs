@@ -35,7 +35,7 @@ function countPlaywright(file) {
 }
 
 function finish(ok) {
-  console.log(`\nKeyboardia tests: ${results.passed} passed, ${results.failed} failed`);
+  console.log(`\ntests: ${results.passed} passed, ${results.failed} failed`);
   process.exit(ok && results.failed === 0 ? 0 : 1);
 }
 
