@@ -1,5 +1,5 @@
 /** The HTTP API, as the client uses it. */
-import type { Session } from '../core';
+import type { BeatDocument, GalleryMetadata } from '../core';
 
 export interface Created {
   id: string;
@@ -10,20 +10,6 @@ export interface Published {
   beatId: string;
   url: string;
   embedUrl: string;
-}
-
-/** A published beat as served from KV (never carries the editable session's id). */
-export interface Beat extends Session {
-  beatId: string;
-  publishedAt: number;
-}
-
-export interface GalleryEntry {
-  beatId: string;
-  name: string;
-  tempo: number;
-  grid: string[];
-  publishedAt: number;
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -44,6 +30,6 @@ export const createSession = (template = 'starter', name?: string) =>
 export const publishSession = (sessionId: string) => request<Published>('POST', `/api/sessions/${sessionId}/publish`);
 export const remixSession = (sessionId: string) => request<Created>('POST', `/api/sessions/${sessionId}/remix`);
 export const remixBeat = (beatId: string) => request<Created>('POST', `/api/beats/${beatId}/remix`);
-export const getBeat = (beatId: string) => request<Beat>('GET', `/api/beats/${beatId}`);
+export const getBeat = (beatId: string) => request<BeatDocument>('GET', `/api/beats/${beatId}`);
 export const listGallery = (cursor?: string) =>
-  request<{ beats: GalleryEntry[]; cursor: string | null }>('GET', `/api/beats?limit=12${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  request<{ beats: GalleryMetadata[]; cursor: string | null }>('GET', `/api/beats?limit=12${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);

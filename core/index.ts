@@ -10,3 +10,4 @@ export * from './replica';
 export * from './templates';
 export * from './undo';
 export * from './TokenBucket';
+export * from './documents';

@@ -4,20 +4,20 @@
  * WebSocket: the beat comes inlined in the page (or from GET /api/beats/<id>).
  */
 import { useEffect, useMemo, useState } from 'react';
-import { instrumentInfo, type Session } from '../../core';
-import { getBeat, remixBeat, type Beat } from '../api';
+import { embedSnippet, instrumentInfo, type BeatDocument, type Session } from '../../core';
+import { getBeat, remixBeat } from '../api';
 import { navigate } from '../App';
 import { AudioEngine } from '../audio/AudioEngine';
 import { audibleTracks, createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
 import { ExportMenu } from '../ui/ExportMenu';
 import { Playhead } from '../ui/Grid';
-import { embedSnippet, ShareDialog } from '../ui/ShareDialog';
+import { ShareDialog } from '../ui/ShareDialog';
 
-function inlinedBeat(beatId: string): Beat | null {
+function inlinedBeat(beatId: string): BeatDocument | null {
   const el = document.getElementById('keyboardia-beat');
   if (!el?.textContent) return null;
   try {
-    const beat = JSON.parse(el.textContent) as Beat;
+    const beat = JSON.parse(el.textContent) as BeatDocument;
     return beat.beatId === beatId ? beat : null;
   } catch {
     return null;
@@ -25,7 +25,7 @@ function inlinedBeat(beatId: string): Beat | null {
 }
 
 export function BeatPage({ beatId }: { beatId: string }) {
-  const [beat, setBeat] = useState<Beat | null | 'missing'>(() => inlinedBeat(beatId));
+  const [beat, setBeat] = useState<BeatDocument | null | 'missing'>(() => inlinedBeat(beatId));
   useEffect(() => {
     if (beat) return;
     getBeat(beatId).then(setBeat, () => setBeat('missing'));
@@ -45,7 +45,7 @@ export function BeatPage({ beatId }: { beatId: string }) {
   return <BeatPlayer beat={beat} />;
 }
 
-function BeatPlayer({ beat }: { beat: Beat }) {
+function BeatPlayer({ beat }: { beat: BeatDocument }) {
   const store = useMemo<SessionStore>(() => {
     const s = createSessionStore();
     s.setState({ session: beat as Session, status: 'connected' });

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { TEMPLATES } from '../../core';
-import { createSession, listGallery, type GalleryEntry } from '../api';
+import { TEMPLATES, type GalleryMetadata } from '../../core';
+import { createSession, listGallery } from '../api';
 import { navigate } from '../App';
 import { listRecentSessions } from '../store/recentSessions';
 import { requestAutoplay } from '../ui/autoplay';
@@ -71,7 +71,7 @@ function RecentSessions() {
 }
 
 function Gallery() {
-  const [beats, setBeats] = useState<GalleryEntry[]>([]);
+  const [beats, setBeats] = useState<GalleryMetadata[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
 

@@ -8,7 +8,8 @@ import { navigate } from '../App';
 import { audibleTracks, pushNotice } from '../store/sessionStore';
 import { ExportMenu } from './ExportMenu';
 import { useSession, useSessionContext } from './SessionContext';
-import { embedSnippet, ShareDialog } from './ShareDialog';
+import { embedSnippet } from '../../core';
+import { ShareDialog } from './ShareDialog';
 
 export function SessionActions({ sessionId }: { sessionId: string }) {
   const { store } = useSessionContext();

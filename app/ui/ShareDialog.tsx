@@ -7,11 +7,6 @@ import QRCode from 'qrcode';
 import { useEffect, useRef, useState } from 'react';
 import { copyText } from './copy';
 
-export function embedSnippet(origin: string, beatId: string, name: string): string {
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<iframe src="${origin}/embed/${beatId}" width="480" height="220" title="${escape(`${name} on Keyboardia`)}" style="border:0;border-radius:12px" allow="autoplay" loading="lazy"></iframe>`;
-}
-
 export function ShareDialog({
   title,
   link,

@@ -6,13 +6,11 @@
  * the inline JSON, by escaping '<'.
  */
 import type { Env } from '../env';
-import type { BeatDocument } from '../room/kvProjection';
+import { EMBED_SIZE, embedSnippet, escapeAttr, type BeatDocument } from '../../core';
 import { IMMUTABLE, readBeat } from './beats';
 import { error } from './responses';
 import { renderPreviewPng } from './previewImage';
 
-const EMBED_WIDTH = 480;
-const EMBED_HEIGHT = 220;
 
 function describe(beat: BeatDocument): string {
   const tracks = beat.tracks.map((t) => t.name).slice(0, 6).join(', ');
@@ -106,8 +104,7 @@ export async function handleOembed(request: Request, env: Env): Promise<Response
   const beat = id ? await readBeat(env, id) : null;
   if (!beat) return error(404, 'not_found', 'url is not a published beat on this site');
   const maxWidth = Number(url.searchParams.get('maxwidth')) || Infinity;
-  const width = Math.min(EMBED_WIDTH, maxWidth);
-  const src = `${url.origin}/embed/${beat.beatId}`;
+  const width = Math.min(EMBED_SIZE.width, maxWidth);
   return new Response(
     JSON.stringify({
       version: '1.0',
@@ -116,20 +113,12 @@ export async function handleOembed(request: Request, env: Env): Promise<Response
       provider_url: url.origin,
       title: beat.name,
       width,
-      height: EMBED_HEIGHT,
-      html: embedSnippet(src, beat.name, width, EMBED_HEIGHT),
+      height: EMBED_SIZE.height,
+      html: embedSnippet(url.origin, beat.beatId, beat.name, width),
       thumbnail_url: `${url.origin}/b/${beat.beatId}/preview.png`,
       thumbnail_width: 1200,
       thumbnail_height: 630,
     }),
     { headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'Access-Control-Allow-Origin': '*' } },
   );
-}
-
-export function embedSnippet(src: string, name: string, width = EMBED_WIDTH, height = EMBED_HEIGHT): string {
-  return `<iframe src="${escapeAttr(src)}" width="${width}" height="${height}" title="${escapeAttr(`${name} on Keyboardia`)}" style="border:0;border-radius:12px" allow="autoplay" loading="lazy"></iframe>`;
-}
-
-export function escapeAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;');
 }
