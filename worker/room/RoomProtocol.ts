@@ -138,7 +138,9 @@ export class RoomProtocol {
       return this.sendError(ws, 'rate_limited', 'too many messages; slow down', seq);
     }
     if (typeof raw !== 'string') return this.sendError(ws, 'bad_message', 'frames must be JSON text');
-    if (raw.length > LIMITS.maxFrameBytes || encoder.encode(raw).byteLength > LIMITS.maxFrameBytes) {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: only frames that could be over the
+    // limit are encoded to count their bytes (not every frame on this hot path).
+    if (raw.length > LIMITS.maxFrameBytes || (raw.length * 3 > LIMITS.maxFrameBytes && encoder.encode(raw).byteLength > LIMITS.maxFrameBytes)) {
       return this.sendError(ws, 'frame_too_large', `frames are at most ${LIMITS.maxFrameBytes} bytes`);
     }
     let json: unknown;
