@@ -1,5 +1,6 @@
 /** Routes by path: / (landing), /s/<id> (editor), /b/<id> (published beat). */
 import { lazy, Suspense, useEffect, useState } from 'react';
+import { isBeatId, isSessionId } from '../core';
 import { LandingPage } from './pages/LandingPage';
 
 // The editor and the beat page carry Tone.js and the audio engine: the landing page
@@ -24,20 +25,21 @@ function usePath(): string {
 
 export function App() {
   const path = usePath();
-  const session = path.match(/^\/s\/([0-9a-f-]{36})\/?$/);
+  const page = path.match(/^\/([sb])\/([^/]+)\/?$/);
+  const session = page?.[1] === 's' && isSessionId(page[2]!) ? page[2]! : null;
+  const beat = page?.[1] === 'b' && isBeatId(page[2]!) ? page[2]! : null;
   const loading = <p className="loading">Loading…</p>;
   if (session) {
     return (
       <Suspense fallback={loading}>
-        <EditorPage key={session[1]} sessionId={session[1]!} />
+        <EditorPage key={session} sessionId={session} />
       </Suspense>
     );
   }
-  const beat = path.match(/^\/b\/([0-9A-Za-z]{16})\/?$/);
   if (beat) {
     return (
       <Suspense fallback={loading}>
-        <BeatPage key={beat[1]} beatId={beat[1]!} />
+        <BeatPage key={beat} beatId={beat} />
       </Suspense>
     );
   }

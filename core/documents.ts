@@ -51,3 +51,10 @@ export function escapeAttr(value: string): string {
 export function embedSnippet(origin: string, beatId: string, name: string, width: number = EMBED_SIZE.width): string {
   return `<iframe src="${escapeAttr(`${origin}/embed/${beatId}`)}" width="${width}" height="${EMBED_SIZE.height}" title="${escapeAttr(`${name} on Keyboardia`)}" style="border:0;border-radius:12px" allow="autoplay" loading="lazy"></iframe>`;
 }
+
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const BEAT_ID = /^[0-9A-Za-z]{16}$/;
+
+/** A session id is a lowercase UUID; a beat id is 16 base62 characters (worker/ids.ts makes them). */
+export const isSessionId = (id: string) => SESSION_ID.test(id);
+export const isBeatId = (id: string) => BEAT_ID.test(id);

@@ -13,8 +13,5 @@ export function randomId(length = 16): string {
   return id;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const BEAT_ID = /^[0-9A-Za-z]{16}$/;
-
-export const isSessionId = (id: string) => UUID.test(id);
-export const isBeatId = (id: string) => BEAT_ID.test(id);
+// The id formats are shared with the client's router: they live in core.
+export { isBeatId, isSessionId } from '../core';
