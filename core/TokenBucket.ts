@@ -6,8 +6,6 @@
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  /** Refusals in a row; a socket that keeps flooding is closed. */
-  strikes = 0;
 
   /** `now` starts the refill clock: a simulation passes its own time, as it does to take(). */
   constructor(private readonly rate: number, private readonly burst: number, now = Date.now()) {
@@ -20,10 +18,8 @@ export class TokenBucket {
     this.last = now;
     if (this.tokens >= 1) {
       this.tokens -= 1;
-      this.strikes = 0;
       return true;
     }
-    this.strikes++;
     return false;
   }
 }

@@ -1,5 +1,7 @@
 /** The session model shared by app/ and worker/: no DOM, no Workers APIs. */
 export * from './limits';
+export * from './fields';
+export * from './migrate';
 export * from './instruments';
 export * from './model';
 export * from './schema';

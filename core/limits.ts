@@ -14,6 +14,9 @@ export const LIMITS = {
   maxSwing: 100,
   minPitch: -24,
   maxPitch: 24,
+  /** A track's transpose, semitones. */
+  minTranspose: -24,
+  maxTranspose: 24,
   minVelocity: 0,
   maxVelocity: 127,
   /** Track volume in dB-free units, 0 (silent) … 1 (full). */
@@ -23,6 +26,8 @@ export const LIMITS = {
   maxPan: 1,
   maxSessionName: 100,
   maxTrackName: 32,
+  /** Your name as others in a session see it. */
+  maxPeerName: 32,
   /** Bytes (UTF-8) of one WebSocket frame. */
   maxFrameBytes: 32 * 1024,
   /** Bytes of an HTTP request body we accept at all. */
@@ -31,8 +36,14 @@ export const LIMITS = {
   /** Per-socket token bucket: sustained messages per second and burst size. */
   rateLimitPerSecond: 30,
   rateLimitBurst: 60,
-  /** A socket that keeps flooding after this many refusals in a row is closed. */
-  rateLimitStrikes: 50,
+  /**
+   * A socket refused by the rate limit this many times in a burst is closed (4008):
+   * each refusal spends one of these, and one comes back every 1/floodForgivenPerSecond
+   * seconds, so whatever its pattern a flooder is closed within a bounded number of
+   * refusals, while an honest client's rare refusal is forgotten.
+   */
+  floodRefusals: 20,
+  floodForgivenPerSecond: 0.5,
   maxIdLength: 64,
 } as const;
 

@@ -1,37 +1,35 @@
 /**
  * The session document: what a session is, on the wire, in storage and in KV.
  * Every field is always present (no optional fields) so that two copies of the
- * same state serialise to the same JSON (failure mode 14).
+ * same state serialise to the same JSON (failure mode 14). The synced fields of a
+ * track, a step and the session are declared in core/fields.ts; the types here follow
+ * from those declarations.
  */
-import { DEFAULT_VELOCITY, LIMITS } from './limits';
+import {
+  EFFECT_FIELDS,
+  type EffectName,
+  SESSION_FIELDS,
+  type SessionFieldName,
+  type SessionFieldValue,
+  STEP_FIELDS,
+  type StepArrayName,
+  type StepFieldName,
+  type StepFieldValue,
+  TRACK_FIELDS,
+  type TrackFieldName,
+  type TrackFieldValue,
+} from './fields';
+import { LIMITS } from './limits';
 
-export interface Track {
+/** A track's per-step arrays, each LIMITS.maxSteps long whatever the track's length. */
+export type StepArrays = { [K in StepFieldName as (typeof STEP_FIELDS)[K]['array']]: StepFieldValue<K>[] };
+
+export type Track = {
   /** Client-generated, unique within the session; every mutation addresses tracks by id. */
   id: string;
-  name: string;
-  instrument: string;
-  /** Visible loop length, 1…128. Steps beyond it are kept, just not played. */
-  length: number;
-  /** Always LIMITS.maxSteps long, whatever `length` is. */
-  steps: boolean[];
-  /** 0…127 per step. */
-  velocities: number[];
-  /** Semitones from the instrument's root, −24…+24 per step. */
-  pitches: number[];
-  /** 0…1 */
-  volume: number;
-  /** −1 (left) … +1 (right) */
-  pan: number;
-}
+} & { [K in TrackFieldName]: TrackFieldValue<K> } & StepArrays;
 
-export interface Effects {
-  /** Reverb send, 0…1. */
-  reverb: number;
-  /** Delay send, 0…1. */
-  delay: number;
-  /** Delay feedback, 0…0.9. */
-  delayFeedback: number;
-}
+export type Effects = { [K in EffectName]: number };
 
 /**
  * The shared timeline: the server time (ms since epoch) at which bar 1 step 1 of a
@@ -51,29 +49,29 @@ export interface Lineage {
   remixedFrom: { kind: 'beat' | 'session'; id: string; name: string } | null;
 }
 
-export interface Session {
-  name: string;
-  /** BPM, 30…300 (integers or decimals). */
-  tempo: number;
-  /** Percent, 0…100. */
-  swing: number;
+export type Session = { [K in SessionFieldName]: SessionFieldValue<K> } & {
   tracks: Track[];
   effects: Effects;
   timeline: Timeline;
   lineage: Lineage;
+};
+
+/** Bounds of each effect send (from EFFECT_FIELDS). */
+export const EFFECT_LIMITS = Object.fromEntries(
+  Object.entries(EFFECT_FIELDS).map(([k, f]) => [k, { min: f.domain.min, max: f.domain.max }]),
+) as { readonly [K in EffectName]: { readonly min: number; readonly max: number } };
+
+/** Every step array of a track at its default: an empty pattern. */
+export function emptyPattern(): StepArrays {
+  return Object.fromEntries(
+    Object.values(STEP_FIELDS).map((f) => [f.array, new Array(LIMITS.maxSteps).fill(f.default)]),
+  ) as StepArrays;
 }
 
-export const EFFECT_LIMITS = {
-  reverb: { min: 0, max: 1 },
-  delay: { min: 0, max: 1 },
-  delayFeedback: { min: 0, max: 0.9 },
-} as const;
-
-export function emptyPattern(): Pick<Track, 'steps' | 'velocities' | 'pitches'> {
-  return {
-    steps: new Array<boolean>(LIMITS.maxSteps).fill(false),
-    velocities: new Array<number>(LIMITS.maxSteps).fill(DEFAULT_VELOCITY),
-    pitches: new Array<number>(LIMITS.maxSteps).fill(0),
+/** Every per-track field at its default. */
+export function defaultTrackFields(): { [K in TrackFieldName]: TrackFieldValue<K> } {
+  return Object.fromEntries(Object.entries(TRACK_FIELDS).map(([k, f]) => [k, f.default])) as {
+    [K in TrackFieldName]: TrackFieldValue<K>;
   };
 }
 
@@ -86,24 +84,25 @@ export function makeTrack(init: {
 }): Track {
   const track: Track = {
     id: init.id,
+    ...defaultTrackFields(),
     name: init.name,
     instrument: init.instrument,
-    length: init.length ?? 16,
+    length: init.length ?? TRACK_FIELDS.length.default,
     ...emptyPattern(),
-    volume: 0.8,
-    pan: 0,
   };
   for (const i of init.on ?? []) track.steps[i] = true;
   return track;
 }
 
-export function emptySession(anchorMs: number, name = 'Untitled beat'): Session {
+export function emptySession(anchorMs: number, name: string = SESSION_FIELDS.name.default): Session {
+  const defaults = Object.fromEntries(Object.entries(SESSION_FIELDS).map(([k, f]) => [k, f.default])) as {
+    [K in SessionFieldName]: SessionFieldValue<K>;
+  };
   return {
+    ...defaults,
     name,
-    tempo: 120,
-    swing: 0,
     tracks: [],
-    effects: { reverb: 0.15, delay: 0, delayFeedback: 0.35 },
+    effects: Object.fromEntries(Object.entries(EFFECT_FIELDS).map(([k, f]) => [k, f.default])) as Effects,
     timeline: { anchorMs, together: false, playing: false },
     lineage: { remixedFrom: null },
   };
@@ -113,3 +112,5 @@ export function emptySession(anchorMs: number, name = 'Untitled beat'): Session 
 export function stepDurationMs(tempo: number): number {
   return 60_000 / tempo / 4;
 }
+
+export type { StepArrayName };

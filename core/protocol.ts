@@ -1,24 +1,23 @@
 /**
- * The wire protocol between a browser and a session room, version 1.
+ * The wire protocol between a browser and a session room, version 2.
  * docs/PROTOCOL.md describes it in prose; this file is the source of truth.
  * Frames are JSON text. The one exception is the keepalive: the literal text
  * "ping" is answered "pong" by the runtime without waking the room.
+ *
+ * Two versions travel in `hello`: `protocol` (the shape of the frames) and `model`
+ * (the session model: which fields and mutations the client knows, core/fields.ts).
  */
 import * as v from 'valibot';
 import type { Session } from './model';
-import { describeIssues, IdSchema, MutationSchema, type Mutation } from './schema';
+import { describeIssues, IdSchema, type Mutation, PeerNameSchema } from './schema';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+/** Frame versions the room still speaks: version 1 is the first release (no `model` in hello). */
+export const SUPPORTED_PROTOCOLS: readonly number[] = [1, 2];
 export const KEEPALIVE_PING = 'ping';
 export const KEEPALIVE_PONG = 'pong';
 
 const PeerColorSchema = v.pipe(v.string(), v.regex(/^#[0-9a-f]{6}$/i, 'a colour is #rrggbb'));
-const PeerNameSchema = v.pipe(
-  v.string(),
-  v.minLength(1),
-  v.check((s) => [...s].length <= 32, 'at most 32 characters'),
-  v.check((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no control characters'),
-);
 const SeqSchema = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
 const VersionSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
@@ -34,18 +33,47 @@ export const ClientMessageSchema = v.variant('type', [
   v.strictObject({
     type: v.literal('hello'),
     protocol: v.number(),
+    /** The client's model version (core MODEL_VERSION); absent from first-release clients: 1. */
+    model: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
     clientId: IdSchema,
+    /**
+     * The browser tab (the same across reloads of it). Another tab saying hello with
+     * this clientId while this one is connected is refused with seq_conflict; the same
+     * tab reconnecting replaces its old socket.
+     */
+    tab: v.optional(IdSchema),
     version: v.nullable(VersionSchema),
     peer: PeerInfoSchema,
     /** Listen only: receives changes, may not send mutations, does not count as an editor. */
     listenOnly: v.optional(v.boolean(), false),
+    /**
+     * The lowest clientSeq this client may still send (its oldest pending edit, or its
+     * next clientSeq): the room may forget what became of older ones.
+     */
+    resendFrom: v.optional(SeqSchema),
   }),
-  v.strictObject({ type: v.literal('mutate'), clientId: IdSchema, clientSeq: SeqSchema, mutation: MutationSchema }),
+  /**
+   * A mutation, in the client's model: the room lifts it to its own (core migrateMutation),
+   * which also validates it.
+   */
+  v.strictObject({ type: v.literal('mutate'), clientId: IdSchema, clientSeq: SeqSchema, mutation: v.unknown() }),
   v.strictObject({ type: v.literal('presence'), cursor: CursorSchema, playing: v.boolean(), peer: PeerInfoSchema }),
   /** Clock sample request: `t0` is the client's clock when sent (echoed back). */
   v.strictObject({ type: v.literal('clock'), t0: v.pipe(v.number(), v.finite()) }),
 ]);
-export type ClientMessage = v.InferOutput<typeof ClientMessageSchema>;
+type ParsedClientMessage = v.InferOutput<typeof ClientMessageSchema>;
+/** A client message as parsed by the room: the mutation still in the client's model. */
+export type ReceivedClientMessage = ParsedClientMessage;
+/** A client message as a client of this model sends it. */
+export type ClientMessage =
+  | Exclude<ParsedClientMessage, { type: 'mutate' | 'hello' }>
+  | (Omit<Extract<ParsedClientMessage, { type: 'hello' }>, 'model' | 'listenOnly' | 'resendFrom' | 'tab'> & {
+      model: number;
+      tab: string;
+      listenOnly: boolean;
+      resendFrom?: number;
+    })
+  | { type: 'mutate'; clientId: string; clientSeq: number; mutation: Mutation };
 
 /** One applied change, as the log stores it and the server broadcasts it. */
 export interface Change {
@@ -81,13 +109,23 @@ export type ErrorCode =
   | 'unknown_track'
   | 'duplicate_track'
   | 'too_many_tracks'
-  | 'out_of_range';
+  | 'unknown_mutation'
+  /**
+   * This writer's clientSeq does not follow its last one, or names an earlier edit that
+   * was a different one or is no longer known: take a fresh clientId and send the
+   * pending edits again under it (docs/PROTOCOL.md).
+   */
+  | 'seq_conflict';
 
 export type ServerMessage =
-  /** Reply to hello when the client is too far behind (or new): the whole state. */
-  | { type: 'snapshot'; version: number; session: Session; peerId: string; serverTime: number }
+  /**
+   * Reply to hello when the client is too far behind (or new): the whole state. Also
+   * sent instead of a change an older client could not apply (see OLDEST_CLIENT_MODEL).
+   * `model` is the room's model version.
+   */
+  | { type: 'snapshot'; version: number; session: Session; peerId: string; serverTime: number; model: number }
   /** Reply to hello when the log still holds what the client missed. */
-  | { type: 'catchup'; fromVersion: number; changes: Change[]; peerId: string; serverTime: number }
+  | { type: 'catchup'; fromVersion: number; changes: Change[]; peerId: string; serverTime: number; model: number }
   /** A change applied by the server; to its author it also carries `clientSeq` (that copy is the ack). */
   | ({ type: 'change'; clientSeq?: number } & Change)
   /** A duplicate mutation (already applied earlier): acknowledged, not applied again. */
@@ -101,13 +139,24 @@ export type ServerMessage =
 export const CLOSE = {
   sessionFull: 4001,
   notFound: 4004,
+  /** The client and the room cannot talk: the reason says which side is older (CLOSE_REASON). */
   protocolVersion: 4005,
   abuse: 4008,
+  /** The session's stored state cannot be read by this version (logged on the server). */
+  unreadable: 4009,
+} as const;
+
+/** Reasons that go with CLOSE.protocolVersion. */
+export const CLOSE_REASON = {
+  /** Reload the page: a newer Keyboardia is deployed. Pending edits are kept for after the reload. */
+  clientOutdated: 'client_outdated',
+  /** The room runs an older version than the page (a deploy in progress): retry later. */
+  serverOutdated: 'server_outdated',
 } as const;
 
 export function parseClientMessage(
   input: unknown,
-): { ok: true; message: ClientMessage } | { ok: false; message: string } {
+): { ok: true; message: ReceivedClientMessage } | { ok: false; message: string } {
   const result = v.safeParse(ClientMessageSchema, input);
   return result.success ? { ok: true, message: result.output } : { ok: false, message: describeIssues(result.issues) };
 }

@@ -4,16 +4,18 @@
  * then again on the confirmed base). Pure and deterministic: the same session,
  * mutation and `at` always give the same result, so replicas cannot drift.
  */
+import { STEP_FIELDS } from './fields';
 import { LIMITS } from './limits';
-import { EFFECT_LIMITS, type Session, type Track } from './model';
-import type { Mutation } from './schema';
+import type { Session, StepArrays, Track } from './model';
+import { type Mutation, type SessionSetter, type Setter, SETTERS, type StepSetter, type TrackSetter } from './schema';
 import { retimeAnchor } from './timeline';
 
 export type RefusalCode =
   | 'unknown_track'
   | 'duplicate_track'
   | 'too_many_tracks'
-  | 'out_of_range';
+  /** A mutation type this code does not know: written by a newer version of Keyboardia. */
+  | 'unknown_mutation';
 
 export type ApplyResult =
   | { ok: true; session: Session }
@@ -51,49 +53,22 @@ function insertionIndex(tracks: readonly Track[], beforeTrackId: string | null):
  *   to keep the shared timeline continuous.
  */
 export function applyMutation(session: Session, mutation: Mutation, at: number): ApplyResult {
-  switch (mutation.type) {
-    case 'set_step':
-      return updateTrack(session, mutation.trackId, (t) => ({
-        ...t,
-        steps: withIndex(t.steps, mutation.step, mutation.on),
-      }));
-    case 'set_velocity':
-      return updateTrack(session, mutation.trackId, (t) => ({
-        ...t,
-        velocities: withIndex(t.velocities, mutation.step, mutation.velocity),
-      }));
-    case 'set_pitch':
-      return updateTrack(session, mutation.trackId, (t) => ({
-        ...t,
-        pitches: withIndex(t.pitches, mutation.step, mutation.pitch),
-      }));
+  const setter = SETTERS.get(mutation.type);
+  if (setter) return applySetter(session, setter, mutation as SetterMutation);
+  // Everything below is not a field setter (those are generated from core/fields.ts).
+  const m = mutation as Exclude<Mutation, TrackSetter | StepSetter | SessionSetter>;
+  switch (m.type) {
     case 'set_pattern':
-      return updateTrack(session, mutation.trackId, (t) => ({
-        ...t,
-        steps: mutation.pattern.steps.slice(),
-        velocities: mutation.pattern.velocities.slice(),
-        pitches: mutation.pattern.pitches.slice(),
-      }));
-    case 'set_length':
-      // Only the visible length changes: steps past it are kept (failure mode 12).
-      return updateTrack(session, mutation.trackId, (t) => ({ ...t, length: mutation.length }));
-    case 'set_track_name':
-      return updateTrack(session, mutation.trackId, (t) => ({ ...t, name: mutation.name }));
-    case 'set_instrument':
-      return updateTrack(session, mutation.trackId, (t) => ({ ...t, instrument: mutation.instrument }));
-    case 'set_volume':
-      return updateTrack(session, mutation.trackId, (t) => ({ ...t, volume: mutation.volume }));
-    case 'set_pan':
-      return updateTrack(session, mutation.trackId, (t) => ({ ...t, pan: mutation.pan }));
+      return updateTrack(session, m.trackId, (t) => ({ ...t, ...copyPattern(m.pattern) }));
     case 'add_track': {
-      if (session.tracks.some((t) => t.id === mutation.track.id)) {
-        return refuse('duplicate_track', `a track with id ${mutation.track.id} exists`);
+      if (session.tracks.some((t) => t.id === m.track.id)) {
+        return refuse('duplicate_track', `a track with id ${m.track.id} exists`);
       }
       if (session.tracks.length >= LIMITS.maxTracks) {
         return refuse('too_many_tracks', `at most ${LIMITS.maxTracks} tracks`);
       }
       const tracks = session.tracks.slice();
-      tracks.splice(insertionIndex(tracks, mutation.beforeTrackId), 0, structuredCloneTrack(mutation.track));
+      tracks.splice(insertionIndex(tracks, m.beforeTrackId), 0, { ...m.track, ...copyPattern(m.track) });
       return { ok: true, session: { ...session, tracks } };
     }
     case 'delete_track':
@@ -101,49 +76,57 @@ export function applyMutation(session: Session, mutation: Mutation, at: number):
       // deleting the same track at once both succeed, and exactly one track goes.
       return {
         ok: true,
-        session: { ...session, tracks: session.tracks.filter((t) => t.id !== mutation.trackId) },
+        session: { ...session, tracks: session.tracks.filter((t) => t.id !== m.trackId) },
       };
     case 'move_track': {
-      const track = session.tracks.find((t) => t.id === mutation.trackId);
-      if (!track) return refuse('unknown_track', `no track with id ${mutation.trackId}`);
-      if (mutation.beforeTrackId === mutation.trackId) return { ok: true, session };
-      const rest = session.tracks.filter((t) => t.id !== mutation.trackId);
-      rest.splice(insertionIndex(rest, mutation.beforeTrackId), 0, track);
+      const track = session.tracks.find((t) => t.id === m.trackId);
+      if (!track) return refuse('unknown_track', `no track with id ${m.trackId}`);
+      if (m.beforeTrackId === m.trackId) return { ok: true, session };
+      const rest = session.tracks.filter((t) => t.id !== m.trackId);
+      rest.splice(insertionIndex(rest, m.beforeTrackId), 0, track);
       return { ok: true, session: { ...session, tracks: rest } };
     }
-    case 'set_tempo':
-      return {
-        ok: true,
-        session: {
-          ...session,
-          tempo: mutation.tempo,
-          timeline: {
-            ...session.timeline,
-            anchorMs: retimeAnchor(session.timeline.anchorMs, session.tempo, mutation.tempo, at),
-          },
-        },
-      };
-    case 'set_swing':
-      return { ok: true, session: { ...session, swing: mutation.swing } };
-    case 'set_session_name':
-      return { ok: true, session: { ...session, name: mutation.name } };
-    case 'set_effect': {
-      const { max } = EFFECT_LIMITS[mutation.param];
-      if (mutation.value > max) return refuse('out_of_range', `${mutation.param} is at most ${max}`);
-      return { ok: true, session: { ...session, effects: { ...session.effects, [mutation.param]: mutation.value } } };
-    }
+    case 'set_effect':
+      return { ok: true, session: { ...session, effects: { ...session.effects, [m.param]: m.value } } };
     case 'set_play_together':
-      return { ok: true, session: { ...session, timeline: { ...session.timeline, together: mutation.together } } };
+      return { ok: true, session: { ...session, timeline: { ...session.timeline, together: m.together } } };
     case 'set_playing':
-      return { ok: true, session: { ...session, timeline: { ...session.timeline, playing: mutation.playing } } };
+      return { ok: true, session: { ...session, timeline: { ...session.timeline, playing: m.playing } } };
+    default: {
+      // The compiler proves every known type is handled above. At run time a change
+      // from a newer server (a tab left open across a deploy) can still land here: it is
+      // refused with a result, never a crash, and the client asks to be reloaded.
+      const unknown: never = m;
+      return refuse('unknown_mutation', `unknown mutation type ${JSON.stringify((unknown as { type?: unknown }).type)}`);
+    }
+  }
+
+  function applySetter(s: Session, setter: Setter, mutation: SetterMutation): ApplyResult {
+    const value = (mutation as unknown as Record<string, unknown>)[setter.field];
+    switch (setter.scope) {
+      case 'track':
+        return updateTrack(s, (mutation as TrackSetter).trackId, (t) => ({ ...t, [setter.field]: value }));
+      case 'step': {
+        const { step, trackId } = mutation as StepSetter;
+        const array = STEP_FIELDS[setter.field].array;
+        return updateTrack(s, trackId, (t) => ({ ...t, [array]: withIndex(t[array] as unknown[], step, value) }));
+      }
+      case 'session':
+        if (setter.field === 'tempo') {
+          // A tempo change keeps the shared timeline continuous: playback carries on from
+          // where it is, only faster or slower.
+          const tempo = value as number;
+          const anchorMs = retimeAnchor(s.timeline.anchorMs, s.tempo, tempo, at);
+          return { ok: true, session: { ...s, tempo, timeline: { ...s.timeline, anchorMs } } };
+        }
+        return { ok: true, session: { ...s, [setter.field]: value } };
+    }
   }
 }
 
-function structuredCloneTrack(track: Track): Track {
-  return {
-    ...track,
-    steps: track.steps.slice(),
-    velocities: track.velocities.slice(),
-    pitches: track.pitches.slice(),
-  };
+type SetterMutation = TrackSetter | StepSetter | SessionSetter;
+
+/** Fresh copies of a track's step arrays (documents are never changed in place). */
+export function copyPattern(pattern: StepArrays): StepArrays {
+  return Object.fromEntries(Object.values(STEP_FIELDS).map((f) => [f.array, pattern[f.array].slice()])) as StepArrays;
 }

@@ -17,7 +17,11 @@ export interface PendingMutation {
   at: number;
 }
 
-export type ChangeOutcome = 'applied' | 'stale' | 'gap';
+/**
+ * applied: in; stale: already had it; gap: a version is missing (resync); outdated: the
+ * change holds a mutation this code does not know (a newer Keyboardia wrote it: reload).
+ */
+export type ChangeOutcome = 'applied' | 'stale' | 'gap' | 'outdated';
 
 export class Replica {
   confirmed: Session;
@@ -54,6 +58,7 @@ export class Replica {
     }
     if (change.version !== this.version + 1) return 'gap';
     const result = applyMutation(this.confirmed, change.mutation, change.at);
+    if (!result.ok && result.code === 'unknown_mutation') return 'outdated';
     // The server applied it to the same state, so it cannot fail here; if it
     // does, our base is wrong and only a snapshot can fix it.
     if (!result.ok) return 'gap';
@@ -87,6 +92,17 @@ export class Replica {
     this.pending = this.pending.filter((p) => p !== refused);
     this.view = this.rebase();
     return refused;
+  }
+
+  /**
+   * Number the pending mutations 1, 2, … again (for a fresh clientId, after the room
+   * refused the old one with seq_conflict). Returns how each clientSeq changed.
+   */
+  renumber(): { from: number; to: number }[] {
+    const moves = this.pending.map((p, i) => ({ from: p.clientSeq, to: i + 1 }));
+    this.pending = this.pending.map((p, i) => ({ ...p, clientSeq: i + 1 }));
+    this.nextSeq = this.pending.length + 1;
+    return moves;
   }
 
   private rebase(): Session {

@@ -6,7 +6,11 @@ import { createStore, useStore } from 'zustand';
 import type { Peer, Session } from '../../core';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
-export type LoadProblem = 'not_found' | 'session_full' | null;
+/**
+ * Why the session cannot be shown: it does not exist, it is full, this page is too old
+ * for the room (reload), or the room cannot read what it stores.
+ */
+export type LoadProblem = 'not_found' | 'session_full' | 'outdated' | 'unreadable' | null;
 
 export interface Notice {
   id: number;
@@ -36,6 +40,10 @@ export interface SessionState {
   selectedTrackId: string | null;
   undoDepth: number;
   redoDepth: number;
+  /** Saving pending edits in this browser fails (storage full): a reload could lose them. */
+  unsaved: boolean;
+  /** The room runs a newer Keyboardia that still serves this page: a reload is offered. */
+  updateAvailable: boolean;
 }
 
 export const initialSessionState: SessionState = {
@@ -56,6 +64,8 @@ export const initialSessionState: SessionState = {
   selectedTrackId: null,
   undoDepth: 0,
   redoDepth: 0,
+  unsaved: false,
+  updateAvailable: false,
 };
 
 export type SessionStore = ReturnType<typeof createSessionStore>;

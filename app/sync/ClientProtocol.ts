@@ -20,6 +20,7 @@
  */
 import {
   LIMITS,
+  MODEL_VERSION,
   PROTOCOL_VERSION,
   Replica,
   TokenBucket,
@@ -57,10 +58,26 @@ export interface ClientProtocolHost {
   serverNow(): number;
   setTimer(fire: () => void, ms: number): unknown;
   clearTimer(timer: unknown): void;
-  /** Persist the record; the confirmed snapshot only when `withConfirmed`. */
-  save(record: ClientRecord, withConfirmed: boolean): void;
+  /**
+   * Persist the record; the confirmed snapshot only when `withConfirmed`. False when the
+   * pending edits could not be saved (storage full): they are sent all the same.
+   */
+  save(record: ClientRecord, withConfirmed: boolean): boolean;
+  /** A fresh clientId, never used before (after a seq_conflict). */
+  newClientId(): string;
+  /** The record now goes by `newId`; its pending edits were numbered again as `moves` says. */
+  reidentified?(oldId: string, newId: string, moves: { from: number; to: number }[]): void;
+  /** Saving the pending edits failed (true) or works again (false): a reload could lose them. */
+  unsaved?(failing: boolean): void;
+  /**
+   * This page is older than the room's model: `required` when it must reload to go on
+   * (a change it cannot apply), false when the room still serves it.
+   */
+  outdated?(required: boolean): void;
   /** Name and colour for hello. */
   identity(): PeerInfo;
+  /** This browser tab's id, the same across its reloads (clientRecord.ts). */
+  tabId(): string;
   /** The replica's view, version or pending list changed. */
   changed(replica: Replica): void;
   /** A hello was answered: the connection is synced and pending edits are being resent. */
@@ -76,7 +93,7 @@ export interface ClientProtocolHost {
 }
 
 export class ClientProtocol {
-  readonly clientId: string;
+  private id: string;
   private replicaState: Replica | null = null;
   /** True between a hello's answer and the connection closing: mutations may be sent. */
   private ready = false;
@@ -87,18 +104,26 @@ export class ClientProtocol {
   /** The armed pump timer (pacing or back-off), or null. */
   private pumpTimer: unknown = null;
   private lastConfirmedSave = 0;
+  private saveFailing = false;
+  /** Set once a change could not be applied: nothing more is sent until the page reloads. */
+  private stale = false;
 
   constructor(
     private readonly record: ClientRecord,
     private readonly host: ClientProtocolHost,
     private readonly listenOnly = false,
   ) {
-    this.clientId = record.clientId;
+    this.id = record.clientId;
     this.sendBucket = new TokenBucket(SEND_RATE, SEND_BURST, host.now());
     if (record.confirmed) {
       // The last confirmed state at once (offline edits go on) while we connect.
       this.replicaState = new Replica({ ...record.confirmed, pending: record.pending, nextSeq: record.nextSeq });
     }
+  }
+
+  /** The writer id this client sends under (changes after a seq_conflict). */
+  get clientId(): string {
+    return this.id;
   }
 
   get replica(): Replica | null {
@@ -107,7 +132,7 @@ export class ClientProtocol {
 
   /** Said hello on this connection and heard back: presence and mutations may be sent. */
   get synced(): boolean {
-    return this.ready && !this.awaitingResync;
+    return this.ready && !this.awaitingResync && !this.stale;
   }
 
   /** Make an edit. Not ok: refused locally (`message` says why; null when there is no state yet). */
@@ -144,23 +169,30 @@ export class ClientProtocol {
   receive(message: ServerMessage): void {
     switch (message.type) {
       case 'snapshot': {
+        if (this.stale) return;
+        this.noteServerModel(message.model);
         if (this.replicaState) this.replicaState.resetTo(message.session, message.version);
         else this.replicaState = new Replica({ session: message.session, version: message.version, pending: this.record.pending, nextSeq: this.record.nextSeq });
         this.afterSync(message.peerId);
         return;
       }
       case 'catchup': {
+        if (this.stale) return;
+        this.noteServerModel(message.model);
         if (!this.replicaState) return this.sendHello();
         for (const change of message.changes) {
-          if (this.replicaState.applyChange(change) === 'gap') return this.resync();
+          const outcome = this.replicaState.applyChange(change);
+          if (outcome === 'gap') return this.resync();
+          if (outcome === 'outdated') return this.goStale();
         }
         this.afterSync(message.peerId);
         return;
       }
       case 'change': {
-        if (!this.replicaState || this.awaitingResync) return;
-        if (message.clientSeq !== undefined) this.host.acknowledged?.(message.clientSeq);
+        if (!this.replicaState || this.awaitingResync || this.stale) return;
         const outcome = this.replicaState.applyChange(message, message.clientSeq);
+        if (outcome === 'outdated') return this.goStale();
+        if (message.clientSeq !== undefined) this.host.acknowledged?.(message.clientSeq);
         if (outcome === 'gap') return this.resync();
         this.host.applied?.(message);
         this.persist();
@@ -168,12 +200,19 @@ export class ClientProtocol {
         return;
       }
       case 'ack':
+        // An answer to a send from before the last hello (its clientSeq may have been
+        // renumbered since): the edit is still pending and is resent, then acked again.
+        if (this.awaitingResync) return;
         this.host.acknowledged?.(message.clientSeq);
         this.replicaState?.settle(message.clientSeq);
         this.persist();
         this.publish();
         return;
       case 'error': {
+        // As for acks: a refusal of a send from before the last hello is stale. The edit
+        // is resent after the hello and refused again if it still should be.
+        if (this.awaitingResync && message.clientSeq !== undefined) return;
+        if (message.code === 'seq_conflict') return this.reidentify();
         if (message.code === 'rate_limited' && message.clientSeq !== undefined) {
           // Not applied, not lost: the room holds later edits until this one comes
           // again. Back off, then resend from it, in order.
@@ -207,7 +246,17 @@ export class ClientProtocol {
     this.record.heartbeat = now;
     const withConfirmed = force || now - this.lastConfirmedSave > CONFIRMED_SAVE_MS;
     if (withConfirmed) this.lastConfirmedSave = now;
-    this.host.save(this.record, withConfirmed);
+    let saved: boolean;
+    try {
+      saved = this.host.save(this.record, withConfirmed);
+    } catch {
+      saved = false;
+    }
+    // Saving never stands between an edit and the room: the edit is sent either way.
+    if (saved === this.saveFailing) {
+      this.saveFailing = !saved;
+      this.host.unsaved?.(this.saveFailing);
+    }
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -217,16 +266,62 @@ export class ClientProtocol {
   }
 
   private sendHello(): void {
+    if (this.stale) return;
     this.ready = false;
     this.awaitingResync = true;
+    const pending = this.replicaState?.pending ?? this.record.pending;
     this.send({
       type: 'hello',
       protocol: PROTOCOL_VERSION,
-      clientId: this.clientId,
+      model: MODEL_VERSION,
+      clientId: this.id,
+      tab: this.host.tabId(),
       version: this.replicaState ? this.replicaState.version : null,
       peer: this.host.identity(),
       listenOnly: this.listenOnly,
+      resendFrom: pending[0]?.clientSeq ?? this.replicaState?.nextSeq ?? this.record.nextSeq,
     });
+  }
+
+  /**
+   * The room refused this writer's clientSeq (docs/PROTOCOL.md, seq_conflict): another
+   * tab wrote under the same clientId, or the room no longer knows an old edit. Go on as
+   * a new writer: a fresh clientId, the pending edits numbered from 1 and sent again.
+   */
+  private reidentify(): void {
+    const oldId = this.id;
+    this.id = this.host.newClientId();
+    this.record.clientId = this.id;
+    let moves: { from: number; to: number }[];
+    if (this.replicaState) {
+      moves = this.replicaState.renumber();
+    } else {
+      moves = this.record.pending.map((p, i) => ({ from: p.clientSeq, to: i + 1 }));
+      this.record.pending = this.record.pending.map((p, i) => ({ ...p, clientSeq: i + 1 }));
+      this.record.nextSeq = this.record.pending.length + 1;
+    }
+    this.persist(true);
+    this.host.reidentified?.(oldId, this.id, moves);
+    this.sendHello();
+  }
+
+  /** The room's model is newer than ours: it still serves us, but a reload gets the new features. */
+  private noteServerModel(model: number | undefined): void {
+    if (model !== undefined && model > MODEL_VERSION) this.host.outdated?.(false);
+  }
+
+  /** A change we cannot apply: stop here (pending edits stay saved) and ask for a reload. */
+  private goStale(): void {
+    this.stale = true;
+    this.ready = false;
+    this.disarmPump();
+    this.persist(true);
+    this.host.outdated?.(true);
+  }
+
+  /** The room closed the connection as too old for it: the same as a change we cannot apply. */
+  tooOld(): void {
+    this.goStale();
   }
 
   /** After a snapshot or catch-up: we are in sync; send everything still pending. */
@@ -249,14 +344,14 @@ export class ClientProtocol {
 
   /** Send pending mutations not yet sent on this connection, in order, within the send rate. */
   private pump(): void {
-    if (!this.ready || this.awaitingResync || !this.replicaState || this.pumpTimer !== null) return;
+    if (!this.ready || this.awaitingResync || this.stale || !this.replicaState || this.pumpTimer !== null) return;
     for (const p of this.replicaState.pending) {
       if (p.clientSeq <= this.sentUpTo) continue;
       if (!this.sendBucket.take(this.host.now())) {
         this.armPump(1000 / SEND_RATE);
         return;
       }
-      this.send({ type: 'mutate', clientId: this.clientId, clientSeq: p.clientSeq, mutation: p.mutation });
+      this.send({ type: 'mutate', clientId: this.id, clientSeq: p.clientSeq, mutation: p.mutation });
       this.sentUpTo = p.clientSeq;
     }
   }

@@ -5,11 +5,11 @@
  * window's online/offline/pagehide events.
  */
 import { WebSocket as ReconnectingWebSocket } from 'partysocket';
-import { CLOSE, KEEPALIVE_PING, KEEPALIVE_PONG, type Change, type ClientMessage, type Mutation, type ServerMessage } from '../../core';
+import { CLOSE, CLOSE_REASON, KEEPALIVE_PING, KEEPALIVE_PONG, type Change, type ClientMessage, type Mutation, type ServerMessage } from '../../core';
 import { pushNotice, type SessionStore } from '../store/sessionStore';
 import { ClientProtocol } from './ClientProtocol';
 import { ClockSync } from './ClockSync';
-import { ClientRecordStore } from './clientRecord';
+import { type ClientRecord, ClientRecordStore } from './clientRecord';
 import type { Identity } from './identity';
 
 const KEEPALIVE_MS = 20_000;
@@ -26,25 +26,40 @@ export interface SyncClientOptions {
 }
 
 export class SyncClient {
-  readonly clientId: string;
   readonly clock = new ClockSync((t0) => this.sendMessage({ type: 'clock', t0 }));
   private readonly store: SessionStore;
   private readonly records: ClientRecordStore;
-  private readonly protocol: ClientProtocol;
+  /** Null until the client record is open (an async step: it takes a Web Lock). */
+  private protocol: ClientProtocol | null = null;
   private socket: ReconnectingWebSocket | null = null;
+  private stopped = false;
   private timers: ReturnType<typeof setInterval>[] = [];
   private identity: Identity;
   private presence: { cursor: { trackId: string; step: number } | null; playing: boolean } = { cursor: null, playing: false };
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<(message: ServerMessage) => void>();
+  /** Frames from the server that were not JSON: counted and logged, never silently dropped. */
+  unreadableFrames = 0;
 
   constructor(private readonly options: SyncClientOptions) {
     this.store = options.store;
     this.identity = options.identity;
-    this.records = options.records ?? new ClientRecordStore(options.sessionId);
-    const record = this.records.open();
-    this.clientId = record.clientId;
-    this.protocol = new ClientProtocol(
+    this.records =
+      options.records ??
+      new ClientRecordStore(options.sessionId, localStorage, sessionStorage, undefined, (problem) => {
+        console.warn(`client record: ${problem.kind}: ${problem.detail}`);
+        if (problem.kind === 'dropped_edit') pushNotice(this.store, 'error', `An unsynced edit from an older version could not be kept: ${problem.detail}`);
+      });
+    this.store.setState({ sessionId: options.sessionId });
+  }
+
+  /** The writer id this tab sends under (null until the record is open). */
+  get clientId(): string | null {
+    return this.protocol?.clientId ?? null;
+  }
+
+  private makeProtocol(record: ClientRecord): ClientProtocol {
+    return new ClientProtocol(
       record,
       {
         send: (frame) => this.sendFrame(frame),
@@ -53,7 +68,18 @@ export class SyncClient {
         setTimer: (fire, ms) => setTimeout(fire, ms),
         clearTimer: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
         save: (r, withConfirmed) => this.records.save(r, withConfirmed),
+        newClientId: () => crypto.randomUUID(),
+        reidentified: (oldId, newId) => {
+          console.warn(`the room refused writer ${oldId}: pending edits continue as ${newId}`);
+          void this.records.moveTo(record, oldId);
+        },
+        unsaved: (failing) => {
+          this.store.setState({ unsaved: failing });
+          if (failing) pushNotice(this.store, 'error', 'This browser\'s storage is full: your edits are sent, but a reload before they sync would lose them.');
+        },
+        outdated: (required) => this.store.setState(required ? { problem: 'outdated', status: 'offline' } : { updateAvailable: true }),
         identity: () => this.identity,
+        tabId: () => this.records.tabId(),
         changed: (replica) =>
           this.store.setState({ session: replica.view, version: replica.version, pendingCount: replica.pending.length }),
         synced: (peerId) => {
@@ -67,20 +93,27 @@ export class SyncClient {
         error: (message, refused) => {
           if (refused) pushNotice(this.store, 'error', `Your change was refused (${message.code}): ${message.message}`);
           else if (message.code === 'session_full') this.store.setState({ problem: 'session_full' });
-          else pushNotice(this.store, 'error', `${message.code}: ${message.message}`);
+          else if (message.code !== 'protocol_version') pushNotice(this.store, 'error', `${message.code}: ${message.message}`);
         },
       },
-      options.listenOnly ?? false,
+      this.options.listenOnly ?? false,
     );
-    const replica = this.protocol.replica;
-    if (replica) {
-      // Show the last confirmed state at once (and let offline edits go on) while we connect.
-      this.store.setState({ session: replica.view, version: replica.version, pendingCount: replica.pending.length });
-    }
-    this.store.setState({ sessionId: options.sessionId, pendingCount: record.pending.length });
   }
 
+  /** Open the client record (taking its Web Lock), show what it holds, then connect. */
   start(): void {
+    void this.records.open().then((record) => {
+      if (this.stopped) return this.records.close();
+      this.protocol = this.makeProtocol(record);
+      const replica = this.protocol.replica;
+      // The last confirmed state at once (offline edits go on) while we connect.
+      if (replica) this.store.setState({ session: replica.view, version: replica.version });
+      this.store.setState({ pendingCount: record.pending.length });
+      this.connect();
+    });
+  }
+
+  private connect(): void {
     const base = this.options.baseUrl ?? location.origin;
     const url = `${base.replace(/^http/, 'ws')}/api/sessions/${this.options.sessionId}/ws`;
     const socket = new ReconnectingWebSocket(url, [], {
@@ -92,23 +125,25 @@ export class SyncClient {
     this.socket = socket;
     socket.addEventListener('open', () => this.onOpen());
     socket.addEventListener('message', (event) => this.onFrame(event.data as string));
-    socket.addEventListener('close', (event) => this.onClose(event.code));
+    socket.addEventListener('close', (event) => this.onClose(event.code, event.reason));
     this.timers.push(setInterval(() => this.socket?.readyState === 1 && this.socket.send(KEEPALIVE_PING), KEEPALIVE_MS));
-    this.timers.push(setInterval(() => this.protocol.persist(true), HEARTBEAT_MS));
+    this.timers.push(setInterval(() => this.protocol?.persist(true), HEARTBEAT_MS));
     addEventListener('pagehide', this.onPageHide);
     addEventListener('online', this.onBrowserOnline);
     addEventListener('offline', this.onBrowserOffline);
   }
 
   stop(): void {
+    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     removeEventListener('online', this.onBrowserOnline);
     removeEventListener('offline', this.onBrowserOffline);
     this.clock.stop();
-    this.protocol.stop();
+    this.protocol?.stop();
     removeEventListener('pagehide', this.onPageHide);
-    this.protocol.persist(true);
+    this.protocol?.persist(true);
+    this.records.close();
     this.socket?.close(1000, 'leaving');
     this.socket = null;
   }
@@ -126,6 +161,7 @@ export class SyncClient {
 
   /** Make an edit. Returns false if it was refused locally (nothing is sent). */
   mutate(mutation: Mutation): boolean {
+    if (!this.protocol) return false;
     const result = this.protocol.mutate(mutation);
     if (!result.ok && result.message !== null) pushNotice(this.store, 'error', `Not applied: ${result.message}`);
     return result.ok;
@@ -147,21 +183,23 @@ export class SyncClient {
   }
 
   private sendPresence(): void {
-    if (!this.protocol.synced) return;
+    if (!this.protocol?.synced) return;
     this.sendMessage({ type: 'presence', cursor: this.presence.cursor, playing: this.presence.playing, peer: this.identity });
   }
 
   private onOpen(): void {
     this.store.setState({ status: 'connecting' });
-    this.protocol.opened();
+    this.protocol?.opened();
   }
 
   private onFrame(data: string): void {
-    if (data === KEEPALIVE_PONG) return;
+    if (data === KEEPALIVE_PONG || !this.protocol) return;
     let message: ServerMessage;
     try {
       message = JSON.parse(data) as ServerMessage;
     } catch {
+      this.unreadableFrames++;
+      console.warn(`ignored a frame from the server that is not JSON (${this.unreadableFrames} so far): ${String(data).slice(0, 80)}`);
       return;
     }
     if (message.type === 'snapshot' || message.type === 'catchup') this.clock.seed(message.serverTime);
@@ -171,8 +209,22 @@ export class SyncClient {
     for (const listener of this.listeners) listener(message);
   }
 
-  private onClose(code: number): void {
-    this.protocol.closed();
+  private onClose(code: number, reason: string): void {
+    const protocol = this.protocol;
+    protocol?.closed();
+    if (code === CLOSE.protocolVersion && reason !== CLOSE_REASON.serverOutdated) {
+      // This page is older than the room serves: reload (pending edits stay saved and
+      // are sent by the reloaded page). Never an endless loop of reconnections.
+      protocol?.tooOld();
+      this.store.setState({ problem: 'outdated', status: 'offline' });
+      this.socket?.close();
+      return;
+    }
+    if (code === CLOSE.unreadable) {
+      this.store.setState({ problem: 'unreadable', status: 'offline' });
+      this.socket?.close();
+      return;
+    }
     if (code === CLOSE.notFound) {
       this.store.setState({ problem: 'not_found', status: 'offline' });
       this.socket?.close();
@@ -186,7 +238,9 @@ export class SyncClient {
     this.store.setState({ status: navigator.onLine === false ? 'offline' : 'reconnecting' });
     // The upgrade of an unknown session is refused with a plain 404, which a
     // WebSocket only reports as a failed connection: ask once over HTTP.
-    if (!this.protocol.replica && !this.probing) void this.probeExistence();
+    // A room older than this page (a deploy under way) closes with serverOutdated: keep
+    // reconnecting, with partysocket's back-off, until it runs the new version.
+    if (!protocol?.replica && !this.probing) void this.probeExistence();
   }
 
   private probing = false;
@@ -195,18 +249,18 @@ export class SyncClient {
     try {
       const base = this.options.baseUrl ?? location.origin;
       const response = await fetch(`${base}/api/sessions/${this.options.sessionId}`, { method: 'HEAD' });
-      if (response.status === 404 && !this.protocol.replica) {
+      if (response.status === 404 && !this.protocol?.replica) {
         this.store.setState({ problem: 'not_found', status: 'offline' });
         this.socket?.close();
       }
-    } catch {
-      // Offline: keep trying to connect.
+    } catch (error) {
+      console.warn('could not ask whether the session exists (offline?); still trying to connect', error);
     } finally {
       this.probing = false;
     }
   }
 
-  private onPageHide = () => this.protocol.persist(true);
+  private onPageHide = () => this.protocol?.persist(true);
   private onBrowserOffline = () => this.store.setState({ status: 'offline' });
   private onBrowserOnline = () => {
     this.store.setState({ status: 'reconnecting' });

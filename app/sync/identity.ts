@@ -1,7 +1,13 @@
 /**
  * An anonymous identity per browser: a name and a colour, kept in localStorage so
- * they survive reloads. The name is editable.
+ * they survive reloads. The name is editable. Both are checked with the schema the
+ * room checks `hello` with: a saved name the room would refuse (a pasted tab, say)
+ * would keep this browser from ever syncing, so it is replaced when loaded and refused
+ * when typed.
  */
+import * as v from 'valibot';
+import { describeIssues, PeerInfoSchema, PeerNameSchema } from '../../core';
+
 const KEY = 'kb:identity';
 const ADJECTIVES = ['Funky', 'Mellow', 'Swift', 'Groovy', 'Lucky', 'Cosmic', 'Dusty', 'Velvet', 'Neon', 'Sunny'];
 const ANIMALS = ['Otter', 'Heron', 'Lynx', 'Panda', 'Falcon', 'Koala', 'Badger', 'Gecko', 'Moose', 'Raven'];
@@ -15,17 +21,35 @@ export interface Identity {
 const pick = <T,>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
 
 export function loadIdentity(storage: Storage = localStorage): Identity {
+  let saved: unknown = null;
   try {
-    const saved = JSON.parse(storage.getItem(KEY) ?? 'null') as Identity | null;
-    if (saved && typeof saved.name === 'string' && /^#[0-9a-f]{6}$/i.test(saved.color)) return saved;
+    saved = JSON.parse(storage.getItem(KEY) ?? 'null');
   } catch {
-    // fall through to a new identity
+    // unreadable: a new identity below
   }
-  const identity = { name: `${pick(ADJECTIVES)} ${pick(ANIMALS)}`, color: pick(COLORS) };
-  storage.setItem(KEY, JSON.stringify(identity));
+  const parsed = v.safeParse(PeerInfoSchema, saved);
+  if (parsed.success) return parsed.output;
+  // Keep a valid colour when only the name is bad: others keep recognising you.
+  const color = v.is(PeerInfoSchema.entries.color, (saved as Identity | null)?.color) ? (saved as Identity).color : pick(COLORS);
+  const identity = { name: `${pick(ADJECTIVES)} ${pick(ANIMALS)}`, color };
+  try {
+    storage.setItem(KEY, JSON.stringify(identity));
+  } catch {
+    // Storage full or blocked: the identity lives for this page only.
+  }
   return identity;
 }
 
+/** Why `name` cannot be your name (null: it can). The room refuses the same names. */
+export function checkPeerName(name: string): string | null {
+  const result = v.safeParse(PeerNameSchema, name);
+  return result.success ? null : describeIssues(result.issues);
+}
+
 export function saveIdentity(identity: Identity, storage: Storage = localStorage): void {
-  storage.setItem(KEY, JSON.stringify(identity));
+  try {
+    storage.setItem(KEY, JSON.stringify(identity));
+  } catch {
+    // Storage full or blocked: the new name holds for this page only.
+  }
 }

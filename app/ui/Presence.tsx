@@ -3,9 +3,9 @@
  * own name (editable), and notices when someone joins or leaves.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { Peer } from '../../core';
+import { LIMITS, type Peer } from '../../core';
 import { pushNotice } from '../store/sessionStore';
-import { loadIdentity, saveIdentity } from '../sync/identity';
+import { checkPeerName, loadIdentity, saveIdentity } from '../sync/identity';
 import { useSession, useSessionContext } from './SessionContext';
 
 export function Presence() {
@@ -66,11 +66,13 @@ export function Presence() {
         <input
           aria-label="Your name"
           defaultValue={identity.name}
-          maxLength={32}
+          maxLength={LIMITS.maxPeerName}
           autoFocus
           onBlur={(e) => {
             const name = e.currentTarget.value.trim();
-            if (name) {
+            const problem = name ? checkPeerName(name) : null;
+            if (problem) pushNotice(store, 'error', `That name cannot be used (${problem}); you are still ${identity.name}.`);
+            else if (name) {
               const next = { ...identity, name };
               saveIdentity(next);
               setIdentity(next);

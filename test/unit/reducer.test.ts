@@ -10,6 +10,7 @@ import {
   emptySession,
   LIMITS,
   makeTrack,
+  parseMutation,
   sessionFromTemplate,
   stepsSinceAnchor,
   type Mutation,
@@ -101,10 +102,14 @@ describe('every mutation type applies as set-to-value', () => {
     });
   });
 
-  it('refuses an effect above its own maximum (delay feedback ≤ 0.9)', () => {
-    const s = starter();
-    const result = applyMutation(s, { type: 'set_effect', param: 'delayFeedback', value: 0.95 }, T0);
-    expect(result).toMatchObject({ ok: false, code: 'out_of_range' });
+  it('each effect has its own range, checked by the schema before any reducer runs (delay feedback ≤ 0.9)', () => {
+    expect(parseMutation({ type: 'set_effect', param: 'delayFeedback', value: 0.95 })).toMatchObject({ ok: false, message: expect.stringContaining('value') });
+    expect(parseMutation({ type: 'set_effect', param: 'reverb', value: 0.95 }).ok).toBe(true);
+  });
+
+  it('refuses a mutation type it does not know with a result, never a crash (a newer client wrote it)', () => {
+    const result = applyMutation(starter(), { type: 'set_everything', value: 1 } as unknown as Mutation, T0);
+    expect(result).toMatchObject({ ok: false, code: 'unknown_mutation', message: expect.stringContaining('set_everything') });
   });
 });
 

@@ -14,6 +14,9 @@ import {
   INSTRUMENT_IDS,
   LIMITS,
   makeTrack,
+  MUTATION_TYPES,
+  MODEL_VERSION,
+  migrateMutation,
   parseClientMessage,
   parseMutation,
   type Mutation,
@@ -32,6 +35,9 @@ const VALID: Mutation[] = [
   { type: 'set_instrument', trackId: 'kick', instrument: 'piano' },
   { type: 'set_volume', trackId: 'kick', volume: 0.5 },
   { type: 'set_pan', trackId: 'kick', pan: -1 },
+  { type: 'set_transpose', trackId: 'kick', transpose: -12 },
+  { type: 'set_track_swing', trackId: 'kick', swing: 66.5 },
+  { type: 'set_track_swing', trackId: 'kick', swing: null },
   { type: 'add_track', track, beforeTrackId: null },
   { type: 'delete_track', trackId: 'kick' },
   { type: 'move_track', trackId: 'kick', beforeTrackId: 'snare' },
@@ -269,6 +275,12 @@ describe('parseClientMessage', () => {
     }
   });
 
+  it('leaves a mutate frame\'s mutation to the room, which lifts it from the client\'s model and checks it', () => {
+    const frame = parseClientMessage({ type: 'mutate', clientId: 'c', clientSeq: 1, mutation: { type: 'set_tempo', tempo: NaN } });
+    expect(frame.ok).toBe(true);
+    expect(migrateMutation({ type: 'set_tempo', tempo: NaN }, MODEL_VERSION)).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringContaining('tempo') });
+  });
+
   it('defaults listenOnly to false so both spellings of a hello mean the same', () => {
     const result = parseClientMessage({ type: 'hello', protocol: 1, clientId: 'c1', version: null, peer });
     expect(result.ok && result.message.type === 'hello' && result.message.listenOnly).toBe(false);
@@ -278,7 +290,6 @@ describe('parseClientMessage', () => {
     ['clientSeq 0', { type: 'mutate', clientId: 'c', clientSeq: 0, mutation: VALID[0] }, 'clientSeq'],
     ['clientSeq float', { type: 'mutate', clientId: 'c', clientSeq: 1.5, mutation: VALID[0] }, 'clientSeq'],
     ['clientSeq string', { type: 'mutate', clientId: 'c', clientSeq: '1', mutation: VALID[0] }, 'clientSeq'],
-    ['bad mutation', { type: 'mutate', clientId: 'c', clientSeq: 1, mutation: { type: 'set_tempo', tempo: NaN } }, 'tempo'],
     ['negative version', { type: 'hello', protocol: 1, clientId: 'c', version: -1, peer }, 'version'],
     ['bad colour', { type: 'hello', protocol: 1, clientId: 'c', version: null, peer: { ...peer, color: 'red' } }, 'color'],
     ['long peer name', { type: 'hello', protocol: 1, clientId: 'c', version: null, peer: { ...peer, name: 'x'.repeat(33) } }, 'name'],
@@ -291,10 +302,8 @@ describe('parseClientMessage', () => {
   });
 });
 
-it('VALID lists every mutation type exactly once', async () => {
-  const { MutationSchema } = await import('../../core');
-  const types = MutationSchema.options.map((o) => o.entries.type.literal).sort();
-  expect(VALID.map((m) => m.type).sort()).toEqual(types);
+it('VALID lists every mutation type', () => {
+  expect([...new Set(VALID.map((m) => m.type))].sort()).toEqual([...MUTATION_TYPES].sort());
 });
 
 describe('SessionSchema (documents from outside the log, e.g. a legacy KV copy)', () => {

@@ -33,6 +33,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ c: 'restart' as const }) },
   { weight: 3, arbitrary: fc.record({ c: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 5000 }) }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('rogue' as const), client: who, which: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.record({ c: fc.constant('twin' as const), client: who }) },
 );
 
 const scenario = fc.record({
@@ -48,7 +49,7 @@ function runScenario(s: Scenario, extra: Partial<WorldOptions> = {}): WorldRepor
   return new World({ clients: s.clients, logSlots: s.logSlots, ...extra }).run(s.commands);
 }
 
-const totals = { runs: 0, versions: 0, acked: 0, rejected: 0, ackedAfterLostRefusal: 0, duplicates: 0, rateLimited: 0, snapshots: 0, catchups: 0, restarts: 0, resyncs: 0 };
+const totals = { runs: 0, versions: 0, acked: 0, rejected: 0, ackedAfterLostRefusal: 0, duplicates: 0, rateLimited: 0, snapshots: 0, catchups: 0, restarts: 0, resyncs: 0, twins: 0, reidentified: 0 };
 function tally(r: WorldReport): void {
   totals.runs++;
   totals.versions += r.versions;
@@ -61,6 +62,8 @@ function tally(r: WorldReport): void {
   totals.catchups += r.server.catchups;
   totals.restarts += r.server.restarts;
   totals.resyncs += r.resyncs;
+  totals.twins += r.twins;
+  totals.reidentified += r.reidentified;
 }
 
 /**
@@ -126,6 +129,9 @@ describe('sync protocol under random delivery, drops, reloads and restarts', () 
     // A refusal whose error was lost with the connection is refused again on resend,
     // never acked as if applied: no client was told "done" for an edit the room refused.
     expect(totals.ackedAfterLostRefusal).toBe(0);
+    // Two pages under one clientId happened, and were told apart: each took a fresh one.
+    expect(totals.twins).toBeGreaterThan(10);
+    expect(totals.reidentified).toBeGreaterThan(10);
   }, 60_000);
 
   it.each(REGRESSIONS)('regression: $name', ({ scenario: s }) => {

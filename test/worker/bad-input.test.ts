@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS, makeTrack, type ServerMessage } from '../../core';
 import { addTrack, createSession, fullSession, serverState, setStep, TestClient } from './helpers';
 
-const SEQ = 7;
+/** A fresh writer's first clientSeq: the one the room expects next. */
+const SEQ = 1;
 type Frame = string | Uint8Array | object;
 
 interface Case {
@@ -107,7 +108,7 @@ const CASES: Record<string, Case> = {
   'an unknown effect': refused({ type: 'set_effect', param: 'distortion', value: 0.5 }),
   'delay feedback 0.95 (above its own maximum)': {
     frame: mutate({ type: 'set_effect', param: 'delayFeedback', value: 0.95 }),
-    code: 'out_of_range',
+    code: 'bad_message',
     clientSeq: SEQ,
   },
   // Strings.

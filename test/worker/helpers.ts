@@ -11,6 +11,7 @@ import { env as testEnv, runInDurableObject, SELF } from 'cloudflare:test';
 import { onTestFinished, vi } from 'vitest';
 import {
   makeTrack,
+  MODEL_VERSION,
   PROTOCOL_VERSION,
   Replica,
   type ClientMessage,
@@ -149,6 +150,8 @@ export class TestClient {
     readonly ws: WebSocket,
     readonly sessionId: string,
     readonly clientId: string,
+    /** The browser tab it plays: by default one per clientId (a reconnect is the same tab). */
+    readonly tab: string = clientId,
   ) {
     ws.addEventListener('message', (event) => {
       this.onFrame(event.data);
@@ -163,12 +166,13 @@ export class TestClient {
    * Open a WebSocket to the session through the Worker. The socket is closed when
    * the test finishes. `replica` carries a previous connection's state (reconnect).
    */
-  static async connect(sessionId: string, opts: { clientId?: string; replica?: Replica | null } = {}): Promise<TestClient> {
+  static async connect(sessionId: string, opts: { clientId?: string; tab?: string; replica?: Replica | null } = {}): Promise<TestClient> {
     const res = await upgrade(sessionId);
     if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
     const ws = res.webSocket;
     ws.accept();
-    const client = new TestClient(ws, sessionId, opts.clientId ?? crypto.randomUUID());
+    const clientId = opts.clientId ?? crypto.randomUUID();
+    const client = new TestClient(ws, sessionId, clientId, opts.tab ?? clientId);
     client.replica = opts.replica ?? null;
     try {
       onTestFinished(() => client.close());
@@ -179,7 +183,7 @@ export class TestClient {
   }
 
   /** Connect and join as an editor; resolves once the snapshot (or catch-up) is in. */
-  static async join(sessionId: string, opts: { clientId?: string; replica?: Replica | null } = {}): Promise<TestClient> {
+  static async join(sessionId: string, opts: { clientId?: string; tab?: string; replica?: Replica | null } = {}): Promise<TestClient> {
     const client = await TestClient.connect(sessionId, opts);
     const reply = await client.hello();
     if (reply.type !== 'snapshot' && reply.type !== 'catchup') throw new Error(`join refused: ${JSON.stringify(reply)}`);
@@ -208,7 +212,9 @@ export class TestClient {
     this.sendMessage({
       type: 'hello',
       protocol: PROTOCOL_VERSION,
+      model: MODEL_VERSION,
       clientId: this.clientId,
+      tab: this.tab,
       version: opts.version !== undefined ? opts.version : (this.replica?.version ?? null),
       peer: { ...PEER },
       listenOnly: opts.listenOnly ?? false,

@@ -21,7 +21,7 @@ describe('POST /api/sessions', () => {
     expect(body.url).toBe(`/s/${body.id}`);
     expect(res.headers.get('Location')).toBe(`/s/${body.id}`);
 
-    expect(await tableNames(body.id)).toEqual(['clients', 'log', 'meta', 'refusals', 'tracks']);
+    expect(await tableNames(body.id)).toEqual(['log', 'state']);
     const stats = await roomStats(body.id);
     expect(stats).toMatchObject({ version: 0, kvWrites: 1, publishedVersion: 0 });
 

@@ -8,7 +8,8 @@ import { makeTrack, sessionFromTemplate } from '../../core';
 import { sessionKey, type SessionDocument } from '../../worker/room/kvProjection';
 import { api, env, eventually, kvDoc, room, roomStats, serverState, setStep, tableNames, TestClient, upgrade } from './helpers';
 
-function legacyDocument(id: string, version: number): SessionDocument {
+/** A KV document as the first release wrote it: no model version. */
+function legacyDocument(id: string, version: number): Omit<SessionDocument, 'model'> {
   const session = sessionFromTemplate('lofi', 1_700_000_000_000)!;
   return {
     ...session,
@@ -34,7 +35,7 @@ describe('a legacy KV document with no DO storage', () => {
     const { id: _i, version: _v, createdAt: _c, updatedAt: _u, ...session } = legacy;
     expect(a.messages[0]).toMatchObject({ type: 'snapshot' });
     expect(a.replica!.confirmed).toEqual(session);
-    expect(await tableNames(id)).toEqual(['clients', 'log', 'meta', 'refusals', 'tracks']);
+    expect(await tableNames(id)).toEqual(['log', 'state']);
     const adoptedAt = a.replica!.version;
     // The adopted session keeps the legacy version: nobody sees it go backwards.
     expect(adoptedAt).toBe(42);
@@ -54,10 +55,11 @@ describe('a legacy KV document with no DO storage', () => {
     expect(b.replica!.confirmed).toEqual((await serverState(id)).session);
   });
 
-  it('that is not a valid session is a 404 and leaves no storage behind', async () => {
+  it('that cannot be read is refused with a clear reason (close 4009, never a silent 404) and leaves no storage behind', async () => {
     const id = crypto.randomUUID();
     await env.KV.put(sessionKey(id), JSON.stringify({ ...legacyDocument(id, 3), tempo: 'fast' }));
-    expect((await upgrade(id)).status).toBe(404);
+    const client = await TestClient.connect(id);
+    expect(await client.closed()).toEqual({ code: 4009, reason: expect.stringContaining('tempo') });
     expect(await tableNames(id)).toEqual([]);
     expect(await roomStats(id)).toMatchObject({ version: null, kvWrites: null });
   });

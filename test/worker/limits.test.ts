@@ -25,7 +25,8 @@ describe('rate limit', () => {
     const a = await TestClient.join(id); // the hello took one token
     a.mutate(addTrack(makeTrack({ id: 't0', name: 'T0', instrument: 'studio-kick', length: 128 }))); // and this one
     await a.settled();
-    const flood = 100;
+    // Over the burst, but not so far that the socket's patience runs out (it would be closed).
+    const flood = LIMITS.rateLimitBurst - 2 + LIMITS.floodRefusals;
     const seqs = Array.from({ length: flood }, (_, i) => a.mutate(setStep('t0', i, true)));
     const outcomes = await Promise.all(seqs.map((seq) => a.outcomeOf(seq)));
 
@@ -46,8 +47,8 @@ describe('rate limit', () => {
     expect(a.isOpen).toBe(true);
 
     // It is a rate, not a ban, and nothing is skipped: after a pause, a later edit waits
-    // until the first refused one is sent again (dedupe keeps only the highest clientSeq,
-    // so applying the later one first would turn the refused one's resend into an ack).
+    // until the first refused one is sent again, and the others must follow in order (a
+    // writer's clientSeqs apply one after another; a jump is a seq_conflict).
     vi.setSystemTime(now + 1000);
     const held = limited[0]!;
     const since = a.messages.length;
@@ -56,7 +57,9 @@ describe('rate limit', () => {
     a.sendMutate(setStep('t0', held - 2, true), held);
     expect(await a.outcomeOf(held, since)).toMatchObject({ type: 'change', version: state.version + 1 });
     a.sendMutate(setStep('t0', 127, true), seqs.at(-1)! + 1);
-    expect(await a.outcomeOf(seqs.at(-1)! + 1, since + 2)).toMatchObject({ type: 'change', version: state.version + 2 });
+    expect(await a.outcomeOf(seqs.at(-1)! + 1, since + 2)).toMatchObject({ type: 'error', code: 'seq_conflict' });
+    a.sendMutate(setStep('t0', held - 1, true), held + 1);
+    expect(await a.outcomeOf(held + 1, since)).toMatchObject({ type: 'change', version: state.version + 2 });
   });
 
   it('a sustained flood is closed with 4008 and leaves the state unchanged', async () => {
@@ -64,11 +67,11 @@ describe('rate limit', () => {
     const a = await TestClient.join(id);
     const before = await serverState(id);
     // The hello spent one token; the rest of the burst is answered, then refusals until
-    // the strike that closes the socket (that one gets no reply).
-    for (let i = 0; i < LIMITS.rateLimitBurst - 1 + LIMITS.rateLimitStrikes; i++) a.sendMessage({ type: 'clock', t0: i });
+    // the socket's patience is spent: the next one closes it (and gets no reply).
+    for (let i = 0; i < LIMITS.rateLimitBurst - 1 + LIMITS.floodRefusals + 1; i++) a.sendMessage({ type: 'clock', t0: i });
     expect((await a.closed()).code).toBe(4008);
     expect(a.messagesOfType('clock')).toHaveLength(LIMITS.rateLimitBurst - 1);
-    expect(a.messagesOfType('error').map((e) => e.code)).toEqual(new Array(LIMITS.rateLimitStrikes - 1).fill('rate_limited'));
+    expect(a.messagesOfType('error').map((e) => e.code)).toEqual(new Array(LIMITS.floodRefusals).fill('rate_limited'));
     expect(await serverState(id)).toEqual(before);
     // Others are unaffected.
     const b = await TestClient.join(id);

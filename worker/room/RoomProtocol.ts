@@ -1,8 +1,9 @@
 /**
- * RoomProtocol: what a session room does with the frames of its sockets — rate limit,
- * frame checks, hello (catch-up from the log or a snapshot, ghost sockets replaced,
- * editor limit), mutate (dedupe by clientId/last clientSeq, apply, next version,
- * broadcast with the author's clientSeq), presence, clock samples and refusals.
+ * RoomProtocol: what a session room does with the frames of its sockets — rate limit
+ * and flood closing, frame checks, hello (versions, catch-up from the log or a
+ * snapshot, ghost sockets replaced, editor limit), mutate (lift to this model, the
+ * writer's clientSeq rules, apply, next version, broadcast with the author's
+ * clientSeq), presence, clock samples and refusals.
  *
  * It knows no transport and no runtime: sockets, storage and the clock come in through
  * the small interfaces below. SessionRoom (the Durable Object) adapts the WebSocket
@@ -12,18 +13,31 @@
  *
  * Everything a socket needs across a hibernation lives in its attachment; only the
  * token buckets are in memory (a wake resets them, which only forgives a flooder).
+ *
+ * Acknowledged means applied. A writer's mutations are processed in clientSeq order,
+ * one after another: the next new one must be exactly the last processed + 1. Anything
+ * lower is a resend, acknowledged only when the room can show it applied that very
+ * mutation under that clientSeq (the log still holds it) and refused again when it
+ * refused it; anything else — a jump, a different edit under a used clientSeq (two
+ * tabs sharing one clientId), an outcome no longer known — is a `seq_conflict`, after
+ * which the client sends its pending edits again under a fresh clientId.
  */
 import {
   applyMutation,
-  CLOSE,
-  LIMITS,
-  parseClientMessage,
-  PROTOCOL_VERSION,
   type Change,
-  type RefusalCode,
-  type ClientMessage,
+  CLOSE,
+  CLOSE_REASON,
   type ErrorCode,
+  LIMITS,
+  MODEL_VERSION,
+  migrateMutation,
+  mutationSince,
+  OLDEST_CLIENT_MODEL,
   type Peer,
+  parseClientMessage,
+  type ReceivedClientMessage,
+  type RefusalCode,
+  SUPPORTED_PROTOCOLS,
   type ServerMessage,
   type Session,
 } from '../../core';
@@ -41,19 +55,27 @@ export interface RoomSocket {
   deserializeAttachment(): unknown;
 }
 
+/** What became of an earlier clientSeq of a writer, as far as the room still knows. */
+export type EarlierOutcome =
+  | { outcome: 'applied'; /** the mutation's JSON as logged */ mutation: string; version: number }
+  | { outcome: 'refused'; /** null when stored by a version that did not keep it */ mutation: string | null; code: RefusalCode; message: string };
+
 /** The durable state the protocol reads and appends to (RoomStorage implements it). */
 export interface RoomLog {
   /** The session and its version; null for a room that was never seeded. */
   readonly loaded: { session: Session; version: number } | null;
-  /** The highest clientSeq applied for `clientId` (0 if none): the dedupe record. */
+  /** The highest clientSeq processed (applied or refused) for `clientId`, 0 if none. */
   lastClientSeq(clientId: string): number;
   /** Persist one applied change together with its dedupe record; `next` is the resulting session. */
   append(change: Change, next: Session, clientId: string, clientSeq: number): void;
   /** Changes after `fromVersion` if the log still holds all of them; null otherwise. */
   changesSince(fromVersion: number): Change[] | null;
   /** Remember that the reducer refused this mutation (a resend must be refused again, not acked). */
-  recordRefusal(clientId: string, clientSeq: number, code: RefusalCode, message: string): void;
-  refusalOf(clientId: string, clientSeq: number): { code: RefusalCode; message: string } | null;
+  recordRefusal(clientId: string, clientSeq: number, mutation: string, code: RefusalCode, message: string): void;
+  /** What became of `clientSeq` of `clientId` (≤ its last processed one); null when no longer known. */
+  earlier(clientId: string, clientSeq: number): EarlierOutcome | null;
+  /** The writer will never resend below `clientSeq`: its refusals there may be forgotten. */
+  forgetRefusalsBelow(clientId: string, clientSeq: number): void;
 }
 
 /** What the room needs from whatever hosts it. */
@@ -70,6 +92,10 @@ export interface Attachment {
   peerId: string;
   helloed: boolean;
   clientId: string | null;
+  /** The browser tab that said hello (null: a client that does not say). */
+  tab: string | null;
+  /** The client's model version (from hello): what it can apply. */
+  model: number;
   listenOnly: boolean;
   name: string;
   color: string;
@@ -78,8 +104,7 @@ export interface Attachment {
   /**
    * Set when a mutation was refused by the rate limit: the clientSeq it carried. Later
    * mutations on this socket are refused too until that one is sent again, so edits
-   * apply in clientSeq order and none is skipped (dedupe keeps only the highest
-   * clientSeq per writer: a skipped one, resent later, would be acked and lost).
+   * apply in clientSeq order and none is skipped.
    */
   resumeAt: number | null;
 }
@@ -102,8 +127,13 @@ function clientSeqOf(raw: string | ArrayBuffer): number | undefined {
   }
 }
 
+type Hello = Extract<ReceivedClientMessage, { type: 'hello' }>;
+type Mutate = Extract<ReceivedClientMessage, { type: 'mutate' }>;
+
 export class RoomProtocol {
-  private readonly buckets = new Map<RoomSocket, TokenBucket>();
+  private readonly buckets = new Map<RoomSocket, { rate: TokenBucket; patience: TokenBucket }>();
+  /** Sockets the room closed for flooding: what they still had queued is dropped unread. */
+  private readonly closedForAbuse = new WeakSet<RoomSocket>();
 
   constructor(private readonly storage: RoomLog, private readonly host: RoomHost) {}
 
@@ -113,6 +143,8 @@ export class RoomProtocol {
       peerId,
       helloed: false,
       clientId: null,
+      tab: null,
+      model: MODEL_VERSION,
       listenOnly: false,
       name: 'Guest',
       color: '#888888',
@@ -124,15 +156,21 @@ export class RoomProtocol {
   }
 
   message(ws: RoomSocket, raw: string | ArrayBuffer): void {
-    const bucket = this.bucketFor(ws);
-    if (!bucket.take(this.host.now())) {
-      if (bucket.strikes >= LIMITS.rateLimitStrikes) {
+    if (this.closedForAbuse.has(ws)) return;
+    const { rate, patience } = this.bucketsFor(ws);
+    const now = this.host.now();
+    if (!rate.take(now)) {
+      // Every refusal spends patience, which comes back slowly: a socket that keeps
+      // sending over the limit — steadily or in bursts — is closed within
+      // LIMITS.floodRefusals refusals, so the honest editors of the session are not kept
+      // waiting behind its queue.
+      if (!patience.take(now)) {
+        this.closedForAbuse.add(ws);
         ws.close(CLOSE.abuse, 'rate limit exceeded');
         return;
       }
-      // Name the refused mutation so its author drops it from pending. Left pending, it
-      // would be resent after a newer clientSeq had applied, acked as a duplicate, and
-      // the edit lost without a word.
+      // Name the refused mutation so its author resends it: the room holds the later ones
+      // until it comes again, so edits still apply in clientSeq order.
       const seq = clientSeqOf(raw);
       if (seq !== undefined) this.holdMutationsFrom(ws, seq);
       return this.sendError(ws, 'rate_limited', 'too many messages; slow down', seq);
@@ -149,6 +187,10 @@ export class RoomProtocol {
     } catch {
       return this.sendError(ws, 'bad_json', 'frame is not valid JSON');
     }
+    // A hello from a client this room cannot talk to at all is answered before its shape
+    // is checked: its fields may be ones this version does not know.
+    const type = (json as { type?: unknown } | null)?.type;
+    if (type === 'hello' && !this.versionsAccepted(ws, json as { protocol?: unknown; model?: unknown })) return;
     const parsed = parseClientMessage(json);
     if (!parsed.ok) return this.sendError(ws, 'bad_message', parsed.message, clientSeqIn(json));
     const message = parsed.message;
@@ -187,15 +229,32 @@ export class RoomProtocol {
 
   // ---- message handlers ---------------------------------------------------------------
 
-  private onHello(ws: RoomSocket, hello: Extract<ClientMessage, { type: 'hello' }>): void {
+  /**
+   * The frame and model versions of a hello. A client older than the room serves is told
+   * to reload; a client newer than the room (a deploy under way) to come back later. Both
+   * are closed with CLOSE.protocolVersion and a reason that says which.
+   */
+  private versionsAccepted(ws: RoomSocket, hello: { protocol?: unknown; model?: unknown }): boolean {
+    const protocol = typeof hello.protocol === 'number' ? hello.protocol : 0;
+    const model = hello.model === undefined ? 1 : typeof hello.model === 'number' ? hello.model : 0;
+    const newest = Math.max(...SUPPORTED_PROTOCOLS);
+    let reason: string | null = null;
+    if (protocol > newest || model > MODEL_VERSION) reason = CLOSE_REASON.serverOutdated;
+    else if (!SUPPORTED_PROTOCOLS.includes(protocol) || model < OLDEST_CLIENT_MODEL) reason = CLOSE_REASON.clientOutdated;
+    if (reason === null) return true;
+    this.sendError(
+      ws,
+      'protocol_version',
+      `this room speaks protocol ${SUPPORTED_PROTOCOLS.join(' or ')} and model ${OLDEST_CLIENT_MODEL}–${MODEL_VERSION}`,
+    );
+    ws.close(CLOSE.protocolVersion, reason);
+    return false;
+  }
+
+  private onHello(ws: RoomSocket, hello: Hello): void {
     const state = this.storage.loaded;
     if (!state) {
       ws.close(CLOSE.notFound, 'no such session');
-      return;
-    }
-    if (hello.protocol !== PROTOCOL_VERSION) {
-      this.sendError(ws, 'protocol_version', `server speaks protocol ${PROTOCOL_VERSION}`);
-      ws.close(CLOSE.protocolVersion, 'protocol version mismatch');
       return;
     }
     const attachment = this.attachment(ws);
@@ -209,7 +268,13 @@ export class RoomProtocol {
         return;
       }
     }
-    // A client reconnecting while its old socket lingers: the old one is a ghost.
+    // Another tab is connected as this writer (two tabs adopted one saved record): the
+    // newcomer goes on under a fresh clientId, so their edits are never mixed up.
+    const tab = hello.tab ?? null;
+    if (this.helloedSockets().some(([other, a]) => other !== ws && a.clientId === hello.clientId && a.tab && tab && a.tab !== tab)) {
+      return this.sendError(ws, 'seq_conflict', 'another tab is connected as this clientId: continue under a new one');
+    }
+    // The same tab reconnecting while its old socket lingers: the old one is a ghost.
     for (const [other, a] of this.helloedSockets()) {
       if (other !== ws && a.clientId === hello.clientId) {
         other.serializeAttachment({ ...a, helloed: false });
@@ -220,10 +285,13 @@ export class RoomProtocol {
         }
       }
     }
+    if (hello.resendFrom !== undefined && !hello.listenOnly) this.storage.forgetRefusalsBelow(hello.clientId, hello.resendFrom);
     const updated: Attachment = {
       ...attachment,
       helloed: true,
       clientId: hello.clientId,
+      tab,
+      model: hello.model,
       listenOnly: hello.listenOnly,
       name: hello.peer.name,
       color: hello.peer.color,
@@ -231,54 +299,74 @@ export class RoomProtocol {
     ws.serializeAttachment(updated);
     const changes = hello.version === null ? null : this.storage.changesSince(hello.version);
     const serverTime = this.host.now();
-    if (changes) {
-      this.send(ws, { type: 'catchup', fromVersion: hello.version!, changes, peerId: updated.peerId, serverTime });
+    // An older client gets a snapshot instead of changes it could not apply.
+    if (changes && changes.every((c) => this.canApply(updated, c))) {
+      this.send(ws, { type: 'catchup', fromVersion: hello.version!, changes, peerId: updated.peerId, serverTime, model: MODEL_VERSION });
     } else {
-      this.send(ws, { type: 'snapshot', version: state.version, session: state.session, peerId: updated.peerId, serverTime });
+      this.sendSnapshot(ws, updated, state);
     }
     this.broadcastPeers();
   }
 
-  private onMutate(ws: RoomSocket, message: Extract<ClientMessage, { type: 'mutate' }>): void {
+  private onMutate(ws: RoomSocket, message: Mutate): void {
     const attachment = this.attachment(ws);
     const state = this.storage.loaded;
-    const { clientSeq } = message;
+    const { clientSeq, clientId } = message;
     if (!attachment.helloed || !state) return this.sendError(ws, 'hello_first', 'send hello first', clientSeq);
     if (attachment.listenOnly) return this.sendError(ws, 'listen_only', 'this connection only listens', clientSeq);
-    if (message.clientId !== attachment.clientId) {
+    if (clientId !== attachment.clientId) {
       return this.sendError(ws, 'wrong_client', 'clientId differs from the one in hello', clientSeq);
     }
-    const lastSeq = this.storage.lastClientSeq(message.clientId);
+    // In this room's model: an older client's mutation is lifted (and checked) here.
+    const lifted = migrateMutation(message.mutation, attachment.model);
+    if (!lifted.ok) return this.sendError(ws, 'bad_message', `mutation: ${lifted.message}`, clientSeq);
+    const mutation = lifted.value;
+    const last = this.storage.lastClientSeq(clientId);
     if (attachment.resumeAt !== null) {
-      if (clientSeq > attachment.resumeAt && attachment.resumeAt > lastSeq) {
+      if (attachment.resumeAt > last && clientSeq > attachment.resumeAt) {
         return this.sendError(ws, 'rate_limited', `resend clientSeq ${attachment.resumeAt} first`, clientSeq);
       }
       ws.serializeAttachment({ ...attachment, resumeAt: null });
     }
-    if (clientSeq <= lastSeq) {
-      // A resend after a reconnect. Refused the first time (its error lost with the
-      // connection)? Refuse it again, so its author hears. Otherwise it was applied:
-      // acknowledge, change nothing.
-      const refusal = this.storage.refusalOf(message.clientId, clientSeq);
-      if (refusal) return this.sendError(ws, refusal.code, refusal.message, clientSeq);
-      return this.send(ws, { type: 'ack', clientSeq, version: state.version });
+    const json = JSON.stringify(mutation);
+    if (clientSeq <= last) return this.onResend(ws, clientId, clientSeq, json, state.version);
+    if (clientSeq !== last + 1) {
+      return this.sendError(ws, 'seq_conflict', `clientSeq ${clientSeq} does not follow ${last}: resend under a new clientId`, clientSeq);
     }
     const at = this.host.now();
-    const result = applyMutation(state.session, message.mutation, at);
+    const result = applyMutation(state.session, mutation, at);
     if (!result.ok) {
-      this.storage.recordRefusal(message.clientId, clientSeq, result.code, result.message);
+      this.storage.recordRefusal(clientId, clientSeq, json, result.code, result.message);
       return this.sendError(ws, result.code, result.message, clientSeq);
     }
-    const change: Change = { version: state.version + 1, at, mutation: message.mutation, by: attachment.peerId };
-    this.storage.append(change, result.session, message.clientId, clientSeq);
+    const change: Change = { version: state.version + 1, at, mutation, by: attachment.peerId };
+    this.storage.append(change, result.session, clientId, clientSeq);
     // Sent in the same turn as the write: the Durable Object's output gate releases
     // them once it is durable.
     const forOthers = JSON.stringify({ type: 'change', ...change } satisfies ServerMessage);
     const forAuthor = JSON.stringify({ type: 'change', clientSeq, ...change } satisfies ServerMessage);
-    for (const [socket] of this.helloedSockets()) {
-      this.sendRaw(socket, socket === ws ? forAuthor : forOthers);
+    for (const [socket, a] of this.helloedSockets()) {
+      if (this.canApply(a, change)) this.sendRaw(socket, socket === ws ? forAuthor : forOthers);
+      else this.sendSnapshot(socket, a, { session: result.session, version: change.version });
     }
     this.host.changed();
+  }
+
+  /**
+   * A clientSeq this writer already used (a resend after a reconnect). Acknowledge it only
+   * if the log shows this very mutation applied under it; refuse it again if it was
+   * refused (its first error may have been lost with a connection). Anything else — a
+   * different edit under a used clientSeq, an outcome no longer known — is a conflict:
+   * the room never says "applied" for what it cannot show it applied.
+   */
+  private onResend(ws: RoomSocket, clientId: string, clientSeq: number, json: string, version: number): void {
+    const earlier = this.storage.earlier(clientId, clientSeq);
+    if (earlier?.outcome === 'refused' && (earlier.mutation === null || earlier.mutation === json)) {
+      return this.sendError(ws, earlier.code, earlier.message, clientSeq);
+    }
+    if (earlier?.outcome === 'applied' && earlier.mutation === json) return this.send(ws, { type: 'ack', clientSeq, version });
+    const why = earlier ? 'was a different edit' : 'is older than the room remembers';
+    this.sendError(ws, 'seq_conflict', `clientSeq ${clientSeq} ${why}: resend under a new clientId`, clientSeq);
   }
 
   private holdMutationsFrom(ws: RoomSocket, clientSeq: number): void {
@@ -286,7 +374,7 @@ export class RoomProtocol {
     if (attachment.resumeAt === null || clientSeq < attachment.resumeAt) ws.serializeAttachment({ ...attachment, resumeAt: clientSeq });
   }
 
-  private onPresence(ws: RoomSocket, message: Extract<ClientMessage, { type: 'presence' }>): void {
+  private onPresence(ws: RoomSocket, message: Extract<ReceivedClientMessage, { type: 'presence' }>): void {
     const attachment = this.attachment(ws);
     if (!attachment.helloed) return this.sendError(ws, 'hello_first', 'send hello first');
     // Presence lives in the socket attachment only: never in storage.
@@ -302,6 +390,15 @@ export class RoomProtocol {
 
   // ---- helpers ---------------------------------------------------------------------------------
 
+  /** Whether a client of this attachment's model knows the change's mutation. */
+  private canApply(a: Attachment, change: Change): boolean {
+    return a.model >= MODEL_VERSION || (mutationSince(change.mutation.type) ?? Infinity) <= a.model;
+  }
+
+  private sendSnapshot(ws: RoomSocket, a: Attachment, state: { session: Session; version: number }): void {
+    this.send(ws, { type: 'snapshot', version: state.version, session: state.session, peerId: a.peerId, serverTime: this.host.now(), model: MODEL_VERSION });
+  }
+
   private attachment(ws: RoomSocket): Attachment {
     return ws.deserializeAttachment() as Attachment;
   }
@@ -310,7 +407,7 @@ export class RoomProtocol {
     const result: [RoomSocket, Attachment][] = [];
     for (const ws of this.host.sockets()) {
       const a = ws.deserializeAttachment() as Attachment | null;
-      if (a?.helloed) result.push([ws, a]);
+      if (a?.helloed) result.push([ws, { ...a, model: a.model ?? 1 }]);
     }
     return result;
   }
@@ -329,13 +426,17 @@ export class RoomProtocol {
     for (const [ws] of sockets) this.sendRaw(ws, frame);
   }
 
-  private bucketFor(ws: RoomSocket): TokenBucket {
-    let bucket = this.buckets.get(ws);
-    if (!bucket) {
-      bucket = new TokenBucket(LIMITS.rateLimitPerSecond, LIMITS.rateLimitBurst, this.host.now());
-      this.buckets.set(ws, bucket);
+  private bucketsFor(ws: RoomSocket): { rate: TokenBucket; patience: TokenBucket } {
+    let buckets = this.buckets.get(ws);
+    if (!buckets) {
+      const now = this.host.now();
+      buckets = {
+        rate: new TokenBucket(LIMITS.rateLimitPerSecond, LIMITS.rateLimitBurst, now),
+        patience: new TokenBucket(LIMITS.floodForgivenPerSecond, LIMITS.floodRefusals, now),
+      };
+      this.buckets.set(ws, buckets);
     }
-    return bucket;
+    return buckets;
   }
 
   private sendError(ws: RoomSocket, code: ErrorCode, message: string, clientSeq?: number): void {

@@ -15,8 +15,7 @@
  * keepalive pings are answered by the runtime without waking the object.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { KEEPALIVE_PING, KEEPALIVE_PONG, SessionSchema, type Session } from '../../core';
-import * as v from 'valibot';
+import { CLOSE, KEEPALIVE_PING, KEEPALIVE_PONG, MODEL_VERSION, readSessionDocument, type Session } from '../../core';
 import type { Env } from '../env';
 import { randomId } from '../ids';
 import { beatKey, galleryKey, galleryMetadata, sessionKey, type BeatDocument, type SessionDocument } from './kvProjection';
@@ -25,11 +24,13 @@ import { RoomStorage } from './RoomStorage';
 
 /**
  * How long changes may sit unpublished to KV while an editor stays connected. KV is
- * read only by REST readers; each backstop write is billed ($5/M), and at 30 s a
- * ten-minute jam made ~19 KV writes (docs/BENCHMARKS.md). Two minutes keeps a live
- * session's KV copy reasonably fresh at ~5 writes.
+ * read only by REST readers (GET /api/sessions/<id>); editors get the state from the
+ * room. Each backstop write is billed ($5/M): at 30 s a ten-minute jam made ~19 KV
+ * writes, at 2 minutes ~5 (docs/BENCHMARKS.md). Ten minutes keeps the seeds' ten-minute
+ * session at two KV writes (creation and the last editor leaving) while still bounding
+ * how stale KV gets under a writer that never leaves or a crash before the close event.
  */
-export const KV_BACKSTOP_MS = 120_000;
+export const KV_BACKSTOP_MS = 600_000;
 
 export class SessionRoom extends DurableObject<Env> {
   private readonly storage: RoomStorage;
@@ -62,19 +63,23 @@ export class SessionRoom extends DurableObject<Env> {
     await this.publishToKv();
   }
 
-  /** The current state, for remixing. Null for a room that was never seeded. */
+  /**
+   * The current state, for remixing. Null for a room that was never seeded; throws when
+   * the room holds a session this version cannot read (the Worker answers 500).
+   */
   async snapshot(): Promise<{ session: Session; version: number } | null> {
-    const state = this.storage.loaded;
+    const state = this.readable();
     return state ? { session: state.session, version: state.version } : null;
   }
 
   /** Publish an immutable copy under a new beat id. Never reveals this session's id. */
   async publish(): Promise<BeatDocument | null> {
-    const state = this.storage.loaded;
+    const state = this.readable();
     if (!state) return null;
     const publishedAt = Date.now();
     const remixedFrom = state.session.lineage.remixedFrom;
     const beat: BeatDocument = {
+      model: MODEL_VERSION,
       ...state.session,
       timeline: { ...state.session.timeline, together: false, playing: false },
       // Only a beat is public; an editable session's id must never leak through lineage.
@@ -85,6 +90,12 @@ export class SessionRoom extends DurableObject<Env> {
     await this.env.KV.put(beatKey(beat.beatId), JSON.stringify(beat));
     await this.env.KV.put(galleryKey(publishedAt, beat.beatId), '', { metadata: galleryMetadata(beat) });
     return beat;
+  }
+
+  private readable() {
+    const failure = this.storage.loadError;
+    if (failure) throw new Error(`session unreadable (${failure.reason}): ${failure.message}`);
+    return this.storage.loaded;
   }
 
   /** Figures for tests and benchmarks. */
@@ -107,34 +118,44 @@ export class SessionRoom extends DurableObject<Env> {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return new Response('expected a WebSocket upgrade', { status: 426 });
     }
-    if (!this.storage.loaded) {
+    let unreadable = this.storage.loadError?.message ?? null;
+    if (!this.storage.loaded && !unreadable) {
       const id = request.headers.get('X-Session-Id');
-      if (!id || !(await this.adoptLegacyKvDocument(id))) {
-        return new Response('no such session', { status: 404 });
-      }
+      const adopted = id ? await this.adoptLegacyKvDocument(id) : 'missing';
+      if (adopted === 'missing') return new Response('no such session', { status: 404 });
+      if (adopted !== 'adopted') unreadable = adopted.unreadable;
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    this.protocol.accept(server, crypto.randomUUID());
+    if (unreadable) {
+      // The session exists but this version cannot read it (logged when loading): say so
+      // to the client, which a plain HTTP error on an upgrade could not.
+      server.close(CLOSE.unreadable, `session unreadable: ${unreadable}`.slice(0, 120));
+    } else {
+      this.protocol.accept(server, crypto.randomUUID());
+    }
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /**
    * Load order on wake: DO storage, then (sessions from before DO storage) the KV
-   * document, copied into DO storage at once, then nothing (a 404).
+   * document, lifted to this model and copied into DO storage at once, then nothing (a
+   * 404). A KV document that cannot be read is logged and reported, never adopted.
    */
-  private async adoptLegacyKvDocument(id: string): Promise<boolean> {
-    const doc = await this.env.KV.get<SessionDocument>(sessionKey(id), 'json');
-    if (!doc) return false;
-    const { id: _id, version: _v, createdAt, updatedAt: _u, ...session } = doc;
-    const parsed = v.safeParse(SessionSchema, session);
-    if (!parsed.success || this.storage.loaded) return !!this.storage.loaded;
+  private async adoptLegacyKvDocument(id: string): Promise<'adopted' | 'missing' | { unreadable: string }> {
+    const raw = await this.env.KV.get(sessionKey(id), 'json');
+    if (raw === null) return 'missing';
+    if (this.storage.loaded) return 'adopted'; // adopted by a concurrent request meanwhile
+    const doc = readSessionDocument(raw);
+    if (!doc.ok) {
+      console.error(`legacy KV document of session ${id} unreadable (${doc.reason}): ${doc.message}`);
+      return { unreadable: doc.message };
+    }
     // Keep counting from the document's version: restarting at 0 would make the
     // version go backwards for anyone who read the legacy document (failure mode 5).
-    const version = Number.isSafeInteger(doc.version) && doc.version > 0 ? doc.version : 0;
-    const created = Number.isFinite(createdAt) && createdAt > 0 ? createdAt : Date.now();
-    this.storage.seed(id, parsed.output, created, version);
-    return true;
+    const { model: _m, id: _id, version, createdAt, updatedAt: _u, ...session } = doc.value;
+    this.storage.seed(id, session, createdAt > 0 ? createdAt : Date.now(), version);
+    return 'adopted';
   }
 
   // ---- WebSocket events ------------------------------------------------------------
@@ -153,11 +174,7 @@ export class SessionRoom extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    // The backstop only refreshes KV. Compacting here as well rewrote the doc, every
-    // changed track and every writer's clientSeq each backstop period of editing: about as many
-    // rows again as the edits themselves (docs/BENCHMARKS.md). The log is folded every
-    // COMPACT_EVERY versions and when the last editor leaves; a wake replays the tail.
-    await this.publishToKv({ compact: false });
+    await this.publishToKv();
   }
 
   // ---- KV projection ------------------------------------------------------------------------
@@ -169,21 +186,21 @@ export class SessionRoom extends DurableObject<Env> {
    * of each writing the same version (KV takes about one write a second per key).
    * Only in memory, and safely so: after an eviction nothing is in flight.
    */
-  private async publishToKv({ compact = true } = {}): Promise<void> {
+  private async publishToKv(): Promise<void> {
     while (this.publishing) await this.publishing;
-    this.publishing = this.writeKvIfBehind(compact).finally(() => {
+    this.publishing = this.writeKvIfBehind().finally(() => {
       this.publishing = null;
     });
     return this.publishing;
   }
 
-  private async writeKvIfBehind(compact: boolean): Promise<void> {
+  private async writeKvIfBehind(): Promise<void> {
     const state = this.storage.loaded;
     if (!state) return;
-    if (compact) this.storage.compact();
     if (state.version <= state.counters.publishedVersion && state.counters.kvWrites > 0) return;
     const version = state.version;
     const doc: SessionDocument = {
+      model: MODEL_VERSION,
       ...state.session,
       id: state.id,
       version,
@@ -198,6 +215,7 @@ export class SessionRoom extends DurableObject<Env> {
       this.ensureBackstopAlarm();
       return;
     }
+    // One row: the counters and the log folded into the snapshot together.
     this.storage.markPublished(version);
     if (state.version <= version && this.alarmAt !== null) {
       this.alarmAt = null;

@@ -8,7 +8,7 @@
  * has been in, and how often each clientId#clientSeq was applied.
  */
 import type { Change, RefusalCode, Session } from '../../../core';
-import type { RoomLog } from '../../../worker/room/RoomProtocol';
+import type { EarlierOutcome, RoomLog } from '../../../worker/room/RoomProtocol';
 
 export const key = (clientId: string, clientSeq: number) => `${clientId}#${clientSeq}`;
 
@@ -18,9 +18,11 @@ export class MemoryRoomLog implements RoomLog {
   readonly history: Session[];
   /** How often each clientId#clientSeq was applied (exactly once, if dedupe works). */
   readonly appliedCount = new Map<string, number>();
-  private readonly log: Change[] = [];
+  /** The mutation (JSON) applied under each clientId#clientSeq: an ack must name this very edit. */
+  readonly appliedMutation = new Map<string, string>();
+  private readonly log: (Change & { clientId: string; clientSeq: number })[] = [];
   private readonly lastSeq = new Map<string, number>();
-  private readonly refusals = new Map<string, { code: RefusalCode; message: string }>();
+  private readonly refusals = new Map<string, { mutation: string; code: RefusalCode; message: string }>();
 
   /**
    * `logSlots` is the catch-up window (RoomStorage's ring holds 1024; small values
@@ -37,21 +39,34 @@ export class MemoryRoomLog implements RoomLog {
   }
 
   append(change: Change, next: Session, clientId: string, clientSeq: number): void {
-    this.log.push(change);
+    this.log.push({ ...change, clientId, clientSeq });
     this.loaded.session = next;
     this.loaded.version = change.version;
     this.history.push(next);
     this.lastSeq.set(clientId, clientSeq);
     const k = key(clientId, clientSeq);
     this.appliedCount.set(k, (this.appliedCount.get(k) ?? 0) + 1);
+    this.appliedMutation.set(k, JSON.stringify(change.mutation));
   }
 
-  recordRefusal(clientId: string, clientSeq: number, code: RefusalCode, message: string): void {
-    this.refusals.set(key(clientId, clientSeq), { code, message });
+  recordRefusal(clientId: string, clientSeq: number, mutation: string, code: RefusalCode, message: string): void {
+    this.refusals.set(key(clientId, clientSeq), { mutation, code, message });
+    if (!this.forgetsClientSeqs) this.lastSeq.set(clientId, Math.max(this.lastSeq.get(clientId) ?? 0, clientSeq));
   }
 
-  refusalOf(clientId: string, clientSeq: number): { code: RefusalCode; message: string } | null {
-    return this.refusals.get(key(clientId, clientSeq)) ?? null;
+  /** RoomStorage.earlier: refusals kept until forgotten; applied ones while the ring holds them. */
+  earlier(clientId: string, clientSeq: number): EarlierOutcome | null {
+    const refusal = this.refusals.get(key(clientId, clientSeq));
+    if (refusal) return { outcome: 'refused', ...refusal };
+    const inRing = this.log.slice(-this.logSlots).find((c) => c.clientId === clientId && c.clientSeq === clientSeq);
+    return inRing ? { outcome: 'applied', mutation: JSON.stringify(inRing.mutation), version: inRing.version } : null;
+  }
+
+  forgetRefusalsBelow(clientId: string, clientSeq: number): void {
+    for (const k of [...this.refusals.keys()]) {
+      const at = k.lastIndexOf('#');
+      if (k.slice(0, at) === clientId && Number(k.slice(at + 1)) < clientSeq) this.refusals.delete(k);
+    }
   }
 
   /** RoomStorage.changesSince, with a ring of `logSlots` entries. */
@@ -59,6 +74,6 @@ export class MemoryRoomLog implements RoomLog {
     const { version } = this.loaded;
     if (fromVersion === version) return [];
     if (fromVersion > version || version - fromVersion >= this.logSlots) return null;
-    return this.log.slice(fromVersion);
+    return this.log.slice(fromVersion).map(({ clientId: _c, clientSeq: _s, ...change }) => change);
   }
 }

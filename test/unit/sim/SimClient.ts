@@ -23,14 +23,20 @@ export interface ClientLedger {
   rejected: Set<string>;
   /** Hellos sent again on a live connection because a version gap was seen. */
   resyncs: number;
+  /** Times a client took a fresh clientId after a seq_conflict. */
+  reidentified: number;
+  /** New key → the key the same edit had before its client took a fresh clientId. */
+  renamed: Map<string, string>;
 }
 
 export function newLedger(): ClientLedger {
-  return { created: new Map(), acked: new Set(), rejected: new Set(), resyncs: 0 };
+  return { created: new Map(), acked: new Set(), rejected: new Set(), resyncs: 0, reidentified: 0, renamed: new Map() };
 }
 
+/** Fresh clientIds never repeat, across reloads and runs (a page's random UUID, in effect). */
+let renamesInAllWorlds = 0;
+
 export class SimClient {
-  readonly clientId: string;
   conn: Connection | null = null;
   private readonly protocol: ClientProtocol;
   /** setTimeout on the simulated clock: fired by tick() once due. */
@@ -48,7 +54,6 @@ export class SimClient {
     const record: ClientRecord = saved
       ? (JSON.parse(JSON.stringify(saved)) as ClientRecord)
       : { clientId: name, nextSeq: 1, pending: [], confirmed: null, heartbeat: 0 };
-    this.clientId = record.clientId;
     this.protocol = new ClientProtocol(record, {
       send: (frame) => {
         if (this.conn?.clientOpen) this.conn.clientSend(frame);
@@ -68,8 +73,23 @@ export class SimClient {
       save: (r, withConfirmed) => {
         const confirmed = withConfirmed ? r.confirmed : (storage.get(name)?.confirmed ?? null);
         storage.set(name, { ...r, pending: r.pending.slice(), confirmed });
+        return true;
+      },
+      newClientId: () => `${name}_r${++renamesInAllWorlds}`,
+      // The same edits now go by new keys: the checks follow them.
+      reidentified: (oldId, newId, moves) => {
+        ledger.reidentified++;
+        for (const { from, to } of moves) {
+          const mutation = ledger.created.get(key(oldId, from));
+          if (!mutation) continue;
+          ledger.created.delete(key(oldId, from));
+          ledger.created.set(key(newId, to), mutation);
+          ledger.renamed.set(key(newId, to), key(oldId, from));
+        }
       },
       identity: () => ({ name, color: '#336699' }),
+      // A reload is the same tab; a twin is another tab.
+      tabId: () => name,
       changed: () => {},
       synced: () => {},
       acknowledged: (clientSeq) => ledger.acked.add(key(this.clientId, clientSeq)),
@@ -80,6 +100,10 @@ export class SimClient {
     });
     // ClientRecordStore.open saves the record it opens, confirmed snapshot included.
     this.protocol.persist(true);
+  }
+
+  get clientId(): string {
+    return this.protocol.clientId;
   }
 
   get replica(): Replica | null {

@@ -5,7 +5,7 @@
  * and coming back — and watches the frames the room sends, for the checks and stats.
  */
 import type { ErrorCode, Session } from '../../../core';
-import { RoomProtocol, type RoomSocket } from '../../../worker/room/RoomProtocol';
+import { type Attachment, RoomProtocol, type RoomSocket } from '../../../worker/room/RoomProtocol';
 import { key, MemoryRoomLog } from './MemoryRoomLog';
 import { CLOSED, type Connection } from './network';
 
@@ -82,6 +82,10 @@ export class SimServer {
     return this.storage.appliedCount;
   }
 
+  get appliedMutation(): ReadonlyMap<string, string> {
+    return this.storage.appliedMutation;
+  }
+
   /** A WebSocket upgrade was accepted (the session exists). */
   accept(conn: Connection): void {
     const end = new ServerEnd(conn, (e, frame) => this.sent(e, frame));
@@ -136,8 +140,9 @@ export class SimServer {
       if (error.code === 'rate_limited') this.stats.rateLimited++;
       if (error.clientSeq !== undefined) {
         this.stats.refusals++;
-        // The connection's owner is the author: the sim's clients only send their own clientId.
-        const k = key(end.conn.owner, error.clientSeq);
+        // The author is the writer the socket said hello as (it changes after a seq_conflict).
+        const writer = (end.deserializeAttachment() as Attachment | null)?.clientId ?? end.conn.owner;
+        const k = key(writer, error.clientSeq);
         this.refused.set(k, [...(this.refused.get(k) ?? []), error.code]);
       }
     } else if (type === 'change' && this.options.sabotage?.noAuthorSeq) {

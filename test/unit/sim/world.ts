@@ -8,10 +8,17 @@
  *  - during the run, every replica's confirmed state was always the server's state at
  *    the replica's version (never a state the server never had), and versions never
  *    went down;
- *  - no acknowledged mutation was lost, none was applied twice, and every mutation a
- *    client queued was either applied or refused by the server with its clientSeq.
+ *  - every acknowledgement names a change the server applied, and that very mutation
+ *    (never a different edit sent under the same clientId and clientSeq); none was
+ *    applied twice; and every mutation a client queued was either applied or refused by
+ *    the server with its clientSeq.
+ *
+ * "Twins" are a second page using the same clientId as a client — two tabs that
+ * adopted one orphaned record at the same moment, or a reconnect racing an old socket
+ * — each making its own edits: the room must keep their edits apart (seq_conflict)
+ * and still acknowledge only what it applied.
  */
-import { sessionFromTemplate, type ErrorCode, type Session } from '../../../core';
+import { sessionFromTemplate, type Session } from '../../../core';
 import { canonical, sameJson } from './canonical';
 import { mutationFor, ROGUE_FRAMES, type Intent } from './mutations';
 import { Connection } from './network';
@@ -29,7 +36,9 @@ export type Command =
   | { c: 'reload'; client: number; inFlight: number }
   | { c: 'restart' }
   | { c: 'tick'; ms: number }
-  | { c: 'rogue'; client: number; which: number };
+  | { c: 'rogue'; client: number; which: number }
+  /** A second page opens with the same saved record (and so the same clientId) as `client`. */
+  | { c: 'twin'; client: number };
 
 export interface WorldOptions extends Partial<SimServerOptions> {
   clients: number;
@@ -44,12 +53,13 @@ export interface WorldReport {
   ackedAfterLostRefusal: number;
   server: SimServer['stats'];
   resyncs: number;
+  /** Clients that took a fresh clientId after a seq_conflict. */
+  reidentified: number;
+  twins: number;
 }
 
 const T0 = 1_700_000_000_000;
 
-/** Refusals that depend on the edit and the state it met, not on how or when it was sent. */
-const EDIT_REFUSALS = new Set<ErrorCode>(['unknown_track', 'duplicate_track', 'too_many_tracks', 'out_of_range']);
 
 export class World {
   clock = T0;
@@ -57,6 +67,9 @@ export class World {
   readonly clients: SimClient[] = [];
   private readonly storages: Map<string, ClientRecord>[] = [];
   readonly ledger: ClientLedger = newLedger();
+  /** Twins keep their own ledger: their keys collide with their sibling's on purpose. */
+  readonly twinLedger: ClientLedger = newLedger();
+  private twins = 0;
   private readonly connections: Connection[] = [];
   private readonly lastVersion = new Map<string, number>();
 
@@ -117,11 +130,12 @@ export class World {
         return;
       case 'reload': {
         const i = command.client % this.clients.length;
-        this.clients[i]!.drop(command.inFlight);
+        const old = this.clients[i]!;
+        old.drop(command.inFlight);
         // The confirmed snapshot is saved at most every 2 s, so a reloaded page may start
         // from an older version than it showed: versions never go down within one page.
-        this.lastVersion.delete(this.clients[i]!.name);
-        this.clients[i] = new SimClient(`client-${i}`, this.storages[i]!, this.ledger, () => this.clock);
+        this.lastVersion.delete(old.name);
+        this.clients[i] = new SimClient(old.name, this.storages[i]!, old.name.endsWith('-twin') ? this.twinLedger : this.ledger, () => this.clock);
         return;
       }
       case 'restart':
@@ -131,6 +145,19 @@ export class World {
         this.clock += command.ms;
         for (const client of this.clients) client.tick();
         return;
+      case 'twin': {
+        const i = command.client % this.clients.length;
+        const name = `${this.clients[i]!.name}-twin`;
+        if (this.twins >= 2 || this.clients[i]!.name.endsWith('-twin') || this.clients.some((c) => c.name === name)) return;
+        this.twins++;
+        // Its own copy of the same saved record: it goes on under the same clientId.
+        const storage = new Map([[name, structuredClone(this.storages[i]!.get(this.clients[i]!.name)!)]]);
+        const twin = new SimClient(name, storage, this.twinLedger, () => this.clock);
+        this.storages.push(storage);
+        this.clients.push(twin);
+        this.connect(twin);
+        return;
+      }
       case 'rogue': {
         const frame = ROGUE_FRAMES[command.which % ROGUE_FRAMES.length]!(1_000_000 + command.which);
         this.client(command.client).sendRaw(frame);
@@ -216,25 +243,24 @@ export class World {
       if (canonical(replica.confirmed) !== server) throw new Error(`${client.name}'s confirmed state differs from the server's`);
       if (canonical(replica.view) !== server) throw new Error(`${client.name}'s view differs from the server's`);
     }
-    const { created, acked } = this.ledger;
     for (const [k, count] of this.server.appliedCount) {
       if (count !== 1) throw new Error(`${k} was applied ${count} times`);
     }
-    for (const k of acked) {
-      if (this.server.appliedCount.has(k)) continue;
-      // Acked as a duplicate although never applied: its refusal was lost with a
-      // dropped connection and a later clientSeq had applied. Tolerable only when a
-      // refusal was about the edit itself (its track had gone); one refused only for
-      // how it was sent (too fast, on a replaced socket) would be an edit the user
-      // made, shown as synced, and lost.
-      const codes = this.server.refused.get(k) ?? [];
-      if (!codes.some((code) => EDIT_REFUSALS.has(code))) {
-        throw new Error(`${k} was acknowledged but never applied (refused: ${codes.join(', ') || 'never'}): lost`);
+    for (const { created, acked } of [this.ledger, this.twinLedger]) {
+      for (const k of acked) {
+        // Acknowledged means applied: this very edit, under this clientId and clientSeq.
+        const applied = this.server.appliedMutation.get(k);
+        if (applied === undefined) {
+          const codes = this.server.refused.get(k) ?? [];
+          throw new Error(`${k} was acknowledged but never applied (refused: ${codes.join(', ') || 'never'}): lost`);
+        }
+        const mine = created.get(k);
+        if (mine && applied !== JSON.stringify(mine)) throw new Error(`${k} was acknowledged, but a different edit was applied under it`);
       }
-    }
-    for (const k of created.keys()) {
-      if (!this.server.appliedCount.has(k) && !this.server.refused.has(k)) {
-        throw new Error(`${k} was queued by its client but the server neither applied nor refused it`);
+      for (const k of created.keys()) {
+        if (!this.server.appliedCount.has(k) && !this.server.refused.has(k)) {
+          throw new Error(`${k} was queued by its client but the server neither applied nor refused it`);
+        }
       }
     }
     // The final state is exactly the log replayed: no change was applied out of order.
@@ -242,17 +268,20 @@ export class World {
   }
 
   private report(): WorldReport {
-    const { created, acked, rejected, resyncs } = this.ledger;
+    const ledgers = [this.ledger, this.twinLedger];
+    const sum = (f: (l: ClientLedger) => number) => ledgers.reduce((n, l) => n + f(l), 0);
     let ackedAfterLostRefusal = 0;
-    for (const k of acked) if (!this.server.appliedCount.has(k)) ackedAfterLostRefusal++;
+    for (const l of ledgers) for (const k of l.acked) if (!this.server.appliedCount.has(k)) ackedAfterLostRefusal++;
     return {
       versions: this.server.version,
-      created: created.size,
-      acked: acked.size,
-      rejected: rejected.size,
+      created: sum((l) => l.created.size),
+      acked: sum((l) => l.acked.size),
+      rejected: sum((l) => l.rejected.size),
       ackedAfterLostRefusal,
       server: { ...this.server.stats },
-      resyncs,
+      resyncs: sum((l) => l.resyncs),
+      reidentified: sum((l) => l.reidentified),
+      twins: this.twins,
     };
   }
 }

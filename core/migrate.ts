@@ -1,0 +1,136 @@
+/**
+ * Lifting documents written by earlier versions of Keyboardia to this one.
+ *
+ * Every stored or served document records the model version that wrote it (`model`;
+ * documents from before versions existed have none and are version 1). Each step
+ * below lifts a document by one version: first its structural change, if any, then
+ * the defaults of the fields that version introduced (core/fields.ts, `since`). The
+ * steps rise by one, from 2 to MODEL_VERSION (a unit test checks it), and every load
+ * path runs them: the room's storage on wake, a legacy KV document, a published beat
+ * (its page, the embed, a remix), the KV projection served over HTTP, and the
+ * browser's saved record (its confirmed state and its pending mutations).
+ *
+ * The result is typed: a document that cannot be read is refused with a reason, never
+ * a throw. Nothing here mutates its input.
+ */
+import * as v from 'valibot';
+import { EFFECT_FIELDS, MODEL_VERSION, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from './fields';
+import { LIMITS } from './limits';
+import type { Session, Track } from './model';
+import { describeIssues, type Mutation, parseMutation, SessionSchema, TrackSchema } from './schema';
+
+export type MigrationFailure = {
+  ok: false;
+  /** unreadable: not a document at all; too_new: written by a newer model; invalid: fails the schema once lifted. */
+  reason: 'unreadable' | 'too_new' | 'invalid';
+  message: string;
+};
+export type Migrated<T> = { ok: true; value: T; /** the model version it was written in */ from: number } | MigrationFailure;
+
+type Doc = Record<string, unknown>;
+
+interface MigrationStep {
+  /** The version this step lifts to (from `to - 1`). */
+  readonly to: number;
+  /** `<to>/<what changed>`: names the step in errors and docs. */
+  readonly name: string;
+  /** The structural change, if any, on a copy of the session document. */
+  readonly up?: (session: Doc) => void;
+}
+
+/** Every step, in order. A new model version adds one here (and its fields' `since`). */
+export const MIGRATION_STEPS: readonly MigrationStep[] = [
+  // Documents gained a model version; tracks gained transpose and their own swing.
+  { to: 2, name: '2/versioned-documents-track-transpose-swing' },
+];
+
+const isObject = (x: unknown): x is Doc => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The model version a document says it was written in (none: 1, from before versions). */
+export function modelOf(doc: unknown): number | null {
+  if (!isObject(doc)) return null;
+  const model = doc.model;
+  if (model === undefined) return 1;
+  return Number.isSafeInteger(model) && (model as number) >= 1 ? (model as number) : null;
+}
+
+/** Fill the defaults of the fields that version `to` introduced into a track. */
+function fillTrack(track: Doc, to: number): void {
+  for (const [k, f] of Object.entries(TRACK_FIELDS)) if (f.since === to && !(k in track)) track[k] = f.default;
+  for (const f of Object.values(STEP_FIELDS)) {
+    if (f.since === to && !(f.array in track)) track[f.array] = new Array(LIMITS.maxSteps).fill(f.default);
+  }
+}
+
+function fillSession(session: Doc, to: number): void {
+  for (const [k, f] of Object.entries(SESSION_FIELDS)) if (f.since === to && !(k in session)) session[k] = f.default;
+  if (isObject(session.effects)) {
+    for (const [k, f] of Object.entries(EFFECT_FIELDS)) if (f.since === to && !(k in session.effects)) session.effects[k] = f.default;
+  }
+  if (Array.isArray(session.tracks)) for (const t of session.tracks) if (isObject(t)) fillTrack(t, to);
+}
+
+/** Lift a bare session (no envelope) written in model `from` to MODEL_VERSION, and check it. */
+export function migrateSession(input: unknown, from: number): Migrated<Session> {
+  if (!isObject(input)) return { ok: false, reason: 'unreadable', message: 'a session is a JSON object' };
+  if (from > MODEL_VERSION) {
+    return { ok: false, reason: 'too_new', message: `written by model ${from}; this is model ${MODEL_VERSION}` };
+  }
+  const session = structuredClone(input);
+  for (const step of MIGRATION_STEPS) {
+    if (step.to <= from) continue;
+    step.up?.(session);
+    fillSession(session, step.to);
+  }
+  const parsed = v.safeParse(SessionSchema, session);
+  if (!parsed.success) return { ok: false, reason: 'invalid', message: describeIssues(parsed.issues) };
+  return { ok: true, value: parsed.output, from };
+}
+
+/** Lift one track (an `add_track` written by an older client or stored in an older log). */
+export function migrateTrack(input: unknown, from: number): Migrated<Track> {
+  if (!isObject(input)) return { ok: false, reason: 'unreadable', message: 'a track is a JSON object' };
+  if (from > MODEL_VERSION) return { ok: false, reason: 'too_new', message: `written by model ${from}` };
+  const track = structuredClone(input);
+  for (const step of MIGRATION_STEPS) if (step.to > from) fillTrack(track, step.to);
+  const parsed = v.safeParse(TrackSchema, track);
+  if (!parsed.success) return { ok: false, reason: 'invalid', message: describeIssues(parsed.issues) };
+  return { ok: true, value: parsed.output, from };
+}
+
+/**
+ * Lift a mutation written in model `from` (a pending edit saved by an older page, a
+ * log row of an older room, a frame from an older client the room still serves).
+ */
+export function migrateMutation(input: unknown, from: number): Migrated<Mutation> {
+  if (!isObject(input)) return { ok: false, reason: 'unreadable', message: 'a mutation is a JSON object' };
+  if (from > MODEL_VERSION) return { ok: false, reason: 'too_new', message: `written by model ${from}` };
+  let lifted: unknown = input;
+  if (from < MODEL_VERSION && input.type === 'add_track') {
+    const track = migrateTrack(input.track, from);
+    if (!track.ok) return { ...track, message: `track: ${track.message}` };
+    lifted = { ...input, track: track.value };
+  }
+  const parsed = parseMutation(lifted);
+  return parsed.ok ? { ok: true, value: parsed.mutation, from } : { ok: false, reason: 'invalid', message: parsed.message };
+}
+
+/**
+ * Split a stored document into its envelope (the keys in `envelope`, plus `model`) and
+ * the session, and lift the session. The envelope is returned as stored.
+ */
+export function migrateEnvelope<K extends string>(
+  input: unknown,
+  envelope: readonly K[],
+): Migrated<{ envelope: Record<K, unknown>; session: Session }> {
+  const model = modelOf(input);
+  if (model === null || !isObject(input)) return { ok: false, reason: 'unreadable', message: 'not a Keyboardia document' };
+  const { model: _model, ...rest } = input;
+  const kept = {} as Record<K, unknown>;
+  for (const key of envelope) {
+    kept[key] = rest[key];
+    delete rest[key];
+  }
+  const session = migrateSession(rest, model);
+  return session.ok ? { ok: true, value: { envelope: kept, session: session.value }, from: model } : session;
+}
