@@ -26,8 +26,8 @@ export type Domain =
   | { readonly kind: 'choice'; readonly options: readonly string[] }
   /** Text people type and others see: no invisible characters (see core/schema.ts). */
   | { readonly kind: 'name'; readonly max: number; readonly minLength: 0 | 1 }
-  /** A number, or null for "not set: inherit" (a track's swing follows the session's). */
-  | { readonly kind: 'optional'; readonly of: NumberDomain };
+  /** A number, or null for "not set": then the session field `inherits` names applies. */
+  | { readonly kind: 'optional'; readonly of: NumberDomain; readonly inherits: 'swing' | 'tempo' };
 
 export type DomainValue<D extends Domain> = D extends { kind: 'boolean' }
   ? boolean
@@ -44,7 +44,7 @@ export const real = (min: number, max: number) => ({ kind: 'real', min, max }) a
 const boolean = { kind: 'boolean' } as const;
 const choice = (options: readonly string[]) => ({ kind: 'choice', options }) as const;
 const name = (max: number, minLength: 0 | 1) => ({ kind: 'name', max, minLength }) as const;
-const optional = <D extends NumberDomain>(of: D) => ({ kind: 'optional', of }) as const;
+const optional = <D extends NumberDomain, I extends 'swing' | 'tempo'>(of: D, inherits: I) => ({ kind: 'optional', of, inherits }) as const;
 
 // ---- field declarations -----------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ export const TRACK_FIELDS = {
   }),
   /** This track's own swing, percent; null follows the session's swing. */
   swing: field({
-    domain: optional(real(LIMITS.minSwing, LIMITS.maxSwing)),
+    domain: optional(real(LIMITS.minSwing, LIMITS.maxSwing), 'swing'),
     default: null,
     since: 2,
     label: 'Swing',

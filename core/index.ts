@@ -7,6 +7,7 @@ export * from './model';
 export * from './schema';
 export * from './reducer';
 export * from './timeline';
+export * from './events';
 export * from './protocol';
 export * from './replica';
 export * from './templates';

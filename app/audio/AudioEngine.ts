@@ -21,7 +21,7 @@ import { exposeAudioDebugHandle } from './debugHandle';
 import { Mixer } from './mixer';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, instrumentStatusStore, loadInstruments, type InstrumentStatus } from './samples';
-import { stepSeconds } from './schedule';
+import { stepSeconds } from '../../core/events';
 import { repeatSteps, setTempoNow } from './stepClock';
 import { createVoice, type Voice } from './voices';
 

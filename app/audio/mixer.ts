@@ -13,7 +13,7 @@
  */
 import * as Tone from 'tone';
 import type { Effects, Session, Track } from '../../core';
-import { eventsAtStep, stepSeconds } from './schedule';
+import { eventsAtStep, stepSeconds } from '../../core/events';
 import { createVoice, sendWeight, type Voice } from './voices';
 
 /** Ramp time for parameter changes while playing: long enough to never click. */

@@ -8,7 +8,7 @@ import * as Tone from 'tone';
 import type { Session } from '../../core';
 import { Mixer } from './mixer';
 import { loadInstruments } from './samples';
-import { loopLengthSteps, stepSeconds } from './schedule';
+import { loopLengthSteps, stepSeconds } from '../../core/events';
 import { repeatSteps, setTempoNow } from './stepClock';
 
 export interface RenderOptions {

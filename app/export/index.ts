@@ -8,7 +8,7 @@
  * end-to-end tests and the console.
  */
 import { stepDurationMs, type Session } from '../../core/model';
-import { loopLengthSteps } from '../audio/schedule';
+import { loopLengthSteps } from '../../core/events';
 import { downloadBlob, exportFileName } from './download';
 import { sessionToMidi } from './midi';
 import { encodeWav, samplesForSteps, wrapTail } from './wav';

@@ -6,22 +6,22 @@
  *   exactly one loop long even when the last steps are empty).
  * - Drums on channel 10 (index 9) with General MIDI drum notes (GM_DRUM_NOTES);
  *   melodic tracks on the other channels, in track order, with a General MIDI program
- *   (GM_PROGRAMS) and note = the instrument's root (core instrumentInfo) + step pitch.
+ *   (GM_PROGRAMS) and note = the instrument's root (core instrumentInfo) + the event's
+ *   pitch (the step's pitch plus the track's transpose).
  * - What sounds when is decided by the same `eventsAtStep` as playback and the
  *   offline render, over one whole loop (`loopLengthSteps`: every track's own length
- *   unrolled, so polyrhythms come out as heard). Swing is baked into the note times.
+ *   unrolled, so polyrhythms come out as heard). Swing (the session's, or a track's own)
+ *   is baked into the note times from each event's offset.
  * - Velocity is the step's velocity (0…127); a lit step at velocity 0 is written at 1,
  *   because a MIDI note-on at velocity 0 means note-off.
  * - Length: drum hits last half a step; melodic notes hold until the track's next note
  *   (at most one bar), as Keyboardia's sustained voices do.
  */
 import { Midi } from '@tonejs/midi';
+import { eventsAtStep, loopLengthSteps, stepSeconds } from '../../core/events';
 import { instrumentInfo } from '../../core/instruments';
 import { LIMITS } from '../../core/limits';
 import type { Session } from '../../core/model';
-import { stepDurationMs } from '../../core/model';
-import { swingOffsetMs } from '../../core/timeline';
-import { eventsAtStep, loopLengthSteps } from '../audio/schedule';
 
 /** Ticks per quarter note (the library's default and the most widely read value). */
 export const PPQ = 480;
@@ -79,10 +79,9 @@ const MELODIC_CHANNELS = Array.from({ length: 16 }, (_, i) => i).filter((c) => c
 
 const clampMidi = (n: number) => Math.min(127, Math.max(0, Math.round(n)));
 
-/** Tick of a global step on the file's timeline, swing included. */
-export function stepTicks(globalStep: number, session: Pick<Session, 'swing' | 'tempo'>): number {
-  const swing = swingOffsetMs(globalStep, session.swing, session.tempo) / stepDurationMs(session.tempo);
-  return globalStep * TICKS_PER_STEP + Math.round(swing * TICKS_PER_STEP);
+/** Tick of a global step on the file's timeline, plus an offset in seconds (its swing, from the event). */
+export function stepTicks(globalStep: number, offsetSeconds: number, tempo: number): number {
+  return globalStep * TICKS_PER_STEP + Math.round((offsetSeconds / stepSeconds(tempo)) * TICKS_PER_STEP);
 }
 
 /** How each track is written: drums or not, channel, program. */
@@ -128,13 +127,13 @@ export function sessionToMidi(session: Session): Uint8Array {
   );
 
   for (let globalStep = 0; globalStep < loopSteps; globalStep++) {
-    const start = stepTicks(globalStep, session);
     for (const event of eventsAtStep(session, globalStep, null)) {
       const target = tracks.get(event.trackId);
       if (!target) continue;
       const { out, plan, root, instrument } = target;
-      // The next note of this track starts here (swing included): never run into it.
-      const next = stepTicks(globalStep + event.gateSteps, session) - start;
+      const start = stepTicks(globalStep, event.offset, session.tempo);
+      // The next note of this track starts here (its swing included): never run into it.
+      const next = stepTicks(globalStep + event.gateSteps, event.nextOffset, session.tempo) - start;
       const length = plan.drums ? Math.min(TICKS_PER_STEP / 2, next) : Math.min(MAX_NOTE_STEPS * TICKS_PER_STEP, next);
       const velocity = Math.min(LIMITS.maxVelocity, Math.max(1, Math.round(event.velocity * 127)));
       out.addNote({

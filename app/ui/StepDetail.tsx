@@ -1,10 +1,12 @@
 /**
- * The selected track's per-step detail: a velocity lane for every instrument and,
+ * The selected track's detail: its sound (the per-track fields drawn from their
+ * declarations: transpose, its own swing), a velocity lane for every instrument and,
  * for melodic ones, a pitch roll with note names (−24…+24 semitones). Setting a
  * pitch on a silent step also turns it on, as a piano roll would.
  */
 import { instrumentInfo, LIMITS, noteName, type Track } from '../../core';
 import { useSession, useSessionContext } from './SessionContext';
+import { TrackFieldControls } from './trackControls';
 
 const PITCH_ROWS = Array.from({ length: LIMITS.maxPitch - LIMITS.minPitch + 1 }, (_, i) => LIMITS.maxPitch - i);
 
@@ -21,6 +23,7 @@ export function StepDetail() {
           ✕
         </button>
       </header>
+      <TrackFieldControls track={track} />
       <VelocityLane track={track} />
       {info?.melodic && <PitchRoll track={track} root={info.root} />}
     </section>

@@ -4,7 +4,23 @@
  * range, so clients keep colliding on the same cells and the same tracks: adds of
  * one id, deletes of a track someone is editing, moves of the same track.
  */
-import { emptyPattern, INSTRUMENT_IDS, LIMITS, makeTrack, type Mutation, type Session } from '../../../core';
+import {
+  type Domain,
+  EFFECT_FIELDS,
+  EFFECT_NAMES,
+  emptyPattern,
+  INSTRUMENT_IDS,
+  LIMITS,
+  makeTrack,
+  type Mutation,
+  type MutationType,
+  SESSION_FIELDS,
+  SETTERS,
+  STEP_FIELDS,
+  sampleOf,
+  type Session,
+  TRACK_FIELDS,
+} from '../../../core';
 
 export const TRACK_POOL = ['kick', 'snare', 'hat', 'bass', 'x1', 'x2', 'x3'] as const;
 
@@ -18,59 +34,49 @@ export interface Intent {
   b: number;
 }
 
+/**
+ * What the generator makes: every setter of core/fields.ts (so a field added there is
+ * fuzzed without a line here), the structural mutations, and the cell edits that
+ * collide most, repeated so they dominate.
+ */
 const KINDS = [
   'set_step',
   'set_step',
   'set_step',
-  'set_step',
-  'set_velocity',
-  'set_pitch',
-  'set_length',
-  'set_track_name',
-  'set_instrument',
-  'set_volume',
-  'set_pan',
+  ...SETTERS.keys(),
+  'set_effect',
   'set_pattern',
   'add_track',
   'add_track',
   'delete_track',
   'move_track',
   'move_track',
-  'set_tempo',
-  'set_swing',
-  'set_session_name',
-  'set_effect',
   'set_play_together',
   'set_playing',
-] as const;
+] as MutationType[];
 
 const pick = <T>(list: readonly T[], n: number): T => list[Math.abs(n) % list.length]!;
 
 /** Steps collide on purpose: mostly 0…3, sometimes the last storage slot. */
 const stepOf = (n: number) => (n % 9 === 8 ? LIMITS.maxSteps - 1 : n % 4);
 
+/** A setter of a declared field, with a value of its domain picked by `n`. */
+function setterFor(type: string, trackId: string, step: number, n: number): Mutation {
+  const setter = SETTERS.get(type)!;
+  const spec = { track: TRACK_FIELDS, step: STEP_FIELDS, session: SESSION_FIELDS }[setter.scope] as Record<string, { domain: Domain }>;
+  const value = sampleOf(spec[setter.field]!.domain, n);
+  if (setter.scope === 'session') return { type, [setter.field]: value } as unknown as Mutation;
+  if (setter.scope === 'step') return { type, trackId, step, [setter.field]: value } as unknown as Mutation;
+  return { type, trackId, [setter.field]: value } as unknown as Mutation;
+}
+
 export function mutationFor(view: Session, intent: Intent): Mutation {
   const kind = pick(KINDS, intent.kind);
   const visible = view.tracks.map((t) => t.id);
   const trackId = intent.track % 2 === 0 && visible.length > 0 ? pick(visible, intent.track >> 1) : pick(TRACK_POOL, intent.track >> 1);
   const other = intent.b % 3 === 0 ? null : pick(TRACK_POOL, intent.b);
+  if (SETTERS.has(kind)) return setterFor(kind, trackId, stepOf(intent.a), intent.b + intent.a);
   switch (kind) {
-    case 'set_step':
-      return { type: kind, trackId, step: stepOf(intent.a), on: intent.b % 2 === 0 };
-    case 'set_velocity':
-      return { type: kind, trackId, step: stepOf(intent.a), velocity: intent.b % (LIMITS.maxVelocity + 1) };
-    case 'set_pitch':
-      return { type: kind, trackId, step: stepOf(intent.a), pitch: (intent.b % 49) - 24 };
-    case 'set_length':
-      return { type: kind, trackId, length: pick([1, 3, 4, 7, 16, 32, 128], intent.a) };
-    case 'set_track_name':
-      return { type: kind, trackId, name: pick(['Kick', 'Drums ✨', 'Bass line', 'ü'], intent.a) };
-    case 'set_instrument':
-      return { type: kind, trackId, instrument: pick(INSTRUMENT_IDS, intent.a) };
-    case 'set_volume':
-      return { type: kind, trackId, volume: pick([0, 0.25, 0.8, 1], intent.a) };
-    case 'set_pan':
-      return { type: kind, trackId, pan: pick([-1, -0.5, 0, 0.3, 1], intent.a) };
     case 'set_pattern': {
       const pattern = emptyPattern();
       for (let i = 0; i < 8; i++) pattern.steps[(intent.a + i * intent.b) % LIMITS.maxSteps] = i % 2 === 0;
@@ -89,18 +95,16 @@ export function mutationFor(view: Session, intent: Intent): Mutation {
       return { type: kind, trackId };
     case 'move_track':
       return { type: kind, trackId, beforeTrackId: other };
-    case 'set_tempo':
-      return { type: kind, tempo: pick([60, 90, 120.5, 174, 300], intent.a) };
-    case 'set_swing':
-      return { type: kind, swing: pick([0, 10, 55.5, 100], intent.a) };
-    case 'set_session_name':
-      return { type: kind, name: pick(['Jam', 'Late night', '夜のビート', ''], intent.a) };
-    case 'set_effect':
-      return { type: kind, param: pick(['reverb', 'delay', 'delayFeedback'] as const, intent.a), value: pick([0, 0.3, 0.9], intent.b) };
+    case 'set_effect': {
+      const param = pick(EFFECT_NAMES, intent.a);
+      return { type: kind, param, value: sampleOf(EFFECT_FIELDS[param].domain, intent.b) };
+    }
     case 'set_play_together':
       return { type: kind, together: intent.a % 2 === 0 };
     case 'set_playing':
       return { type: kind, playing: intent.a % 2 === 0 };
+    default:
+      throw new Error(`no generator for ${kind}`);
   }
 }
 
