@@ -133,6 +133,14 @@ function git(...args) {
   return result.status === 0 ? result.stdout.trim() : '';
 }
 
+/** What wrote the documents: HEAD, and the last commit that changed code the app runs. */
+function provenance() {
+  const head = git('rev-parse', 'HEAD');
+  const product = git('log', '-1', '--format=%H', '--', 'app', 'core', 'worker', 'index.html', 'embed.html', 'wrangler.jsonc', 'vite.config.ts');
+  const dirty = git('status', '--porcelain', '--', 'app', 'core', 'worker') !== '';
+  return `commit \`${head}\`${product && product !== head ? ` (its app last changed in \`${product}\`)` : ''}${dirty ? ' with uncommitted changes under app/, core/ or worker/' : ''}`;
+}
+
 /** Pretty JSON, except that each table row stays on one line (a 1024-row log stays readable). */
 function roomJson(room) {
   const tables = Object.entries(room.tables).map(([name, { sql, rows }]) => {
@@ -700,11 +708,9 @@ async function writeFixtures() {
 }
 
 function fixturesReadme(facts) {
-  const commit = git('rev-parse', 'HEAD');
-  const dirty = git('status', '--porcelain', '--', 'app', 'core', 'worker') !== '';
   return `# Stored documents of model version ${MODEL_VERSION}
 
-Written by commit \`${commit}\`${dirty ? ' (with uncommitted changes under app/, core/ or worker/)' : ''} on ${new Date().toISOString().slice(0, 10)},
+Written by ${provenance()} on ${new Date().toISOString().slice(0, 10)},
 by running that commit's code: \`npx node scripts/make-fixtures.mjs\` (it builds the app,
 serves it with \`vite preview\` in workerd on a throwaway state folder, edits over the real
 WebSocket protocol, reads the Durable Object's SQLite file and KV's store, and drives a
@@ -780,7 +786,7 @@ async function writeDevState() {
   writeFileSync(join(dir, 'expected.json'), `${JSON.stringify({ session: made.id, final, whenEveryoneLeft: closedAt, beat }, null, 2)}\n`);
   writeFileSync(
     join(dir, 'README.txt'),
-    `Keyboardia state written by model version ${MODEL_VERSION} (commit ${git('rev-parse', 'HEAD')}), under \`npm start\`
+    `Keyboardia state written by model version ${MODEL_VERSION}, ${provenance().replaceAll('`', '')}, under \`npm start\`
 (vite dev, persisted state), by: npx node scripts/make-fixtures.mjs --dev-state ${dir}
 Start a later version on it with: KEYBOARDIA_STATE_DIR=${stateDir} npm start
 (copy the whole state/ folder first if you want to keep this one: SQLite -wal files included).
