@@ -3,7 +3,7 @@
  * Durable Object; published beats are served from KV without touching any room.
  */
 import type { Env } from './env';
-import { handleBeatRoute, handleGallery } from './http/beats';
+import { handleBeatRoute, handleGallery, UnreadableDocument } from './http/beats';
 import { handleBeatPage, handleEmbedPage, handleOembed, handlePreviewImage } from './http/pages';
 import { error } from './http/responses';
 import { withSecurityHeaders } from './http/securityHeaders';
@@ -38,7 +38,17 @@ async function route(request: Request, env: Env): Promise<Response> {
 
 export default {
   async fetch(request, env): Promise<Response> {
-    const response = await route(request, env);
+    let response: Response;
+    try {
+      response = await route(request, env);
+    } catch (failure) {
+      // Logged with its stack; the client gets a clear message and nothing internal.
+      console.error('request failed', request.method, new URL(request.url).pathname, failure);
+      response =
+        failure instanceof UnreadableDocument
+          ? error(500, 'unreadable', failure.message)
+          : error(500, 'internal_error', 'something went wrong on our side; nothing was changed');
+    }
     // A refused write answers without reading its body: discard it, so the
     // connection stays usable for the client's next request.
     if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});

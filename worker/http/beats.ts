@@ -2,6 +2,7 @@
  * Published beats: immutable documents in KV, served without touching any Durable
  * Object. Every write to a beat is refused, whatever the method or path.
  */
+import { readBeatDocument } from '../../core';
 import type { Env } from '../env';
 import { isBeatId } from '../ids';
 import { beatKey, galleryPrefix, type BeatDocument, type GalleryMetadata } from '../room/kvProjection';
@@ -10,9 +11,21 @@ import { createSession, remixOf } from './sessions';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/** A beat this version cannot read: logged where it happens, answered 500 without internals. */
+export class UnreadableDocument extends Error {}
+
+/**
+ * A published beat as stored by any version, lifted to this one (every read path: the
+ * JSON, the page, the embed, the preview, oEmbed, remix). Null when there is none.
+ */
 export async function readBeat(env: Env, id: string): Promise<BeatDocument | null> {
   if (!isBeatId(id)) return null;
-  return env.KV.get<BeatDocument>(beatKey(id), { type: 'json', cacheTtl: 3600 });
+  const raw = await env.KV.get(beatKey(id), { type: 'json', cacheTtl: 3600 });
+  if (raw === null) return null;
+  const beat = readBeatDocument(raw);
+  if (beat.ok) return beat.value;
+  console.error(`beat ${id} unreadable (${beat.reason}): ${beat.message}`);
+  throw new UnreadableDocument(`this beat cannot be read by this version of Keyboardia (${beat.reason})`);
 }
 
 export async function handleBeatRoute(request: Request, env: Env, id: string, rest: string): Promise<Response> {
@@ -21,7 +34,7 @@ export async function handleBeatRoute(request: Request, env: Env, id: string, re
     if (method !== 'POST') return readOnly(method);
     const beat = await readBeat(env, id);
     if (!beat) return error(404, 'not_found', 'no such beat');
-    const { beatId: _b, publishedAt: _p, ...session } = beat;
+    const { model: _m, beatId: _b, publishedAt: _p, ...session } = beat;
     return createSession(env, remixOf(session, { kind: 'beat', id }));
   }
   if (rest !== '') return method === 'GET' || method === 'HEAD' ? error(404, 'not_found', 'no such route') : readOnly(method);

@@ -11,7 +11,9 @@ export type HttpErrorCode =
   | 'bad_request'
   | 'payload_too_large'
   | 'read_only'
-  | 'method_not_allowed';
+  | 'method_not_allowed'
+  | 'unreadable'
+  | 'internal_error';
 
 export function error(status: number, code: HttpErrorCode, message: string, headers: HeadersInit = {}): Response {
   return json({ error: code, message }, status, headers);

@@ -1,9 +1,10 @@
 /** /api/sessions: create, read (from KV), connect, publish, remix. */
 import * as v from 'valibot';
-import { SessionNameSchema, sessionFromTemplate, TEMPLATE_IDS, LIMITS, emptySession, type Session } from '../../core';
+import { SessionNameSchema, sessionFromTemplate, TEMPLATE_IDS, LIMITS, emptySession, readSessionDocument, type Session } from '../../core';
 import type { Env } from '../env';
 import { isSessionId } from '../ids';
 import { sessionKey } from '../room/kvProjection';
+import { UnreadableDocument } from './beats';
 import { error, json, readBody } from './responses';
 
 const CreateBodySchema = v.strictObject({
@@ -53,9 +54,15 @@ export async function handleSessionRoute(request: Request, env: Env, id: string,
   if (rest === '' && (method === 'GET' || method === 'HEAD')) {
     // The KV projection: may trail the live session by up to the alarm backstop.
     // Editors never read it; they get the state from the room over the WebSocket.
-    const doc = await env.KV.get(sessionKey(id));
-    if (!doc) return error(404, 'not_found', 'no such session');
-    return new Response(doc, { headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' } });
+    const raw = await env.KV.get(sessionKey(id), 'json');
+    if (raw === null) return error(404, 'not_found', 'no such session');
+    // Whatever version wrote it, it is served in this one.
+    const doc = readSessionDocument(raw);
+    if (!doc.ok) {
+      console.error(`KV document of session ${id} unreadable (${doc.reason}): ${doc.message}`);
+      throw new UnreadableDocument(`this session cannot be read by this version of Keyboardia (${doc.reason})`);
+    }
+    return json(doc.value);
   }
   if (rest === '/ws' && method === 'GET') {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
