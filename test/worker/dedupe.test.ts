@@ -5,7 +5,8 @@
  * (failure mode 9).
  */
 import { evictDurableObject } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { LOG_SLOTS } from '../../worker/room/RoomStorage';
 import { createSession, eventually, room, serverState, setStep, sqlRows, TestClient } from './helpers';
 
 const logCount = async (id: string) => (await sqlRows<{ n: number }>(id, 'SELECT count(*) AS n FROM log'))[0]!.n;
@@ -158,5 +159,73 @@ describe('no-op mutations still get an echo', () => {
     const after = await serverState(id);
     expect(after.session).toEqual(before.session);
     expect(after.version).toBe(1);
+  });
+});
+
+describe('acknowledged means applied, whatever a client does with its clientId', () => {
+  it('a jump in clientSeq is refused (seq_conflict), and the writer\'s next clientSeq still applies', async () => {
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    for (let seq = 1; seq <= 12; seq++) a.sendMutate(setStep('kick', seq, true), seq);
+    expect(await a.outcomeOf(12)).toMatchObject({ type: 'change', version: 12 });
+    // Before: 10¹² was applied, and every later clientSeq below it (13 here) acked unapplied.
+    a.sendMutate(setStep('snare', 1, true), 1e12);
+    expect(await a.outcomeOf(1e12)).toMatchObject({ type: 'error', code: 'seq_conflict' });
+    a.sendMutate(setStep('snare', 13, true), 13);
+    expect(await a.outcomeOf(13)).toMatchObject({ type: 'change', version: 13, clientSeq: 13 });
+    const { session, version } = await serverState(id);
+    expect(version).toBe(13);
+    expect(session.tracks.find((t) => t.id === 'snare')!.steps.slice(0, 2)).toEqual([false, false]);
+    expect(session.tracks.find((t) => t.id === 'snare')!.steps[13]).toBe(true);
+  });
+
+  it('a different edit under a clientSeq already used is refused, not acked as a duplicate', async () => {
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    a.sendMutate(setStep('kick', 3, true), 1);
+    expect(await a.outcomeOf(1)).toMatchObject({ type: 'change', version: 1 });
+    a.sendMutate(setStep('kick', 5, true), 1);
+    expect(await a.outcomeOf(1, a.messages.length)).toMatchObject({ type: 'error', code: 'seq_conflict', clientSeq: 1 });
+    expect((await serverState(id)).session.tracks[0]!.steps[5]).toBe(false);
+  });
+
+  it('two tabs under one clientId: the second is refused at hello, so their edits never mix', async () => {
+    const id = await createSession();
+    const clientId = crypto.randomUUID();
+    const first = await TestClient.join(id, { clientId, tab: 'tab-1' });
+    const second = await TestClient.connect(id, { clientId, tab: 'tab-2' });
+    expect(await second.hello()).toMatchObject({ type: 'error', code: 'seq_conflict' });
+    // Its mutations are refused (it never joined); the first tab's go on.
+    second.sendMutate(setStep('kick', 1, true), 1);
+    expect(await second.outcomeOf(1)).toMatchObject({ type: 'error', code: 'hello_first' });
+    first.sendMutate(setStep('kick', 2, true), 1);
+    expect(await first.outcomeOf(1)).toMatchObject({ type: 'change', version: 1 });
+    // The same tab reconnecting is not a conflict: its old socket is replaced.
+    const again = await TestClient.join(id, { clientId, tab: 'tab-1' });
+    expect(again.messages[0]).toMatchObject({ type: 'snapshot', version: 1 });
+    expect((await first.closed()).reason).toContain('replaced');
+  });
+
+  it('a resend the room can no longer vouch for (older than its log) is refused as a conflict, not acked', async () => {
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    const b = await TestClient.join(id);
+    a.sendMutate(setStep('kick', 1, true), 1);
+    expect(await a.outcomeOf(1)).toMatchObject({ type: 'change', version: 1 });
+    // Others write more than the log holds, in bursts the rate limit lets through (the
+    // room reads Date for its token buckets: time is moved on between bursts, not waited).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (let seq = 1; seq <= LOG_SLOTS + 5; seq++) {
+        if (seq % 50 === 1) vi.setSystemTime(Date.now() + 3_000);
+        b.sendMutate(setStep('hat', seq % 16, seq % 2 === 0), seq);
+        if (seq % 50 === 0) await b.outcomeOf(seq);
+      }
+      expect(await b.outcomeOf(LOG_SLOTS + 5)).toMatchObject({ type: 'change', version: LOG_SLOTS + 6 });
+    } finally {
+      vi.useRealTimers();
+    }
+    a.sendMutate(setStep('kick', 1, true), 1);
+    expect(await a.outcomeOf(1, a.messages.length)).toMatchObject({ type: 'error', code: 'seq_conflict', clientSeq: 1 });
   });
 });

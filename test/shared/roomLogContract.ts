@@ -1,0 +1,101 @@
+/**
+ * The contract of RoomLog (worker/room/RoomProtocol.ts), run against both of its
+ * implementations: RoomStorage on the Durable Object's SQLite (test/worker) and the
+ * in-memory MemoryRoomLog the sync fuzz drives (test/unit). Whatever the fuzz proves
+ * about the room holds for the room that ships only if both keep these promises.
+ */
+import { describe, expect, it } from 'vitest';
+import { type Change, makeTrack, type Mutation, sessionFromTemplate, type Session } from '../../core';
+import type { RoomLog } from '../../worker/room/RoomProtocol';
+
+/** A log seeded with `initial` at version 0, and a way to read it back as a restarted room would. */
+export interface LogUnderTest {
+  log: RoomLog;
+  /** The same durable state, loaded afresh (a new room instance after an eviction). */
+  reload(): RoomLog;
+}
+
+/** Runs `body` against a fresh log; the host keeps whatever context the log needs. */
+export type WithLog = (initial: Session, body: (t: LogUnderTest) => void) => Promise<void>;
+
+export const CONTRACT_LOG_SLOTS = 256;
+
+const T0 = 1_700_000_000_000;
+
+const step = (n: number, on = true): Mutation => ({ type: 'set_step', trackId: 'kick', step: n % 128, on });
+
+/** Apply `mutation` as the room would: next version, one append. */
+function appendAs(log: RoomLog, clientId: string, clientSeq: number, mutation: Mutation): Change {
+  const state = log.loaded!;
+  const track = state.session.tracks[0]!;
+  const next: Session = mutation.type === 'set_step' ? { ...state.session, tracks: [{ ...track, steps: track.steps.map((s, i) => (i === mutation.step ? mutation.on : s)) }, ...state.session.tracks.slice(1)] } : state.session;
+  const change: Change = { version: state.version + 1, at: T0 + state.version, mutation, by: 'peer' };
+  log.append(change, next, clientId, clientSeq);
+  return change;
+}
+
+export function roomLogContract(name: string, withLog: WithLog): void {
+  const initial = (): Session => ({ ...sessionFromTemplate('starter', T0)!, tracks: [makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick' })] });
+
+  describe(`RoomLog contract: ${name}`, () => {
+    it('starts at version 0 with no writers', () =>
+      withLog(initial(), ({ log }) => {
+        expect(log.loaded!.version).toBe(0);
+        expect(log.lastClientSeq('a')).toBe(0);
+        expect(log.changesSince(0)).toEqual([]);
+        expect(log.earlier('a', 1)).toBeNull();
+      }));
+
+    it('appends: versions, each writer\'s last clientSeq, catch-up, and what became of each clientSeq', () =>
+      withLog(initial(), ({ log, reload }) => {
+        const changes = [appendAs(log, 'a', 1, step(1)), appendAs(log, 'b', 1, step(2)), appendAs(log, 'a', 2, step(3, false))];
+        for (const l of [log, reload()]) {
+          expect(l.loaded!.version).toBe(3);
+          expect(l.lastClientSeq('a')).toBe(2);
+          expect(l.lastClientSeq('b')).toBe(1);
+          expect(l.changesSince(1)).toEqual(changes.slice(1));
+          expect(l.earlier('a', 2)).toEqual({ outcome: 'applied', mutation: JSON.stringify(step(3, false)), version: 3 });
+          expect(l.earlier('b', 1)).toMatchObject({ outcome: 'applied', mutation: JSON.stringify(step(2)) });
+          expect(l.earlier('b', 2)).toBeNull();
+          expect(l.loaded!.session.tracks[0]!.steps.slice(0, 4)).toEqual([false, true, true, false]);
+        }
+      }));
+
+    it('refusals count as processed, are remembered with their mutation, and are forgotten only below a resendFrom', () =>
+      withLog(initial(), ({ log, reload }) => {
+        appendAs(log, 'a', 1, step(1));
+        log.recordRefusal('a', 2, '{"type":"x"}', 'unknown_track', 'no track with id x');
+        for (const l of [log, reload()]) {
+          expect(l.lastClientSeq('a')).toBe(2);
+          expect(l.earlier('a', 2)).toEqual({ outcome: 'refused', mutation: '{"type":"x"}', code: 'unknown_track', message: 'no track with id x' });
+        }
+        const again = reload();
+        again.forgetRefusalsBelow('a', 2); // 2 may still be resent: kept
+        expect(again.earlier('a', 2)).toMatchObject({ outcome: 'refused' });
+        again.forgetRefusalsBelow('a', 3);
+        for (const l of [again, reload()]) {
+          expect(l.earlier('a', 2)).toBeNull();
+          // Forgetting the refusal never forgets that its clientSeq was used.
+          expect(l.lastClientSeq('a')).toBe(2);
+        }
+      }));
+
+    it('never claims an edit applied once the ring has moved past it, and never turns a forgotten refusal into one', () =>
+      withLog(initial(), ({ log, reload }) => {
+        log.recordRefusal('old', 1, '{"type":"x"}', 'unknown_track', 'gone');
+        appendAs(log, 'a', 1, step(1));
+        // Many refusals from a flood of writers (storage keeps only so many)…
+        for (let i = 0; i < 300; i++) log.recordRefusal(`w${i}`, 1, '{"type":"x"}', 'unknown_track', 'gone');
+        // …and more versions than the ring holds.
+        for (let seq = 2; seq <= CONTRACT_LOG_SLOTS + 10; seq++) appendAs(log, 'a', seq, step(seq));
+        for (const l of [log, reload()]) {
+          expect(l.earlier('a', 1)).toBeNull();
+          expect(l.changesSince(0)).toBeNull();
+          expect(l.changesSince(l.loaded!.version - 5)).toHaveLength(5);
+          expect(l.earlier('old', 1)?.outcome).not.toBe('applied');
+          expect(l.lastClientSeq('old')).toBe(1);
+          expect(l.lastClientSeq('a')).toBe(CONTRACT_LOG_SLOTS + 10);
+        }
+      }));
+  });
+}

@@ -1,0 +1,9 @@
+/** The RoomLog contract (test/shared/roomLogContract.ts) against the fuzz's in-memory log. */
+import { CONTRACT_LOG_SLOTS, roomLogContract } from '../shared/roomLogContract';
+import { MemoryRoomLog } from './sim/MemoryRoomLog';
+
+roomLogContract('MemoryRoomLog', async (initial, body) => {
+  const log = new MemoryRoomLog(initial, CONTRACT_LOG_SLOTS);
+  // In memory is durable by definition here (the fuzz's restarts keep the log object).
+  body({ log, reload: () => log });
+});
