@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIMITS, makeTrack } from '../../core';
-import { addTrack, createSession, serverState, setStep, TestClient } from './helpers';
+import { addTrack, createSession, eventually, serverState, setStep, TestClient } from './helpers';
 
 describe('rate limit', () => {
   // The room shares the test's isolate, so a frozen clock freezes its token buckets
@@ -76,6 +76,47 @@ describe('rate limit', () => {
     // Others are unaffected.
     const b = await TestClient.join(id);
     expect(b.messages[0]).toMatchObject({ type: 'snapshot', version: before.version });
+  });
+
+  /** Send `count` frames at once at the current (frozen) time; resolves when all are answered or the socket closed. */
+  async function burst(client: TestClient, count: number, t0: number): Promise<void> {
+    const since = client.messages.length;
+    for (let i = 0; i < count; i++) client.sendMessage({ type: 'clock', t0: t0 + i });
+    await eventually(async () => client.closedWith !== null || client.messages.length >= since + count, Boolean);
+  }
+
+  // Before: refusals were counted only "in a row" and the count reset whenever a token
+  // came back, so a socket sending 300 frames/s, or bursts, was refused for ever and
+  // never closed, while the session's honest editors waited behind its queue.
+  it('a steady flood at ten times the rate is closed within a bounded number of refusals', async () => {
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    let sent = 0;
+    for (; sent < 900 && a.closedWith === null; sent += 10) {
+      vi.setSystemTime(now + (sent * 1000) / 300); // 300 frames a second, 10 at a time
+      await burst(a, 10, sent);
+    }
+    expect(a.closedWith?.code).toBe(4008);
+    const refusals = a.messagesOfType('error').filter((e) => e.code === 'rate_limited').length;
+    const seconds = sent / 300;
+    expect(refusals).toBeLessThanOrEqual(LIMITS.floodRefusals + Math.ceil(seconds * LIMITS.floodForgivenPerSecond));
+    expect(seconds).toBeLessThan(1); // closed within its first second of flooding
+  });
+
+  it('bursts over the limit, with pauses that let the rate refill, are closed too', async () => {
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    const honest = await TestClient.join(id);
+    let bursts = 0;
+    for (; bursts < 20 && a.closedWith === null; bursts++) {
+      vi.setSystemTime(now + bursts * 2_000); // the bucket is full again after each pause
+      await burst(a, LIMITS.rateLimitBurst + 10, bursts * 1_000);
+    }
+    expect(a.closedWith?.code).toBe(4008);
+    expect(bursts).toBeLessThanOrEqual(3);
+    // The session's honest editor is heard all along, and after.
+    const seq = honest.mutate(setStep('kick', 5, true));
+    expect(await honest.outcomeOf(seq)).toMatchObject({ type: 'change', clientSeq: seq });
   });
 });
 
