@@ -15,6 +15,7 @@ import {
   LIMITS,
   makeTrack,
   MUTATION_TYPES,
+  PeerNameSchema,
   MODEL_VERSION,
   migrateMutation,
   parseClientMessage,
@@ -199,9 +200,40 @@ describe('parseMutation: strings', () => {
     );
   });
 
-  it.each(['\u0000', '\n', '\t', '\u001b[31m', '\u007f'])('refuses control character %j in names', (c) => {
-    expect(refused({ type: 'set_track_name', trackId: 'a', name: `Ki${c}ck` })).toContain('control');
-    expect(refused({ type: 'set_session_name', name: `Beat${c}` })).toContain('control');
+  it.each([
+    ['NUL', '\u0000'],
+    ['a newline', '\n'],
+    ['a tab', '\t'],
+    ['an escape sequence', '\u001b[31m'],
+    ['DEL', '\u007f'],
+    // C1 controls: NEL and CSI.
+    ['NEL (C1)', '\u0085'],
+    ['CSI (C1)', '\u009b'],
+    // Bidi embeddings, overrides and isolates: they reorder what is shown around them.
+    ['a right-to-left override', '\u202e'],
+    ['a left-to-right embedding', '\u202a'],
+    ['a first-strong isolate', '\u2068'],
+    ['a pop directional isolate', '\u2069'],
+    ['a right-to-left mark', '\u200f'],
+    // Invisible format characters.
+    ['a zero-width space', '\u200b'],
+    ['a zero-width joiner between letters', '\u200d'],
+    ['a byte order mark', '\ufeff'],
+    ['a soft hyphen', '\u00ad'],
+    ['a word joiner', '\u2060'],
+    ['a line separator', '\u2028'],
+    ['a lone surrogate', '\ud800'],
+  ])('refuses %s in names, everywhere a name is typed', (_what, c) => {
+    expect(refused({ type: 'set_track_name', trackId: 'a', name: `Ki${c}ck` })).toContain('control, format or bidi');
+    expect(refused({ type: 'set_session_name', name: `Beat${c}` })).toContain('control, format or bidi');
+    expect(v.safeParse(PeerNameSchema, `Sam${c}`).success).toBe(false);
+  });
+
+  it('keeps the joiner inside emoji sequences, and letters of every script', () => {
+    for (const name of ['👩‍🎤 band', '👨‍👩‍👧 jam', '🏳️‍🌈', 'Café naïve', 'ベース', 'عود', 'मृदंग']) {
+      expect(parseMutation({ type: 'set_session_name', name }).ok, name).toBe(true);
+      expect(v.safeParse(PeerNameSchema, name).success, name).toBe(true);
+    }
   });
 
   it('refuses an empty track name', () => {

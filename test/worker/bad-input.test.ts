@@ -119,6 +119,9 @@ const CASES: Record<string, Case> = {
   'a NUL in a track name': refused({ type: 'set_track_name', trackId: 'kick', name: 'a\u0000b' }),
   'a newline in a session name': refused({ type: 'set_session_name', name: 'line\nbreak' }),
   'DEL in a session name': refused({ type: 'set_session_name', name: 'del\u007f' }),
+  'a C1 control (NEL) in a track name': refused({ type: 'set_track_name', trackId: 'kick', name: 'a\u0085b' }),
+  'a right-to-left override in a session name': refused({ type: 'set_session_name', name: 'abc\u202edcba' }),
+  'a zero-width space in a track name': refused({ type: 'set_track_name', trackId: 'kick', name: 'Ki\u200bck' }),
   'a track id with a space': refused({ type: 'set_step', trackId: 'k ick', step: 0, on: true }),
   'a track id of 65 characters': refused({ type: 'set_step', trackId: 'k'.repeat(LIMITS.maxIdLength + 1), step: 0, on: true }),
   // Tracks and instruments.
