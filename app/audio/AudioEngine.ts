@@ -67,6 +67,8 @@ export class AudioEngine {
   /** The last global step handed to the mixer (never schedule one twice). */
   private lastPlayedStep = -Infinity;
   private driftStreak = 0;
+  /** Counts Play requests and Stops: a Play that finds it moved on while it waited was cancelled. */
+  private playRequests = 0;
   /** How often playback re-joined the timeline to correct drift (for tests and benchmarks). */
   realignments = 0;
   readonly scheduled: ScheduledStep[] = [];
@@ -110,23 +112,31 @@ export class AudioEngine {
     return instrumentStatusStore.subscribe(listener);
   }
 
-  /** Start playing at the next step boundary of the shared timeline. Call from a user gesture. */
+  /**
+   * Start playing at the next step boundary of the shared timeline. Call from a user gesture.
+   * Play waits (for the audio context, the clock, up to SAMPLE_WAIT_MS for samples): a
+   * Stop, or the page leaving, during that wait cancels it, so it never starts afterwards.
+   */
   async play(): Promise<void> {
     if (!this.store.getState().session) return;
+    const request = ++this.playRequests;
+    const cancelled = () => request !== this.playRequests;
     await Tone.start();
     await this.primeClockPairing();
+    if (cancelled()) return;
     const mixer = this.ensureMixer();
     // The session's own samples are normally decoded by now (they load with the session).
     const session = this.store.getState().session!;
     await Promise.race([this.preload(session), new Promise((done) => setTimeout(done, SAMPLE_WAIT_MS))]);
     const current = this.store.getState().session;
-    if (!current) return;
+    if (!current || cancelled()) return;
     mixer.sync(current, audibleTracks(this.store.getState()), false);
     this.startTransport(current);
     this.store.setState({ playing: true });
   }
 
   stop(): void {
+    this.playRequests++; // a Play still waiting will not start
     const transport = Tone.getTransport();
     if (this.repeatId !== null) transport.clear(this.repeatId);
     this.repeatId = null;

@@ -56,6 +56,7 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
   const playing = useSessionState(store, (s) => s.playing);
   const [sharing, setSharing] = useState<'share' | 'embed' | null>(null);
   const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
 
   useEffect(() => {
     engine.attach();
@@ -65,9 +66,11 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
 
   const remix = async () => {
     setBusy(true);
+    setFailure(null);
     try {
       navigate((await remixBeat(beat.beatId)).url);
-    } catch {
+    } catch (error) {
+      setFailure(error instanceof Error ? error.message : String(error));
       setBusy(false);
     }
   };
@@ -108,6 +111,11 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
           {Math.round(beat.tempo)} BPM
         </span>
       </div>
+      {failure && (
+        <p className="notice notice-error" role="alert">
+          The remix could not be made: {failure}. Try again in a moment.
+        </p>
+      )}
       <ReadOnlyGrid store={store} session={beat} />
       {sharing && (
         <ShareDialog

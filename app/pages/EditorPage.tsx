@@ -74,6 +74,29 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
       </main>
     );
   }
+  if (problem === 'outdated') {
+    return (
+      <main className="page-message" role="alert">
+        <h1>A new version of Keyboardia is available</h1>
+        <p>This page is older than the session now needs. Reload to go on: your unsynced edits are kept and sent after the reload.</p>
+        <p>
+          <button type="button" className="primary" onClick={() => location.reload()}>
+            Reload
+          </button>
+        </p>
+      </main>
+    );
+  }
+  if (problem === 'unreadable') {
+    return (
+      <main className="page-message" role="alert">
+        <h1>This session cannot be opened</h1>
+        <p>
+          Its saved state could not be read by this version of Keyboardia. Nothing was changed; we have been told. <a href="/">Start a new beat</a>
+        </p>
+      </main>
+    );
+  }
   if (problem === 'session_full' && !listenOnly) return <SessionFull sessionId={sessionId} onListen={onListen} />;
   return (
     <div className={`editor${listenOnly ? ' listen-only' : ''}`}>
@@ -88,6 +111,7 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
         <ShortcutsButton />
       </header>
       {listenOnly && <p className="banner">You are listening: this session is full, so your changes are not sent.</p>}
+      <UpdateBanner />
       <Transport />
       {loaded ? (
         <main className="workspace" inert={listenOnly ? true : undefined}>
@@ -103,9 +127,25 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
   );
 }
 
+/** The room runs a newer Keyboardia that still serves this page: offer the reload, never force it. */
+function UpdateBanner() {
+  const available = useSession((s) => s.updateAvailable);
+  if (!available) return null;
+  return (
+    <p className="banner" role="status">
+      A new version of Keyboardia is available.{' '}
+      <button type="button" className="link" onClick={() => location.reload()}>
+        Reload
+      </button>{' '}
+      to get it (your edits are kept).
+    </p>
+  );
+}
+
 /** The session already has its maximum of editors: listen read-only, or remix a copy. */
 function SessionFull({ sessionId, onListen }: { sessionId: string; onListen: () => void }) {
   const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
   return (
     <main className="page-message" role="alert">
       <h1>This session is full</h1>
@@ -122,12 +162,19 @@ function SessionFull({ sessionId, onListen }: { sessionId: string; onListen: () 
           disabled={busy}
           onClick={async () => {
             setBusy(true);
-            navigate((await remixSession(sessionId)).url);
+            setFailure(null);
+            try {
+              navigate((await remixSession(sessionId)).url);
+            } catch (error) {
+              setFailure(error instanceof Error ? error.message : String(error));
+              setBusy(false);
+            }
           }}
         >
           Remix into my own copy
         </button>
       </p>
+      {failure && <p className="notice notice-error">The copy could not be made: {failure}. Try again in a moment.</p>}
     </main>
   );
 }
