@@ -8,11 +8,6 @@ import { LandingPage } from './pages/LandingPage';
 const EditorPage = lazy(() => import('./pages/EditorPage').then((m) => ({ default: m.EditorPage })));
 const BeatPage = lazy(() => import('./pages/BeatPage').then((m) => ({ default: m.BeatPage })));
 
-export function navigate(url: string): void {
-  history.pushState(null, '', url);
-  dispatchEvent(new PopStateEvent('popstate'));
-}
-
 function usePath(): string {
   const [path, setPath] = useState(location.pathname);
   useEffect(() => {

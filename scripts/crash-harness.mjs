@@ -89,7 +89,7 @@ try {
   console.error(`crash harness: ${error instanceof Error ? error.message : error}`);
   process.exit(1);
 }
-const { applyMutation, PROTOCOL_VERSION } = core;
+const { applyMutation, MODEL_VERSION, PROTOCOL_VERSION } = core;
 const { ClientProtocol } = clientProtocol;
 
 // ---- small helpers ---------------------------------------------------------------------------
@@ -283,8 +283,10 @@ class Client {
       serverNow: () => Date.now(),
       setTimer: (fire, ms) => setTimeout(fire, ms),
       clearTimer: (timer) => clearTimeout(timer),
-      save: () => {}, // a harness client never reloads
+      save: () => true, // a harness client never reloads
+      newClientId: () => `${name}-${SEED}-${crypto.randomUUID().slice(0, 8)}`,
       identity: () => ({ name: this.name, color: '#22aa88' }),
+      tabId: () => `${name}-${SEED}`,
       changed: () => {},
       synced: (peerId) => this.peerIds.push(peerId),
       error: (message, refused) => {
@@ -293,7 +295,6 @@ class Client {
         totals.errors.push(`${this.name}: clientSeq ${message.clientSeq} refused: ${message.code} ${message.message}`);
       },
     });
-    this.clientId = this.protocol.clientId;
   }
 
   get replica() {
@@ -416,6 +417,7 @@ function askOnce(base, sessionId, version) {
         JSON.stringify({
           type: 'hello',
           protocol: PROTOCOL_VERSION,
+          model: MODEL_VERSION,
           clientId: `observer-${SEED}`,
           version,
           peer: { name: 'observer', color: '#000000' },

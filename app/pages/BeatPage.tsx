@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { embedSnippet, instrumentInfo, type BeatDocument, type Session } from '../../core';
 import { getBeat, remixBeat } from '../api';
-import { navigate } from '../App';
+import { navigate } from '../navigate';
 import { AudioEngine } from '../audio/AudioEngine';
 import { audibleTracks, createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
 import { ExportMenu } from '../ui/ExportMenu';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { LIMITS } from '../../core';
 import { remixSession } from '../api';
-import { navigate } from '../App';
+import { navigate } from '../navigate';
 import { AudioEngine } from '../audio/AudioEngine';
 import { EditController } from '../store/EditController';
 import { rememberSession } from '../store/recentSessions';

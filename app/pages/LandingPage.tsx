@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { TEMPLATES, type GalleryMetadata } from '../../core';
 import { createSession, listGallery } from '../api';
-import { navigate } from '../App';
+import { navigate } from '../navigate';
 import { listRecentSessions } from '../store/recentSessions';
 import { requestAutoplay } from '../ui/autoplay';
 

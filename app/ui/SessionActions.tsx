@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { publishSession, remixSession, type Published } from '../api';
-import { navigate } from '../App';
+import { navigate } from '../navigate';
 import { audibleTracks, pushNotice } from '../store/sessionStore';
 import { ExportMenu } from './ExportMenu';
 import { useSession, useSessionContext } from './SessionContext';
