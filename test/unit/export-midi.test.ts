@@ -1,8 +1,9 @@
 /**
  * MIDI export: build a file from a session, parse it back with @tonejs/midi, and
  * compare with the pattern, computed here from first principles (a step is a
- * sixteenth; odd sixteenths are late by swing % of half a step; every track loops
- * on its own length over the whole loop).
+ * sixteenth; odd sixteenths are late by swing % of half a step — the track's own swing
+ * when it has one, else the session's; a melodic note is the root + the step's pitch +
+ * the track's transpose; every track loops on its own length over the whole loop).
  */
 import { Midi } from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
@@ -25,11 +26,11 @@ function expectedNotes(session: Session, track: Track, loopSteps: number): Expec
   for (let g = 0; g < loopSteps; g++) {
     const s = g % track.length;
     if (!track.steps[s]) continue;
-    const swingFraction = g % 2 === 1 ? (session.swing / 100) * 0.5 : 0;
+    const swingFraction = g % 2 === 1 ? ((track.swing ?? session.swing) / 100) * 0.5 : 0;
     notes.push({
       ticks: (g + swingFraction) * (PPQ / 4),
       seconds: (g + swingFraction) * stepSeconds,
-      midi: info.melodic ? info.root + track.pitches[s]! : GM_DRUM_NOTES[track.instrument]!,
+      midi: info.melodic ? info.root + track.pitches[s]! + track.transpose : GM_DRUM_NOTES[track.instrument]!,
       velocity: Math.max(1, track.velocities[s]!),
     });
   }
@@ -115,6 +116,27 @@ describe('MIDI export', () => {
     expect(Math.round(kickNotes[1]!.velocity * 127)).toBe(64);
     expect(midi.tracks[2]!.notes.slice(0, 3).map((n) => n.midi)).toEqual([33, 43, 60]);
     expect(midi.tracks[4]!.notes[0]!.midi).toBe(40);
+  });
+
+  it("a track's transpose moves its notes, and a track's own swing replaces the session's for it alone", () => {
+    const session = groove();
+    const [kick, hat, bass, pad] = session.tracks;
+    bass!.transpose = -5;
+    pad!.transpose = 12;
+    hat!.swing = 0; // straight hats over a swung groove
+    kick!.transpose = 7; // drums have no pitch: ignored
+    const midi = new Midi(sessionToMidi(session));
+    session.tracks.forEach((track, i) => {
+      const want = expectedNotes(session, track, 480);
+      const got = midi.tracks[i]!.notes;
+      expect(got.map((n) => n.midi), track.name).toEqual(want.map((w) => w.midi));
+      got.forEach((n, k) => expect(Math.abs(n.ticks - want[k]!.ticks), `${track.name} ${k}`).toBeLessThanOrEqual(0.5));
+    });
+    expect(midi.tracks[2]!.notes.slice(0, 3).map((n) => n.midi)).toEqual([28, 38, 55]);
+    // The hat's step 1 is straight (120 ticks); the kick's step 11 still swings.
+    expect(midi.tracks[1]!.notes[0]!.ticks).toBe(120);
+    expect(midi.tracks[0]!.notes[3]!.ticks).toBe(11 * 120 + 24);
+    expect(midi.tracks[0]!.notes[0]!.midi).toBe(36);
   });
 
   it('drum hits last half a step; melodic notes hold until the track’s next note, at most a bar', () => {
