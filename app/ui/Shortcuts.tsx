@@ -19,9 +19,14 @@ export const SHORTCUTS: [keys: string, what: string][] = [
   ['Esc', 'Close a panel or menu'],
 ];
 
+/** Inputs that take no text (a slider, a checkbox): shortcuts still work while they have focus. */
+const NOT_TEXT = new Set(['range', 'checkbox', 'radio', 'button', 'submit', 'reset', 'color']);
+
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+  if (!el) return false;
+  if (el instanceof HTMLInputElement) return !NOT_TEXT.has(el.type);
+  return el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
 }
 
 export function useShortcuts(openHelp: () => void) {
