@@ -83,9 +83,9 @@ export const TRACK_FIELDS = {
   volume: field({ domain: real(LIMITS.minVolume, LIMITS.maxVolume), default: 0.8, since: 1, label: 'Volume', mutation: 'set_volume' }),
   /** −1 (left) … +1 (right). */
   pan: field({ domain: real(LIMITS.minPan, LIMITS.maxPan), default: 0, since: 1, label: 'Pan', mutation: 'set_pan' }),
-  /** Semitones added to every step's pitch (melodic instruments). */
+  /** Semitones added to every step's pitch (melodic instruments): two octaves either way, like a pitch. */
   transpose: field({
-    domain: int(LIMITS.minTranspose, LIMITS.maxTranspose),
+    domain: int(LIMITS.minPitch, LIMITS.maxPitch),
     default: 0,
     since: 2,
     label: 'Transpose',

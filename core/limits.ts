@@ -14,9 +14,6 @@ export const LIMITS = {
   maxSwing: 100,
   minPitch: -24,
   maxPitch: 24,
-  /** A track's transpose, semitones. */
-  minTranspose: -24,
-  maxTranspose: 24,
   minVelocity: 0,
   maxVelocity: 127,
   /** Track volume in dB-free units, 0 (silent) … 1 (full). */
