@@ -2,8 +2,7 @@
  * The documents the HTTP API serves, as both sides see them: the session's KV
  * projection, a published beat, a gallery card, and the embed snippet for a beat.
  */
-import { MODEL_VERSION } from './fields';
-import { type Migrated, migrateEnvelope } from './migrate';
+import { MODEL_VERSION, type Migrated, migrateEnvelope } from './migrate';
 import type { Session } from './model';
 
 /** `GET /api/sessions/<id>`: the session as last projected to KV. */

@@ -7,9 +7,9 @@
  * setter mutations (core/schema.ts), the reducer and the undo inverse of every setter
  * (core/reducer.ts, core/undo.ts), the defaults `migrate` fills into older documents
  * (core/migrate.ts) and the sync fuzz's mutation generator (test/unit/sim). Adding a
- * synced per-track field is one entry in TRACK_FIELDS (with `since` = the new
- * MODEL_VERSION), then the places the compiler names: its control (app/ui/trackControls.ts)
- * and how it sounds (core/events.ts).
+ * synced per-track field is one entry in TRACK_FIELDS (with `since` one above the newest:
+ * that raises MODEL_VERSION, core/migrate.ts), then the places the compiler names: its
+ * control (app/ui/trackControls.tsx) and how it sounds (core/events.ts).
  */
 import { INSTRUMENT_IDS } from './instruments';
 import { LIMITS } from './limits';
@@ -157,13 +157,6 @@ export const TRACK_FIELD_NAMES = Object.keys(TRACK_FIELDS) as TrackFieldName[];
 export const STEP_FIELD_NAMES = Object.keys(STEP_FIELDS) as StepFieldName[];
 export const SESSION_FIELD_NAMES = Object.keys(SESSION_FIELDS) as SessionFieldName[];
 export const EFFECT_NAMES = Object.keys(EFFECT_FIELDS) as EffectName[];
-
-/**
- * The model version of this code: documents it writes say so, `migrate` lifts older
- * ones to it. It is the newest `since` among the fields and the structural steps of
- * core/migrate.ts (checked by a unit test).
- */
-export const MODEL_VERSION = 2;
 
 /**
  * The oldest client model the room still serves: such a client's mutations are lifted

@@ -14,7 +14,7 @@
  * a throw. Nothing here mutates its input.
  */
 import * as v from 'valibot';
-import { EFFECT_FIELDS, MODEL_VERSION, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from './fields';
+import { EFFECT_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from './fields';
 import { LIMITS } from './limits';
 import type { Session, Track } from './model';
 import { describeIssues, type Mutation, parseMutation, SessionSchema, TrackSchema } from './schema';
@@ -38,11 +38,38 @@ interface MigrationStep {
   readonly up?: (session: Doc) => void;
 }
 
-/** Every step, in order. A new model version adds one here (and its fields' `since`). */
-export const MIGRATION_STEPS: readonly MigrationStep[] = [
-  // Documents gained a model version; tracks gained transpose and their own swing.
-  { to: 2, name: '2/versioned-documents-track-transpose-swing' },
-];
+/**
+ * Changes of shape (a field renamed, moved or split), by the version that makes them. A
+ * version that only adds fields needs none: declaring them with their `since` is enough.
+ */
+const STRUCTURAL_STEPS: readonly Required<MigrationStep>[] = [];
+
+const FIELD_SETS = { track: TRACK_FIELDS, step: STEP_FIELDS, session: SESSION_FIELDS, effect: EFFECT_FIELDS } as const;
+const fieldsSince = (to: number) =>
+  Object.entries(FIELD_SETS).flatMap(([scope, fields]) =>
+    Object.entries(fields as Record<string, { since: number }>).filter(([, f]) => f.since === to).map(([k]) => `${scope}-${k}`),
+  );
+
+/**
+ * The model version of this code: documents it writes say so, `migrate` lifts older ones
+ * to it. The newest `since` among the declared fields, or of a structural step.
+ */
+export const MODEL_VERSION = Math.max(
+  1,
+  ...Object.values(FIELD_SETS).flatMap((fields) => Object.values(fields as Record<string, { since: number }>).map((f) => f.since)),
+  ...STRUCTURAL_STEPS.map((s) => s.to),
+);
+
+/**
+ * Every step from model 2 to MODEL_VERSION, in order: its structural change, if any,
+ * then the defaults of the fields it introduced. (Model 2 also gave documents their
+ * `model`; one without it is model 1.)
+ */
+export const MIGRATION_STEPS: readonly MigrationStep[] = Array.from({ length: MODEL_VERSION - 1 }, (_, i) => {
+  const to = i + 2;
+  const structural = STRUCTURAL_STEPS.find((s) => s.to === to);
+  return structural ?? { to, name: `${to}/fields-${fieldsSince(to).join('-').toLowerCase()}` };
+});
 
 const isObject = (x: unknown): x is Doc => typeof x === 'object' && x !== null && !Array.isArray(x);
 
