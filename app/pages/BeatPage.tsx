@@ -147,16 +147,18 @@ function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Sessio
             </div>
             <div className="steps" role="presentation" style={{ ['--steps' as string]: track.length }}>
               {Array.from({ length: track.length }, (_, step) => (
-                <button
-                  key={step}
-                  type="button"
-                  role="gridcell"
-                  disabled
-                  className={`step${step % 4 === 0 ? ' beat' : ''}`}
-                  aria-label={`${track.name} step ${step + 1}`}
-                  aria-pressed={track.steps[step] ?? false}
-                  style={{ ['--velocity' as string]: (track.velocities[step] ?? 100) / 127 }}
-                />
+                // As in the editor's grid, the state is on a toggle inside the cell: disabled here,
+                // it is still announced as pressed or not.
+                <div key={step} role="gridcell" className="step-cell">
+                  <button
+                    type="button"
+                    disabled
+                    className={`step${step % 4 === 0 ? ' beat' : ''}`}
+                    aria-label={`${track.name} step ${step + 1}`}
+                    aria-pressed={track.steps[step] ?? false}
+                    style={{ ['--velocity' as string]: (track.velocities[step] ?? 100) / 127 }}
+                  />
+                </div>
               ))}
               <Playhead length={track.length} />
             </div>
