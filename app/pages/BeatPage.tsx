@@ -97,18 +97,20 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
           <ExportMenu getSession={() => beat} getAudible={() => audibleTracks(store.getState())} />
         </div>
       </header>
-      <div className="transport" role="group" aria-label="Transport">
-        <button type="button" className="play" aria-pressed={playing} onClick={() => void engine.play()}>
-          Play
-        </button>
-        <button type="button" className="stop" disabled={!playing} onClick={() => engine.stop()}>
-          Stop
-        </button>
-        <span className="tempo-readout" aria-label="Tempo">
-          {Math.round(beat.tempo)} BPM
-        </span>
-      </div>
-      <ReadOnlyGrid store={store} session={beat} />
+      <main>
+        <div className="transport" role="group" aria-label="Transport">
+          <button type="button" className="play" aria-pressed={playing} onClick={() => void engine.play()}>
+            Play
+          </button>
+          <button type="button" className="stop" disabled={!playing} onClick={() => engine.stop()}>
+            Stop
+          </button>
+          <span className="tempo-readout" aria-label="Tempo">
+            {Math.round(beat.tempo)} BPM
+          </span>
+        </div>
+        <ReadOnlyGrid store={store} session={beat} />
+      </main>
       {sharing && (
         <ShareDialog
           title={sharing === 'embed' ? 'Embed this beat' : 'Share this beat'}
