@@ -19,4 +19,5 @@ export async function newContextPage(browser: Browser): Promise<Page> {
   return context.newPage();
 }
 
-export const step = (page: Page, track: string, n: number) => page.getByRole('gridcell', { name: `${track} step ${n}`, exact: true });
+/** A step's toggle (a button with aria-pressed, inside the grid cell), by its name "<track> step <n>". */
+export const step = (page: Page, track: string, n: number) => page.getByRole('button', { name: `${track} step ${n}`, exact: true });

@@ -70,8 +70,8 @@ test('velocity and pitch are edited per step and synced', async ({ page, browser
   await expect(other.getByRole('slider', { name: 'Bass step 1 velocity' })).toHaveValue('40');
 
   // Bass root is C2: setting step 2 to G2 turns the step on at that pitch.
-  await page.getByRole('gridcell', { name: 'Bass step 2 G2' }).click();
-  await expect(other.getByRole('gridcell', { name: 'Bass step 2 G2' })).toHaveAttribute('aria-pressed', 'true');
+  await page.getByRole('button', { name: 'Bass step 2 G2' }).click();
+  await expect(other.getByRole('button', { name: 'Bass step 2 G2' })).toHaveAttribute('aria-pressed', 'true');
   await expect(step(other, 'Bass', 2)).toHaveAttribute('aria-pressed', 'true');
   await other.context().close();
 });

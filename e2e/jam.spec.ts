@@ -6,7 +6,7 @@ const TRACKS = ['Kick', 'Snare', 'Hi-hat', 'Bass'];
 /** The whole grid as a string of 0/1, as this page shows it. */
 async function gridOf(page: Page): Promise<string> {
   return page.evaluate(() =>
-    [...document.querySelectorAll('.grid [role="gridcell"]')].map((c) => (c.getAttribute('aria-pressed') === 'true' ? '1' : '0')).join(''),
+    [...document.querySelectorAll('.grid [role="gridcell"] button')].map((c) => (c.getAttribute('aria-pressed') === 'true' ? '1' : '0')).join(''),
   );
 }
 

@@ -70,7 +70,8 @@ function renderPlayer(root: HTMLElement, beat: EmbedBeat): void {
   open.href = beat.beatId ? `/b/${beat.beatId}` : '/';
   open.target = '_blank';
   open.rel = 'noopener';
-  const header = element('header', 'kb-header');
+  // A plain block: inside the player (the page's main landmark) a <header> would read as a second banner.
+  const header = element('div', 'kb-header');
   header.append(button, title, open);
   const status = element('p', 'kb-status');
   status.setAttribute('role', 'status');
@@ -131,6 +132,8 @@ function renderPlayer(root: HTMLElement, beat: EmbedBeat): void {
 
 const root = document.getElementById('player');
 if (root) {
+  // The player is all the page holds: it is the page's main landmark.
+  root.setAttribute('role', 'main');
   const beat = readInlineBeat(document);
   if (beat) renderPlayer(root, beat);
   else renderMissing(root);

@@ -100,23 +100,25 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
           <ExportMenu getSession={() => beat} getAudible={() => audibleTracks(store.getState())} />
         </div>
       </header>
-      <div className="transport" role="group" aria-label="Transport">
-        <button type="button" className="play" aria-pressed={playing} onClick={() => void engine.play()}>
-          Play
-        </button>
-        <button type="button" className="stop" disabled={!playing} onClick={() => engine.stop()}>
-          Stop
-        </button>
-        <span className="tempo-readout" aria-label="Tempo">
-          {Math.round(beat.tempo)} BPM
-        </span>
-      </div>
-      {failure && (
-        <p className="notice notice-error" role="alert">
-          The remix could not be made: {failure}. Try again in a moment.
-        </p>
-      )}
-      <ReadOnlyGrid store={store} session={beat} />
+      <main>
+        <div className="transport" role="group" aria-label="Transport">
+          <button type="button" className="play" aria-pressed={playing} onClick={() => void engine.play()}>
+            Play
+          </button>
+          <button type="button" className="stop" disabled={!playing} onClick={() => engine.stop()}>
+            Stop
+          </button>
+          <span className="tempo-readout" aria-label="Tempo">
+            {Math.round(beat.tempo)} BPM
+          </span>
+        </div>
+        {failure && (
+          <p className="notice notice-error" role="alert">
+            The remix could not be made: {failure}. Try again in a moment.
+          </p>
+        )}
+        <ReadOnlyGrid store={store} session={beat} />
+      </main>
       {sharing && (
         <ShareDialog
           title={sharing === 'embed' ? 'Embed this beat' : 'Share this beat'}
@@ -155,16 +157,18 @@ function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Sessio
             </div>
             <div className="steps" role="presentation" style={{ ['--steps' as string]: track.length }}>
               {Array.from({ length: track.length }, (_, step) => (
-                <button
-                  key={step}
-                  type="button"
-                  role="gridcell"
-                  disabled
-                  className={`step${step % 4 === 0 ? ' beat' : ''}`}
-                  aria-label={`${track.name} step ${step + 1}`}
-                  aria-pressed={track.steps[step] ?? false}
-                  style={{ ['--velocity' as string]: (track.velocities[step] ?? 100) / 127 }}
-                />
+                // As in the editor's grid, the state is on a toggle inside the cell: disabled here,
+                // it is still announced as pressed or not.
+                <div key={step} role="gridcell" className="step-cell">
+                  <button
+                    type="button"
+                    disabled
+                    className={`step${step % 4 === 0 ? ' beat' : ''}`}
+                    aria-label={`${track.name} step ${step + 1}`}
+                    aria-pressed={track.steps[step] ?? false}
+                    style={{ ['--velocity' as string]: (track.velocities[step] ?? 100) / 127 }}
+                  />
+                </div>
               ))}
               <Playhead length={track.length} />
             </div>

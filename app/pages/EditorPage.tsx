@@ -110,18 +110,21 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
         {!listenOnly && <SessionActions sessionId={sessionId} />}
         <ShortcutsButton />
       </header>
-      {listenOnly && <p className="banner">You are listening: this session is full, so your changes are not sent.</p>}
-      <UpdateBanner />
-      <Transport />
-      {loaded ? (
-        <main className="workspace" inert={listenOnly ? true : undefined}>
-          <Grid />
-          {!listenOnly && <AddTrack />}
-          <StepDetail />
-        </main>
-      ) : (
-        <p className="loading">Loading session…</p>
-      )}
+      {/* One main landmark for all of the session's content, the transport included. */}
+      <main>
+        {listenOnly && <p className="banner">You are listening: this session is full, so your changes are not sent.</p>}
+        <UpdateBanner />
+        <Transport />
+        {loaded ? (
+          <div className="workspace" inert={listenOnly ? true : undefined}>
+            <Grid />
+            {!listenOnly && <AddTrack />}
+            <StepDetail />
+          </div>
+        ) : (
+          <p className="loading">Loading session…</p>
+        )}
+      </main>
       <Notices />
     </div>
   );

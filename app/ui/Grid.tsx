@@ -6,6 +6,9 @@
  * starts on an empty cell paints, one that starts on a lit cell erases). Touch
  * "ghost clicks" cannot flip a cell twice. Arrow keys move focus through the grid
  * (one tab stop), Enter/Space set.
+ *
+ * ARIA: grid > row > gridcell, each step cell holding a toggle button (aria-pressed) named
+ * "<track> step <n>": a gridcell may not carry aria-pressed, so the state lives on the button.
  */
 import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { trackStepAt, type Peer, type Track } from '../../core';
@@ -147,28 +150,28 @@ const TrackRow = memo(function TrackRow({ track, row, trackCount, activeStep, cu
           const cursor = cursorAt.get(step);
           const flash = flashes[step];
           return (
-            <button
-              key={step}
-              type="button"
-              role="gridcell"
-              className={`step${step % 4 === 0 ? ' beat' : ''}`}
-              aria-label={`${track.name} step ${step + 1}`}
-              aria-pressed={on}
-              tabIndex={activeStep === step ? 0 : -1}
-              data-row={row}
-              data-step={step}
-              style={{
-                ['--velocity' as string]: (track.velocities[step] ?? 100) / 127,
-                ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
-                ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
-              }}
-              title={cursor ? cursor.name : undefined}
-              onPointerDown={(e) => onPointerDown(e, step)}
-              onPointerEnter={(e) => onPointerEnter(e, step)}
-              // Pointer presses are handled on pointerdown; click only for the keyboard.
-              onClick={(e) => e.detail === 0 && setStep(step, !on)}
-              onFocus={() => onCellFocus(row, step, track.id)}
-            />
+            <div key={step} role="gridcell" className="step-cell">
+              <button
+                type="button"
+                className={`step${step % 4 === 0 ? ' beat' : ''}`}
+                aria-label={`${track.name} step ${step + 1}`}
+                aria-pressed={on}
+                tabIndex={activeStep === step ? 0 : -1}
+                data-row={row}
+                data-step={step}
+                style={{
+                  ['--velocity' as string]: (track.velocities[step] ?? 100) / 127,
+                  ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
+                  ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
+                }}
+                title={cursor ? cursor.name : undefined}
+                onPointerDown={(e) => onPointerDown(e, step)}
+                onPointerEnter={(e) => onPointerEnter(e, step)}
+                // Pointer presses are handled on pointerdown; click only for the keyboard.
+                onClick={(e) => e.detail === 0 && setStep(step, !on)}
+                onFocus={() => onCellFocus(row, step, track.id)}
+              />
+            </div>
           );
         })}
         <Playhead length={track.length} />

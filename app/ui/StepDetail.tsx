@@ -73,16 +73,17 @@ function PitchRoll({ track, root }: { track: Track; root: number }) {
             {Array.from({ length: track.length }, (_, step) => {
               const active = track.steps[step] && track.pitches[step] === pitch;
               return (
-                <button
-                  type="button"
-                  role="gridcell"
-                  key={step}
-                  aria-label={`${track.name} step ${step + 1} ${note}`}
-                  aria-pressed={!!active}
-                  // One tab stop per step: its current note, or the root when the step is off.
-                  tabIndex={active || (!track.steps[step] && pitch === 0) ? 0 : -1}
-                  onClick={() => setPitch(step, pitch)}
-                />
+                // The pressed state belongs to the button: a gridcell may not carry aria-pressed.
+                <div role="gridcell" key={step} className="pitch-cell">
+                  <button
+                    type="button"
+                    aria-label={`${track.name} step ${step + 1} ${note}`}
+                    aria-pressed={!!active}
+                    // One tab stop per step: its current note, or the root when the step is off.
+                    tabIndex={active || (!track.steps[step] && pitch === 0) ? 0 : -1}
+                    onClick={() => setPitch(step, pitch)}
+                  />
+                </div>
               );
             })}
           </div>
