@@ -39,7 +39,9 @@ function finish(ok) {
   process.exit(ok && results.failed === 0 ? 0 : 1);
 }
 
-for (const f of ['test-results/vitest.json', 'test-results/e2e.json', 'test-results/crash.json']) rmSync(f, { force: true });
+for (const f of ['test-results/vitest.json', 'test-results/e2e.json', 'test-results/crash.json', 'test-results/http-soak.json']) {
+  rmSync(f, { force: true });
+}
 
 const stages = [
   () => run('type-check', 'npx', ['tsc', '-b']),
@@ -58,6 +60,21 @@ const stages = [
       const report = JSON.parse(readFileSync('test-results/crash.json', 'utf8'));
       if (report.lost === 0 && ok) results.passed += 1;
       else results.failed += 1;
+    }
+    return ok;
+  },
+  () => {
+    // Every route × every method, with and without bodies, against `vite dev` and the
+    // built app under `vite preview`: no 5xx, no stack trace. One test per server.
+    const ok = run('HTTP soak (vite dev and vite preview)', 'node', ['scripts/http-soak.ts']);
+    if (existsSync('test-results/http-soak.json')) {
+      const report = JSON.parse(readFileSync('test-results/http-soak.json', 'utf8'));
+      for (const server of report.servers) {
+        if (server.failures.length === 0) results.passed += 1;
+        else results.failed += 1;
+      }
+    } else {
+      results.failed += 1;
     }
     return ok;
   },

@@ -7,4 +7,9 @@ export interface Env {
   KV: KVNamespace;
   /** Static assets (the built client). */
   ASSETS: Fetcher;
+  /**
+   * Origins besides the Worker's own whose pages may create, publish, remix and connect
+   * (comma-separated, e.g. `https://app.example,https://staging.example`); empty by default.
+   */
+  ALLOWED_ORIGINS: string;
 }

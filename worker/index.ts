@@ -4,32 +4,37 @@
  */
 import type { Env } from './env';
 import { handleBeatRoute, handleGallery, UnreadableDocument } from './http/beats';
+import { drainBody, refuseNonJson } from './http/body';
+import { refuseMethod } from './http/methods';
+import { refuseForeignOrigin } from './http/origin';
 import { handleBeatPage, handleEmbedPage, handleOembed, handlePreviewImage } from './http/pages';
 import { error } from './http/responses';
 import { withSecurityHeaders } from './http/securityHeaders';
 import { handleCreate, handleSessionRoute } from './http/sessions';
+import { isUpgrade, refuseUpgrade } from './http/upgrades';
 
 export { SessionRoom } from './room/SessionRoom';
 
 async function route(request: Request, env: Env): Promise<Response> {
   const url = new URL(request.url);
   const path = url.pathname;
-  const method = request.method;
+  // Methods first, from one table (worker/http/methods.ts): 404 or 405 with Allow.
+  const refused = refuseMethod(path, request.method);
+  if (refused) return error(refused.status, refused.error, refused.message, refused.allow ? { Allow: refused.allow } : {});
+  // Every POST changes something: from a browser only on this site's pages, and JSON only.
+  if (request.method === 'POST') {
+    const refusal = refuseForeignOrigin(request, env) ?? refuseNonJson(request);
+    if (refusal) return refusal;
+  }
   let m: RegExpMatchArray | null;
 
-  if (path === '/api/sessions') {
-    if (method === 'POST') return handleCreate(request, env);
-    return error(405, 'method_not_allowed', 'POST to create a session', { Allow: 'POST' });
-  }
+  if (path === '/api/sessions') return handleCreate(request, env);
   if ((m = path.match(/^\/api\/sessions\/([^/]+)(\/[a-z]+)?$/))) return handleSessionRoute(request, env, m[1]!, m[2] ?? '');
   if (path === '/api/beats') return handleGallery(request, env);
   if ((m = path.match(/^\/api\/beats\/([^/]+)(\/.*)?$/))) return handleBeatRoute(request, env, m[1]!, m[2] ?? '');
-  if (path.startsWith('/api/')) return error(404, 'not_found', 'no such route');
-
-  const isRead = method === 'GET' || method === 'HEAD';
-  if ((m = path.match(/^\/b\/([^/]+)\/preview\.png$/))) return isRead ? handlePreviewImage(env, m[1]!) : error(405, 'read_only', 'published beats are read-only');
-  if ((m = path.match(/^\/b\/([^/]+)\/?$/))) return isRead ? handleBeatPage(request, env, m[1]!) : error(405, 'read_only', 'published beats are read-only');
-  if ((m = path.match(/^\/embed\/([^/]+)\/?$/))) return isRead ? handleEmbedPage(request, env, m[1]!) : error(405, 'read_only', 'published beats are read-only');
+  if ((m = path.match(/^\/b\/([^/]+)\/preview\.png$/))) return handlePreviewImage(env, m[1]!);
+  if ((m = path.match(/^\/b\/([^/]+)\/?$/))) return handleBeatPage(request, env, m[1]!);
+  if ((m = path.match(/^\/embed\/([^/]+)\/?$/))) return handleEmbedPage(request, env, m[1]!);
   if (path === '/oembed') return handleOembed(request, env);
 
   // Everything else is the client app (the SPA fallback serves index.html for /s/<id>).
@@ -42,16 +47,18 @@ export default {
     try {
       response = await route(request, env);
     } catch (failure) {
-      // Logged with its stack; the client gets a clear message and nothing internal.
+      // Logged with its stack for whoever runs the Worker; the client gets a clear
+      // message and nothing internal.
       console.error('request failed', request.method, new URL(request.url).pathname, failure);
       response =
         failure instanceof UnreadableDocument
           ? error(500, 'unreadable', failure.message)
           : error(500, 'internal_error', 'something went wrong on our side; nothing was changed');
     }
-    // A refused write answers without reading its body: discard it, so the
-    // connection stays usable for the client's next request.
-    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
+    // Every byte of a body the routes did not read is read now, before answering:
+    // see drainBody for what an unread body does to the connection.
+    await drainBody(request);
+    if (isUpgrade(request) && response.status >= 400) response = await refuseUpgrade(request, response);
     const frameable = new URL(request.url).pathname.startsWith('/embed/');
     return withSecurityHeaders(response, { frameable });
   },

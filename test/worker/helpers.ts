@@ -44,7 +44,7 @@ export function api(path: string, init?: RequestInit): Promise<Response> {
 
 /** POST /api/sessions; returns the new id. */
 export async function createSession(body: unknown = { template: 'starter' }): Promise<string> {
-  const res = await api('/api/sessions', { method: 'POST', body: JSON.stringify(body) });
+  const res = await api('/api/sessions', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }

@@ -1,11 +1,14 @@
 /**
  * Published beats: immutable documents in KV, served without touching any Durable
- * Object. Every write to a beat is refused, whatever the method or path.
+ * Object. Every write to a beat is refused, whatever the method or path: the methods
+ * table (worker/http/methods.ts) allows only GET and HEAD under /api/beats/<id>, and
+ * POST on /api/beats/<id>/remix, which makes a new session and leaves the beat alone.
  */
 import { readBeatDocument } from '../../core';
 import type { Env } from '../env';
 import { isBeatId } from '../ids';
 import { beatKey, galleryPrefix, type BeatDocument, type GalleryMetadata } from '../room/kvProjection';
+import { readJsonBody } from './body';
 import { error, json } from './responses';
 import { createSession, remixOf } from './sessions';
 
@@ -28,17 +31,18 @@ export async function readBeat(env: Env, id: string): Promise<BeatDocument | nul
   throw new UnreadableDocument(`this beat cannot be read by this version of Keyboardia (${beat.reason})`);
 }
 
+/** The routes under /api/beats/<id>; writes other than remix were refused with 405 (worker/http/methods.ts). */
 export async function handleBeatRoute(request: Request, env: Env, id: string, rest: string): Promise<Response> {
-  const method = request.method;
   if (rest === '/remix') {
-    if (method !== 'POST') return readOnly(method);
+    // A remix takes no input: a body, if any, must be JSON (read, then ignored).
+    const body = await readJsonBody(request);
+    if (!body.ok) return body.refusal;
     const beat = await readBeat(env, id);
     if (!beat) return error(404, 'not_found', 'no such beat');
     const { model: _m, beatId: _b, publishedAt: _p, ...session } = beat;
     return createSession(env, remixOf(session, { kind: 'beat', id }));
   }
-  if (rest !== '') return method === 'GET' || method === 'HEAD' ? error(404, 'not_found', 'no such route') : readOnly(method);
-  if (method !== 'GET' && method !== 'HEAD') return readOnly(method);
+  if (rest !== '') return error(404, 'not_found', 'no such route');
   const beat = await readBeat(env, id);
   if (!beat) return error(404, 'not_found', 'no such beat');
   return new Response(JSON.stringify(beat), {
@@ -46,16 +50,8 @@ export async function handleBeatRoute(request: Request, env: Env, id: string, re
   });
 }
 
-/** A published beat cannot change: a 405 naming the methods that are allowed. */
-function readOnly(method: string): Response {
-  return error(405, 'read_only', `published beats are read-only (${method} refused); remix it to edit a copy`, {
-    Allow: 'GET, HEAD',
-  });
-}
-
 /** The gallery: recently published beats, newest first, from a KV prefix listing. */
 export async function handleGallery(request: Request, env: Env): Promise<Response> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return error(405, 'method_not_allowed', 'GET only');
   const url = new URL(request.url);
   const limit = Math.min(Math.max(Number(url.searchParams.get('limit')) || 12, 1), 50);
   const cursor = url.searchParams.get('cursor') ?? undefined;

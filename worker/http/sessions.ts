@@ -5,7 +5,10 @@ import type { Env } from '../env';
 import { isSessionId } from '../ids';
 import { sessionKey } from '../room/kvProjection';
 import { UnreadableDocument } from './beats';
-import { error, json, readBody } from './responses';
+import { readJsonBody } from './body';
+import { refuseForeignOrigin } from './origin';
+import { error, json } from './responses';
+import { isUpgrade } from './upgrades';
 
 const CreateBodySchema = v.strictObject({
   template: v.optional(v.picklist(['empty', ...TEMPLATE_IDS]), 'starter'),
@@ -24,16 +27,9 @@ export async function createSession(env: Env, session: Session): Promise<Respons
 }
 
 export async function handleCreate(request: Request, env: Env): Promise<Response> {
-  const body = await readBody(request, LIMITS.maxBodyBytes);
-  if (!body.ok) return error(413, 'payload_too_large', `bodies are at most ${LIMITS.maxBodyBytes} bytes`);
-  let input: unknown = {};
-  if (body.text.trim() !== '') {
-    try {
-      input = JSON.parse(body.text);
-    } catch {
-      return error(400, 'bad_request', 'body is not valid JSON');
-    }
-  }
+  const body = await readJsonBody(request);
+  if (!body.ok) return body.refusal;
+  const input = body.value ?? {};
   // valibot's object schemas accept an array with no own keys: `[]` would create a session.
   if (Array.isArray(input)) return error(400, 'bad_request', 'body must be a JSON object');
   const parsed = v.safeParse(CreateBodySchema, input);
@@ -48,10 +44,10 @@ export async function handleCreate(request: Request, env: Env): Promise<Response
   return createSession(env, name === undefined ? session : { ...session, name });
 }
 
+/** The routes under /api/sessions/<id>; the method was checked against worker/http/methods.ts. */
 export async function handleSessionRoute(request: Request, env: Env, id: string, rest: string): Promise<Response> {
   if (!isSessionId(id)) return error(404, 'not_found', 'no such session');
-  const method = request.method;
-  if (rest === '' && (method === 'GET' || method === 'HEAD')) {
+  if (rest === '') {
     // The KV projection: may trail the live session by up to the alarm backstop.
     // Editors never read it; they get the state from the room over the WebSocket.
     const raw = await env.KV.get(sessionKey(id), 'json');
@@ -64,26 +60,26 @@ export async function handleSessionRoute(request: Request, env: Env, id: string,
     }
     return json(doc.value);
   }
-  if (rest === '/ws' && method === 'GET') {
-    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
-      return error(426, 'bad_request', 'expected a WebSocket upgrade');
-    }
+  if (rest === '/ws') {
+    if (!isUpgrade(request)) return error(426, 'bad_request', 'expected a WebSocket upgrade', { Upgrade: 'websocket' });
+    // A socket edits the session: a page of another site may not open one (cross-site WebSocket hijacking).
+    const refusal = refuseForeignOrigin(request, env);
+    if (refusal) return refusal;
     const headers = new Headers(request.headers);
     headers.set('X-Session-Id', id);
     return roomFor(env, id).fetch(new Request(request, { headers }));
   }
-  if (rest === '/publish' && method === 'POST') {
+  // publish and remix take no input: a body, if any, must be JSON (read, then ignored).
+  const body = await readJsonBody(request);
+  if (!body.ok) return body.refusal;
+  if (rest === '/publish') {
     const beat = await roomFor(env, id).publish();
     if (!beat) return error(404, 'not_found', 'no such session');
     return json({ beatId: beat.beatId, url: `/b/${beat.beatId}`, embedUrl: `/embed/${beat.beatId}` }, 201);
   }
-  if (rest === '/remix' && method === 'POST') {
-    const source = await roomFor(env, id).snapshot();
-    if (!source) return error(404, 'not_found', 'no such session');
-    return createSession(env, remixOf(source.session, { kind: 'session', id }));
-  }
-  if (['', '/ws', '/publish', '/remix'].includes(rest)) return error(405, 'method_not_allowed', `${method} is not allowed here`);
-  return error(404, 'not_found', 'no such route');
+  const source = await roomFor(env, id).snapshot();
+  if (!source) return error(404, 'not_found', 'no such session');
+  return createSession(env, remixOf(source.session, { kind: 'session', id }));
 }
 
 /** A remix: the same music, a fresh timeline, and a note of where it came from. */
