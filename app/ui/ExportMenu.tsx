@@ -66,7 +66,14 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
   const askWav = async () => {
     const session = getSession();
     if (!session) return;
-    const ex = await load();
+    let ex: Exporters;
+    try {
+      ex = await load();
+    } catch (e) {
+      exporters.current = null; // try again next time
+      setWav({ phase: 'failed', message: (e as Error).message });
+      return;
+    }
     // Tone.js and the renderer load while the length is chosen, not when the export starts.
     void ex.preloadWavRenderer().catch(() => undefined);
     setUnit('bars');
