@@ -29,6 +29,11 @@ export const PPQ = 480;
 export const TICKS_PER_STEP = PPQ / 4;
 /** The General MIDI percussion channel, "channel 10" (0-based index 9). */
 export const DRUM_CHANNEL = 9;
+/**
+ * The longest file: 1,024 bars. A polyrhythm's whole cycle fits (3 over 4 with 5 and 7
+ * is 105 bars); tracks of lengths that share no factor could need far more.
+ */
+const MAX_MIDI_STEPS = 16_384;
 /** Longest melodic note, in steps (one bar). */
 const MAX_NOTE_STEPS = 16;
 
@@ -110,7 +115,7 @@ export function sessionToMidi(session: Session): Uint8Array {
   midi.header.name = session.name;
   midi.header.setTempo(session.tempo);
   midi.header.timeSignatures = [{ ticks: 0, timeSignature: [4, 4] }];
-  const loopSteps = loopLengthSteps(session);
+  const loopSteps = loopLengthSteps(session, MAX_MIDI_STEPS);
   midi.header.meta = [{ type: 'marker', text: 'Loop end', ticks: loopSteps * TICKS_PER_STEP }];
   midi.header.update();
 

@@ -9,6 +9,7 @@ import { Midi } from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENTS, instrumentInfo } from '../../core/instruments';
 import { emptySession, makeTrack, type Session, type Track } from '../../core/model';
+import { sessionFromTemplate } from '../../core/templates';
 import { DRUM_CHANNEL, GM_DRUM_NOTES, GM_PROGRAMS, PPQ, sessionToMidi } from '../../app/export/midi';
 
 interface Expected {
@@ -187,5 +188,14 @@ describe('MIDI export', () => {
         expect(GM_PROGRAMS[info.id], info.id).toBeLessThanOrEqual(127);
       }
     }
+  });
+});
+
+describe('MIDI export of a long polyrhythm', () => {
+  it('unrolls the whole cycle of the "Polyrhythm" template (16, 3, 5 and 7 steps: 1,680 steps)', () => {
+    const session = sessionFromTemplate('polyrhythm', 0)!;
+    const midi = new Midi(sessionToMidi(session));
+    expect(session.tracks.map((t) => t.length).sort((a, b) => a - b)).toEqual([3, 5, 7, 16]);
+    expect(midi.header.meta.find((m) => m.type === 'marker')?.ticks).toBe(1680 * (PPQ / 4));
   });
 });
