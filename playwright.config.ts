@@ -13,7 +13,10 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
-  retries: process.env.CI ? 1 : 0,
+  // A test that passes only on a second try is a failing test: no retries, and if
+  // someone turns them back on, a flaky result still fails the run.
+  retries: 0,
+  failOnFlakyTests: true,
   reporter: [['list'], ['json', { outputFile: process.env.E2E_REPORT ?? `test-results/e2e-${PORT}.json` }]],
   use: {
     baseURL: `http://localhost:${PORT}`,
