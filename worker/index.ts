@@ -2,10 +2,11 @@
  * The Worker: HTTP routes and WebSocket upgrades. Sessions go to their SessionRoom
  * Durable Object; published beats are served from KV without touching any room.
  */
+import { LIMITS } from '../core';
 import type { Env } from './env';
 import { handleBeatRoute, handleGallery } from './http/beats';
 import { handleBeatPage, handleEmbedPage, handleOembed, handlePreviewImage } from './http/pages';
-import { error } from './http/responses';
+import { error, readBody } from './http/responses';
 import { withSecurityHeaders } from './http/securityHeaders';
 import { handleCreate, handleSessionRoute } from './http/sessions';
 
@@ -39,9 +40,11 @@ async function route(request: Request, env: Env): Promise<Response> {
 export default {
   async fetch(request, env): Promise<Response> {
     const response = await route(request, env);
-    // A refused write answers without reading its body: discard it, so the
-    // connection stays usable for the client's next request.
-    if (request.body && !request.bodyUsed) await request.body.cancel().catch(() => {});
+    // A refused write answers without reading its body. Read the rest of it (up to the
+    // body limit) before answering: workerd resets a connection whose request body was
+    // left unread or cancelled, and a proxy in front of it (the local dev and preview
+    // server) then loses the answer with the connection and turns a 405 into a 500.
+    if (request.body && !request.bodyUsed) await readBody(request, LIMITS.maxBodyBytes).catch(() => {});
     const frameable = new URL(request.url).pathname.startsWith('/embed/');
     return withSecurityHeaders(response, { frameable });
   },
