@@ -90,8 +90,8 @@ async function presenceOf(page: Page): Promise<{ self: string | null; others: st
 test('presence: avatars appear, survive reloads without ghosts, and disappear on leave', async ({ page, browser }) => {
   const url = await newSession(page);
   const other = await newContextPage(browser);
-  // The watching page runs on Playwright's clock, so the test can move it past the 3 s a
-  // "left" notice is held back (app/ui/Presence.tsx) instead of sleeping through them.
+  // The watching page runs on Playwright's clock: the test stops it while the other page
+  // reloads and then moves it past the 3 s a "left" notice is held back (app/ui/Presence.tsx).
   await page.clock.install();
   await openSession(page, url);
   await openSession(other, url);
@@ -99,6 +99,9 @@ test('presence: avatars appear, survive reloads without ghosts, and disappear on
   await expect(avatars).toHaveCount(1);
   await expect(page.getByText(/joined/)).toBeVisible();
 
+  // For the watcher the reload takes no time at all, however long a busy machine takes to
+  // reload and reconnect the other page (it can take longer than the hold itself).
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 10_000);
   await other.reload();
   await expect(other.getByTestId('connection-status')).toHaveText('Connected');
   // The watcher has seen the old connection go and the new one come: the reloaded page's
@@ -113,6 +116,7 @@ test('presence: avatars appear, survive reloads without ghosts, and disappear on
   expect((await presenceOf(page)).notices.filter((text) => text.endsWith(' left'))).toEqual([]);
   await expect(page.getByText(/left/)).toHaveCount(0);
   await expect(avatars).toHaveCount(1);
+  await page.clock.resume();
   await other.reload();
   await expect(other.getByTestId('connection-status')).toHaveText('Connected');
   await expect(avatars).toHaveCount(1);
