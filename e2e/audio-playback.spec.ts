@@ -16,7 +16,7 @@ interface AudioHandle {
   liveLevel(ms?: number): Promise<number>;
 }
 interface Runtime {
-  store: { getState(): { session: { tracks: { id: string; name: string; instrument: string }[] } | null } };
+  store: { getState(): { session: { tracks: { id: string; name: string; instrument: string }[] } | null; pendingCount: number } };
   engine: { isPlaying: boolean; scheduled: unknown[]; render(options?: unknown): Promise<AudioBuffer>; preview(id: string): Promise<void> };
   sync: { mutate(mutation: unknown): boolean };
 }
@@ -40,8 +40,9 @@ async function pressPlay(page: Page): Promise<void> {
 test('pressing Play makes sound: the live output is not silent, and every starter track renders audibly', async ({ page }) => {
   await openStarter(page);
   await pressPlay(page);
-  const live = await page.evaluate(() => window.__keyboardiaAudio.liveLevel(1500));
-  expect(live, 'peak level at the live output while playing').toBeGreaterThan(0.01);
+  // Read the meter at the output in short windows until one carries sound (a busy machine
+  // may starve a single long window of readings); silent throughout, the poll times out.
+  await expect.poll(() => page.evaluate(() => window.__keyboardiaAudio.liveLevel(250)), { message: 'peak level at the live output while playing' }).toBeGreaterThan(0.01);
 
   const levels = await page.evaluate(async () => {
     const { store, engine } = window.__keyboardia;
@@ -123,43 +124,50 @@ test('samples load per instrument, only when used: the starter loads its kit, a 
   expect(fetched.filter((p) => p.startsWith('/samples/electro/'))).toEqual([]);
 });
 
+/** The last global step the engine has scheduled (the list itself is capped, so its length stops growing). */
+const lastScheduledStep = (page: Page) => page.evaluate(() => (window.__keyboardia.engine.scheduled.at(-1) as { globalStep: number } | undefined)?.globalStep ?? -1);
+
+/**
+ * Make an edit through the sync client, then wait until the server has acknowledged it
+ * (its echo is applied: nothing pending) and the engine has scheduled a step since.
+ * Voices are created synchronously when the store changes, so after this every
+ * rebuild the edit could cause, optimistic or on its echo, has happened.
+ */
+async function editAndWait(page: Page, mutation: unknown): Promise<void> {
+  const stepBefore = await lastScheduledStep(page);
+  expect(await page.evaluate((m) => window.__keyboardia.sync.mutate(m), mutation), `${JSON.stringify(mutation)} accepted`).toBe(true);
+  await expect.poll(() => page.evaluate(() => window.__keyboardia.store.getState().pendingCount)).toBe(0);
+  await expect.poll(() => lastScheduledStep(page)).toBeGreaterThan(stepBefore);
+}
+
 test('editing while playing never rebuilds a voice; changing the instrument replaces just that one', async ({ page }) => {
   await openStarter(page);
   await pressPlay(page);
-  const result = await page.evaluate(async () => {
-    const { store, sync, engine } = window.__keyboardia;
-    const stats = window.__keyboardiaAudio.voiceStats;
-    const wait = (ms: number) => new Promise((done) => setTimeout(done, ms));
-    const tracks = store.getState().session!.tracks;
-    const [kick, , , bass] = tracks;
-    const before = stats.created;
-    const stepsBefore = engine.scheduled.length;
-    const edits = [
-      { type: 'set_step', trackId: kick!.id, step: 2, on: true },
-      { type: 'set_velocity', trackId: kick!.id, step: 0, velocity: 60 },
-      { type: 'set_pitch', trackId: bass!.id, step: 0, pitch: 5 },
-      { type: 'set_volume', trackId: kick!.id, volume: 0.5 },
-      { type: 'set_pan', trackId: kick!.id, pan: -0.5 },
-      { type: 'set_length', trackId: kick!.id, length: 12 },
-      { type: 'set_effect', param: 'reverb', value: 0.4 },
-      { type: 'set_effect', param: 'delay', value: 0.3 },
-      { type: 'set_swing', swing: 40 },
-    ];
-    for (const edit of edits) {
-      sync.mutate(edit);
-      await wait(60);
-    }
-    await wait(500);
-    const afterEdits = stats.created;
-    const stepsAfter = engine.scheduled.length;
-    sync.mutate({ type: 'set_instrument', trackId: kick!.id, instrument: '808-kick' });
-    await wait(300);
-    return { before, afterEdits, afterInstrument: stats.created, stepsBefore, stepsAfter, playing: engine.isPlaying };
+  const { kick, bass } = await page.evaluate(() => {
+    const [kick, , , bass] = window.__keyboardia.store.getState().session!.tracks;
+    return { kick: kick!.id, bass: bass!.id };
   });
-  expect(result.afterEdits, 'voices created by edits').toBe(result.before);
-  expect(result.afterInstrument, 'voices created by one instrument change').toBe(result.before + 1);
-  expect(result.playing).toBe(true);
-  expect(result.stepsAfter, 'steps kept being scheduled while editing').toBeGreaterThan(result.stepsBefore);
+  const voicesCreated = () => page.evaluate(() => window.__keyboardiaAudio.voiceStats.created);
+  const before = await voicesCreated();
+  const stepBefore = await lastScheduledStep(page);
+  const edits = [
+    { type: 'set_step', trackId: kick, step: 2, on: true },
+    { type: 'set_velocity', trackId: kick, step: 0, velocity: 60 },
+    { type: 'set_pitch', trackId: bass, step: 0, pitch: 5 },
+    { type: 'set_volume', trackId: kick, volume: 0.5 },
+    { type: 'set_pan', trackId: kick, pan: -0.5 },
+    { type: 'set_length', trackId: kick, length: 12 },
+    { type: 'set_effect', param: 'reverb', value: 0.4 },
+    { type: 'set_effect', param: 'delay', value: 0.3 },
+    { type: 'set_swing', swing: 40 },
+  ];
+  for (const edit of edits) await editAndWait(page, edit);
+  expect(await voicesCreated(), 'voices created by edits').toBe(before);
+  expect(await lastScheduledStep(page), 'steps kept being scheduled while editing').toBeGreaterThan(stepBefore);
+
+  await editAndWait(page, { type: 'set_instrument', trackId: kick, instrument: '808-kick' });
+  expect(await voicesCreated(), 'voices created by one instrument change').toBe(before + 1);
+  expect(await page.evaluate(() => window.__keyboardia.engine.isPlaying)).toBe(true);
 });
 
 test('a sample that fails to load shows as an error and leaves playback going', async ({ page }) => {
@@ -168,18 +176,15 @@ test('a sample that fails to load shows as an error and leaves playback going', 
   await page.route('**/samples/electro/**', (route) => route.fulfill({ status: 404, body: 'missing' }));
   await openStarter(page);
   await pressPlay(page);
-  const result = await page.evaluate(async () => {
-    const { store, sync, engine } = window.__keyboardia;
+  await page.evaluate(() => {
+    const { store, sync } = window.__keyboardia;
     const kick = store.getState().session!.tracks[0]!;
     sync.mutate({ type: 'set_instrument', trackId: kick.id, instrument: 'electro-kick' });
-    const deadline = performance.now() + 5000;
-    while (window.__keyboardiaAudio.instrumentStatus('electro-kick') !== 'error' && performance.now() < deadline) {
-      await new Promise((done) => setTimeout(done, 50));
-    }
-    const steps = engine.scheduled.length;
-    await new Promise((done) => setTimeout(done, 600));
-    return { status: window.__keyboardiaAudio.instrumentStatus('electro-kick'), playing: engine.isPlaying, advanced: engine.scheduled.length > steps };
   });
-  expect(result).toEqual({ status: 'error', playing: true, advanced: true });
+  await expect.poll(() => page.evaluate(() => window.__keyboardiaAudio.instrumentStatus('electro-kick'))).toBe('error');
+  // Playback goes on after the error: several more steps are scheduled.
+  const stepAtError = await lastScheduledStep(page);
+  await expect.poll(() => lastScheduledStep(page), 'steps scheduled after the error').toBeGreaterThanOrEqual(stepAtError + 4);
+  expect(await page.evaluate(() => window.__keyboardia.engine.isPlaying)).toBe(true);
   expect(errors).toEqual([]);
 });

@@ -72,21 +72,51 @@ test('unsynced edits survive a reload and are sent when the page comes back', as
   await fresh.close();
 });
 
+/** The page's own view of presence, from its store: its peerId, the others' peerIds, the notices it shows. */
+async function presenceOf(page: Page): Promise<{ self: string | null; others: string[]; notices: string[] }> {
+  return page.evaluate(() => {
+    const handle = (window as unknown as {
+      __keyboardia: { store: { getState(): { selfPeerId: string | null; peers: { peerId: string }[]; notices: { text: string }[] } } };
+    }).__keyboardia;
+    const state = handle.store.getState();
+    return {
+      self: state.selfPeerId,
+      others: state.peers.map((p) => p.peerId).filter((id) => id !== state.selfPeerId),
+      notices: state.notices.map((n) => n.text),
+    };
+  });
+}
+
 test('presence: avatars appear, survive reloads without ghosts, and disappear on leave', async ({ page, browser }) => {
   const url = await newSession(page);
   const other = await newContextPage(browser);
+  // The watching page runs on Playwright's clock: the test stops it while the other page
+  // reloads and then moves it past the 3 s a "left" notice is held back (app/ui/Presence.tsx).
+  await page.clock.install();
   await openSession(page, url);
   await openSession(other, url);
   const avatars = page.locator('.avatars .avatar');
   await expect(avatars).toHaveCount(1);
   await expect(page.getByText(/joined/)).toBeVisible();
 
+  // For the watcher the reload takes no time at all, however long a busy machine takes to
+  // reload and reconnect the other page (it can take longer than the hold itself).
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 10_000);
   await other.reload();
   await expect(other.getByTestId('connection-status')).toHaveText('Connected');
+  // The watcher has seen the old connection go and the new one come: the reloaded page's
+  // new peer is the only other one it lists, and it shows one avatar for it.
+  const reloaded = (await presenceOf(other)).self;
+  expect(reloaded).toBeTruthy();
+  await expect.poll(async () => (await presenceOf(page)).others).toEqual([reloaded]);
   await expect(avatars).toHaveCount(1);
-  // A reload is not announced as leaving.
-  await page.waitForTimeout(3500);
+  // A reload is not announced as leaving: once the hold is over there is still no "left"
+  // notice (in the store, which the timers write, and on screen) and no ghost avatar.
+  await page.clock.fastForward(4000);
+  expect((await presenceOf(page)).notices.filter((text) => text.endsWith(' left'))).toEqual([]);
   await expect(page.getByText(/left/)).toHaveCount(0);
+  await expect(avatars).toHaveCount(1);
+  await page.clock.resume();
   await other.reload();
   await expect(other.getByTestId('connection-status')).toHaveText('Connected');
   await expect(avatars).toHaveCount(1);
@@ -115,10 +145,17 @@ test('a late joiner lands on the same bar: both schedule each step at the same s
   const late = await newContextPage(browser);
   await openSession(page, url);
   await page.getByRole('button', { name: 'Play' }).click();
-  await page.waitForTimeout(1500);
+  // The first one is well into playing (a dozen steps scheduled) when the late one joins.
+  await expect.poll(async () => (await scheduledSteps(page)).length).toBeGreaterThanOrEqual(12);
   await openSession(late, url);
   await late.getByRole('button', { name: 'Play' }).click();
-  await late.waitForTimeout(2500);
+  await expect(late.getByRole('button', { name: 'Play' })).toHaveAttribute('aria-pressed', 'true');
+  // Then both play on until they have scheduled a bar and more of the same global steps.
+  const sharedSteps = async () => {
+    const first = new Set((await scheduledSteps(page)).map((s) => s.globalStep));
+    return (await scheduledSteps(late)).filter((s) => first.has(s.globalStep)).length;
+  };
+  await expect.poll(sharedSteps).toBeGreaterThanOrEqual(18);
 
   const a = await scheduledSteps(page);
   const b = await scheduledSteps(late);

@@ -1,9 +1,13 @@
 // `npm test`: every check, in order of cost. Stops at the first failing stage and
-// ends with one summary line ("N passed, N failed").
+// ends with one summary line ("tests: N passed, N failed"). A test that passed only on
+// a retry is flaky, and a flaky test is a failing test: it is named and counted as failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const results = { passed: 0, failed: 0 };
+/** "file:line › title" of every end-to-end test that passed only on a retry. */
+const flakyTests = [];
 mkdirSync('test-results', { recursive: true });
 
 function run(title, command, args, env = {}) {
@@ -26,15 +30,39 @@ function countVitest(file) {
   results.failed += report.numFailedTests ?? 0;
 }
 
+/** The specs of a Playwright JSON report's suite tree, with the titles of the suites around them. */
+function* playwrightSpecs(suites, titles = []) {
+  for (const suite of suites ?? []) {
+    // A file's own suite is titled with its file name, which the location already gives.
+    const path = suite.title && suite.title !== suite.file ? [...titles, suite.title] : titles;
+    for (const spec of suite.specs ?? []) yield { spec, titles: [...path, spec.title] };
+    yield* playwrightSpecs(suite.suites, path);
+  }
+}
+
+/** Counts the e2e report; returns how many tests were flaky (those are counted as failed). */
 function countPlaywright(file) {
-  if (!existsSync(file)) return;
+  if (!existsSync(file)) return 0;
   const report = JSON.parse(readFileSync(file, 'utf8'));
   results.passed += report.stats?.expected ?? 0;
-  results.passed += report.stats?.flaky ?? 0;
   results.failed += report.stats?.unexpected ?? 0;
+  const flaky = report.stats?.flaky ?? 0;
+  results.failed += flaky;
+  const rootDir = report.config?.rootDir ?? process.cwd();
+  for (const { spec, titles } of playwrightSpecs(report.suites)) {
+    if (!spec.tests?.some((t) => t.status === 'flaky')) continue;
+    flakyTests.push(`${relative(process.cwd(), join(rootDir, spec.file))}:${spec.line} › ${titles.join(' › ')}`);
+  }
+  // Should the tree ever be unreadable, the count still says something was flaky.
+  if (flakyTests.length < flaky) flakyTests.push(`${flaky - flakyTests.length} more (see ${file})`);
+  return flaky;
 }
 
 function finish(ok) {
+  if (flakyTests.length > 0) {
+    console.log('\nFlaky (passed only on a retry), counted as failed:');
+    for (const name of flakyTests) console.log(`  ${name}`);
+  }
   console.log(`\ntests: ${results.passed} passed, ${results.failed} failed`);
   process.exit(ok && results.failed === 0 ? 0 : 1);
 }
@@ -84,8 +112,8 @@ const stages = [
       E2E_REPORT: 'test-results/e2e.json',
       CI: process.env.CI ?? '1',
     });
-    countPlaywright('test-results/e2e.json');
-    return ok;
+    const flaky = countPlaywright('test-results/e2e.json');
+    return ok && flaky === 0;
   },
 ];
 

@@ -67,7 +67,9 @@ export class MasterBus {
   readonly delayIn: Tone.Gain;
   private readonly reverbAmount: Tone.Gain;
   private readonly delayAmount: Tone.Gain;
-  private readonly reverb: Tone.Convolver;
+  /** Built when some reverb is first wanted (see setEffects); null until then. */
+  private reverb: Tone.Convolver | null = null;
+  private readonly context: Tone.BaseContext;
   private readonly delay: Tone.FeedbackDelay;
   private readonly delayTone: Tone.Filter;
   private readonly master: Tone.Gain;
@@ -75,7 +77,8 @@ export class MasterBus {
   private readonly clip: Tone.WaveShaper;
 
   constructor(destination: Tone.InputNode, masterVolume: number) {
-    const sampleRate = Tone.getContext().sampleRate;
+    // The context is Tone's global one now (an offline render's, while it builds the bus).
+    this.context = Tone.getContext();
     this.master = new Tone.Gain(masterVolume);
     // The shaper reads −1…1; halving first gives it ±2 of input range (and the curve doubles back).
     this.headroom = new Tone.Gain(0.5);
@@ -85,8 +88,7 @@ export class MasterBus {
 
     this.reverbIn = new Tone.Gain(1);
     this.reverbAmount = new Tone.Gain(0);
-    this.reverb = new Tone.Convolver(new Tone.ToneAudioBuffer(reverbImpulse(sampleRate)));
-    this.reverbIn.chain(this.reverbAmount, this.reverb, this.master);
+    this.reverbIn.connect(this.reverbAmount);
 
     this.delayIn = new Tone.Gain(1);
     this.delayAmount = new Tone.Gain(0);
@@ -97,6 +99,13 @@ export class MasterBus {
 
   /** Send amounts, feedback, and the delay time: a dotted eighth (three steps) at the tempo. */
   setEffects(effects: Effects, tempo: number, smooth: boolean): void {
+    // The convolver (a 2.4 s stereo impulse) convolves even silence: fed by a closed send it
+    // made an offline render about 15 times slower. So it exists only once reverb is wanted,
+    // and then stays, so that its tail rings out when the reverb is turned down again.
+    if (effects.reverb > 0 && !this.reverb) {
+      this.reverb = new Tone.Convolver({ context: this.context, url: new Tone.ToneAudioBuffer(reverbImpulse(this.context.sampleRate)) });
+      this.reverbAmount.chain(this.reverb, this.master);
+    }
     setParam(this.reverbAmount.gain, effects.reverb, smooth);
     // The delay return is mixed a little lower than the reverb: echoes read louder.
     setParam(this.delayAmount.gain, effects.delay * 0.7, smooth);
@@ -110,7 +119,8 @@ export class MasterBus {
   }
 
   dispose(): void {
-    for (const node of [this.input, this.reverbIn, this.reverbAmount, this.reverb, this.delayIn, this.delayAmount, this.delay, this.delayTone, this.master, this.headroom, this.clip]) {
+    this.reverb?.dispose();
+    for (const node of [this.input, this.reverbIn, this.reverbAmount, this.delayIn, this.delayAmount, this.delay, this.delayTone, this.master, this.headroom, this.clip]) {
       node.dispose();
     }
   }
