@@ -2,6 +2,7 @@
  * The documents the HTTP API serves, as both sides see them: the session's KV
  * projection, a published beat, a gallery card, and the embed snippet for a beat.
  */
+import { isBeatId } from './ids';
 import { MODEL_VERSION, type Migrated, migrateEnvelope } from './migrate';
 import type { Session } from './model';
 
@@ -92,13 +93,3 @@ export function escapeAttr(value: string): string {
 export function embedSnippet(origin: string, beatId: string, name: string, width: number = EMBED_SIZE.width): string {
   return `<iframe src="${escapeAttr(`${origin}/embed/${beatId}`)}" width="${width}" height="${EMBED_SIZE.height}" title="${escapeAttr(`${name} on Keyboardia`)}" style="border:0;border-radius:12px" allow="autoplay" loading="lazy"></iframe>`;
 }
-
-/** The id of the element that carries a beat's JSON inlined in its page and its embed. */
-export const INLINE_BEAT_ELEMENT_ID = 'keyboardia-beat';
-
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const BEAT_ID = /^[0-9A-Za-z]{16}$/;
-
-/** A session id is a lowercase UUID; a beat id is 16 base62 characters (worker/ids.ts makes them). */
-export const isSessionId = (id: string) => SESSION_ID.test(id);
-export const isBeatId = (id: string) => BEAT_ID.test(id);

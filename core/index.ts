@@ -14,3 +14,4 @@ export * from './templates';
 export * from './undo';
 export * from './TokenBucket';
 export * from './documents';
+export * from './ids';

@@ -6,7 +6,7 @@
  * defaults; only a document with no usable tempo or tracks is refused.
  */
 import { coerceTo, EFFECT_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from '../../core/fields';
-import { INLINE_BEAT_ELEMENT_ID } from '../../core/documents';
+import { INLINE_BEAT_ELEMENT_ID } from '../../core/ids';
 import { LIMITS } from '../../core/limits';
 import type { Effects, Session, Track } from '../../core/model';
 

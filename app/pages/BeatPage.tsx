@@ -4,7 +4,7 @@
  * WebSocket: the beat comes inlined in the page (or from GET /api/beats/<id>).
  */
 import { useEffect, useMemo, useState } from 'react';
-import { embedSnippet, instrumentInfo, type BeatDocument, type Session } from '../../core';
+import { embedSnippet, INLINE_BEAT_ELEMENT_ID, instrumentInfo, type BeatDocument, type Session } from '../../core';
 import { getBeat, remixBeat } from '../api';
 import { navigate } from '../navigate';
 import { AudioEngine } from '../audio/AudioEngine';
@@ -14,7 +14,7 @@ import { Playhead } from '../ui/Grid';
 import { ShareDialog } from '../ui/ShareDialog';
 
 function inlinedBeat(beatId: string): BeatDocument | null {
-  const el = document.getElementById('keyboardia-beat');
+  const el = document.getElementById(INLINE_BEAT_ELEMENT_ID);
   if (!el?.textContent) return null;
   try {
     const beat = JSON.parse(el.textContent) as BeatDocument;

@@ -6,7 +6,7 @@
  * the inline JSON, by escaping '<'.
  */
 import type { Env } from '../env';
-import { EMBED_SIZE, embedSnippet, escapeAttr, type BeatDocument } from '../../core';
+import { EMBED_SIZE, embedSnippet, escapeAttr, INLINE_BEAT_ELEMENT_ID, type BeatDocument } from '../../core';
 import { IMMUTABLE, readBeat } from './beats';
 import { error } from './responses';
 import { renderPreviewPng } from './previewImage';
@@ -60,7 +60,7 @@ export async function handleBeatPage(request: Request, env: Env, id: string): Pr
           `<link rel="alternate" type="application/json+oembed" href="${escapeAttr(`${origin}/oembed?url=${encodeURIComponent(pageUrl)}&format=json`)}" title="${escapeAttr(beat.name)}">`,
           { html: true },
         );
-        head.append(inlineJson('keyboardia-beat', beat), { html: true });
+        head.append(inlineJson(INLINE_BEAT_ELEMENT_ID, beat), { html: true });
       },
     })
     .transform(page);
@@ -75,7 +75,7 @@ export async function handleEmbedPage(request: Request, env: Env, id: string): P
   const page = await assetHtml(env, request, '/embed');
   const rewritten = new HTMLRewriter()
     .on('title', { element: (el) => void el.setInnerContent(`${beat.name} · Keyboardia player`) })
-    .on('head', { element: (head) => void head.append(inlineJson('keyboardia-beat', beat), { html: true }) })
+    .on('head', { element: (head) => void head.append(inlineJson(INLINE_BEAT_ELEMENT_ID, beat), { html: true }) })
     .transform(page);
   return new Response(rewritten.body, {
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'public, max-age=300' },
