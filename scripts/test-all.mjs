@@ -1,3 +1,4 @@
+// @ts-check
 // `npm test`: every check, in order of cost. Stops at the first failing stage and
 // ends with one summary line ("N passed, N failed").
 import { spawnSync } from 'node:child_process';
@@ -6,6 +7,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 const results = { passed: 0, failed: 0 };
 mkdirSync('test-results', { recursive: true });
 
+/**
+ * @param {string} title
+ * @param {string} command
+ * @param {string[]} args
+ * @param {Record<string, string>} [env]
+ */
 function run(title, command, args, env = {}) {
   console.log(`\n━━ ${title}: ${[command, ...args].join(' ')}`);
   const started = Date.now();
@@ -19,6 +26,7 @@ function run(title, command, args, env = {}) {
   return true;
 }
 
+/** @param {string} file */
 function countVitest(file) {
   if (!existsSync(file)) return;
   const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -26,6 +34,7 @@ function countVitest(file) {
   results.failed += report.numFailedTests ?? 0;
 }
 
+/** @param {string} file */
 function countPlaywright(file) {
   if (!existsSync(file)) return;
   const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -34,6 +43,7 @@ function countPlaywright(file) {
   results.failed += report.stats?.unexpected ?? 0;
 }
 
+/** @param {boolean} ok */
 function finish(ok) {
   console.log(`\ntests: ${results.passed} passed, ${results.failed} failed`);
   process.exit(ok && results.failed === 0 ? 0 : 1);
