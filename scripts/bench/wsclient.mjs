@@ -166,7 +166,7 @@ export async function createSession(base, template = 'starter', prefix = '') {
     signal: AbortSignal.timeout(20_000),
   }).catch(named(`create a ${template} session`));
   if (response.status !== 201) throw new Error(`create session: ${response.status} ${await response.text()}`);
-  return /** @type {{ id: string }} */ (await response.json()).id;
+  return /** @type {{ id: string }} */ (await response.json().catch(named(`read the new ${template} session`))).id;
 }
 
 /**
@@ -211,5 +211,5 @@ export async function probe(base, sessionId, { unlimited = false, version } = {}
   const url = `${base}/__bench/probe/${unlimited ? 'unlimited' : 'limited'}/${sessionId}${version !== undefined && version !== null ? `?version=${version}` : ''}`;
   const response = await fetch(url, { signal: AbortSignal.timeout(20_000) }).catch(named(`probe ${sessionId}`));
   if (!response.ok) throw new Error(`probe ${sessionId}: ${response.status} ${await response.text()}`);
-  return /** @type {Promise<Probe>} */ (response.json());
+  return /** @type {Promise<Probe>} */ (response.json().catch(named(`read the probe of ${sessionId}`)));
 }
