@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run bench`: Keyboardia's benchmarks, each against a baseline measured on this
 // machine in the same run. Prints a table and writes docs/BENCHMARKS.md (and the raw
 // figures to bench-results/bench.json).
@@ -6,56 +7,70 @@
 //   1 sync round trip vs a bare echo Durable Object    5 cold wake of a full session
 //   2 fan-out to 10 clients                             6 load: 100 sessions × 5 clients
 //   3 throughput, 5 clients, vs the echo                7 client bundle sizes, Play → onset
-//   4 storage and cost per edit                         8 audio onset error, cross-client alignment
+//   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
+//   9 a flooding socket beside honest editors
 //
-// Options: --only=rtt,fanout,throughput,storage,cold,load,browser   --no-write   --load-seconds=N
+// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,browser   --no-write   --load-seconds=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
-// group is killed on exit. About 2.5 minutes on 2 cores.
+// group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
+// (the report says how busy it was during each phase).
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowser, benchSizes } from './bench/browser.mjs';
 import { cpuMonitor, killAllChildren, machineInfo, runSync, sleep } from './bench/lib.mjs';
-import { renderMarkdown, renderTable } from './bench/report.mjs';
+import { PROFILE, renderMarkdown, renderTable } from './bench/report.mjs';
 import { startRuntime } from './bench/runtime.mjs';
-import { benchFanout, benchLoad, benchRoundTrip, benchStorage, benchThroughput, measureColdWake, prepareColdWake } from './bench/server.mjs';
+import { benchFanout, benchFlood, benchLoad, benchRoundTrip, benchStorage, benchThroughput, measureColdWake, prepareColdWake } from './bench/server.mjs';
+import { core } from './core.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+/** @param {string} name */
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const only = option('only')?.split(',') ?? null;
+/** @param {string} name */
 const wants = (name) => !only || only.includes(name);
 const write = !args.includes('--no-write');
 const loadSeconds = Number(option('load-seconds') ?? 40);
 const basePort = Number(process.env.BENCH_PORT ?? 8790);
 const tag = Date.now().toString(36);
 
-const LIMITS = { rateLimitPerSecond: 30, rateLimitBurst: 60, maxEditorsPerSession: 10 }; // fallback; read from core below
+const { LIMITS } = core;
+/** @param {...unknown} parts */
 const log = (...parts) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s]`, ...parts);
 const t0 = performance.now();
 
 async function main() {
-  const { LIMITS: limits } = await import('../core/limits.ts').catch(() => ({ LIMITS }));
   const machine = machineInfo();
   const work = mkdtempSync(join(tmpdir(), 'keyboardia-bench-'));
+  /** @type {Record<string, { busy: number, ours: number, others: number }>} */
   const contention = {};
-  /** Run one phase, noting how busy the machine was and with what. */
+  /**
+   * Run one phase, noting how busy the machine was and with what.
+   * @template T
+   * @param {string} name
+   * @param {() => Promise<T>} fn
+   */
   const phase = async (name, fn) => {
     const stop = cpuMonitor();
     try {
       return await fn();
+    } catch (error) {
+      throw new Error(`bench ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
       contention[name] = stop();
     }
   };
-  const results = { machine, contention, command: 'npm run bench', limits: { perSecond: limits.rateLimitPerSecond, burst: limits.rateLimitBurst, editors: limits.maxEditorsPerSession ?? 10 } };
+  /** @type {import('./bench/report.mjs').Results} */
+  const results = { machine, contention, command: 'npm run bench', ports: [basePort, basePort + 2], limits: { perSecond: LIMITS.rateLimitPerSecond, burst: LIMITS.rateLimitBurst, editors: LIMITS.maxEditorsPerSession } };
   log(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.ramGiB.toFixed(1)} GiB, Node ${machine.node}; work dir ${work}`);
 
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
-    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'cold', 'load'].some(wants);
+    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'cold', 'load'].some(wants);
     const needBrowser = wants('browser');
     let buildMs = null;
     if (needBrowser) {
@@ -87,12 +102,16 @@ async function main() {
     // ---- server benches, one runtime ----
     const state = join(work, 'state');
     mkdirSync(state, { recursive: true });
+    /** @type {Awaited<ReturnType<typeof prepareColdWake>> | null} */
     let prepared = null;
     if (needServer) {
+      /** @param {string} logName */
       const start = (logName) => startRuntime({ config: join(benchWorkerDir, 'wrangler.json'), port: basePort, persistTo: state, logFile: join(work, logName), readyPath: '/api/sessions/x' });
-      let rt = await start('runtime-a.log');
+      const rt = await start('runtime-a.log');
       log(`bench runtime up in ${(rt.startMs / 1000).toFixed(1)} s (workerd pids ${rt.workerdPids().join(', ')})`);
       try {
+        // The room's own constants (backstop delay, log ring, compaction), from the code under test.
+        results.room = /** @type {import('./bench/report.mjs').RoomConstants} */ (await (await fetch(`${rt.base}/__bench/constants`)).json());
         if (wants('rtt')) {
           log('1. sync round trip vs bare echo');
           results.rtt = await phase('rtt', () => benchRoundTrip(rt, { tag }));
@@ -103,11 +122,16 @@ async function main() {
         }
         if (wants('throughput')) {
           log('3. throughput, 5 clients');
-          results.throughput = await phase('throughput', () => benchThroughput(rt, { tag, limitPerSecond: limits.rateLimitPerSecond }));
+          results.throughput = await phase('throughput', () => benchThroughput(rt, { tag, limitPerSecond: LIMITS.rateLimitPerSecond }));
         }
         if (wants('storage')) {
-          log('4. storage per edit, empty vs full');
-          results.storage = await phase('storage', () => benchStorage(rt, { tag }));
+          log(`4. storage per edit, empty vs full; a ${PROFILE.mutations}-edit session's life; a backstop publish`);
+          const compactEvery = /** @type {import('./bench/report.mjs').RoomConstants} */ (results.room).compactEvery;
+          results.storage = await phase('storage', () => benchStorage(rt, { tag, lifeMutations: PROFILE.mutations, compactEvery }));
+        }
+        if (wants('flood')) {
+          log('9. a socket flooding at 300/s beside 2 honest editors');
+          results.flood = await phase('flood', () => benchFlood(rt, { tag }));
         }
         if (wants('cold')) {
           log('5. cold wake: building full sessions');
@@ -121,18 +145,19 @@ async function main() {
         // the load starts from a runtime that has served nothing yet.
         log('restart the runtime (every Durable Object evicted)');
         await sleep(500);
-        rt = await start('runtime-b.log');
+        const restarted = await start('runtime-b.log');
         try {
-          if (prepared) {
+          const built = prepared;
+          if (built) {
             log('5. cold wake');
-            results.cold = await phase('cold', () => measureColdWake(rt, prepared, { tag }));
+            results.cold = await phase('cold', () => measureColdWake(restarted, built, { tag }));
           }
           if (wants('load')) {
             log(`6. load: 100 sessions × 5 clients for ${loadSeconds} s`);
-            results.load = await phase('load', () => benchLoad(rt, { tag, seconds: loadSeconds, roundTripP50: results.rtt?.room.p50 }));
+            results.load = await phase('load', () => benchLoad(restarted, { tag, seconds: loadSeconds, roundTripP50: results.rtt?.room.p50 }));
           }
         } finally {
-          await rt.stop();
+          await restarted.stop();
         }
       }
     }

@@ -1,3 +1,4 @@
+// @ts-check
 // Converts the few source samples Keyboardia uses into the small files shipped in
 // public/samples/. Run once by hand when the set changes (needs ffmpeg), then commit
 // the output; the app never depends on the source packages:
@@ -21,7 +22,7 @@ if (!scsynthDir || !pianoDir) {
 const OUT = 'public/samples';
 const RATE = 44100;
 
-/** [source, output, max seconds, fade-out seconds] */
+/** @type {[source: string, output: string, maxSeconds: number, fadeSeconds: number][]} [source, output, max seconds, fade-out seconds] */
 const DRUMS = [
   ['drum_bass_hard.flac', 'studio/kick.mp3', 0.7, 0.1],
   ['drum_snare_hard.flac', 'studio/snare.mp3', 0.45, 0.1],
@@ -40,6 +41,7 @@ const PIANO_NOTES = ['C2', 'F#2', 'C3', 'F#3', 'C4', 'F#4', 'C5', 'F#5', 'C6'];
 const PIANO_SECONDS = 3.2;
 const PIANO_FADE = 1.0;
 
+/** @param {string} path */
 function decode(path) {
   const r = spawnSync('ffmpeg', ['-v', 'error', '-i', path, '-ac', '1', '-ar', String(RATE), '-f', 'f32le', '-'], {
     maxBuffer: 1 << 30,
@@ -49,9 +51,15 @@ function decode(path) {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
 }
 
+/** @param {Float32Array} x */
 const peakOf = (x) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
-/** Cut the silence before the attack, trim the tail with a linear fade. */
+/**
+ * Cut the silence before the attack, trim the tail with a linear fade.
+ * @param {Float32Array} x
+ * @param {number} maxSeconds
+ * @param {number} fadeSeconds
+ */
 function shape(x, maxSeconds, fadeSeconds) {
   const peak = peakOf(x);
   let onset = x.findIndex((v) => Math.abs(v) > peak * 0.01);
@@ -59,10 +67,16 @@ function shape(x, maxSeconds, fadeSeconds) {
   const length = Math.min(x.length - onset, Math.round(maxSeconds * RATE));
   const y = x.slice(onset, onset + length);
   const fade = Math.min(length, Math.round(fadeSeconds * RATE));
-  for (let i = 0; i < fade; i++) y[length - fade + i] *= 1 - (i + 1) / fade;
+  for (let i = 0; i < fade; i++) y[length - fade + i] = (y[length - fade + i] ?? 0) * (1 - (i + 1) / fade);
   return y;
 }
 
+/**
+ * @param {Float32Array} samples
+ * @param {number} gain
+ * @param {string} out
+ * @param {string} bitrate
+ */
 function encode(samples, gain, out, bitrate) {
   const scaled = samples.map((v) => v * gain);
   const path = join(OUT, out);

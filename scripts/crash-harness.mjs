@@ -1,3 +1,4 @@
+// @ts-check
 // The crash harness (GUIDE §8, issue 3): the built Worker runs in the local runtime
 // (wrangler dev → workerd) as a child process; five protocol clients jam on one
 // session; the runtime is killed with SIGKILL at random moments, restarted on the same
@@ -19,12 +20,14 @@
 // session model in core/), loaded from their TypeScript sources with Node's own type
 // stripping; only the socket, timers and the checks' observations are the harness's.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as nodeModule from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { registerTypeScriptHooks } from './typescript-hooks.mjs';
+
+/** @import { Change, Mutation, Session } from '../core/index.ts' */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CONFIG = join(ROOT, 'dist/keyboardia/wrangler.json');
@@ -35,66 +38,33 @@ const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 12);
 const CLIENTS = 5;
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** Jam time before each kill, ms (the kill moment is random within it). */
-const JAM_MS = [600, 3500];
+const JAM_MS = /** @type {const} */ ([600, 3500]);
 /** Each client edits every EDIT_MS[0]…EDIT_MS[1] ms (~10/s: well under the rate limit). */
-const EDIT_MS = [50, 150];
+const EDIT_MS = /** @type {const} */ ([50, 150]);
 /** Edits each client makes while the runtime is down (offline edits, resent later). */
-const OFFLINE_EDITS = [0, 6];
+const OFFLINE_EDITS = /** @type {const} */ ([0, 6]);
 const TIMEOUT = { start: 60_000, sync: 30_000, request: 10_000 };
 const started = Date.now();
 
 // ---- the shared model and the client protocol, from their .ts sources -------------------------
 
-function loadSources() {
-  const { registerHooks, stripTypeScriptTypes } = nodeModule;
-  if (!registerHooks || !stripTypeScriptTypes || typeof WebSocket === 'undefined') {
-    throw new Error(`Node ${process.version} is too old: run it with the project's Node (npm test, or node_modules/.bin/node)`);
+const [core, { ClientProtocol }] = await (async () => {
+  try {
+    registerTypeScriptHooks('npm test, or node_modules/.bin/node');
+    return await Promise.all([import('../core/index.ts'), import('../app/sync/ClientProtocol.ts')]);
+  } catch (error) {
+    console.error(`crash harness: ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
   }
-  // Type stripping is experimental in Node 24: keep its warning out of the output.
-  const emitWarning = process.emitWarning;
-  process.emitWarning = (warning, ...rest) => {
-    if (String(warning).includes('stripTypeScriptTypes')) return;
-    emitWarning.call(process, warning, ...rest);
-  };
-  registerHooks({
-    resolve(specifier, context, next) {
-      try {
-        return next(specifier, context);
-      } catch (error) {
-        // core/ imports './model', as a bundler allows; Node wants the file name.
-        if (!/^\.\.?\//.test(specifier) || /\.[cm]?[jt]s$/.test(specifier)) throw error;
-        try {
-          return next(`${specifier}.ts`, context);
-        } catch {
-          return next(`${specifier}/index.ts`, context);
-        }
-      }
-    },
-    load(url, context, next) {
-      if (!url.startsWith('file:') || !url.endsWith('.ts') || url.includes('/node_modules/')) return next(url, context);
-      const source = stripTypeScriptTypes(readFileSync(fileURLToPath(url), 'utf8'), { mode: 'transform', sourceUrl: url });
-      return { format: 'module', source, shortCircuit: true };
-    },
-  });
-  return Promise.all([
-    import(pathToFileURL(join(ROOT, 'core/index.ts')).href),
-    import(pathToFileURL(join(ROOT, 'app/sync/ClientProtocol.ts')).href),
-  ]);
-}
-
-let core, clientProtocol;
-try {
-  [core, clientProtocol] = await loadSources();
-} catch (error) {
-  console.error(`crash harness: ${error instanceof Error ? error.message : error}`);
-  process.exit(1);
-}
-const { applyMutation, MODEL_VERSION, PROTOCOL_VERSION } = core;
-const { ClientProtocol } = clientProtocol;
+})();
+const { applyMutation, LIMITS, MODEL_VERSION, PROTOCOL_VERSION } = core;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
-/** mulberry32: a seeded random source, so a run's edits can be replayed. */
+/**
+ * mulberry32: a seeded random source, so a run's edits can be replayed.
+ * @param {number} seed
+ */
 function seeded(seed) {
   let a = seed >>> 0;
   return () => {
@@ -106,19 +76,37 @@ function seeded(seed) {
   };
 }
 const random = seeded(SEED);
+/** @param {readonly [number, number]} range */
 const between = ([lo, hi]) => lo + random() * (hi - lo);
+/** @param {number} lo @param {number} hi */
 const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
-const pick = (list) => list[Math.floor(random() * list.length)];
+/**
+ * @template T
+ * @param {readonly T[]} list
+ * @returns {T}
+ */
+const pick = (list) => /** @type {T} */ (list[Math.floor(random() * list.length)]);
+/** @param {number} ms @returns {Promise<void>} */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** JSON with sorted keys: equal states give equal strings whatever order keys were built in. */
+/**
+ * JSON with sorted keys: equal states give equal strings whatever order keys were built in.
+ * @param {unknown} value
+ * @returns {string}
+ */
 function canonical(value) {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  const record = /** @type {Record<string, unknown>} */ (value);
+  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(',')}}`;
 }
 
+/**
+ * @param {string} what
+ * @param {() => boolean} predicate
+ * @param {number} timeoutMs
+ */
 async function waitFor(what, predicate, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
@@ -127,18 +115,23 @@ async function waitFor(what, predicate, timeoutMs) {
   }
 }
 
+/** @returns {Promise<number>} */
 function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
       server.close(() => resolvePort(port));
     });
   });
 }
 
+/**
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 function portAcceptsConnections(port) {
   return new Promise((resolveOpen) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -152,7 +145,11 @@ function portAcceptsConnections(port) {
 
 // ---- the runtime as a child process --------------------------------------------------------
 
-/** The running runtime: { child, port, base, exited, log }. */
+/**
+ * @typedef {{ child: import('node:child_process').ChildProcess, port: number, base: string, exited: boolean, log: string[],
+ *   exitPromise: Promise<void> }} Runtime
+ */
+/** The running runtime. @type {Runtime | null} */
 let runtime = null;
 const persistDir = mkdtempSync(join(tmpdir(), 'keyboardia-crash-'));
 
@@ -169,14 +166,27 @@ async function startRuntime() {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: '1' },
   });
-  const rt = { child, port, base: `http://127.0.0.1:${port}`, exited: false, log: [] };
+  /** @type {Runtime} */
+  const rt = {
+    child,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    exited: false,
+    log: [],
+    exitPromise: new Promise((r) =>
+      child.once('exit', () => {
+        rt.exited = true;
+        r();
+      }),
+    ),
+  };
+  /** @param {Buffer | string} chunk */
   const keep = (chunk) => {
     rt.log.push(String(chunk));
     if (rt.log.length > 200) rt.log.shift();
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  rt.exitPromise = new Promise((r) => child.once('exit', () => ((rt.exited = true), r())));
   runtime = rt;
   const deadline = Date.now() + TIMEOUT.start;
   for (;;) {
@@ -193,8 +203,9 @@ async function startRuntime() {
   }
 }
 
+/** @param {Runtime | null} rt */
 function killGroup(rt) {
-  if (!rt || rt.exited) return;
+  if (!rt || rt.exited || rt.child.pid === undefined) return;
   try {
     process.kill(-rt.child.pid, 'SIGKILL');
   } catch {
@@ -204,6 +215,7 @@ function killGroup(rt) {
 
 async function killRuntime() {
   const rt = runtime;
+  if (!rt) return;
   killGroup(rt);
   await Promise.race([rt.exitPromise, sleep(10_000)]);
   // workerd holds the port; it is gone once nothing accepts there.
@@ -216,7 +228,7 @@ function cleanup() {
   if (!process.env.CRASH_KEEP) rmSync(persistDir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
-for (const signal of ['SIGINT', 'SIGTERM']) {
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.on(signal, () => {
     cleanup();
     process.exit(130);
@@ -225,25 +237,32 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 // ---- protocol clients ----------------------------------------------------------------------
 
-const TRACKS = ['kick', 'snare', 'hat', 'bass'];
+/** The starter template's tracks: the session the clients jam on starts from it. */
+const TRACKS = /** @type {import('../core/index.ts').Template} */ (core.TEMPLATES.find((t) => t.id === 'starter'))
+  .tracks()
+  .map((t) => t.id);
 
-/** A random set-to-value edit of the starter session's tracks and settings. */
+/**
+ * A random set-to-value edit of the starter session's tracks and settings.
+ * @returns {Mutation}
+ */
 function randomMutation() {
   const trackId = pick(TRACKS);
   const step = int(0, 15);
   const r = random();
   if (r < 0.55) return { type: 'set_step', trackId, step, on: random() < 0.5 };
-  if (r < 0.7) return { type: 'set_velocity', trackId, step, velocity: int(0, 127) };
-  if (r < 0.8) return { type: 'set_pitch', trackId, step, pitch: int(-24, 24) };
-  if (r < 0.86) return { type: 'set_volume', trackId, volume: Math.round(random() * 100) / 100 };
-  if (r < 0.9) return { type: 'set_pan', trackId, pan: Math.round(random() * 200 - 100) / 100 };
+  if (r < 0.7) return { type: 'set_velocity', trackId, step, velocity: int(LIMITS.minVelocity, LIMITS.maxVelocity) };
+  if (r < 0.8) return { type: 'set_pitch', trackId, step, pitch: int(LIMITS.minPitch, LIMITS.maxPitch) };
+  if (r < 0.86) return { type: 'set_volume', trackId, volume: LIMITS.minVolume + Math.round(random() * 100 * (LIMITS.maxVolume - LIMITS.minVolume)) / 100 };
+  if (r < 0.9) return { type: 'set_pan', trackId, pan: LIMITS.minPan + Math.round(random() * 100 * (LIMITS.maxPan - LIMITS.minPan)) / 100 };
   if (r < 0.93) return { type: 'set_length', trackId, length: pick([4, 8, 12, 16, 32]) };
-  if (r < 0.96) return { type: 'set_swing', swing: int(0, 100) };
+  if (r < 0.96) return { type: 'set_swing', swing: int(LIMITS.minSwing, LIMITS.maxSwing) };
   if (r < 0.98) return { type: 'set_tempo', tempo: int(60, 180) };
   return { type: 'set_session_name', name: `Crash jam ${int(1, 999)}` };
 }
 
 const totals = {
+  /** @type {number} */
   sent: 0,
   made: 0,
   ackedByEcho: 0,
@@ -251,11 +270,19 @@ const totals = {
   lost: 0,
   diverged: 0,
   rejected: 0,
+  /** @type {string[]} */
   errors: [],
 };
-/** version → { change, round } as first observed by any client; later observations must agree. */
+/**
+ * version → { change, round } as first observed by any client; later observations must agree.
+ * @type {Map<number, { change: Change, round: number }>}
+ */
 const observed = new Map();
-/** Acknowledged mutations still to verify: { client, clientSeq, version|null, mutation, peerIds }. */
+/**
+ * Acknowledged mutations still to verify.
+ * @typedef {{ client: Client, clientSeq: number, version: number | null, mutation: Mutation }} Acknowledged
+ * @type {Acknowledged[]}
+ */
 let toVerify = [];
 let round = 0;
 
@@ -265,11 +292,16 @@ let round = 0;
  * way in, before the protocol handles them, to collect what the checks verify.
  */
 class Client {
+  /**
+   * @param {string} name
+   * @param {string} sessionId
+   */
   constructor(name, sessionId) {
     this.name = name;
     this.sessionId = sessionId;
+    /** @type {WebSocket | null} */
     this.ws = null;
-    /** Every peerId this client had: its changes carry one of them as `by`. */
+    /** Every peerId this client had: its changes carry one of them as `by`. @type {string[]} */
     this.peerIds = [];
     this.maxVersionSeen = 0;
     const record = { clientId: `${name}-${SEED}`, nextSeq: 1, pending: [], confirmed: null, heartbeat: 0 };
@@ -282,7 +314,7 @@ class Client {
       now: () => Date.now(),
       serverNow: () => Date.now(),
       setTimer: (fire, ms) => setTimeout(fire, ms),
-      clearTimer: (timer) => clearTimeout(timer),
+      clearTimer: (timer) => clearTimeout(/** @type {ReturnType<typeof setTimeout>} */ (timer)),
       save: () => true, // a harness client never reloads
       newClientId: () => `${name}-${SEED}-${crypto.randomUUID().slice(0, 8)}`,
       identity: () => ({ name: this.name, color: '#22aa88' }),
@@ -301,6 +333,7 @@ class Client {
     return this.protocol.replica;
   }
 
+  /** @param {string} base */
   connect(base) {
     const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/sessions/${this.sessionId}/ws`);
     this.ws = ws;
@@ -324,7 +357,7 @@ class Client {
   }
 
   get settled() {
-    return this.synced && this.replica.pending.length === 0;
+    return this.synced && this.replica?.pending.length === 0;
   }
 
   mutate() {
@@ -334,6 +367,7 @@ class Client {
     if (result.ok) totals.made++;
   }
 
+  /** @param {Change} change */
   observe(change) {
     const seen = observed.get(change.version);
     const plain = { version: change.version, at: change.at, mutation: change.mutation, by: change.by };
@@ -345,9 +379,11 @@ class Client {
     this.maxVersionSeen = Math.max(this.maxVersionSeen, change.version);
   }
 
+  /** @param {string} data */
   onFrame(data) {
     if (data === 'pong') return;
-    const message = JSON.parse(data);
+    const message = /** @type {import('../core/index.ts').ServerMessage} */ (JSON.parse(data));
+    /** @param {number} clientSeq */
     const pending = (clientSeq) => this.replica?.pending.find((q) => q.clientSeq === clientSeq);
     switch (message.type) {
       case 'snapshot':
@@ -393,7 +429,17 @@ class Client {
   }
 }
 
-/** One-off protocol exchange: hello as a listener, return the first reply (a few tries). */
+/**
+ * @typedef {Extract<import('../core/index.ts').ServerMessage, { type: 'snapshot' | 'catchup' }>} HelloReply
+ */
+
+/**
+ * One-off protocol exchange: hello as a listener, return the first reply (a few tries).
+ * @param {string} base
+ * @param {string} sessionId
+ * @param {number | null} version
+ * @returns {Promise<HelloReply>}
+ */
 async function ask(base, sessionId, version) {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -405,6 +451,12 @@ async function ask(base, sessionId, version) {
   }
 }
 
+/**
+ * @param {string} base
+ * @param {string} sessionId
+ * @param {number | null} version
+ * @returns {Promise<HelloReply>}
+ */
 function askOnce(base, sessionId, version) {
   return new Promise((resolveReply, reject) => {
     const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/sessions/${sessionId}/ws`);
@@ -441,22 +493,32 @@ function askOnce(base, sessionId, version) {
 
 // ---- the run -----------------------------------------------------------------------------------
 
+/** @param {string} reason */
 function lose(reason) {
   totals.lost++;
   if (totals.errors.length < 50) totals.errors.push(reason);
 }
 
-/** Is the acknowledged mutation `item` in `log` (changes as the room replays them)? */
+/**
+ * Is the acknowledged mutation `item` in `log` (changes as the room replays them)?
+ * @param {Acknowledged} item
+ * @param {Change[]} log
+ */
 function present(item, log) {
   if (item.version !== null) {
     const durable = log.find((c) => c.version === item.version);
-    return !!durable && canonical(durable.mutation) === canonical(item.mutation) && item.client.peerIds.includes(durable.by);
+    return !!durable && canonical(durable.mutation) === canonical(item.mutation) && item.client.peerIds.includes(durable.by ?? '');
   }
   // Acked as a duplicate: applied earlier, on one of this client's connections.
-  return log.some((c) => item.client.peerIds.includes(c.by) && canonical(c.mutation) === canonical(item.mutation));
+  return log.some((c) => item.client.peerIds.includes(c.by ?? '') && canonical(c.mutation) === canonical(item.mutation));
 }
 
-/** Every change a client was told about since `fromVersion` must be in `log`, unchanged. */
+/**
+ * Every change a client was told about since `fromVersion` must be in `log`, unchanged.
+ * @param {number} fromVersion
+ * @param {Change[]} log
+ * @param {string} when
+ */
 function checkObserved(fromVersion, log, when) {
   const byVersion = new Map(log.map((c) => [c.version, c]));
   for (const [version, { change }] of observed) {
@@ -473,6 +535,9 @@ function checkObserved(fromVersion, log, when) {
  * Right after a restart, before any client reconnects: the durable log since the
  * checkpoint holds every change the clients were told about, and so every mutation
  * acknowledged before the kill.
+ * @param {Checkpoint} checkpoint
+ * @param {Change[]} log
+ * @param {number} maxVersionBeforeKill
  */
 function verifyAfterRestart(checkpoint, log, maxVersionBeforeKill) {
   const lastDurable = checkpoint.version + log.length;
@@ -492,17 +557,23 @@ function verifyAfterRestart(checkpoint, log, maxVersionBeforeKill) {
  * Once everyone has reconverged: each client equals a fresh snapshot; the snapshot is
  * the previous checkpoint with the log replayed; every acknowledgement since the
  * restart (resends acked as duplicates, their echoes) is in that log.
+ * @typedef {{ version: number, session: Session }} Checkpoint
+ * @param {string} base
+ * @param {string} sessionId
+ * @param {Client[]} clients
+ * @param {Checkpoint | null} previous
+ * @returns {Promise<Checkpoint>}
  */
 async function takeCheckpoint(base, sessionId, clients, previous) {
-  let snapshot = await ask(base, sessionId, null);
+  const snapshot = await ask(base, sessionId, null);
   if (snapshot.type !== 'snapshot') throw new Error('expected a snapshot');
   // The last broadcasts may still be on their way to some clients.
-  await waitFor('clients to reach the snapshot version', () => clients.every((c) => c.replica.version >= snapshot.version), TIMEOUT.sync);
+  await waitFor('clients to reach the snapshot version', () => clients.every((c) => (c.replica?.version ?? -1) >= snapshot.version), TIMEOUT.sync);
   const fresh = canonical(snapshot.session);
   for (const c of clients) {
-    if (c.replica.version !== snapshot.version || canonical(c.replica.view) !== fresh || canonical(c.replica.confirmed) !== fresh) {
+    if (c.replica?.version !== snapshot.version || canonical(c.replica.view) !== fresh || canonical(c.replica.confirmed) !== fresh) {
       totals.diverged++;
-      totals.errors.push(`round ${round}: ${c.name} at version ${c.replica.version} differs from a fresh snapshot at ${snapshot.version}`);
+      totals.errors.push(`round ${round}: ${c.name} at version ${c.replica?.version} differs from a fresh snapshot at ${snapshot.version}`);
     }
   }
   if (previous) {
@@ -538,7 +609,7 @@ async function main() {
     signal: AbortSignal.timeout(TIMEOUT.request),
   });
   if (created.status !== 201) throw new Error(`creating a session answered ${created.status}`);
-  const { id: sessionId } = await created.json();
+  const { id: sessionId } = /** @type {{ id: string }} */ (await created.json());
   const clients = Array.from({ length: CLIENTS }, (_, i) => new Client(`c${i + 1}`, sessionId));
   // Like partysocket: a client whose socket closed (or never opened) tries again.
   const reconnector = setInterval(() => {
@@ -554,6 +625,11 @@ async function main() {
 /** Off from the kill until the restarted room's log has been checked. */
 let clientsMayConnect = true;
 
+/**
+ * @param {Runtime} rt
+ * @param {string} sessionId
+ * @param {Client[]} clients
+ */
 async function jam(rt, sessionId, clients) {
   for (const c of clients) c.connect(rt.base);
   await waitFor('clients to sync', () => clients.every((c) => c.synced), TIMEOUT.sync);
@@ -575,7 +651,7 @@ async function jam(rt, sessionId, clients) {
     for (const c of clients) c.close();
     const maxVersionBeforeKill = Math.max(...clients.map((c) => c.maxVersionSeen));
     // Offline edits while the runtime is down: they wait in pending.
-    for (const c of clients) for (let i = int(...OFFLINE_EDITS); i > 0; i--) c.mutate();
+    for (const c of clients) for (let i = int(OFFLINE_EDITS[0], OFFLINE_EDITS[1]); i > 0; i--) c.mutate();
 
     rt = await startRuntime();
     const after = await ask(rt.base, sessionId, checkpoint.version);
@@ -597,6 +673,7 @@ async function jam(rt, sessionId, clients) {
   return checkpoint.version;
 }
 
+/** @type {string | null} */
 let error = null;
 let versions = 0;
 try {
@@ -631,5 +708,6 @@ console.log(
 );
 if (error) console.error(`crash harness failed: ${error}`);
 for (const p of report.problems) console.error(`  ${p}`);
-if (runtime) console.error(runtime.log.slice(-20).join(''));
+const last = /** @type {Runtime | null} */ (runtime);
+if (last) console.error(last.log.slice(-20).join(''));
 process.exit(report.ok ? 0 : 1);

@@ -1,3 +1,4 @@
+// @ts-check
 // Builds the app and serves it with `vite preview` (the Worker, the Durable Object
 // and KV in workerd) on the given port, with fresh state in a temporary folder.
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,5 +14,5 @@ if (!process.env.E2E_SKIP_BUILD) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 const server = spawn('npx', ['vite', 'preview', '--port', port, '--strictPort'], { stdio: 'inherit', env });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(signal, () => server.kill(signal));
 server.on('exit', (code) => process.exit(code ?? 0));

@@ -1,3 +1,4 @@
+// @ts-check
 // Writes the stored-document fixtures of the model version this commit runs (issue 11):
 // real documents produced by running the code, never written by hand, so that every
 // later version can prove it loads them with nothing lost.
@@ -22,13 +23,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Conn, hello, mutate } from './bench/wsclient.mjs';
 import { rng, sleep, withTimeout } from './bench/lib.mjs';
+import { registerTypeScriptHooks } from './typescript-hooks.mjs';
+
+/** @import { Mutation, Session } from '../core/index.ts' */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
@@ -44,75 +47,69 @@ const { values: options } = parseArgs({
   },
 });
 
-// ---- the shared model, from its .ts sources (as the crash harness loads it) ---------------
+// ---- the shared model, from its .ts sources (scripts/typescript-hooks.mjs) ---------------------
 
-async function loadCore() {
-  const { registerHooks, stripTypeScriptTypes } = nodeModule;
-  if (!registerHooks || !stripTypeScriptTypes || typeof WebSocket === 'undefined') {
-    throw new Error(`Node ${process.version} is too old: run it with the project's Node (npx node scripts/make-fixtures.mjs)`);
-  }
-  const emitWarning = process.emitWarning;
-  process.emitWarning = (warning, ...rest) => {
-    if (String(warning).includes('stripTypeScriptTypes') || String(warning).includes('SQLite')) return;
-    emitWarning.call(process, warning, ...rest);
-  };
-  registerHooks({
-    resolve(specifier, context, next) {
-      try {
-        return next(specifier, context);
-      } catch (error) {
-        // core/ imports './model', as a bundler allows; Node wants the file name.
-        if (!/^\.\.?\//.test(specifier) || /\.[cm]?[jt]s$/.test(specifier)) throw error;
-        try {
-          return next(`${specifier}.ts`, context);
-        } catch {
-          return next(`${specifier}/index.ts`, context);
-        }
-      }
-    },
-    load(url, context, next) {
-      if (!url.startsWith('file:') || !url.endsWith('.ts') || url.includes('/node_modules/')) return next(url, context);
-      const source = stripTypeScriptTypes(readFileSync(fileURLToPath(url), 'utf8'), { mode: 'transform', sourceUrl: url });
-      return { format: 'module', source, shortCircuit: true };
-    },
-  });
-  return Promise.all([
-    import(pathToFileURL(join(ROOT, 'core/index.ts')).href),
-    import(pathToFileURL(join(ROOT, 'worker/room/RoomStorage.ts')).href),
-  ]);
-}
-
-const [core, { LOG_SLOTS, COMPACT_EVERY }] = await loadCore();
+registerTypeScriptHooks('npx node scripts/make-fixtures.mjs');
+const core = await import('../core/index.ts');
+// The room's storage module needs the Workers types to type-check (SqlStorage): it is
+// loaded untyped, for two of its constants.
+const { LOG_SLOTS, COMPACT_EVERY } = /** @type {{ LOG_SLOTS: number, COMPACT_EVERY: number }} */ (
+  await import(pathToFileURL(join(ROOT, 'worker/room/RoomStorage.ts')).href)
+);
 const { DatabaseSync } = await import('node:sqlite');
 /** The code before issue 11 has no version anywhere: it is version 1. */
-const MODEL_VERSION = core.MODEL_VERSION ?? 1;
+const MODEL_VERSION = /** @type {number | undefined} */ (core.MODEL_VERSION) ?? 1;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
-/** JSON with sorted keys: equal states give equal strings whatever order keys were built in. */
+/**
+ * JSON with sorted keys: equal states give equal strings whatever order keys were built in.
+ * @param {unknown} value
+ * @returns {string}
+ */
 function canonical(value) {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+  const record = /** @type {Record<string, unknown>} */ (value);
+  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(',')}}`;
 }
 
+/** @type {string[]} */
 const problems = [];
-/** A fixture that is not what it claims to be is worse than none: collect every failed check. */
+/**
+ * A fixture that is not what it claims to be is worse than none: collect every failed check.
+ * @param {unknown} condition
+ * @param {string} what
+ */
 function check(condition, what) {
   if (!condition) problems.push(what);
 }
 
+/**
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T>} probe
+ * @returns {Promise<NonNullable<T>>}
+ */
 async function poll(what, probe, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value;
+    if (value) return /** @type {NonNullable<T>} */ (value);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
 }
 
+/**
+ * A JSON API call; the parsed answer (untyped JSON: the checks below read it).
+ * @param {string} base
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
 async function http(base, method, path, body) {
   const response = await fetch(`${base}${path}`, {
     method,
@@ -128,6 +125,7 @@ async function http(base, method, path, body) {
 /** A track id the way the editor makes them (app/store/trackIds.ts). */
 const newTrackId = () => `t${Array.from(randomBytes(6), (b) => b.toString(36).padStart(2, '0')).join('')}`;
 
+/** @param {...string} args */
 function git(...args) {
   const result = spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
   return result.status === 0 ? result.stdout.trim() : '';
@@ -141,7 +139,22 @@ function provenance() {
   return `commit \`${head}\`${product && product !== head ? ` (its app last changed in \`${product}\`)` : ''}${dirty ? ' with uncommitted changes under app/, core/ or worker/' : ''}`;
 }
 
-/** Pretty JSON, except that each table row stays on one line (a 1024-row log stays readable). */
+/**
+ * Every row of every table of a room's database, with each table's CREATE statement.
+ * @typedef {{ tables: Record<string, { sql: string, rows: Record<string, any>[] }> }} RoomDump
+ */
+
+/**
+ * The rows of one table of a dump (none when the room never created it).
+ * @param {RoomDump} room
+ * @param {string} name
+ */
+const tableRows = (room, name) => room.tables[name]?.rows ?? [];
+
+/**
+ * Pretty JSON, except that each table row stays on one line (a 1024-row log stays readable).
+ * @param {RoomDump} room
+ */
 function roomJson(room) {
   const tables = Object.entries(room.tables).map(([name, { sql, rows }]) => {
     const lines = rows.map((row) => `        ${JSON.stringify(row)}`).join(',\n');
@@ -156,22 +169,42 @@ function roomJson(room) {
 /**
  * `vite preview` (the build) or `npm start` (vite dev), in its own process group so
  * that stopping it reaches workerd too, the way Ctrl-C in a terminal does.
+ * @typedef {{ child: import('node:child_process').ChildProcess, base: string, log: string[], exited: boolean,
+ *   exit: Promise<{ code: number | null, signal: NodeJS.Signals | null }>, forget: () => void }} Server
+ * @param {'dev' | 'preview'} mode
+ * @param {number} port
+ * @param {string} stateDir
+ * @returns {Promise<Server>}
  */
 async function startServer(mode, port, stateDir) {
   const env = { ...process.env, KEYBOARDIA_STATE_DIR: stateDir, PORT: String(port), CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
   const flags = ['--port', String(port), '--strictPort'];
+  /** @type {[string, string[]]} */
   const [command, args] = mode === 'dev' ? ['npm', ['start', '--', ...flags]] : [process.execPath, [VITE, 'preview', ...flags]];
   const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const server = { child, base: `http://localhost:${port}`, log: [], exited: false };
+  const pid = /** @type {number} */ (child.pid);
+  const stopOnExit = () => {
+    if (!server.exited) process.kill(-pid, 'SIGKILL');
+  };
+  /** @type {Server} */
+  const server = {
+    child,
+    base: `http://localhost:${port}`,
+    log: [],
+    exited: false,
+    exit: new Promise((done) =>
+      child.once('exit', (code, signal) => {
+        server.exited = true;
+        done({ code, signal });
+      }),
+    ),
+    forget: () => process.off('exit', stopOnExit),
+  };
+  /** @param {Buffer | string} chunk */
   const keep = (chunk) => server.log.push(String(chunk));
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  server.exit = new Promise((done) => child.once('exit', (code, signal) => ((server.exited = true), done({ code, signal }))));
-  const stopOnExit = () => {
-    if (!server.exited) process.kill(-child.pid, 'SIGKILL');
-  };
   process.on('exit', stopOnExit);
-  server.forget = () => process.off('exit', stopOnExit);
   await poll(
     `the server on port ${port}`,
     async () => {
@@ -189,19 +222,23 @@ async function startServer(mode, port, stateDir) {
   return server;
 }
 
-/** Stop the server as Ctrl-C would (SIGINT to the group) and wait until every process is gone. */
+/**
+ * Stop the server as Ctrl-C would (SIGINT to the group) and wait until every process is gone.
+ * @param {Server} server
+ */
 async function stopServer(server) {
-  if (!server.exited) process.kill(-server.child.pid, 'SIGINT');
+  const pid = /** @type {number} */ (server.child.pid);
+  if (!server.exited) process.kill(-pid, 'SIGINT');
   const result = await Promise.race([server.exit, sleep(30_000).then(() => null)]);
   if (!result) {
-    process.kill(-server.child.pid, 'SIGKILL');
+    process.kill(-pid, 'SIGKILL');
     await server.exit;
     throw new Error('the server did not stop within 30 s of SIGINT');
   }
   // workerd is a grandchild: wait until nothing of the group is left.
-  await poll('the server process group to exit', () => {
+  await poll('the server process group to exit', async () => {
     try {
-      process.kill(-server.child.pid, 0);
+      process.kill(-pid, 0);
       return false;
     } catch {
       return true;
@@ -216,6 +253,12 @@ async function stopServer(server) {
 const SEND_INTERVAL_MS = 45;
 
 class Editor {
+  /**
+   * @param {Server} server
+   * @param {string} sessionId
+   * @param {string} name
+   * @param {{ listenOnly?: boolean }} [options]
+   */
   static async join(server, sessionId, name, { listenOnly = false } = {}) {
     const conn = await Conn.open(`${server.base.replace(/^http/, 'ws')}/api/sessions/${sessionId}/ws`);
     const editor = new Editor(conn, sessionId, name);
@@ -226,6 +269,11 @@ class Editor {
     return editor;
   }
 
+  /**
+   * @param {Conn} conn
+   * @param {string} sessionId
+   * @param {string} name
+   */
   constructor(conn, sessionId, name) {
     this.conn = conn;
     this.sessionId = sessionId;
@@ -234,14 +282,22 @@ class Editor {
     this.clientId = randomUUID();
     this.seq = 0;
     this.lastAcked = 0;
+    /** @type {{ clientId: string, clientSeq: number, code: string, message: string, mutation: Mutation }[]} */
     this.refused = [];
     this.lastSent = 0;
+    /** The room's answer to hello. @type {{ version: number, session: Session }} */
+    this.snapshot = { version: 0, session: core.emptySession(0) };
+    this.version = 0;
     conn.onFrame = (raw) => {
       if (raw.startsWith('{"type":"change"')) this.version = Math.max(this.version, JSON.parse(raw).version);
     };
   }
 
-  /** Send one mutation; resolves with its version, or with the refusal when the room refused it. */
+  /**
+   * Send one mutation; resolves with its version, or with the refusal when the room refused it.
+   * @param {Mutation} mutation
+   * @returns {Promise<{ version: number, refused?: undefined } | { refused: string }>}
+   */
   async apply(mutation) {
     const clientSeq = ++this.seq;
     for (;;) {
@@ -266,12 +322,17 @@ class Editor {
     }
   }
 
+  /** @param {Mutation} mutation */
   async mustApply(mutation) {
     const result = await this.apply(mutation);
-    if (result.refused) throw new Error(`${this.name}: ${mutation.type} refused (${result.refused})`);
+    if (result.refused !== undefined) throw new Error(`${this.name}: ${mutation.type} refused (${result.refused})`);
     return result.version;
   }
 
+  /**
+   * @param {Mutation} mutation
+   * @param {string} code
+   */
   async mustRefuse(mutation, code) {
     const result = await this.apply(mutation);
     if (result.refused !== code) {
@@ -293,6 +354,7 @@ class Editor {
  *           past LOG_SLOTS versions (the log ring wraps) and several compactions, with a
  *           tail of every kind of mutation after the last compaction, still unfolded.
  * Resolves once the tail is written, with the editors still connected.
+ * @param {Server} server
  */
 async function makeSession(server) {
   const origin = await http(server.base, 'POST', '/api/sessions', { template: 'lofi', name: 'Origine — lo-fi ☕' });
@@ -314,6 +376,12 @@ async function makeSession(server) {
     temp: newTrackId(),
     zap: newTrackId(),
   };
+  /**
+   * @param {string} trackId
+   * @param {string} name
+   * @param {string} instrument
+   * @param {number} length
+   */
   const track = (trackId, name, instrument, length) => ({ ...core.makeTrack({ id: trackId, name, instrument, length }) });
 
   // Structure: names with emoji, accents and CJK; drums and melodic; lengths 3, 7, 32, 128.
@@ -358,14 +426,19 @@ async function makeSession(server) {
   await a.mustApply({ type: 'set_pitch', trackId: ids.pad, step: 100, pitch: 24 });
   // A clear and its undo, as the editor sends them.
   await b.mustApply({ type: 'set_pattern', trackId: ids.snare, pattern: core.emptyPattern() });
-  const snare = core.sessionFromTemplate('lofi', 0).tracks.find((t) => t.id === 'snare');
+  const snare = /** @type {import('../core/index.ts').Track} */ (core.sessionFromTemplate('lofi', 0)?.tracks.find((t) => t.id === 'snare'));
   const { steps, velocities, pitches } = snare;
   await b.mustApply({ type: 'set_pattern', trackId: ids.snare, pattern: { steps, velocities, pitches } });
 
   // Jam until the log ring has wrapped: steps, velocities and pitches within each visible
   // length (so what lies past it stays as set above), from a seeded source.
   const random = rng(20_261_111);
-  const pick = (list) => list[Math.floor(random() * list.length)];
+  /**
+   * @template T
+   * @param {T[]} list
+   */
+  const pick = (list) => /** @type {T} */ (list[Math.floor(random() * list.length)]);
+  /** @type {Record<string, number>} */
   const visible = {
     [ids.bass]: 7, [ids.kick]: 16, [ids.snare]: 16, [ids.clap]: 16, [ids.hat]: 16, [ids.tri]: 3, [ids.keys]: 32, [ids.pad]: 128,
   };
@@ -377,7 +450,7 @@ async function makeSession(server) {
   while (Math.max(a.version, b.version) < target) {
     const editor = turn++ % 2 ? b : a;
     const trackId = pick(Object.keys(visible));
-    const step = Math.floor(random() * visible[trackId]);
+    const step = Math.floor(random() * (visible[trackId] ?? 1));
     const r = random();
     if (r < 0.55) await editor.mustApply({ type: 'set_step', trackId, step, on: random() < 0.6 });
     else if (r < 0.8) await editor.mustApply({ type: 'set_velocity', trackId, step, velocity: Math.floor(random() * 128) });
@@ -416,7 +489,11 @@ async function makeSession(server) {
   return { id, origin: origin.id, originBeat: originBeat.beatId, editors: [a, b, c], ids };
 }
 
-/** What the room says its state is: the snapshot a fresh listener gets. */
+/**
+ * What the room says its state is: the snapshot a fresh listener gets.
+ * @param {Server} server
+ * @param {string} sessionId
+ */
 async function roomSnapshot(server, sessionId) {
   const listener = await Editor.join(server, sessionId, 'Observer', { listenOnly: true });
   listener.close();
@@ -425,7 +502,11 @@ async function roomSnapshot(server, sessionId) {
 
 // ---- reading storage on disk -----------------------------------------------------------------
 
-/** The SQLite file of one session's Durable Object, found by its meta 'id' row. */
+/**
+ * The SQLite file of one session's Durable Object, found by its meta 'id' row.
+ * @param {string} stateDir
+ * @param {string} sessionId
+ */
 function findRoomDatabase(stateDir, sessionId) {
   const doDir = join(stateDir, 'v3/do');
   for (const objects of readdirSync(doDir).filter((d) => d.endsWith('-SessionRoom'))) {
@@ -447,14 +528,19 @@ function findRoomDatabase(stateDir, sessionId) {
  * Every row of every table the room created, as SQLite returns them. The runtime's own
  * table (miniflare's `__miniflare_do_name`; `_cf_*` in production) is not the room's
  * and could not be written back through `ctx.storage.sql`.
+ * @param {string} path
+ * @returns {RoomDump}
  */
 function dumpRoom(path) {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
+    /** @type {RoomDump['tables']} */
     const tables = {};
-    for (const { name, sql } of db.prepare(`SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY rowid`).all()) {
+    for (const row of db.prepare(`SELECT name, sql FROM sqlite_master WHERE type='table' ORDER BY rowid`).all()) {
+      const name = String(row.name);
+      const sql = String(row.sql);
       if (name.startsWith('_') || name.startsWith('sqlite_')) continue;
-      const keys = db.prepare(`SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`).all(name).map((r) => r.name);
+      const keys = db.prepare(`SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`).all(name).map((r) => String(r.name));
       const order = keys.length ? keys.map((k) => `"${k}"`).join(', ') : 'rowid';
       const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY ${order}`).all().map((row) => ({ ...row }));
       tables[name] = { sql, rows };
@@ -465,17 +551,21 @@ function dumpRoom(path) {
   }
 }
 
-/** KV's entries as miniflare stores them: key, metadata and the stored value, byte for byte. */
+/**
+ * KV's entries as miniflare stores them: key, metadata and the stored value, byte for byte.
+ * @param {string} stateDir
+ */
 function readKv(stateDir) {
   const kvDir = join(stateDir, 'v3/kv');
+  /** @type {Map<string, { metadata: string, value: string | null }>} */
   const entries = new Map();
   const namespaceDir = join(kvDir, 'miniflare-KVNamespaceObject');
   for (const file of readdirSync(namespaceDir).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite')) {
     const db = new DatabaseSync(join(namespaceDir, file), { readOnly: true });
     try {
       for (const row of db.prepare('SELECT key, blob_id, metadata FROM _mf_entries').all()) {
-        const blobs = readdirSync(kvDir).map((ns) => join(kvDir, ns, 'blobs', row.blob_id)).filter(existsSync);
-        entries.set(row.key, { metadata: row.metadata, value: blobs.length ? readFileSync(blobs[0], 'utf8') : null });
+        const blobs = readdirSync(kvDir).map((ns) => join(kvDir, ns, 'blobs', String(row.blob_id))).filter((path) => existsSync(path));
+        entries.set(String(row.key), { metadata: String(row.metadata), value: blobs[0] ? readFileSync(blobs[0], 'utf8') : null });
       }
     } finally {
       db.close();
@@ -487,15 +577,19 @@ function readKv(stateDir) {
 /**
  * Rebuild the session from a room.json the way RoomStorage.load does (meta doc + track
  * rows, then the log after compactedVersion replayed in version order).
+ * @param {RoomDump} room
  */
 function replayRoom(room) {
-  const meta = Object.fromEntries(room.tables.meta.rows.map((r) => [r.key, r.value]));
-  const { trackOrder, ...doc } = JSON.parse(meta.doc);
+  /** @param {string} name */
+  const rows = (name) => tableRows(room, name);
+  const meta = Object.fromEntries(rows('meta').map((r) => [r.key, r.value]));
+  const { trackOrder, ...doc } = /** @type {Session & { trackOrder: string[] }} */ (JSON.parse(meta.doc));
   const counters = JSON.parse(meta.counters);
-  const tracks = new Map(room.tables.tracks.rows.map((r) => [r.id, JSON.parse(r.json)]));
+  const tracks = new Map(rows('tracks').map((r) => [r.id, JSON.parse(r.json)]));
+  /** @type {Session} */
   let session = { ...doc, tracks: trackOrder.map((id) => tracks.get(id)) };
   let version = counters.compactedVersion;
-  const tail = room.tables.log.rows.filter((r) => r.version > version).sort((x, y) => x.version - y.version);
+  const tail = rows('log').filter((r) => r.version > version).sort((x, y) => x.version - y.version);
   for (const entry of tail) {
     if (entry.version !== version + 1) throw new Error(`the log has a hole before version ${entry.version}`);
     const result = core.applyMutation(session, JSON.parse(entry.mutation), entry.at);
@@ -508,6 +602,12 @@ function replayRoom(room) {
 
 // ---- the client's saved record, from a real browser ------------------------------------------
 
+/**
+ * @param {Server} server
+ * @param {string} sessionId
+ * @param {Record<'kick' | 'snare' | 'bass' | 'pad', string>} trackNames
+ * @param {number} versionAfterOnlineEdits
+ */
 async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEdits) {
   const { chromium, expect } = await import('@playwright/test');
   const browser = await chromium.launch({
@@ -526,6 +626,7 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
     const context = await browser.newContext();
     const page = await context.newPage();
     const status = page.getByTestId('connection-status');
+    /** @param {string} track @param {number} n */
     const cell = (track, n) => page.getByRole('gridcell', { name: `${track} step ${n}`, exact: true });
     await page.goto(`${server.base}/s/${sessionId}`);
     await expect(status).toContainText('Connected', { timeout: 30_000 });
@@ -535,13 +636,18 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
     await expect(status).toHaveText('Connected');
     const dump = () =>
       page.evaluate(() => {
+        /** @param {Storage} storage */
         const all = (storage) =>
-          Object.fromEntries(Array.from({ length: storage.length }, (_, i) => storage.key(i)).map((k) => [k, storage.getItem(k)]));
+          Object.fromEntries(Array.from({ length: storage.length }, (_, i) => String(storage.key(i))).map((k) => [k, storage.getItem(k)]));
         return { localStorage: all(localStorage), sessionStorage: all(sessionStorage) };
       });
+    /**
+     * @param {Awaited<ReturnType<typeof dump>>} storage
+     * @param {string} prefix
+     */
     const saved = (storage, prefix) => {
       const entry = Object.entries(storage.localStorage).find(([k]) => k.startsWith(`${prefix}${sessionId}:`));
-      return entry ? JSON.parse(entry[1]) : null;
+      return entry?.[1] ? JSON.parse(entry[1]) : null;
     };
     // The confirmed snapshot is saved throttled: let it catch up with the online edits.
     await poll('the confirmed snapshot with the online edits', async () => saved(await dump(), 'kb:confirmed:')?.version === versionAfterOnlineEdits);
@@ -565,7 +671,11 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
 
 const DEFAULT_TRACK = core.makeTrack({ id: 'x', name: 'x', instrument: 'piano' });
 
-/** Does the session exercise every stored value the brief (issue 11's fixtures) asks for? */
+/**
+ * Does the session exercise every stored value the brief (issue 11's fixtures) asks for?
+ * @param {Session} session
+ * @param {string} where
+ */
 function checkSessionContent(session, where) {
   const tracks = session.tracks;
   const instruments = tracks.map((t) => core.instrumentInfo(t.instrument));
@@ -581,9 +691,10 @@ function checkSessionContent(session, where) {
   check(tracks.some((t) => t.volume !== DEFAULT_TRACK.volume), `${where}: a volume not at its default`);
   check(tracks.some((t) => t.pan !== DEFAULT_TRACK.pan), `${where}: a pan not at its default`);
   const defaults = core.emptySession(0).effects;
-  check(Object.keys(defaults).every((k) => session.effects[k] !== defaults[k]), `${where}: every effect changed`);
+  check(core.EFFECT_NAMES.every((k) => session.effects[k] !== defaults[k]), `${where}: every effect changed`);
   check(!Number.isInteger(session.tempo) && session.swing > 0, `${where}: decimal tempo and swing`);
   check(session.lineage.remixedFrom !== null, `${where}: remixed-from lineage`);
+  /** @param {unknown[]} list */
   const full = (list) => list.length === core.LIMITS.maxSteps;
   check(tracks.every((t) => full(t.steps) && full(t.velocities) && full(t.pitches)), `${where}: every track array full length`);
 }
@@ -602,8 +713,10 @@ async function writeFixtures() {
   build();
   const stateDir = mkdtempSync(join(tmpdir(), 'keyboardia-fixtures-'));
   const server = await startServer('preview', Number(options.port), stateDir);
+  /** @type {Record<string, any>} */
   const files = {};
-  let facts;
+  /** @type {Record<string, unknown>} */
+  let facts = {};
   try {
     console.log(`writing v${MODEL_VERSION} fixtures from ${server.base}, state in ${stateDir}`);
     const made = await makeSession(server);
@@ -619,14 +732,14 @@ async function writeFixtures() {
     const { compactedVersion } = replayed.counters;
     check(compactedVersion >= COMPACT_EVERY && replayed.tail.length > 0, `compacted (${compactedVersion}), tail (${replayed.tail.length})`);
     const tailTypes = new Set(replayed.tail.map((r) => JSON.parse(r.mutation).type));
-    const types = core.MutationSchema.options.length;
+    const types = core.MUTATION_TYPES.length;
     check(tailTypes.size === types, `the tail holds every mutation type (${tailTypes.size} of ${types})`);
-    check(room.tables.log.rows.some((r) => r.slot !== r.version), 'the log ring wrapped (a slot that is not its version)');
-    check(room.tables.refusals?.rows.length >= 3, 'refusals recorded');
-    check(room.tables.clients.rows.length >= 2, 'clients folded by compaction');
-    check(!room.tables.clients.rows.some((r) => r.client_id === editors[2].clientId), 'a writer only in the tail is not yet in `clients`');
+    check(tableRows(room, 'log').some((r) => r.slot !== r.version), 'the log ring wrapped (a slot that is not its version)');
+    check(tableRows(room, 'refusals').length >= 3, 'refusals recorded');
+    check(tableRows(room, 'clients').length >= 2, 'clients folded by compaction');
+    check(!tableRows(room, 'clients').some((r) => r.client_id === editors[2]?.clientId), 'a writer only in the tail is not yet in `clients`');
     const { clap } = made.ids;
-    check(room.tables.tracks.rows.some((r) => r.id === clap) && !expected.session.tracks.some((t) => t.id === clap), 'a track row the tail deletes');
+    check(tableRows(room, 'tracks').some((r) => r.id === clap) && !expected.session.tracks.some((t) => t.id === clap), 'a track row the tail deletes');
     checkSessionContent(expected.session, 'expected.json');
     files['room.json'] = roomJson(room);
     files['expected.json'] = {
@@ -657,10 +770,10 @@ async function writeFixtures() {
     const kv = readKv(stateDir);
     const galleryEntry = [...kv].find(([key]) => key.startsWith('gallery:') && key.endsWith(`:${beat.beatId}`));
     const page = await http(server.base, 'GET', '/api/beats?limit=50');
-    const card = page.beats.find((c) => c.beatId === beat.beatId);
+    const card = page.beats.find((/** @type {{ beatId: string }} */ c) => c.beatId === beat.beatId);
     const stored = galleryEntry && JSON.parse(galleryEntry[1].metadata);
     check(!!stored && !!card && canonical(stored) === canonical(card), 'gallery.json: the stored metadata is the card GET /api/beats serves');
-    files['gallery.json'] = { key: galleryEntry[0], metadata: JSON.parse(galleryEntry[1].metadata), value: galleryEntry[1].value };
+    if (galleryEntry) files['gallery.json'] = { key: galleryEntry[0], metadata: JSON.parse(galleryEntry[1].metadata), value: galleryEntry[1].value };
     check(JSON.stringify(beat) === kv.get(`beat:${beat.beatId}`)?.value, 'beat.json is the stored value');
     check(JSON.stringify(session) === kv.get(`session:${id}`)?.value, 'session.json is the stored value');
 
@@ -672,8 +785,10 @@ async function writeFixtures() {
     check(files['remix-of-session.json'].lineage.remixedFrom?.id === id, 'remix-of-session.json: lineage names the session');
 
     // The browser's saved record, with edits pending while offline.
-    const names = Object.fromEntries(expected.session.tracks.map((t) => [t.id, t.name]));
-    const trackNames = { kick: names.kick, snare: names.snare, bass: names[made.ids.bass], pad: names[made.ids.pad] };
+    const names = new Map(expected.session.tracks.map((t) => [t.id, t.name]));
+    /** @param {string} trackId */
+    const nameOf = (trackId) => names.get(trackId) ?? trackId;
+    const trackNames = { kick: nameOf('kick'), snare: nameOf('snare'), bass: nameOf(made.ids.bass), pad: nameOf(made.ids.pad) };
     const storage = await browserRecord(server, id, trackNames, expected.version + 2);
     const keys = Object.keys(storage.localStorage);
     for (const prefix of ['kb:identity', 'kb:recent-sessions', `kb:client:${id}:`, `kb:confirmed:${id}:`]) {
@@ -687,11 +802,11 @@ async function writeFixtures() {
       version: expected.version,
       compactedVersion: replayed.counters.compactedVersion,
       tail: replayed.tail.length,
-      logRows: room.tables.log.rows.length,
-      refusals: room.tables.refusals.rows.length,
+      logRows: tableRows(room, 'log').length,
+      refusals: tableRows(room, 'refusals').length,
       beat: beat.beatId,
       originBeat: made.originBeat,
-      clientConfirmedVersion: JSON.parse(Object.entries(storage.localStorage).find(([k]) => k.startsWith('kb:confirmed:'))[1]).version,
+      clientConfirmedVersion: JSON.parse(Object.entries(storage.localStorage).find(([k]) => k.startsWith('kb:confirmed:'))?.[1] ?? 'null')?.version,
     };
   } finally {
     await stopServer(server);
@@ -707,6 +822,7 @@ async function writeFixtures() {
   console.log(`wrote ${relative(ROOT, out)}: ${JSON.stringify(facts)}`);
 }
 
+/** @param {Record<string, unknown>} facts */
 function fixturesReadme(facts) {
   return `# Stored documents of model version ${MODEL_VERSION}
 
@@ -738,12 +854,21 @@ rows as they are (\`log.at\` is a REAL column).
 
 /** Fill a persisted state folder under `npm start`, as someone running today's code would. */
 async function writeDevState() {
-  const dir = resolve(options['dev-state']);
+  const dir = resolve(String(options['dev-state']));
   const stateDir = join(dir, 'state');
   if (existsSync(stateDir)) throw new Error(`${stateDir} exists: choose an empty folder`);
   mkdirSync(stateDir, { recursive: true });
   const server = await startServer('dev', Number(options.port), stateDir);
-  let made, closedAt, final, published, remixOfSession;
+  /** @type {Awaited<ReturnType<typeof makeSession>>} */
+  let made;
+  /** @type {Awaited<ReturnType<typeof roomSnapshot>>} */
+  let closedAt;
+  /** @type {Awaited<ReturnType<typeof roomSnapshot>>} */
+  let final;
+  /** @type {{ beatId: string }} */
+  let published;
+  /** @type {{ id: string }} */
+  let remixOfSession;
   try {
     console.log(`filling ${stateDir} through npm start at ${server.base}`);
     made = await makeSession(server);
@@ -776,6 +901,7 @@ async function writeDevState() {
   checkSessionContent(final.session, 'dev state');
   if (problems.length) throw new Error(`the state is not what it should be:\n  ${problems.join('\n  ')}`);
 
+  /** @param {Session} s */
   const summary = (s) =>
     s.tracks
       .map((t) => {

@@ -1,3 +1,4 @@
+// @ts-check
 // `npm test`: every check, in order of cost. Stops at the first failing stage and
 // ends with one summary line ("tests: N passed, N failed"). A test that passed only on
 // a retry is flaky, and a flaky test is a failing test: it is named and counted as failed.
@@ -6,10 +7,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const results = { passed: 0, failed: 0 };
-/** "file:line › title" of every end-to-end test that passed only on a retry. */
+/** "file:line › title" of every end-to-end test that passed only on a retry. @type {string[]} */
 const flakyTests = [];
 mkdirSync('test-results', { recursive: true });
 
+/**
+ * @param {string} title
+ * @param {string} command
+ * @param {string[]} args
+ * @param {Record<string, string>} [env]
+ */
 function run(title, command, args, env = {}) {
   console.log(`\n━━ ${title}: ${[command, ...args].join(' ')}`);
   const started = Date.now();
@@ -23,6 +30,7 @@ function run(title, command, args, env = {}) {
   return true;
 }
 
+/** @param {string} file */
 function countVitest(file) {
   if (!existsSync(file)) return;
   const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -30,7 +38,17 @@ function countVitest(file) {
   results.failed += report.numFailedTests ?? 0;
 }
 
-/** The specs of a Playwright JSON report's suite tree, with the titles of the suites around them. */
+/**
+ * @typedef {{ file: string; line: number; title: string; tests?: { status: string }[] }} ReportSpec
+ * @typedef {{ title?: string; file?: string; specs?: ReportSpec[]; suites?: ReportSuite[] }} ReportSuite
+ */
+
+/**
+ * The specs of a Playwright JSON report's suite tree, with the titles of the suites around them.
+ * @param {ReportSuite[] | undefined} suites
+ * @param {string[]} [titles]
+ * @returns {Generator<{ spec: ReportSpec; titles: string[] }>}
+ */
 function* playwrightSpecs(suites, titles = []) {
   for (const suite of suites ?? []) {
     // A file's own suite is titled with its file name, which the location already gives.
@@ -40,7 +58,10 @@ function* playwrightSpecs(suites, titles = []) {
   }
 }
 
-/** Counts the e2e report; returns how many tests were flaky (those are counted as failed). */
+/**
+ * Counts the e2e report; returns how many tests were flaky (those are counted as failed).
+ * @param {string} file
+ */
 function countPlaywright(file) {
   if (!existsSync(file)) return 0;
   const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -58,6 +79,7 @@ function countPlaywright(file) {
   return flaky;
 }
 
+/** @param {boolean} ok */
 function finish(ok) {
   if (flakyTests.length > 0) {
     console.log('\nFlaky (passed only on a retry), counted as failed:');

@@ -1,23 +1,61 @@
+// @ts-check
 // Client-side benchmarks: bundle sizes of the built pages, and in system Chromium
 // (Playwright) the time from the Play click to the first scheduled onset, onset error
 // in offline renders, and cross-client alignment of one global step.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { core } from '../core.mjs';
 import { cpuMonitor, median, sleep, summary } from './lib.mjs';
 
+/** @import { Browser, BrowserContext, Page } from '@playwright/test' */
+/** @import { Session } from '../../core/index.ts' */
+/** @import { Runtime } from './runtime.mjs' */
+
+/**
+ * What the editor page exposes for tests and the bench (app/pages/EditorPage.tsx,
+ * app/audio/debugHandle.ts), as far as the bench reads it.
+ * @typedef {{ globalStep: number, serverMs: number }} Scheduled
+ * @typedef {{
+ *   __keyboardia: {
+ *     engine: { scheduled: Scheduled[], realignments: number },
+ *     sync: { serverNow(): number, clock: { estimate(): { rtt: number | null } } },
+ *     store: { getState(): { session: Session } },
+ *   },
+ *   __keyboardiaAudio: { renderSession(session: Session, options: { steps: number, tailSeconds: number, sampleRate: number }): Promise<AudioBuffer> },
+ *   __benchClick: number,
+ *   __benchClicks: { serverMs: number, perf: number }[],
+ * }} BenchGlobals
+ */
+/**
+ * The page's window with what the editor exposes. Callbacks given to page.evaluate run
+ * in the page, not here: they cast `window` inline (the cast is a comment, gone at run time).
+ * @typedef {Window & BenchGlobals} BenchWindow
+ */
+
+/** @param {Buffer} buffer */
 const gz = (buffer) => gzipSync(buffer, { level: 9 }).length;
 
-/** Scripts an HTML page loads before it runs: module entry + modulepreloads (+ CSS, reported apart). */
+/**
+ * Scripts an HTML page loads before it runs: module entry + modulepreloads (+ CSS, reported apart).
+ * @param {string} html
+ */
 function initialAssets(html) {
+  /** @type {Set<string>} */
   const js = new Set();
+  /** @type {Set<string>} */
   const css = new Set();
-  for (const m of html.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g)) js.add(m[1]);
-  for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g)) js.add(m[1]);
-  for (const m of html.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)) css.add(m[1]);
+  for (const m of html.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g)) js.add(String(m[1]));
+  for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g)) js.add(String(m[1]));
+  for (const m of html.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)) css.add(String(m[1]));
   return { js: [...js], css: [...css] };
 }
 
+/**
+ * @param {string} clientDir
+ * @param {string} html
+ * @param {string} label
+ */
 function sizeOf(clientDir, html, label) {
   const { js, css } = initialAssets(html);
   const files = js.map((src) => {
@@ -41,13 +79,15 @@ function sizeOf(clientDir, html, label) {
 /**
  * Gzipped initial JS of the editor (index.html), the published beat page (the same
  * SPA, served by the Worker with the beat inlined) and the embed player.
+ * @param {Runtime} rt
+ * @param {string} clientDir
  */
 export async function benchSizes(rt, clientDir) {
   const editor = sizeOf(clientDir, readFileSync(join(clientDir, 'index.html'), 'utf8'), 'editor');
   // A published beat, to fetch its real pages.
   const create = await fetch(`${rt.base}/api/sessions`, { method: 'POST', body: '{"template":"starter"}', headers: { 'Content-Type': 'application/json' } });
-  const { id } = await create.json();
-  const published = await (await fetch(`${rt.base}/api/sessions/${id}/publish`, { method: 'POST' })).json();
+  const { id } = /** @type {{ id: string }} */ (await create.json());
+  const published = /** @type {{ beatId: string }} */ (await (await fetch(`${rt.base}/api/sessions/${id}/publish`, { method: 'POST' })).json());
   const beatHtml = await (await fetch(`${rt.base}/b/${published.beatId}`)).text();
   const beat = sizeOf(clientDir, beatHtml, 'published page');
   let embed = null;
@@ -61,8 +101,12 @@ export async function benchSizes(rt, clientDir) {
   return { editor, beat, embed, largestEditorChunk: largest, embedVsEditor: embed ? embed.jsGzip / editor.jsGzip : null, beatId: published.beatId };
 }
 
-/** The JS files (under /assets/) a page fetches from now on. */
+/**
+ * The JS files (under /assets/) a page fetches from now on.
+ * @param {Page} page
+ */
 function trackScripts(page) {
+  /** @type {Set<string>} */
   const seen = new Set();
   page.on('response', (response) => {
     const path = new URL(response.url()).pathname;
@@ -71,6 +115,10 @@ function trackScripts(page) {
   return seen;
 }
 
+/**
+ * @param {string} clientDir
+ * @param {Iterable<string>} paths
+ */
 function gzipOfFiles(clientDir, paths) {
   const files = [...paths].map((src) => {
     const buffer = readFileSync(join(clientDir, src.replace(/^\//, '')));
@@ -79,7 +127,13 @@ function gzipOfFiles(clientDir, paths) {
   return { files, gzip: files.reduce((a, f) => a + f.gzip, 0), raw: files.reduce((a, f) => a + f.raw, 0) };
 }
 
-/** The embed player: click Play, time until it reports playing; the JS it fetched by then. */
+/**
+ * The embed player: click Play, time until it reports playing; the JS it fetched by then.
+ * @param {Browser} browser
+ * @param {string} base
+ * @param {string} beatId
+ * @param {string} clientDir
+ */
 async function embedPlay(browser, base, beatId, clientDir) {
   const context = await browser.newContext();
   try {
@@ -89,50 +143,60 @@ async function embedPlay(browser, base, beatId, clientDir) {
     const play = page.getByRole('button', { name: 'Play' });
     await play.waitFor({ timeout: 10_000 });
     await page.evaluate(() => {
-      document.addEventListener('pointerdown', () => (window.__benchClick = performance.now()), { capture: true });
+      document.addEventListener('pointerdown', () => (/** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClick = performance.now()), { capture: true });
     });
     await play.click();
     await page.locator('#player[data-state="playing"]').waitFor({ timeout: 15_000 });
-    const ms = await page.evaluate(() => performance.now() - window.__benchClick);
+    const ms = await page.evaluate(() => performance.now() - /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClick);
     return { playingMs: ms, js: gzipOfFiles(clientDir, scripts) };
   } finally {
     await context.close();
   }
 }
 
+/**
+ * @param {BrowserContext} context
+ * @param {string} base
+ * @param {string} sessionPath
+ */
 async function openEditor(context, base, sessionPath) {
   const page = await context.newPage();
-  page.benchScripts = trackScripts(page);
+  const scripts = trackScripts(page);
   await page.goto(base + sessionPath);
   await page.getByTestId('connection-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
-  await page.waitForFunction(() => !!window.__keyboardia?.engine, null, { timeout: 10_000 });
-  return page;
+  await page.waitForFunction(() => !!/** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia?.engine, null, { timeout: 10_000 });
+  return { page, scripts };
 }
 
-/** Play click → first scheduled onset (server time), repeated Stop/Play. */
+/**
+ * Play click → first scheduled onset (server time), repeated Stop/Play.
+ * @param {Page} page
+ * @param {number} runs
+ */
 async function playToOnset(page, runs) {
   await page.evaluate(() => {
-    window.__benchClicks = [];
+    /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClicks = [];
     document.addEventListener(
       'pointerdown',
       () => {
-        const h = window.__keyboardia;
+        const h = /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia;
         h.engine.scheduled.splice(0);
-        window.__benchClicks.push({ serverMs: h.sync.serverNow(), perf: performance.now() });
+        /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClicks.push({ serverMs: h.sync.serverNow(), perf: performance.now() });
       },
       { capture: true },
     );
   });
   const play = page.getByRole('button', { name: 'Play', exact: true });
   const stop = page.getByRole('button', { name: 'Stop', exact: true });
+  /** @type {{ onsetMs: number, callbackMs: number, stepMs: number }[]} */
   const results = [];
   for (let i = 0; i < runs; i++) {
     await play.click();
-    await page.waitForFunction(() => window.__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
+    await page.waitForFunction(() => /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
     const r = await page.evaluate(() => {
-      const h = window.__keyboardia;
-      const click = window.__benchClicks.at(-1);
-      const first = h.engine.scheduled[0];
+      const h = /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia;
+      const click = /** @type {{ serverMs: number, perf: number }} */ (/** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClicks.at(-1));
+      const first = /** @type {Scheduled} */ (h.engine.scheduled[0]);
       const session = h.store.getState().session;
       return { onsetMs: first.serverMs - click.serverMs, callbackMs: performance.now() - click.perf, stepMs: 60000 / session.tempo / 4 };
     });
@@ -143,13 +207,37 @@ async function playToOnset(page, runs) {
   return results;
 }
 
-/** Offline renders of the click voice and sharp drums: every onset's error against the grid. */
+/**
+ * Offline renders of the click voice and sharp drums: every onset's error against the grid.
+ * @param {Page} page
+ */
 async function onsetErrors(page) {
+  /** @type {{ label: string, session: Session, steps: number, expected: number[] }[]} */
   const checks = [];
+  /**
+   * @param {number} g
+   * @param {number} tempo
+   * @param {number} swing
+   */
   const grid = (g, tempo, swing) => g * (60 / tempo / 4) + (g % 2 === 1 ? (swing / 100) * 0.5 * (60 / tempo / 4) : 0);
+  /**
+   * @param {string} label
+   * @param {string} instrument
+   * @param {number} tempo
+   * @param {number} swing
+   * @param {number} length
+   * @param {number[]} on
+   * @param {number} steps
+   */
   const make = (label, instrument, tempo, swing, length, on, steps) => {
-    const track = { id: 't', name: 'T', instrument, length, steps: Array.from({ length: 128 }, (_, i) => on.includes(i)), velocities: new Array(128).fill(127), pitches: new Array(128).fill(0), volume: 0.8, pan: 0 };
-    const session = { name: label, tempo, swing, tracks: [track], effects: { reverb: 0, delay: 0, delayFeedback: 0 }, timeline: { anchorMs: 0, together: false, playing: false }, lineage: { remixedFrom: null } };
+    // core's model: every field of this model version, then what the check needs.
+    const track = core.makeTrack({ id: 't', name: 'T', instrument, length, on });
+    track.velocities = new Array(core.LIMITS.maxSteps).fill(core.LIMITS.maxVelocity);
+    track.volume = 0.8;
+    track.pan = 0;
+    /** @type {Session} */
+    const session = { ...core.emptySession(0, label), tempo, swing, tracks: [track], effects: { reverb: 0, delay: 0, delayFeedback: 0 } };
+    /** @type {number[]} */
     const expected = [];
     for (let g = 0; g < steps; g++) if (on.includes(g % length)) expected.push(grid(g, tempo, swing));
     checks.push({ label, session, steps, expected });
@@ -161,15 +249,16 @@ async function onsetErrors(page) {
         make(`click ${tempo}/${swing}/${length}`, 'test-click', tempo, swing, length, on, 40);
       }
   for (const instrument of ['studio-kick', 'studio-snare', 'electro-kick', '808-kick'])
-    for (const [tempo, swing] of [
+    for (const [tempo, swing] of /** @type {[number, number][]} */ ([
       [120, 66],
       [173, 33],
-    ])
+    ]))
       make(`${instrument} ${tempo}/${swing}`, instrument, tempo, swing, 11, [0], 44);
   const sampleRate = 44_100;
   return page.evaluate(
     async ({ checks, sampleRate }) => {
-      const audio = window.__keyboardiaAudio;
+      const audio = /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardiaAudio;
+      /** @type {number[]} */
       const errors = [];
       let missing = 0;
       let expectedTotal = 0;
@@ -178,10 +267,12 @@ async function onsetErrors(page) {
         const left = buffer.getChannelData(0);
         const right = buffer.numberOfChannels > 1 ? buffer.getChannelData(1) : left;
         let peak = 0;
-        for (let i = 0; i < left.length; i++) peak = Math.max(peak, Math.abs(left[i]), Math.abs(right[i]));
+        /** @param {number} i */
+        const level = (i) => Math.max(Math.abs(left[i] ?? 0), Math.abs(right[i] ?? 0));
+        for (let i = 0; i < left.length; i++) peak = Math.max(peak, level(i));
         const quietFor = Math.round(0.02 * sampleRate);
         const rise = Math.round(0.005 * sampleRate);
-        const level = (i) => Math.max(Math.abs(left[i]), Math.abs(right[i]));
+        /** @type {number[]} */
         const onsets = [];
         let quiet = quietFor;
         for (let i = 0; i < left.length; i++) {
@@ -209,21 +300,27 @@ async function onsetErrors(page) {
   );
 }
 
-/** Two browser contexts play one session; difference of the server time each scheduled a shared global step at. */
+/**
+ * Two browser contexts play one session; difference of the server time each scheduled a shared global step at.
+ * @param {Browser} browser
+ * @param {string} base
+ * @param {() => Promise<string>} newSessionPath
+ */
 async function alignment(browser, base, newSessionPath) {
   const path = await newSessionPath();
   const ctxA = await browser.newContext();
   const ctxB = await browser.newContext();
   try {
-    const a = await openEditor(ctxA, base, path);
+    const { page: a } = await openEditor(ctxA, base, path);
     await a.getByRole('button', { name: 'Play', exact: true }).click();
     await sleep(1500);
-    const b = await openEditor(ctxB, base, path);
+    const { page: b } = await openEditor(ctxB, base, path);
     await b.getByRole('button', { name: 'Play', exact: true }).click();
     await sleep(2500);
+    /** @param {Page} p */
     const get = (p) =>
       p.evaluate(() => {
-        const h = window.__keyboardia;
+        const h = /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia;
         const s = h.store.getState().session;
         return { scheduled: h.engine.scheduled.slice(), anchor: s.timeline.anchorMs, tempo: s.tempo, clock: h.sync.clock.estimate(), realignments: h.engine.realignments };
       });
@@ -231,8 +328,10 @@ async function alignment(browser, base, newSessionPath) {
     const B = await get(b);
     const byStep = new Map(A.scheduled.map((s) => [s.globalStep, s.serverMs]));
     const shared = B.scheduled.filter((s) => byStep.has(s.globalStep));
-    const differences = shared.map((s) => Math.abs(s.serverMs - byStep.get(s.globalStep)));
-    const step1 = shared.filter((s) => s.globalStep % 16 === 0).map((s) => Math.abs(s.serverMs - byStep.get(s.globalStep)));
+    /** @param {Scheduled} s */
+    const apart = (s) => Math.abs(s.serverMs - (byStep.get(s.globalStep) ?? NaN));
+    const differences = shared.map(apart);
+    const step1 = shared.filter((s) => s.globalStep % 16 === 0).map(apart);
     const stepMs = 60000 / A.tempo / 4;
     const timelineError = [...A.scheduled, ...B.scheduled].map((s) => Math.abs(s.serverMs - (A.anchor + s.globalStep * stepMs)));
     return { differences, step1, stepMs, timelineError, rtt: [A.clock.rtt, B.clock.rtt], realignments: A.realignments + B.realignments };
@@ -242,7 +341,11 @@ async function alignment(browser, base, newSessionPath) {
   }
 }
 
-export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, alignmentRuns = 3 } = {}) {
+/**
+ * @param {Runtime} rt
+ * @param {{ clientDir: string, beatId: string | null, playRuns?: number, alignmentRuns?: number }} options
+ */
+export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, alignmentRuns = 3 }) {
   const { chromium } = await import('@playwright/test');
   const browser = await chromium.launch({
     executablePath: ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)),
@@ -252,33 +355,35 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
   const machine = cpuMonitor();
   const newSessionPath = async () => {
     const response = await fetch(`${rt.base}/api/sessions`, { method: 'POST', body: '{"template":"starter"}', headers: { 'Content-Type': 'application/json' } });
-    return (await response.json()).url;
+    return /** @type {{ url: string }} */ (await response.json()).url;
   };
   try {
     const context = await browser.newContext();
-    const page = await openEditor(context, rt.base, await newSessionPath());
+    const { page, scripts } = await openEditor(context, rt.base, await newSessionPath());
     const plays = await playToOnset(page, playRuns);
-    const editorJs = gzipOfFiles(clientDir, page.benchScripts);
+    const editorJs = gzipOfFiles(clientDir, scripts);
     const embed = beatId ? await embedPlay(browser, rt.base, beatId, clientDir) : null;
-    await page.waitForFunction(() => 'renderSession' in (window.__keyboardiaAudio ?? {}), null, { timeout: 10_000 });
+    await page.waitForFunction(() => 'renderSession' in (/** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardiaAudio ?? {}), null, { timeout: 10_000 });
     const render = await onsetErrors(page);
     await context.close();
+    /** @type {Awaited<ReturnType<typeof alignment>>[]} */
     const runs = [];
     for (let i = 0; i < alignmentRuns; i++) runs.push(await alignment(browser, rt.base, newSessionPath));
     const differences = runs.flatMap((r) => r.differences);
     const step1 = runs.flatMap((r) => r.step1);
-    const stepMs = runs[0].stepMs;
+    const stepMs = runs[0]?.stepMs ?? NaN;
+    const first = /** @type {(typeof plays)[number]} */ (plays[0]);
     const warm = plays.slice(1);
     return {
       contention: machine(),
       editorJsByFirstSound: editorJs,
       embed,
       play: {
-        first: plays[0],
+        first,
         warm: summary(warm.map((p) => p.onsetMs)),
-        stepMs: plays[0].stepMs,
+        stepMs: first.stepMs,
         // The engine starts at the first step boundary ≥ click + 120 ms (START_LEAD_MS): on average 120 ms + half a step.
-        designFloorMs: 120 + plays[0].stepMs / 2,
+        designFloorMs: 120 + first.stepMs / 2,
       },
       render: { ...summary(render.errors), missing: render.missing, expected: render.expectedTotal, renders: render.renders, sampleMs: 1000 / 44_100 },
       alignment: {

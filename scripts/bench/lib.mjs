@@ -1,3 +1,4 @@
+// @ts-check
 // Shared helpers for scripts/bench.mjs: statistics, child processes (the local runtime
 // as a child, killed as a process group), /proc readings of workerd, machine facts.
 import { spawn, spawnSync } from 'node:child_process';
@@ -5,16 +6,30 @@ import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
+/** @param {number} ms @returns {Promise<void>} */
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/** Nearest-rank percentile of an unsorted array (p in 0…100). */
+/**
+ * Nearest-rank percentile of an unsorted array (p in 0…100).
+ * @param {number[]} values
+ * @param {number} p
+ * @returns {number}
+ */
 export function percentile(values, p) {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1];
+  return /** @type {number} */ (sorted[rank - 1]);
 }
 
+/**
+ * @typedef {{ n: number, p50: number, p90: number, p99: number, max: number, min: number, mean: number }} Summary
+ */
+
+/**
+ * @param {number[]} values
+ * @returns {Summary}
+ */
 export function summary(values) {
   const n = values.length;
   return {
@@ -28,46 +43,71 @@ export function summary(values) {
   };
 }
 
+/** @param {number[]} values */
 export const median = (values) => percentile(values, 50);
 
-/** A number with `digits` decimals, or "n/a". */
+/**
+ * A number with `digits` decimals, or "n/a".
+ * @param {number | null | undefined} value
+ */
 export function fmt(value, digits = 2) {
   if (value === null || value === undefined || Number.isNaN(value)) return 'n/a';
   if (!Number.isFinite(value)) return String(value);
   return value.toFixed(digits);
 }
 
+/** @param {number} bytes */
 export function kb(bytes, digits = 1) {
   return `${(bytes / 1024).toFixed(digits)} KiB`;
 }
 
-/** A seeded random source in [0, 1) (Park–Miller minimal standard): runs repeat their edits. */
+/**
+ * A seeded random source in [0, 1) (Park–Miller minimal standard): runs repeat their edits.
+ * @param {number} seed
+ * @returns {() => number}
+ */
 export function rng(seed) {
   let state = (seed % 2147483646) + 1;
   return () => (state = (state * 48271) % 2147483647) / 2147483647;
 }
 
-/** Run `fn` over `items` with at most `limit` at once. */
+/**
+ * Run `fn` over `items` with at most `limit` at once.
+ * @template T, R
+ * @param {T[]} items
+ * @param {number} limit
+ * @param {(item: T, index: number) => Promise<R>} fn
+ * @returns {Promise<R[]>}
+ */
 export async function pool(items, limit, fn) {
+  /** @type {R[]} */
   const results = new Array(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i], i);
+      results[i] = await fn(/** @type {T} */ (items[i]), i);
     }
   });
   await Promise.all(workers);
   return results;
 }
 
+/**
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
 export function withTimeout(promise, ms, what) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
+    /** @type {Promise<never>} */ (new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
+    })),
   ]);
 }
 
@@ -87,13 +127,14 @@ export function machineInfo() {
 
 // ---- child processes ----------------------------------------------------------------------
 
+/** @type {Set<import('node:child_process').ChildProcess>} */
 const children = new Set();
 
 /** Kill every child process group we started (synchronous: safe in 'exit'). */
 export function killAllChildren(signal = 'SIGKILL') {
   for (const child of children) {
     try {
-      process.kill(-child.pid, signal);
+      if (child.pid) process.kill(-child.pid, signal);
     } catch {
       // already gone
     }
@@ -114,7 +155,12 @@ function hookExit() {
   }
 }
 
-/** Spawn a command in its own process group; output goes to `logFile`. */
+/**
+ * Spawn a command in its own process group; output goes to `logFile`.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string>, logFile?: string, cwd?: string }} [options]
+ */
 export function spawnGroup(command, args, { env = {}, logFile, cwd } = {}) {
   hookExit();
   const child = spawn(command, args, {
@@ -136,21 +182,26 @@ export function spawnGroup(command, args, { env = {}, logFile, cwd } = {}) {
   return child;
 }
 
+/**
+ * @param {import('node:child_process').ChildProcess} child
+ * @returns {Promise<void>}
+ */
 export async function stopGroup(child, graceMs = 4000) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) {
+  const pid = child?.pid;
+  if (!child || pid === undefined || child.exitCode !== null || child.signalCode !== null) {
     children.delete(child);
     return;
   }
   const exited = new Promise((done) => child.once('exit', done));
   try {
-    process.kill(-child.pid, 'SIGTERM');
+    process.kill(-pid, 'SIGTERM');
   } catch {
     return;
   }
   const timer = sleep(graceMs).then(() => 'timeout');
   if ((await Promise.race([exited, timer])) === 'timeout') {
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      process.kill(-pid, 'SIGKILL');
     } catch {
       // gone
     }
@@ -158,13 +209,18 @@ export async function stopGroup(child, graceMs = 4000) {
   }
   // workerd may outlive wrangler for a moment; the group kill reaches it too.
   try {
-    process.kill(-child.pid, 'SIGKILL');
+    process.kill(-pid, 'SIGKILL');
   } catch {
     // gone
   }
   children.delete(child);
 }
 
+/**
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string>, cwd?: string }} [options]
+ */
 export function runSync(command, args, { env = {}, cwd } = {}) {
   const result = spawnSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
@@ -178,6 +234,10 @@ export function runSync(command, args, { env = {}, cwd } = {}) {
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const PAGE_SIZE = Number(spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).stdout.trim()) || 4096;
 
+/**
+ * @param {number} pid
+ * @returns {{ pid: number, comm: string, pgrp: number, cpuSeconds: number, rssBytes: number } | null}
+ */
 function readStat(pid) {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -196,7 +256,11 @@ function readStat(pid) {
   }
 }
 
-/** Processes named `comm` in process group `pgrp`. */
+/**
+ * Processes named `comm` in process group `pgrp`.
+ * @param {number} pgrp
+ * @param {string} [comm]
+ */
 export function processesInGroup(pgrp, comm) {
   const found = [];
   for (const entry of readdirSync('/proc')) {
@@ -207,11 +271,20 @@ export function processesInGroup(pgrp, comm) {
   return found;
 }
 
-/** CPU seconds and RSS (VmRSS, VmHWM) summed over `pids`. */
+/**
+ * @typedef {{ at: number, cpuSeconds: number, rssBytes: number, hwmBytes: number, perProcess: { pid: number, cpuSeconds: number, rssBytes: number }[] }} ProcessSample
+ */
+
+/**
+ * CPU seconds and RSS (VmRSS, VmHWM) summed over `pids`.
+ * @param {number[]} pids
+ * @returns {ProcessSample}
+ */
 export function sampleProcesses(pids) {
   let cpuSeconds = 0;
   let rssBytes = 0;
   let hwmBytes = 0;
+  /** @type {ProcessSample['perProcess']} */
   const perProcess = [];
   for (const pid of pids) {
     const stat = readStat(pid);
@@ -236,8 +309,8 @@ export const joinPath = join;
 // ---- who uses the machine ----------------------------------------------------------------------
 
 function machineTicks() {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-  return { total: fields.reduce((a, b) => a + b, 0), idle: fields[3] + fields[4] };
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: fields.reduce((a, b) => a + b, 0), idle: (fields[3] ?? 0) + (fields[4] ?? 0) };
 }
 
 /** CPU seconds of this process and every descendant (runtimes, Chromium) now alive. */

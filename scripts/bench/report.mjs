@@ -1,6 +1,39 @@
+// @ts-check
 // The bench's outputs: a console table and docs/BENCHMARKS.md, both from the raw results.
-import { readFileSync } from 'node:fs';
+import { core } from '../core.mjs';
 import { fmt, kb } from './lib.mjs';
+
+/** @import * as Server from './server.mjs' */
+/** @import * as Browser from './browser.mjs' */
+
+/**
+ * The room's constants, as the bench Worker reports them from the room's own modules
+ * (`/__bench/constants`): the report follows the code it measured.
+ * @typedef {{ kvBackstopMs: number, logSlots: number, compactEvery: number, storageLayout: number }} RoomConstants
+ */
+
+/**
+ * Everything one run measured (bench-results/bench.json).
+ * @typedef {{
+ *   machine: ReturnType<typeof import('./lib.mjs').machineInfo>,
+ *   contention: Record<string, { busy: number, ours: number, others: number }>,
+ *   command: string,
+ *   ports: number[],
+ *   limits: { perSecond: number, burst: number, editors: number },
+ *   room?: RoomConstants,
+ *   buildMs?: number | null,
+ *   durationMs?: number,
+ *   rtt?: Awaited<ReturnType<typeof Server.benchRoundTrip>>,
+ *   fanout?: Awaited<ReturnType<typeof Server.benchFanout>>,
+ *   throughput?: Awaited<ReturnType<typeof Server.benchThroughput>>,
+ *   storage?: Awaited<ReturnType<typeof Server.benchStorage>>,
+ *   flood?: Awaited<ReturnType<typeof Server.benchFlood>>,
+ *   cold?: Awaited<ReturnType<typeof Server.measureColdWake>>,
+ *   load?: Awaited<ReturnType<typeof Server.benchLoad>>,
+ *   sizes?: Awaited<ReturnType<typeof Browser.benchSizes>>,
+ *   browser?: Awaited<ReturnType<typeof Browser.benchBrowser>>,
+ * }} Results
+ */
 
 // ---- prices (Cloudflare Workers Paid, USD, as published on developers.cloudflare.com) ----------
 
@@ -9,7 +42,7 @@ export const PRICES = {
   workerRequests: { included: 10e6, perMillion: 0.3 },
   doRequests: { included: 1e6, perMillion: 0.15 }, // incoming WebSocket messages count 20:1
   doDurationGBs: { included: 400_000, perMillion: 12.5 }, // 128 MB per object
-  sqliteRowsWritten: { included: 50e6, perMillion: 1.0 },
+  sqliteRowsWritten: { included: 50e6, perMillion: 1.0 }, // each setAlarm() counts as one row written
   sqliteRowsRead: { included: 25e9, perMillion: 0.001 },
   sqliteStoredGBMonth: { included: 5, perUnit: 0.2 },
   kvReads: { included: 10e6, perMillion: 0.5 },
@@ -29,71 +62,144 @@ export const PROFILE = {
   kvWriteWallMs: 100, // assumed wall time of one KV put from the DO (not measurable locally)
 };
 
+/** The bill issue 11 asks for, per PROFILE.sessions a month. */
+export const BILL_GOAL = 130;
+/** Issue 10 §4: honest editors beside a flooder keep getting acks within this. */
+export const FLOOD_ACK_GOAL_MS = 1000;
+
+/**
+ * @param {number} usage
+ * @param {{ included: number, perMillion: number }} price
+ */
 const cost = (usage, { included, perMillion }) => (Math.max(0, usage - included) / 1e6) * perMillion;
+/**
+ * @param {number} usage
+ * @param {{ included: number, perUnit: number }} price
+ */
 const costUnit = (usage, { included, perUnit }) => Math.max(0, usage - included) * perUnit;
+/** @param {number} x */
+const cents = (x) => `$${x.toFixed(2)}`;
+/** @param {number} x */
 const money = (x) => `$${x >= 100 ? x.toFixed(0) : x.toFixed(2)}`;
+/** @param {number | null | undefined} x */
 const ms = (x, d = 2) => `${fmt(x, d)} ms`;
+/** @param {number | null | undefined} x */
 const ratio = (x, d = 2) => `${fmt(x, d)}×`;
+/** @param {number | null | undefined} x */
 const count = (x) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
+/** @param {boolean | null} ok */
 const met = (ok) => (ok === null ? '—' : ok ? '**met**' : '**missed**');
+/** @param {number} n @param {string} one @param {string} [many] */
+const plural = (n, one, many = `${one}s`) => `${fmt(n, Number.isInteger(n) ? 0 : 1)} ${n === 1 ? one : many}`;
 
-/** The room's KV backstop delay, read from its source so the projection follows it. */
-const BACKSTOP_SECONDS = (() => {
-  const source = readFileSync(new URL('../../worker/room/SessionRoom.ts', import.meta.url), 'utf8');
-  const match = source.match(/KV_BACKSTOP_MS = ([\d_]+)/);
-  return match ? Number(match[1].replace(/_/g, '')) / 1000 : 30;
-})();
-
-/** Monthly bill per PROFILE.sessions, from measured figures. */
+/**
+ * Monthly bill per PROFILE.sessions, from measured figures: the rows, KV writes and
+ * bytes of one session's life (bench 4), the workerd CPU per incoming frame under load
+ * (bench 6) and the room's own constants. Null unless all three were measured.
+ * @param {Results} results
+ */
 export function projectCost(results) {
-  const load = results.load;
-  const storage = results.storage;
-  if (!load || !storage) return null;
+  const { load, storage, room } = results;
+  if (!load || !storage || !room) return null;
+  const life = storage.life;
   const P = PROFILE;
   const seconds = P.minutes * 60;
   const gap = seconds / P.mutations;
-  // The backstop alarm publishes BACKSTOP_SECONDS after the first unpublished change; edits keep coming.
-  const alarmPublishes = Math.floor(seconds / (BACKSTOP_SECONDS + gap));
-  const kvWritesPerSession = load.creationKvWrites + alarmPublishes + 1;
-  const rowsPerAlarm = load.rowsPerAlarmPublish ?? 1;
+  const backstopSeconds = room.kvBackstopMs / 1000;
+  // The backstop alarm publishes backstopSeconds after the first unpublished change; edits keep coming.
+  const alarmPublishes = Math.floor(seconds / (backstopSeconds + gap));
+  // Every publish folds the log; between publishes, every compactEvery versions fold it too.
+  const segments = alarmPublishes + 1;
+  const compactions = segments * Math.floor(P.mutations / segments / room.compactEvery);
   const rowsPerEdit = storage.full.rows.p50;
-  const rowsPerSession = load.creationRows + P.mutations * rowsPerEdit + alarmPublishes * rowsPerAlarm + load.rowsPerLeave;
+  const rowsPerCompaction = life.rowsPerCompaction ?? 0;
+  // The first change after each publish schedules the next backstop (measured: alarms the edits set).
+  const alarmsSet = life.creation.alarmsSet + segments * life.editing.alarmsSet;
+  const rows = {
+    creation: life.creation.rows,
+    edits: P.mutations * rowsPerEdit,
+    compactions: compactions * rowsPerCompaction,
+    backstops: alarmPublishes * life.backstop.rows,
+    leave: life.leave.rows,
+    alarms: alarmsSet,
+  };
+  const rowsPerSession = Object.values(rows).reduce((a, b) => a + b, 0);
+  const kvWritesPerSession = life.creation.kvWrites + alarmPublishes * life.backstop.kvWrites + life.leave.kvWrites;
   const wsIn = P.mutations + P.editors * (1 + P.presencePerSecond * seconds + (9 + seconds / P.clockEverySeconds) + seconds / P.pingEverySeconds);
   const doRequestsPerSession = wsIn / 20 + P.editors /* upgrades */ + 1 /* create RPC */ + alarmPublishes;
-  const activeSeconds = (wsIn * load.cpu.msPerIncoming) / 1000 + ((alarmPublishes + 2) * P.kvWriteWallMs) / 1000;
+  const activeSeconds = (wsIn * load.cpu.msPerIncoming) / 1000 + (kvWritesPerSession * P.kvWriteWallMs) / 1000;
   const gbs = activeSeconds * 0.125;
   const gbsNoHibernation = seconds * 0.125;
   const workerRequestsPerSession = 1 + P.editors * 2; // create + (page + upgrade) per editor
+  const sqliteBytes = life.databaseSize;
+  const kvBytes = life.kvDocBytes;
   const n = P.sessions;
   const lines = [
-    { item: 'DO SQLite rows written', perSession: rowsPerSession, usage: rowsPerSession * n, cost: cost(rowsPerSession * n, PRICES.sqliteRowsWritten), price: '$1.00/M after 50 M' },
-    { item: 'KV writes', perSession: kvWritesPerSession, usage: kvWritesPerSession * n, cost: cost(kvWritesPerSession * n, PRICES.kvWrites), price: '$5.00/M after 1 M' },
-    { item: 'DO requests (WS messages ÷ 20, upgrades, alarms)', perSession: doRequestsPerSession, usage: doRequestsPerSession * n, cost: cost(doRequestsPerSession * n, PRICES.doRequests), price: '$0.15/M after 1 M' },
-    { item: 'DO duration (hibernating between events), GB-s', perSession: gbs, usage: gbs * n, cost: cost(gbs * n, PRICES.doDurationGBs), price: '$12.50/M GB-s after 400 k' },
-    { item: 'Worker requests', perSession: workerRequestsPerSession, usage: workerRequestsPerSession * n, cost: cost(workerRequestsPerSession * n, PRICES.workerRequests), price: '$0.30/M after 10 M' },
-    { item: 'DO SQLite stored, GB-month (first month)', perSession: load.databaseSize, usage: (load.databaseSize * n) / 1024 ** 3, cost: costUnit((load.databaseSize * n) / 1024 ** 3, PRICES.sqliteStoredGBMonth), price: '$0.20/GB-month after 5 GB', bytes: true },
-    { item: 'KV stored, GB-month (first month)', perSession: load.kvDocBytes, usage: (load.kvDocBytes * n) / 1024 ** 3, cost: costUnit((load.kvDocBytes * n) / 1024 ** 3, PRICES.kvStoredGBMonth), price: '$0.50/GB-month after 1 GB', bytes: true },
+    { key: 'rows', item: 'DO SQLite rows written (setAlarm included)', perSession: rowsPerSession, usage: rowsPerSession * n, cost: cost(rowsPerSession * n, PRICES.sqliteRowsWritten), price: '$1.00/M after 50 M' },
+    { key: 'kv', item: 'KV writes', perSession: kvWritesPerSession, usage: kvWritesPerSession * n, cost: cost(kvWritesPerSession * n, PRICES.kvWrites), price: '$5.00/M after 1 M' },
+    { key: 'requests', item: 'DO requests (WS messages ÷ 20, upgrades, create, alarms)', perSession: doRequestsPerSession, usage: doRequestsPerSession * n, cost: cost(doRequestsPerSession * n, PRICES.doRequests), price: '$0.15/M after 1 M' },
+    { key: 'duration', item: 'DO duration (hibernating between events), GB-s', perSession: gbs, usage: gbs * n, cost: cost(gbs * n, PRICES.doDurationGBs), price: '$12.50/M GB-s after 400 k' },
+    { key: 'worker', item: 'Worker requests', perSession: workerRequestsPerSession, usage: workerRequestsPerSession * n, cost: cost(workerRequestsPerSession * n, PRICES.workerRequests), price: '$0.30/M after 10 M' },
+    { key: 'sqlite', item: 'DO SQLite stored, GB-month (first month)', perSession: sqliteBytes, usage: (sqliteBytes * n) / 1024 ** 3, cost: costUnit((sqliteBytes * n) / 1024 ** 3, PRICES.sqliteStoredGBMonth), price: '$0.20/GB-month after 5 GB', bytes: true },
+    { key: 'kvStored', item: 'KV stored, GB-month (first month)', perSession: kvBytes, usage: (kvBytes * n) / 1024 ** 3, cost: costUnit((kvBytes * n) / 1024 ** 3, PRICES.kvStoredGBMonth), price: '$0.50/GB-month after 1 GB', bytes: true },
   ];
   const total = PRICES.base + lines.reduce((a, l) => a + l.cost, 0);
   const worstDuration = cost(gbsNoHibernation * n, PRICES.doDurationGBs);
   // The seeds' own method: writes only, DO writes at $1/M after 1 M, KV at $5/M after 1 M.
   const seedMethod = { do: (Math.max(0, rowsPerSession * n - 1e6) / 1e6) * 1.0, kv: (Math.max(0, kvWritesPerSession * n - 1e6) / 1e6) * 5.0 };
-  return { profile: P, alarmPublishes, kvWritesPerSession, rowsPerSession, rowsPerAlarm, rowsPerLeave: load.rowsPerLeave, wsIn, doRequestsPerSession, activeSeconds, gbs, lines, total, worstDuration, seedMethod };
+  // What one more unit per session adds to the month (past what is included).
+  const marginal = {
+    row: (n / 1e6) * PRICES.sqliteRowsWritten.perMillion,
+    kvWrite: (n / 1e6) * PRICES.kvWrites.perMillion,
+    sqliteKiB: ((n * 1024) / 1024 ** 3) * PRICES.sqliteStoredGBMonth.perUnit,
+    wsMessage: (n / 20 / 1e6) * PRICES.doRequests.perMillion,
+  };
+  return {
+    profile: P,
+    backstopSeconds,
+    alarmPublishes,
+    compactions,
+    rows,
+    rowsPerEdit,
+    rowsPerCompaction,
+    alarmsSet,
+    kvWritesPerSession,
+    rowsPerSession,
+    measuredLifeRows: life.total.rows + life.total.alarmsSet,
+    wsIn,
+    doRequestsPerSession,
+    activeSeconds,
+    gbs,
+    lines,
+    /** @param {string} key */
+    line: (key) => /** @type {(typeof lines)[number]} */ (lines.find((l) => l.key === key)),
+    total,
+    worstDuration,
+    seedMethod,
+    marginal,
+  };
 }
 
 // ---- goals -----------------------------------------------------------------------------------
 
+/** @param {Results} r */
 function goals(r) {
+  const c = projectCost(r);
+  const f = r.flood;
   return {
     rtt: r.rtt ? r.rtt.ratioP50 <= 1.25 : null,
     throughput: r.throughput ? r.throughput.ratio >= 0.7 : null,
     load: r.load ? r.load.unacked === 0 && r.load.errors === 0 && r.load.gaps === 0 && r.load.cellMismatches === 0 && r.load.versionMismatches === 0 && r.load.closedEarly === 0 : null,
+    bill: c ? c.total <= BILL_GOAL : null,
+    flood: f ? f.during.max <= FLOOD_ACK_GOAL_MS && f.honestUnacked === 0 && f.flooder.closed?.code === core.CLOSE.abuse : null,
   };
 }
 
 // ---- console ---------------------------------------------------------------------------------
 
+/** @param {Results} r */
 export function renderTable(r) {
+  /** @type {string[][]} */
   const rows = [['#', 'measure', 'result', 'baseline (same run)', 'ratio / goal']];
   const g = goals(r);
   if (r.rtt) {
@@ -109,14 +215,20 @@ export function renderTable(r) {
   }
   if (r.storage) {
     const s = r.storage;
+    const life = s.life;
     rows.push(['4', 'rows / bytes per step edit, empty', `${s.empty.rows.p50} row, ${s.empty.bytes.p50} B`, `whole doc ${s.empty.docBytes} B`, ratio(s.empty.bytes.p50 / s.empty.docBytes, 3)]);
     rows.push(['4', 'rows / bytes per step edit, full 16×128', `${s.full.rows.p50} row, ${s.full.bytes.p50} B`, `whole doc ${s.full.docBytes} B`, ratio(s.full.bytes.p50 / s.full.docBytes, 4)]);
+    rows.push(['4', `rows: creation / ${life.mutations} edits / leave / backstop`, `${life.creation.rows} / ${life.editing.rows} / ${life.leave.rows} / ${life.backstop.rows}`, `${life.compactions.length} compaction(s) in the edits; alarms set ${life.total.alarmsSet}`, `${life.total.rows} rows`]);
+    rows.push(['4', `KV writes / SQLite / KV doc per session`, `${life.total.kvWrites} / ${kb(life.databaseSize)} / ${kb(life.kvDocBytes)}`, `log ${life.logRows} rows, snapshot ${life.snapshotBytes} B`, '']);
   }
   if (r.throughput) rows.push(['4', 'rows per mutation incl. compaction (long session)', fmt(r.throughput.unlimited.rowsPerMutation, 3), '1 row per mutation (seeds)', ratio(r.throughput.unlimited.rowsPerMutation, 3)]);
   if (r.load) rows.push(['4', `rows per mutation incl. compaction (load sessions)`, fmt(r.load.rowsPerMutation, 3), '1 row per mutation (seeds)', ratio(r.load.rowsPerMutation, 3)]);
   if (r.load) rows.push(['4', `KV writes per session (${r.load.seconds} s of editing)`, fmt(r.load.kvWritesPerSession.mean, 2), '1 per session (seeds)', ratio(r.load.kvWritesPerSession.mean)]);
   const c = projectCost(r);
-  if (c) rows.push(['4', 'bill per 1 M sessions / month', money(c.total), 'seeds: $149 (hybrid)', ratio(c.total / 149)]);
+  if (c) {
+    rows.push(['4', 'bill per 1 M sessions / month', money(c.total), 'seeds: $149 (hybrid)', `${ratio(c.total / 149)} (≤$${BILL_GOAL}: ${g.bill ? 'met' : 'missed'})`]);
+    for (const l of c.lines) if (l.cost > 0) rows.push(['4', `  ${l.item}`, money(l.cost), l.bytes ? kb(l.perSession) : fmt(l.perSession, l.perSession < 10 ? 2 : 0), 'per session']);
+  }
   if (r.cold) rows.push(['5', 'cold wake → snapshot, full session p50', ms(r.cold.cold.p50), `warm ${ms(r.cold.warm.p50)}; new echo DO ${ms(r.cold.echoCold.p50)}`, `${ratio(r.cold.ratioWarm)} / ${ratio(r.cold.ratioEcho)}`]);
   if (r.load) {
     const l = r.load;
@@ -126,31 +238,44 @@ export function renderTable(r) {
   }
   if (r.sizes) {
     const s = r.sizes;
-    rows.push(['7', 'gzipped initial JS: editor / published / embed', `${kb(s.editor.jsGzip)} / ${kb(s.beat.jsGzip)} / ${s.embed ? kb(s.embed.jsGzip) : 'n/a'}`, 'editor', s.embed ? ratio(s.embedVsEditor, 3) : '']);
+    rows.push(['7', 'gzipped initial JS: editor / published / embed', `${kb(s.editor.jsGzip)} / ${kb(s.beat.jsGzip)} / ${s.embed ? kb(s.embed.jsGzip) : 'n/a'}`, 'editor', s.embed && s.embedVsEditor !== null ? ratio(s.embedVsEditor, 3) : '']);
   }
   if (r.browser) {
     const b = r.browser;
-    rows.push(['7', 'Play click → first onset p50 (first Play)', `${ms(b.play.warm.p50, 0)} (${ms(b.play.first.onsetMs, 0)})`, `120 ms lead + ½ step = ${ms(b.play.designFloorMs, 0)}`, ratio(b.play.warm.p50 / b.play.designFloorMs)]);
+    rows.push(['7', 'Play click → first onset p50 (first Play)', `${ms(b.play.warm.p50, 0)} (${ms(b.play.first?.onsetMs, 0)})`, `120 ms lead + ½ step = ${ms(b.play.designFloorMs, 0)}`, ratio(b.play.warm.p50 / b.play.designFloorMs)]);
     rows.push(['8', 'offline render onset error p50 / p99 / max', `${ms(b.render.p50, 3)} / ${ms(b.render.p99, 3)} / ${ms(b.render.max, 3)}`, `1 sample = ${ms(b.render.sampleMs, 4)}`, ratio(b.render.p99 / b.render.sampleMs, 1)]);
     rows.push(['8', 'cross-client step alignment median / max', `${ms(b.alignment.all.p50)} / ${ms(b.alignment.all.max)}`, `one step ${ms(b.alignment.stepMs, 1)}`, ratio(b.alignment.all.p50 / b.alignment.stepMs, 3)]);
   }
+  if (r.flood) {
+    const f = r.flood;
+    rows.push(['9', `honest acks during a ${f.floodPerSecond}/s flood p50 / p99 / max`, `${ms(f.during.p50, 0)} / ${ms(f.during.p99, 0)} / ${ms(f.during.max, 0)}`, `idle p50 ${ms(f.idle.p50, 0)}`, `${ratio(f.duringVsIdleP50, 1)} (max ≤${FLOOD_ACK_GOAL_MS} ms: ${g.flood ? 'met' : 'missed'})`]);
+    rows.push(['9', '  flooder answered / sent, then closed', `${f.flooder.answered} / ${f.flooder.sent} (${f.flooder.acked} acked)`, f.flooder.closed ? `closed ${f.flooder.closed.code} after ${ms(f.flooder.closed.afterMs, 0)}` : 'never closed', '']);
+  }
   if (r.contention) rows.push(['', 'machine: CPU of other processes per phase', Object.entries(r.contention).map(([k, c]) => `${k} ${fmt(c.others, 0)}%`).join(', '), '', '']);
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
-  const line = (row) => row.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n') + `\n\nbench duration ${fmt(r.durationMs / 1000, 1)} s`;
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
+  /** @param {string[]} row */
+  const line = (row) => row.map((cell, i) => String(cell).padEnd(widths[i] ?? 0)).join('  ');
+  return [line(rows[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n') + `\n\nbench duration ${fmt((r.durationMs ?? NaN) / 1000, 1)} s`;
 }
 
 // ---- markdown --------------------------------------------------------------------------------
 
+/**
+ * @param {string[]} header
+ * @param {string[][]} rows
+ */
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
+/** @param {Results} r */
 export function renderMarkdown(r) {
   const m = r.machine;
   const g = goals(r);
   const c = projectCost(r);
+  /** @type {string[]} */
   const out = [];
+  /** @param {...string} lines */
   const p = (...lines) => out.push(lines.join('\n'), '');
 
   p(
@@ -159,20 +284,21 @@ export function renderMarkdown(r) {
     '<!-- Generated by `npm run bench` (scripts/bench.mjs); do not edit by hand: rerun it. -->',
     '',
     `Run ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cores} cores (${m.cpuModel}), ${fmt(m.ramGiB, 1)} GiB RAM, ${m.platform}, Node ${m.node}. ` +
-      `The whole bench took ${fmt(r.durationMs / 1000, 0)} s. Reproduce with \`npm run bench\` (options: \`--only=rtt,fanout,throughput,storage,cold,load,browser\`, \`--load-seconds=N\`; raw figures land in \`bench-results/bench.json\`).`,
+      `The whole bench took ${fmt((r.durationMs ?? NaN) / 1000, 0)} s. Reproduce with \`npm run bench\` (options: \`--only=rtt,fanout,throughput,storage,flood,cold,load,browser\`, \`--load-seconds=N\`, \`BENCH_PORT=<port>\`; raw figures land in \`bench-results/bench.json\`).`,
     '',
     'Every figure is a percentile or a ratio taken in this one run against a baseline measured on the same machine in the same run. ' +
       'Everything runs locally on loopback: the Worker, the Durable Objects and KV in workerd under `wrangler dev` (which puts a proxy workerd process in front of the one running the Worker), ' +
       'with a load generator (Node) on the same cores. Absolute numbers are a laptop-class dev runtime, not Cloudflare\'s edge; the ratios are what to track.',
     '',
     '**Baselines.** The server benches run a bench-only Worker (`scripts/bench/echo-worker.mjs` + `scripts/bench/wrangler.bench.jsonc`, bundled once into a temporary folder and never deployed): ' +
-      'the real Worker and `SessionRoom` (plus a read-only probe of its storage), and `EchoRoom`, a bare SQLite-class Durable Object using the same WebSocket Hibernation API that echoes each frame to its sender (`?all`: to every socket; `?durable`: after upserting the frame as one SQLite row, the floor of any design that acknowledges only after a durable write). ' +
+      'the real Worker and `SessionRoom` (plus a read-only probe of its storage, a count of the alarms it sets, and a way to bring its backstop alarm forward), and `EchoRoom`, a bare SQLite-class Durable Object using the same WebSocket Hibernation API that echoes each frame to its sender (`?all`: to every socket; `?durable`: after upserting the frame as one SQLite row, the floor of any design that acknowledges only after a durable write). ' +
       '`UnlimitedSessionRoom` is `SessionRoom` with the per-socket rate limit switched off, used only to measure what the runtime could sustain past the limit; figures from it are labelled "limit off". ' +
       'The client benches run the production build (`vite build` → `dist/`) under `wrangler dev`, in system Chromium via Playwright.',
   );
 
   if (r.contention && Object.keys(r.contention).length) {
-    const names = { rtt: '1', fanout: '2', throughput: '3', storage: '4', cold: '5', load: '6', browser: '7–8' };
+    /** @type {Record<string, string>} */
+    const names = { rtt: '1', fanout: '2', throughput: '3', storage: '4', flood: '9', cold: '5', load: '6', browser: '7–8' };
     const entries = Object.entries(r.contention);
     const busiest = Math.max(...entries.map(([, c]) => c.others));
     p(
@@ -184,6 +310,7 @@ export function renderMarkdown(r) {
   }
 
   // ---- summary ----
+  /** @type {string[][]} */
   const rows = [];
   if (r.rtt) {
     rows.push(['1', 'Sync round trip: mutation → durable ack, p50 / p99', `${ms(r.rtt.room.p50)} / ${ms(r.rtt.room.p99)}`, `bare echo ${ms(r.rtt.echo.p50)} / ${ms(r.rtt.echo.p99)}`, `${ratio(r.rtt.ratioP50)} / ${ratio(r.rtt.ratioP99)}`, `p50 ≤ 1.25×: ${met(g.rtt)}`]);
@@ -200,13 +327,23 @@ export function renderMarkdown(r) {
     const s = r.storage;
     rows.push(['4', 'DO storage per step edit, empty session', `${s.empty.rows.p50} row, ${s.empty.bytes.p50} B`, `whole document ${s.empty.docBytes} B`, ratio(s.empty.bytes.p50 / s.empty.docBytes, 3), '1 row per edit: **met**']);
     rows.push(['4', 'DO storage per step edit, full session (16 × 128, all on)', `${s.full.rows.p50} row, ${s.full.bytes.p50} B`, `whole document ${s.full.docBytes} B`, ratio(s.full.bytes.p50 / s.full.docBytes, 4), '1 row per edit: **met**']);
+    const life = s.life;
+    rows.push([
+      '4',
+      `Rows written over a session's life: creation, ${life.mutations} edits by 2 editors, last editor leaving`,
+      `${life.total.rows} (${life.creation.rows} + ${life.editing.rows} + ${life.leave.rows}), and ${plural(life.total.alarmsSet, 'alarm')} set`,
+      `${life.mutations} edits at 1 row each`,
+      ratio(life.total.rows / life.mutations, 3),
+      '—',
+    ]);
+    rows.push(['4', 'KV writes, SQLite database and KV document per session (the same session)', `${life.total.kvWrites}; ${kb(life.databaseSize)}; ${kb(life.kvDocBytes)}`, 'seeds: 1 KV write', ratio(life.total.kvWrites), '—']);
   }
   if (r.throughput) rows.push(['4', 'Rows written per mutation incl. compaction, one long session', fmt(r.throughput.unlimited.rowsPerMutation, 3), '1 (the seeds\' model)', ratio(r.throughput.unlimited.rowsPerMutation, 3), '—']);
   if (r.load) {
     rows.push(['4', `Rows written per mutation incl. compaction, the ${r.load.sessions} load sessions`, fmt(r.load.rowsPerMutation, 3), '1 (the seeds\' model)', ratio(r.load.rowsPerMutation, 3), '—']);
     rows.push(['4', `KV writes per editing session (${r.load.seconds} s of editing, creation excluded)`, `mean ${fmt(r.load.kvWritesPerSession.mean, 2)}, max ${r.load.kvWritesPerSession.max}`, '1 (the seeds\' hybrid)', ratio(r.load.kvWritesPerSession.mean), '—']);
   }
-  if (c) rows.push(['4', 'Projected bill per 1 M sessions / month (profile below)', money(c.total), 'seeds\' hybrid: $149', ratio(c.total / 149), '—']);
+  if (c) rows.push(['4', 'Projected bill per 1 M sessions / month (profile below)', money(c.total), 'seeds\' hybrid: $149', ratio(c.total / 149), `≤ $${BILL_GOAL} (issue 11): ${met(g.bill)}`]);
   if (r.cold) rows.push(['5', 'Cold wake: evicted DO → first snapshot of a full session, p50 / max', `${ms(r.cold.cold.p50)} / ${ms(r.cold.cold.max)}`, `warm ${ms(r.cold.warm.p50)}; a new (empty) echo DO ${ms(r.cold.echoCold.p50)}`, `${ratio(r.cold.ratioWarm)} / ${ratio(r.cold.ratioEcho)}`, '—']);
   if (r.load) {
     const l = r.load;
@@ -229,6 +366,25 @@ export function renderMarkdown(r) {
     rows.push(['8', 'Cross-client alignment of a shared global step, median / max', `${ms(b.alignment.all.p50)} / ${ms(b.alignment.all.max)} (${b.alignment.shared} steps, ${b.alignment.runs} pairs)`, `one step = ${ms(b.alignment.stepMs, 1)}`, ratio(b.alignment.all.p50 / b.alignment.stepMs, 3), '—']);
     rows.push(['8', '… step 1 of each bar only, median / max', `${ms(b.alignment.step1.p50)} / ${ms(b.alignment.step1.max)} (${b.alignment.step1.n} bars)`, `one step = ${ms(b.alignment.stepMs, 1)}`, ratio(b.alignment.step1.p50 / b.alignment.stepMs, 3), '—']);
   }
+  if (r.flood) {
+    const f = r.flood;
+    rows.push([
+      '9',
+      `A socket flooding at ${f.floodPerSecond}/s beside ${f.honest} honest editors: their ack latency during the flood, p50 / p99 / max`,
+      `${ms(f.during.p50, 0)} / ${ms(f.during.p99, 0)} / ${ms(f.during.max, 0)}`,
+      `the same editors before the flood: p50 ${ms(f.idle.p50, 0)}`,
+      ratio(f.duringVsIdleP50, 1),
+      `within ${FLOOD_ACK_GOAL_MS / 1000} s (issue 10 §4): ${met(g.flood)}`,
+    ]);
+    rows.push([
+      '9',
+      '… the flooder: frames answered before the room closed it, and when',
+      `${f.flooder.answered} answered (${f.flooder.acked} applied, ${f.flooder.refused} refused) of ${f.flooder.sent} sent; ${f.flooder.closed ? `closed ${f.flooder.closed.code} after ${ms(f.flooder.closed.afterMs, 0)}` : 'never closed'}`,
+      `${f.flooder.wouldHaveSent} frames in ${f.floodMs / 1000} s`,
+      '—',
+      `closed with ${core.CLOSE.abuse}: ${met(f.flooder.closed?.code === core.CLOSE.abuse)}`,
+    ]);
+  }
   p('## Results', '', table(['#', 'measure', 'result', 'baseline (same run)', 'ratio', 'goal'], rows));
 
   // ---- goals missed ----
@@ -249,8 +405,38 @@ export function renderMarkdown(r) {
       `**Throughput (goal ≥ 0.7× the bare echo; measured ${ratio(t.ratio)}, rounds ${t.ratioRounds.map((x) => fmt(x, 2)).join(', ')}).** Same cause: each mutation is its own storage commit. The durable echo reaches ${ratio(t.durableRatio)} of the bare echo and the room ${ratio(t.roomVsDurable)} of the durable echo; ` +
         `workerd CPU per frame was ${ms(t.echo.cpuMsPerAck, 3)} (bare echo), ${ms(t.durable.cpuMsPerAck, 3)} (durable echo) and ${ms(t.unlimited.cpuMsPerAck, 3)} (room, which also broadcasts each change to all ${t.clients} sockets; the echo broadcasting to all ${t.clients} reached ${count(t.echoAll.rate)}/s). ` +
         'A CPU profile (perf) of workerd under this kind of load, taken while writing this bench, put under 1 % of samples in JavaScript (the room\'s code) and most in the runtime\'s event loop, WebSocket plumbing and permessage-deflate. ' +
-        `The product never gets near this: the per-socket limit caps a session at ${t.clients} × ${r.limits.perSecond} = ${t.clients * r.limits.perSecond} mutations/s with ${t.clients} editors (measured ${count(t.limited.rate)}/s), ${fmt(t.unlimited.rate / (t.clients * r.limits.perSecond), 0)}× below what one room sustains. ` +
+        (t.unlimited.rate > t.clients * r.limits.perSecond
+          ? `The product never gets near this: the per-socket limit caps a session at ${t.clients} × ${r.limits.perSecond} = ${t.clients * r.limits.perSecond} mutations/s with ${t.clients} editors (measured ${count(t.limited.rate)}/s), ${fmt(t.unlimited.rate / (t.clients * r.limits.perSecond), 1)}× below what one room sustains. `
+          : `On this run the room sustained only ${count(t.unlimited.rate)}/s with the limit off, under the ${t.clients} × ${r.limits.perSecond} = ${t.clients * r.limits.perSecond} mutations/s the per-socket limit allows ${t.clients} editors (paced at the limit: ${count(t.limited.rate)}/s): the machine, not the limit, was the bound (see the contention above). `) +
         'What would close it: group commit — apply every mutation already queued when a commit starts and write them in one transaction, sending all their acks behind the same output gate. It cuts commits per mutation under load but not single-edit latency, and it must hold every other send (snapshots to joiners included) until the batch is durable. Not worth it at the rate limit.',
+    );
+  }
+  if (c && !g.bill) {
+    const P = c.profile;
+    const rowsLine = c.line('rows');
+    const editsAlone = cost(c.rows.edits * P.sessions, PRICES.sqliteRowsWritten);
+    const others = c.total - rowsLine.cost;
+    const around = c.rowsPerSession - c.rows.edits;
+    const over = c.total - BILL_GOAL;
+    const parts = /** @type {const} */ (['creation', 'compactions', 'backstops', 'leave', 'alarms']).filter((k) => c.rows[k] > 0).map((k) => `${k} ${fmt(c.rows[k], 0)}`);
+    missed.push(
+      `**Bill (goal ≤ $${BILL_GOAL} per 1 M sessions a month, issue 11; projected ${cents(c.total)}, ${cents(over)} over).** The rows line is ${cents(rowsLine.cost)}: the ${P.mutations} edits' own rows — one each, the floor the issue keeps — cost ${cents(editsAlone)} on their own (${count((c.rows.edits * P.sessions) / 1e6)} M rows a month, 50 M of them included), and the ${fmt(around, 0)} rows around them (${parts.join(', ')}) ${cents(rowsLine.cost - editsAlone)}. ` +
+        `Everything else adds ${money(others)}: the $${PRICES.base} base, KV writes ${money(c.line('kv').cost)} (${fmt(c.kvWritesPerSession, 0)} per session, the first million included), DO requests ${money(c.line('requests').cost)}, SQLite stored ${money(c.line('sqlite').cost)} (${kb(c.line('sqlite').perSession)} per session), KV stored ${money(c.line('kvStored').cost)}. ` +
+        `So with one row per edit the bill cannot fall under ${cents(editsAlone + others)} unless those lines shrink too. Priced from these figures, per session and month: a row written $${fmt(c.marginal.row, 2)}, a KV write past the first million $${fmt(c.marginal.kvWrite, 2)}, a KiB of SQLite kept $${fmt(c.marginal.sqliteKiB, 3)}, an incoming WebSocket message $${fmt(c.marginal.wsMessage, 4)} (presence frames are ${fmt((P.editors * P.presencePerSecond * P.minutes * 60) / c.wsIn * 100, 0)} % of them).`,
+    );
+  }
+  if (r.flood && !g.flood) {
+    const f = r.flood;
+    const closed = f.flooder.closed;
+    const busy = r.contention.flood;
+    missed.push(
+      `**Honest editors beside a flooder (goal: acked within ${FLOOD_ACK_GOAL_MS / 1000} s, issue 10 §4; measured max ${ms(f.during.max, 0)}, p50 ${ms(f.during.p50, 0)} against ${ms(f.idle.p50, 0)} idle).** ` +
+        (closed
+          ? `The room closed the flooder with ${closed.code} after answering ${f.flooder.answered} of its frames (${f.flooder.acked} applied: the burst of ${f.limits.burst} plus ${f.limits.perSecond}/s; ${f.flooder.refused} refused) — a bounded number, as the issue asks — but answering them took ${ms(closed.afterMs, 0)}, ${ms(closed.afterMs / Math.max(1, f.flooder.answered), 1)} per frame` +
+            (busy ? ` on a machine where other processes took ${fmt(busy.others, 0)} % of the CPU during this phase` : '') +
+            '. Honest edits wait behind the flooder\'s frames in the room\'s single input queue, and every frame the room applies is a durable commit and a broadcast to every socket, so their wait is the time the room spends on the flooder\'s applied frames. ' +
+            `Once it was closed their acks came back in p50 ${ms(f.afterClose.p50, 0)} (max ${ms(f.afterClose.max, 0)}). What would bound the wait on a slow machine: fewer of a flooder's frames reaching a commit before the close (the ${f.limits.burst}-frame burst and the refill are what it spends; refusals are cheap).`
+          : 'The room never closed the flooder.'),
     );
   }
   if (r.load && !g.load) missed.push('**Load:** some mutations were lost, refused or out of order; see the load section and bench-results/bench.json.');
@@ -315,12 +501,15 @@ export function renderMarkdown(r) {
   }
   if (r.storage) {
     const s = r.storage;
+    const life = s.life;
+    const room = r.room;
+    const layout = room ? `storage layout ${room.storageLayout}` : 'the storage layout';
     p(
       '## 4. Storage and cost',
       '',
       `Rows come from the room's own SQLite cursor counts (\`stats().rowsWritten\`) read before and after each of ${s.edits} \`set_step\` edits; bytes are the size of the log row written (its text columns as stored, from SQLite's \`length()\`, plus 8 bytes for each of its 5 numbers). ` +
         `The "empty" session has one empty track; the "full" one 16 tracks × 128 steps, all on, built over the socket. A step edit writes one row of about ${s.full.bytes.p50} B in both, against ${s.full.docBytes} B for the whole full document (what the anchor wrote on every click). ` +
-        `The full session's SQLite database is ${kb(s.full.databaseSize)}; a track row is ${fmt(s.full.trackRowBytes, 0)} B.`,
+        `In ${layout} the whole session is one \`snapshot\` row of the \`state\` table (the session, each writer's last clientSeq and the KV counters): ${s.full.snapshotRowBytes} B for the full session, whose SQLite database is ${kb(s.full.databaseSize)}.`,
       '',
       table(
         ['', 'rows per edit p50 / max', 'bytes per edit p50 / max', 'whole document'],
@@ -330,26 +519,66 @@ export function renderMarkdown(r) {
         ],
       ),
       '',
+      `**A session's life: the rows around the edits.** One session of the starter template, created over HTTP, edited ${life.mutations} times by two editors taking turns (the bill's profile below, without its ten minutes), then left by both; the room is probed between the steps. ` +
+        'Rows are the room\'s SQL rows; "alarms" are the `setAlarm()` and `deleteAlarm()` calls of its KV backstop, which the room\'s own count does not see (the bench Worker counts them; Cloudflare bills each `setAlarm()` as a row written).',
+      '',
+      table(
+        ['step', 'rows written', 'KV writes', 'alarms set / deleted', 'what is written'],
+        [
+          [
+            'creation (`POST /api/sessions`)',
+            String(life.creation.rows),
+            String(life.creation.kvWrites),
+            `${life.creation.alarmsSet} / 0`,
+            `the \`state\` and \`log\` tables (their CREATE TABLE statements count as rows written), the \`layout\` and \`snapshot\` rows, then the snapshot again with the KV counters once KV holds the first document (tables then: ${life.creation.tables.map((t) => `\`${t}\``).join(', ')})`,
+          ],
+          ['two editors join', String(life.joining.rows), String(life.joining.kvWrites), `${life.joining.alarmsSet} / ${life.joining.alarmsDeleted}`, 'nothing: presence and the sockets\' data live in their attachments'],
+          [
+            `${life.mutations} edits`,
+            String(life.editing.rows),
+            String(life.editing.kvWrites),
+            `${life.editing.alarmsSet} / ${life.editing.alarmsDeleted}`,
+            `one log row each (an upsert into slot \`version mod ${room?.logSlots ?? 'LOG_SLOTS'}\`); ${life.compactions.length ? life.compactions.map((k) => `the edit to version ${k.version} wrote ${k.rows}: its log row and the snapshot row (the log folded, every ${room?.compactEvery ?? 'COMPACT_EVERY'} versions)`).join('; ') : 'no compaction'}; the first edit scheduled the backstop alarm`,
+          ],
+          ['the last editor leaves', String(life.leave.rows), String(life.leave.kvWrites), `${life.leave.alarmsSet} / ${life.leave.alarmsDeleted}`, 'KV brought up to date, then one row: the snapshot with the log folded in and the new KV counters; the pending backstop alarm deleted'],
+          ['**in all**', `**${life.total.rows}**`, `**${life.total.kvWrites}**`, `${life.total.alarmsSet} / ${life.total.alarmsDeleted}`, `${fmt(life.total.rows / life.mutations, 3)} rows per edit`],
+        ],
+      ),
+      '',
+      `The session then holds ${kb(life.databaseSize)} of SQLite: tables ${life.tables.map((t) => `\`${t}\``).join(', ')} (\`__miniflare_do_name\` is the local runtime's own; no \`refusals\` table, which is created with the first refusal), ${life.logRows} log rows and a snapshot row of ${life.snapshotBytes} B; its KV document is ${life.kvDocBytes} B. ` +
+        `**A backstop publish** (a second session, an editor still connected): the alarm the first edit had scheduled, due in ${fmt(life.backstop.wasDueInMs / 60_000, 1)} min, was brought forward to now. It wrote ${plural(life.backstop.rows, 'row')} (the snapshot: log folded in, KV counters updated) and ${plural(life.backstop.kvWrites, 'KV write')}; the next edit wrote ${plural(life.backstop.nextEditRows, 'row')} and set ${plural(life.backstop.nextEditAlarmsSet, 'new alarm')}.`,
+      '',
       r.throughput
-        ? `**Amortised, compaction included.** The throughput session (${count(r.throughput.unlimited.applied)} mutations, compacted every 256 versions and when the last editor left) wrote ${fmt(r.throughput.unlimited.rowsPerMutation, 3)} rows per mutation. `
+        ? `**Amortised over longer runs.** The throughput session (${count(r.throughput.unlimited.applied)} mutations, compacted every ${room?.compactEvery ?? 'COMPACT_EVERY'} versions and when the last editor left) wrote ${fmt(r.throughput.unlimited.rowsPerMutation, 3)} rows per mutation` +
+          (r.throughput.unlimited.evicted ? ` (counted over its rounds only: ${plural(r.throughput.unlimited.evicted, 'stretch', 'stretches')} left out, where the runtime had restarted the room — evicted or reset — which restarts its in-memory counters)` : '') +
+          '. '
         : '',
       r.load
-        ? `The ${r.load.sessions} load sessions (${fmt(r.load.mutationsPerSession, 0)} mutations each over ${r.load.seconds} s, five editors at a rapid-jam rate) wrote ${fmt(r.load.rowsPerMutation, 3)} rows per mutation: besides one log row per edit, each backstop publish to KV while editing wrote ${r.load.rowsPerAlarmPublish === null ? 'n/a (none fired)' : fmt(r.load.rowsPerAlarmPublish, 1)} row(s) (the published-version counter) and the last editor leaving ${fmt(r.load.rowsPerLeave, 1)} (the compaction of the log into the per-track, doc and per-writer rows, and the counter). ` +
-            `Creating a session wrote ${fmt(r.load.creationRows, 0)} rows and ${r.load.creationKvWrites} KV write. KV writes per editing session: mean ${fmt(r.load.kvWritesPerSession.mean, 2)} (max ${r.load.kvWritesPerSession.max}) for ${r.load.seconds} s of editing — one from the backstop alarm per ~${BACKSTOP_SECONDS} s of continuous editing, one when the last editor leaves.`
+        ? `The ${r.load.sessions} load sessions (${fmt(r.load.mutationsPerSession, 0)} mutations each over ${r.load.seconds} s, five editors at a rapid-jam rate) wrote ${fmt(r.load.rowsPerMutation, 3)} rows per mutation: one log row per edit, ${r.load.rowsPerAlarmPublish === null ? 'no backstop publish while editing (it is due ' + (room ? fmt(room.kvBackstopMs / 60_000, 0) + ' minutes' : 'later') + ' after the first unpublished change)' : `${fmt(r.load.rowsPerAlarmPublish, 1)} row(s) per backstop publish while editing`}, and ${fmt(r.load.rowsPerLeave, 1)} when the last editor left. ` +
+            (r.load.evicted ? `(${plural(r.load.evicted, 'room')} of ${r.load.sessions} came back as a new instance between the joins and the leave — evicted or reset by the runtime, which restarts their in-memory row counters — and ${r.load.evicted === 1 ? 'is' : 'are'} left out of these row figures.) ` : '') +
+            `Creating each wrote ${fmt(r.load.creationRows, 0)} rows and ${r.load.creationKvWrites} KV write; KV writes per editing session after that: mean ${fmt(r.load.kvWritesPerSession.mean, 2)} (max ${r.load.kvWritesPerSession.max}).`
         : '',
     );
   }
-  if (c) {
+  if (c && r.load) {
     const P = c.profile;
+    const rowsText = [
+      `${fmt(c.rows.creation, 0)} at creation`,
+      `${P.mutations} edits × ${c.rowsPerEdit}`,
+      `${c.compactions} compaction${c.compactions === 1 ? '' : 's'} × ${fmt(c.rowsPerCompaction, 0)}`,
+      `${c.alarmPublishes} backstop publish${c.alarmPublishes === 1 ? '' : 'es'} × ${fmt(r.storage?.life.backstop.rows, 0)}`,
+      `${fmt(c.rows.leave, 0)} when the last editor leaves`,
+      `${c.alarmsSet} setAlarm()`,
+    ].join(' + ');
     p(
       '### Projected monthly bill per 1,000,000 sessions',
       '',
       `Assumed session profile: ${P.editors} editors for ${P.minutes} minutes, ${P.mutations} mutations (the seeds' average), each editor sending ${P.presencePerSecond} presence frames/s, a clock sample every ${P.clockEverySeconds} s (playing throughout), a keepalive ping every ${P.pingEverySeconds} s. ` +
-        `Derived from the measurements above: ${fmt(c.rowsPerSession, 0)} rows written per session (${fmt(r.load.creationRows, 0)} at creation + ${P.mutations} edits × ${r.storage.full.rows.p50} + ${c.alarmPublishes} backstop publishes × ${fmt(c.rowsPerAlarm, 1)} + ${fmt(c.rowsPerLeave, 1)} when the last editor leaves), ` +
-        `${fmt(c.kvWritesPerSession, 0)} KV writes (creation, ${c.alarmPublishes} backstop alarms, last editor leaving), ${fmt(c.wsIn, 0)} incoming WebSocket messages. ` +
+        `Derived from the measurements above and the room's own constants (a KV backstop ${fmt(c.backstopSeconds / 60, c.backstopSeconds % 60 ? 1 : 0)} minutes after the first unpublished change, a compaction every ${r.room?.compactEvery} versions): ${fmt(c.rowsPerSession, 0)} rows written per session (${rowsText}; the session measured above wrote ${c.measuredLifeRows} in all, alarm included), ` +
+        `${fmt(c.kvWritesPerSession, 0)} KV writes (creation, ${c.alarmPublishes} backstop alarm${c.alarmPublishes === 1 ? '' : 's'}, last editor leaving), ${kb(c.line('sqlite').perSession)} of SQLite and ${kb(c.line('kvStored').perSession)} of KV per session (the measured session), ${fmt(c.wsIn, 0)} incoming WebSocket messages. ` +
         `DO duration assumes the room hibernates between events (it has no timers): events × the measured workerd CPU per incoming message under load (${ms(r.load.cpu.msPerIncoming, 2)}, a local-runtime overestimate) + ${P.kvWriteWallMs} ms per KV write (assumed) = ${fmt(c.activeSeconds, 2)} s active per session.`,
       '',
-      'Prices (Workers Paid, USD, developers.cloudflare.com pricing pages for Workers, Durable Objects and KV): $5/month base; Worker requests $0.30/M after 10 M; Durable Object requests $0.15/M after 1 M, incoming WebSocket messages billed 20:1; duration $12.50/M GB-s after 400,000 GB-s (128 MB per object); SQLite rows written $1.00/M after 50 M, rows read $0.001/M after 25 billion, stored $0.20/GB-month after 5 GB; KV reads $0.50/M after 10 M, writes $5.00/M after 1 M, stored $0.50/GB-month after 1 GB.',
+      'Prices (Workers Paid, USD, developers.cloudflare.com pricing pages for Workers, Durable Objects and KV): $5/month base; Worker requests $0.30/M after 10 M; Durable Object requests $0.15/M after 1 M, incoming WebSocket messages billed 20:1, alarm invocations count; duration $12.50/M GB-s after 400,000 GB-s (128 MB per object); SQLite rows written $1.00/M after 50 M (each `setAlarm()` counts as one), rows read $0.001/M after 25 billion, stored $0.20/GB-month after 5 GB; KV reads $0.50/M after 10 M, writes $5.00/M after 1 M, stored $0.50/GB-month after 1 GB.',
       '',
       table(
         ['item', 'per session', 'per 1 M sessions', 'price', 'monthly'],
@@ -360,7 +589,7 @@ export function renderMarkdown(r) {
         ],
       ),
       '',
-      `Rows read on wake (a few rows per track and the log tail) cost under a cent at $0.001/M. If rooms never hibernated while a session is open, duration alone would be ${money(c.worstDuration)}/month (${P.minutes} min × 0.125 GB per session): hibernation is what keeps it out of the bill. ` +
+      `Rows read on wake (the snapshot row and the log tail) cost under a cent at $0.001/M. If rooms never hibernated while a session is open, duration alone would be ${money(c.worstDuration)}/month (${P.minutes} min × 0.125 GB per session): hibernation is what keeps it out of the bill. ` +
         'Stored data accumulates: every month of 1 M new sessions adds the storage lines again unless old sessions are deleted.',
       '',
       '**Beside the seeds\' cost table** (seeds/003, 1,000,000 sessions/month, writes only):',
@@ -371,13 +600,14 @@ export function renderMarkdown(r) {
           ['seeds: KV debounced (before)', '0', '30', '$0', '$145', '$145'],
           ['seeds: hybrid (DO per mutation + KV on disconnect)', '150', '1', '$149', '$0', '$149'],
           ['Keyboardia measured, seeds\' method ($1/M after 1 M; $5/M after 1 M)', fmt(c.rowsPerSession, 0), fmt(c.kvWritesPerSession, 0), money(c.seedMethod.do), money(c.seedMethod.kv), money(c.seedMethod.do + c.seedMethod.kv)],
-          ['Keyboardia measured, current SQLite prices (50 M rows included)', fmt(c.rowsPerSession, 0), fmt(c.kvWritesPerSession, 0), money(c.lines[0].cost), money(c.lines[1].cost), money(c.lines[0].cost + c.lines[1].cost)],
+          ['Keyboardia measured, current SQLite prices (50 M rows included)', fmt(c.rowsPerSession, 0), fmt(c.kvWritesPerSession, 0), money(c.line('rows').cost), money(c.line('kv').cost), money(c.line('rows').cost + c.line('kv').cost)],
         ],
       ),
       '',
-      `What the seeds did not count: the ${BACKSTOP_SECONDS} s KV backstop alarm, which publishes while anyone edits (${c.alarmPublishes} KV writes in a ${P.minutes}-minute session instead of 1: ${money(c.lines[1].cost)}/month), and the rows around the edits (creation, ${fmt(c.rowsPerAlarm, 1)} per backstop publish, ${fmt(c.rowsPerLeave, 1)} for the compaction when the last editor leaves): ${fmt((c.rowsPerSession / P.mutations), 2)} rows per mutation instead of 1. ` +
-        'Fixed while writing this bench: every backstop publish also compacted the log into the per-track rows (the doc, each changed track, each writer\'s clientSeq: about 13 rows in the load sessions), which nearly doubled the rows written by an editing session; the alarm now only refreshes KV (`SessionRoom.alarm`), and the log is still folded every 256 versions and when the last editor leaves. ' +
-        `The backstop was 30 s when this bench was written (19 KV writes per such session, $90/month); it is now ${BACKSTOP_SECONDS} s: the KV copy, which only REST readers see, may trail a live session by that long. A longer one brings KV closer to the seeds' single write; the bench prices the choice.`,
+      `What the seeds did not count: the rows around the edits (${fmt(c.rowsPerSession - c.rows.edits, 0)} per session: creation, compaction, the last editor's leave, the backstop alarm), ${fmt(c.rowsPerSession / P.mutations, 3)} rows per mutation instead of 1, and the KV document written at creation. ` +
+        `In ${r.room ? `storage layout ${r.room.storageLayout}` : 'this storage layout'} a compaction and a publish are the same single row (the snapshot holds the session, the writers' last clientSeqs and the KV counters), so folding the log costs one row however large the session. ` +
+        `**The backstop trade-off.** The KV backstop alarm publishes ${fmt(c.backstopSeconds / 60, c.backstopSeconds % 60 ? 1 : 0)} minutes after the first change KV does not hold yet, so a ${P.minutes}-minute session writes KV ${fmt(c.kvWritesPerSession, 0)} times (creation and the last editor leaving; ${money(c.line('kv').cost)}/month with 1 M writes included), and \`GET /api/sessions/<id>\` — the KV copy, which only REST readers see; editors get the state from the room — may trail a live session by up to ${fmt(c.backstopSeconds / 60, c.backstopSeconds % 60 ? 1 : 0)} minutes while someone stays connected (or after a crash before the close event). ` +
+        'The backstop was 30 s when this bench was written (19 KV writes per such session, $90/month), then 2 minutes (6 KV writes, $25/month).',
     );
   }
   if (r.cold) {
@@ -385,7 +615,7 @@ export function renderMarkdown(r) {
       '## 5. Cold wake',
       '',
       `${r.cold.sessions} full sessions (${r.cold.tracks} tracks × 128 steps, ${kb(r.cold.snapshotBytes)} snapshot frame) were built, then the runtime was stopped and started again on the same persisted state, so every Durable Object was evicted. ` +
-        'After one request that loads the Worker\'s script without touching any room (a 404), each session is timed from opening its WebSocket to receiving its `snapshot`; the room\'s constructor reads the SQLite tables and replays the log tail on that first request. ' +
+        'After one request that loads the Worker\'s script without touching any room (a 404), each session is timed from opening its WebSocket to receiving its `snapshot`; the room\'s constructor reads its `state` rows (the snapshot) and replays the log entries after it on that first request. ' +
         `Warm baseline: the same join to the same rooms while they were in memory, before the restart. Second baseline: a never-used echo room (a Durable Object with nothing to load) from connect to its first echo, in the restarted runtime. The SQLite files were in the OS page cache (a warm disk).`,
       '',
       table(
@@ -401,6 +631,7 @@ export function renderMarkdown(r) {
   }
   if (r.load) {
     const l = r.load;
+    /** @param {number} x */
     const mib = (x) => `${fmt(x / 2 ** 20, 0)} MiB`;
     p(
       '## 6. Load',
@@ -439,12 +670,13 @@ export function renderMarkdown(r) {
         '',
         table(
           ['page', 'initial JS gzip', 'raw', 'files', 'CSS gzip', 'HTML gzip'],
-          [s.editor, s.beat, s.embed].filter(Boolean).map((x) => [x.label, kb(x.jsGzip), kb(x.jsRaw), x.files.map((f) => `\`${f.src.replace('/assets/', '')}\` ${kb(f.gzip)}`).join(', '), kb(x.cssGzip), kb(x.htmlGzip)]),
+          [s.editor, s.beat, ...(s.embed ? [s.embed] : [])].map((x) => [x.label, kb(x.jsGzip), kb(x.jsRaw), x.files.map((f) => `\`${f.src.replace('/assets/', '')}\` ${kb(f.gzip)}`).join(', '), kb(x.cssGzip), kb(x.htmlGzip)]),
         ),
         '',
       );
       const b = r.browser;
       if (b?.editorJsByFirstSound) {
+        /** @param {{ files: { src: string, gzip: number }[] }} js */
         const list = (js) => js.files.map((f) => `\`${f.src.replace('/assets/', '')}\` ${kb(f.gzip)}`).join(', ');
         lines.push(
           'What a page has fetched by the time it plays (lazy chunks included; recorded by Chromium while the Play benches below ran):',
@@ -496,12 +728,42 @@ export function renderMarkdown(r) {
     }
     p(...lines);
   }
+  if (r.flood) {
+    const f = r.flood;
+    const closed = f.flooder.closed;
+    p(
+      '## 9. A flooding socket beside honest editors',
+      '',
+      `One session of the starter template. ${f.honest} honest editors each send a \`set_step\` every ${f.honestEveryMs} ms; after ${fmt(f.idleMs / 1000, 0)} s (their idle baseline, in the same run) one more socket floods valid \`set_step\` mutations (its clientSeqs 1, 2, 3…) at ${f.floodPerSecond}/s for ${fmt(f.floodMs / 1000, 0)} s, or until the room closes it. ` +
+        `The room's limits (\`core/limits.ts\`): ${f.limits.perSecond} messages/s per socket with bursts of ${f.limits.burst}; each refusal spends one of ${f.limits.floodRefusals} refusals of patience, which come back at ${f.limits.forgivenPerSecond}/s; a socket out of patience is closed with ${core.CLOSE.abuse}. ` +
+        'Each honest edit is timed from its send to its ack (the author\'s own `change`).',
+      '',
+      table(
+        ['honest editors\' ack latency', 'edits', 'p50', 'p90', 'p99', 'max'],
+        [
+          ['before the flood (idle)', String(f.idle.n), ms(f.idle.p50, 1), ms(f.idle.p90, 1), ms(f.idle.p99, 1), ms(f.idle.max, 1)],
+          [`during the ${fmt(f.floodMs / 1000, 0)} s of the flood`, String(f.during.n), ms(f.during.p50, 1), ms(f.during.p90, 1), ms(f.during.p99, 1), ms(f.during.max, 1)],
+          ['… sent before the flooder was closed', String(f.beforeClose.n), ms(f.beforeClose.p50, 1), ms(f.beforeClose.p90, 1), ms(f.beforeClose.p99, 1), ms(f.beforeClose.max, 1)],
+          ['… sent after it was closed', String(f.afterClose.n), ms(f.afterClose.p50, 1), ms(f.afterClose.p90, 1), ms(f.afterClose.p99, 1), ms(f.afterClose.max, 1)],
+        ],
+      ),
+      '',
+      `The flooder sent ${f.flooder.sent} frames (of the ${f.flooder.wouldHaveSent} a ${fmt(f.floodMs / 1000, 0)} s flood would send) and got ${f.flooder.answered} answered before it was closed: ${f.flooder.acked} applied and acknowledged, ${f.flooder.refused} refused (${Object.entries(f.flooder.codes).map(([code, n]) => `${n} \`${code}\``).join(', ') || 'none'}). ` +
+        (closed
+          ? `The room closed it with ${closed.code} ("${closed.reason}") ${ms(closed.afterMs, 0)} after the flood began` +
+            (closed.afterMs > f.floodMs ? ` — after the flooder had stopped sending: the room was still working through the frames queued before` : '') +
+            '; the frames still queued were dropped unread. '
+          : 'The room did not close it within a minute of the flood. ') +
+        `The honest editors sent ${f.honestSent} edits: ${f.honestUnacked} never acknowledged, ${f.honestErrors} error frames.`,
+    );
+  }
   p(
     '## How the bench works',
     '',
     '- `npm run bench` runs `node scripts/bench.mjs`: `vite build`, a private copy of `dist/` (others may rebuild it meanwhile), and the bench Worker bundled once (`wrangler deploy --dry-run`) into a temporary folder, so edits made during the run cannot reload the runtime.',
-    `- Runtimes are \`wrangler dev --no-bundle --ip 127.0.0.1 --persist-to <tmp>\` children in their own process group (ports ${'8790'} and ${'8792'}), killed with the group on exit; CPU and RSS come from /proc of the workerd processes in that group.`,
-    '- Phases: benches 1–4 (and building the full sessions for 5) on one runtime; it is stopped and started again on the same state for 5 (every room evicted) and then 6 (a runtime that has served nothing else); 7 and 8 run the production build in a second runtime with Chromium (`/usr/bin/chromium --no-sandbox --disable-gpu --autoplay-policy=no-user-gesture-required`).',
+    `- Runtimes are \`wrangler dev --no-bundle --ip 127.0.0.1 --persist-to <tmp>\` children in their own process group (ports ${r.ports.join(' and ')}: \`BENCH_PORT\` and \`BENCH_PORT\` + 2, inspectors 1000 above), killed with the group on exit; CPU and RSS come from /proc of the workerd processes in that group.`,
+    '- The clients speak the protocol and model versions of `core/` (`scripts/bench/wsclient.mjs`), one clientId per socket, each writer\'s clientSeqs following one another; the limits, templates, instruments and the room\'s constants come from `core/` and from the room\'s own modules (through `/__bench/constants`). Two figures are the client\'s and repeated here: the 120 ms Play lead (`app/audio/AudioEngine.ts`) and the profile\'s clock and keepalive cadences (`app/sync/`).',
+    '- Phases: benches 1–4 and 9 (and building the full sessions for 5) on one runtime; it is stopped and started again on the same state for 5 (every room evicted) and then 6 (a runtime that has served nothing else); 7 and 8 run the production build in a second runtime with Chromium (`/usr/bin/chromium --no-sandbox --disable-gpu --autoplay-policy=no-user-gesture-required`).',
     '- The bench-only pieces never ship: the production build (`vite build`, `wrangler deploy`) uses `wrangler.jsonc` and `worker/index.ts`, which know nothing of `EchoRoom`, `UnlimitedSessionRoom` or the `/__bench/` routes.',
     '- Every wait has a timeout; loops are bounded; the load phase has a fixed duration.',
   );

@@ -1,12 +1,20 @@
+// @ts-check
 // The local runtime (wrangler dev → workerd) as a child process group, on loopback.
 import { readFileSync } from 'node:fs';
 import { processesInGroup, sleep, spawnGroup, stopGroup } from './lib.mjs';
+
+/**
+ * @typedef {{ child: import('node:child_process').ChildProcess, base: string, ws: string, port: number, startMs: number,
+ *   workerdPids: () => number[], stop: () => Promise<void> }} Runtime
+ */
 
 /**
  * Start `wrangler dev -c <config>` on 127.0.0.1:<port> with state persisted in
  * `persistTo`; resolves once `readyPath` answers. `--no-bundle` when the entry is
  * already bundled (it is: the bench bundles once, into a folder nobody else edits,
  * so edits made by others during the run cannot reload the runtime under us).
+ * @param {{ config: string, port: number, persistTo: string, logFile: string, readyPath?: string, noBundle?: boolean, timeoutMs?: number }} options
+ * @returns {Promise<Runtime>}
  */
 export async function startRuntime({ config, port, persistTo, logFile, readyPath = '/api/beats?limit=1', noBundle = true, timeoutMs = 90_000 }) {
   const args = ['wrangler', 'dev', '-c', config, '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistTo, '--show-interactive-dev-session=false', '--inspector-port', String(port + 1000)];
@@ -18,6 +26,7 @@ export async function startRuntime({ config, port, persistTo, logFile, readyPath
   });
   const base = `http://127.0.0.1:${port}`;
   const deadline = startedAt + timeoutMs;
+  /** @type {Error | null} */
   let lastError = null;
   while (performance.now() < deadline) {
     if (child.exitCode !== null) break;
@@ -32,14 +41,14 @@ export async function startRuntime({ config, port, persistTo, logFile, readyPath
           port,
           startMs: performance.now() - startedAt,
           /** The workerd processes serving this runtime. */
-          workerdPids: () => processesInGroup(child.pid, 'workerd').map((p) => p.pid),
+          workerdPids: () => (child.pid === undefined ? [] : processesInGroup(child.pid, 'workerd').map((p) => p.pid)),
           stop: () => stopGroup(child),
         };
         return runtime;
       }
       lastError = new Error(`status ${response.status}`);
     } catch (error) {
-      lastError = error;
+      lastError = error instanceof Error ? error : new Error(String(error));
     }
     await sleep(250);
   }
