@@ -18,7 +18,7 @@ export interface LogUnderTest {
 /** Runs `body` against a fresh log; the host keeps whatever context the log needs. */
 export type WithLog = (initial: Session, body: (t: LogUnderTest) => void) => Promise<void>;
 
-export const CONTRACT_LOG_SLOTS = 256;
+export const CONTRACT_LOG_SLOTS = 160;
 
 const T0 = 1_700_000_000_000;
 

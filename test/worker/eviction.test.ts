@@ -49,13 +49,13 @@ describe('an acknowledged mutation survives eviction', () => {
   it('woken by a close on a hibernated socket: the last editor leaving still writes KV', async () => {
     const { id, a, stub } = await acknowledgedEdit();
     const before = await roomStats(id);
-    expect(before.kvWrites).toBe(1); // the create
+    expect(before.kvWrites).toBe(0); // creating writes no KV
     await evictDurableObject(stub, { webSockets: 'hibernate' });
 
     a.close(); // wakes the room through webSocketClose
     const doc = await eventually(() => kvDoc(id), (d) => d?.version === 1);
     expect(doc!.tracks[0]!.steps[5]).toBe(true);
-    expect(await roomStats(id)).toMatchObject({ kvWrites: 2, publishedVersion: 1, mutationsApplied: 0 });
+    expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 1, mutationsApplied: 0 });
   });
 
   it('woken by the alarm: the backstop writes KV from storage', async () => {
@@ -67,7 +67,7 @@ describe('an acknowledged mutation survives eviction', () => {
     const doc = await kvDoc(id);
     expect(doc?.version).toBe(1);
     expect(doc!.tracks[0]!.steps[5]).toBe(true);
-    expect(await roomStats(id)).toMatchObject({ version: 1, publishedVersion: 1, kvWrites: 2, alarmAt: null, mutationsApplied: 0 });
+    expect(await roomStats(id)).toMatchObject({ version: 1, publishedVersion: 1, kvWrites: 1, alarmAt: null, mutationsApplied: 0 });
   });
 });
 

@@ -17,32 +17,34 @@ async function allLeft(id: string) {
 describe('KV projection', () => {
   it('is written exactly once for a session that was edited and then left', async () => {
     const id = await createSession();
-    expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 0 }); // the create
+    // Creating writes no KV: GET /api/sessions/<id> asks the room until the first publish.
+    expect(await roomStats(id)).toMatchObject({ kvWrites: 0, publishedVersion: 0 });
+    expect(await kvDoc(id)).toBeNull();
     const a = await TestClient.join(id);
     const b = await TestClient.join(id);
     for (const step of [0, 1, 2, 3]) a.mutate(setStep('bass', step, true));
     b.mutate({ type: 'set_tempo', tempo: 140 });
     await Promise.all([a.settled(), b.settled()]);
-    expect((await roomStats(id)).kvWrites).toBe(1); // not per mutation
+    expect((await roomStats(id)).kvWrites).toBe(0); // not per mutation
 
     const since = b.messages.length;
     a.close();
     // a's close has been handled once b hears the peer list without a; an editor remains.
     await b.waitFor((m) => m.type === 'peers' && m.peers.length === 1, { since });
-    expect((await roomStats(id)).kvWrites).toBe(1);
-    expect((await kvDoc(id))?.version).toBe(0);
+    expect((await roomStats(id)).kvWrites).toBe(0);
+    expect(await kvDoc(id)).toBeNull();
 
     b.close();
     await allLeft(id);
     const stats = await roomStats(id);
-    expect(stats).toMatchObject({ kvWrites: 2, publishedVersion: 5, version: 5, alarmAt: null });
+    expect(stats).toMatchObject({ kvWrites: 1, publishedVersion: 5, version: 5, alarmAt: null });
     const doc = await kvDoc(id);
     const { session } = await serverState(id);
     expect(doc).toMatchObject({ id, version: 5, tempo: 140 });
     expect(doc!.tracks).toEqual(session.tracks);
     // Nothing left to do: no backstop alarm pending, and a late one would write nothing.
     expect(await runDurableObjectAlarm(room(id))).toBe(false);
-    expect((await roomStats(id)).kvWrites).toBe(2);
+    expect((await roomStats(id)).kvWrites).toBe(1);
   });
 
   it('is written once when several editors leave at the same moment', async () => {
@@ -52,13 +54,18 @@ describe('KV projection', () => {
     await editors[1]!.settled();
     for (const editor of editors) editor.close();
     await allLeft(id);
-    expect(await roomStats(id)).toMatchObject({ kvWrites: 2, publishedVersion: 1 });
+    expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 1 });
     expect((await kvDoc(id))?.version).toBe(1);
   });
 
-  it('is not written again for a session opened and left unchanged', async () => {
+  it('is written once for a session opened and left unchanged, and not again when it is visited again', async () => {
     const id = await createSession();
+    const first = await TestClient.join(id);
+    first.close();
+    await allLeft(id);
+    expect(await roomStats(id)).toMatchObject({ kvWrites: 1, version: 0 });
     const before = await kvDoc(id);
+    expect(before).toMatchObject({ id, version: 0 });
     const a = await TestClient.join(id);
     const listener = await TestClient.connect(id);
     await listener.hello({ listenOnly: true });
@@ -81,7 +88,7 @@ describe('KV projection', () => {
     expect(scheduled! - Date.now()).toBeLessThanOrEqual(KV_BACKSTOP_MS);
 
     expect(await runDurableObjectAlarm(room(id))).toBe(true);
-    expect(await roomStats(id)).toMatchObject({ kvWrites: 2, publishedVersion: 1, alarmAt: null });
+    expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 1, alarmAt: null });
     const doc = await kvDoc(id);
     expect(doc?.version).toBe(1);
     expect(doc!.tracks[0]!.steps[15]).toBe(true);
@@ -96,7 +103,7 @@ describe('KV projection', () => {
 
     a.close();
     await allLeft(id);
-    expect(await roomStats(id)).toMatchObject({ kvWrites: 3, publishedVersion: 3, version: 3 });
+    expect(await roomStats(id)).toMatchObject({ kvWrites: 2, publishedVersion: 3, version: 3 });
   });
 
   it('the pending-publish state is durable: an editor evicted mid-session is still published on leaving', async () => {
@@ -109,7 +116,7 @@ describe('KV projection', () => {
     expect((await roomStats(id)).alarmAt).not.toBeNull();
     a.close();
     await allLeft(id);
-    expect(await roomStats(id)).toMatchObject({ kvWrites: 2, publishedVersion: 1, alarmAt: null });
+    expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 1, alarmAt: null });
     expect((await kvDoc(id))?.tracks[1]!.steps[2]).toBe(true);
   });
 
@@ -127,16 +134,16 @@ describe('KV projection', () => {
       expect(put).toHaveBeenCalledTimes(1);
       expect(log).toHaveBeenCalled();
       const stats = await roomStats(id);
-      expect(stats).toMatchObject({ version: 1, publishedVersion: 0, kvWrites: 1 });
+      expect(stats).toMatchObject({ version: 1, publishedVersion: 0, kvWrites: 0 });
       expect(stats.alarmAt).not.toBeNull();
     } finally {
       put.mockRestore();
       log.mockRestore();
     }
-    expect((await kvDoc(id))?.version).toBe(0);
+    expect(await kvDoc(id)).toBeNull();
     await evictDurableObject(room(id));
     expect(await runDurableObjectAlarm(room(id))).toBe(true);
-    expect(await roomStats(id)).toMatchObject({ publishedVersion: 1, kvWrites: 2, alarmAt: null });
+    expect(await roomStats(id)).toMatchObject({ publishedVersion: 1, kvWrites: 1, alarmAt: null });
     expect((await kvDoc(id))?.tracks[2]!.steps[1]).toBe(true);
   });
 });

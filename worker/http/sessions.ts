@@ -49,9 +49,14 @@ export async function handleSessionRoute(request: Request, env: Env, id: string,
   if (!isSessionId(id)) return error(404, 'not_found', 'no such session');
   if (rest === '') {
     // The KV projection: may trail the live session by up to the alarm backstop.
-    // Editors never read it; they get the state from the room over the WebSocket.
+    // Editors never read it; they get the state from the room over the WebSocket. A
+    // session nobody has left yet has none: the room answers (an unknown id stays a 404
+    // and creates no storage).
     const raw = await env.KV.get(sessionKey(id), 'json');
-    if (raw === null) return error(404, 'not_found', 'no such session');
+    if (raw === null) {
+      const fresh = await roomFor(env, id).projection();
+      return fresh ? json(fresh) : error(404, 'not_found', 'no such session');
+    }
     // Whatever version wrote it, it is served in this one.
     const doc = readSessionDocument(raw);
     if (!doc.ok) {

@@ -1,8 +1,8 @@
 /**
  * The session's durable state in the Durable Object's SQLite database (storage layout 2).
  *
- *   state     key/value rows: 'layout' (this layout's version) and 'snapshot': one JSON
- *             document holding the session as of `version` (in the current model), each
+ *   state     key/value rows; today one, 'snapshot': a JSON document holding this
+ *             layout's version, the session as of `version` (in the current model), each
  *             writer's last processed clientSeq, and the KV counters
  *   log       a ring of LOG_SLOTS rows: slot = version % LOG_SLOTS, holding one applied
  *             change, its version and its clientId/clientSeq
@@ -35,8 +35,13 @@ import type { EarlierOutcome, RoomLog } from './RoomProtocol';
 /** The layout this code writes. Older layouts are migrated on wake (see migrateLayout). */
 export const STORAGE_LAYOUT = 2;
 /** Catch-up window: a client this many versions behind gets a snapshot instead. */
-export const LOG_SLOTS = 256;
-export const COMPACT_EVERY = 128;
+export const LOG_SLOTS = 160;
+/**
+ * Fold the log into the snapshot when the ring is full: one row per LOG_SLOTS edits
+ * (the entries after the fold always fit in the ring), and a wake replays at most that
+ * many. The seeds' 150-edit session is never folded before its last editor leaves.
+ */
+export const COMPACT_EVERY = LOG_SLOTS;
 /** Refused mutations remembered for resends, all writers together (see recordRefusal). */
 export const REFUSALS_KEPT = 256;
 
@@ -47,6 +52,8 @@ const REFUSALS_TABLE = `CREATE TABLE IF NOT EXISTS refusals (client_id TEXT NOT 
 
 /** The 'snapshot' row. */
 interface Snapshot {
+  /** The storage layout that wrote it (STORAGE_LAYOUT). */
+  layout: number;
   /** The model version the session (and every log row) is written in. */
   model: number;
   id: string;
@@ -131,13 +138,13 @@ export class RoomStorage implements RoomLog {
 
   private loadLayout2(tables: Set<string>): void {
     const rows = new Map(this.sql.exec<{ key: string; value: string }>('SELECT key, value FROM state').toArray().map((r) => [r.key, r.value]));
-    const layout = Number(rows.get('layout'));
-    if (layout > STORAGE_LAYOUT) {
-      this.failure = { reason: 'too_new', message: `storage layout ${layout}; this code reads up to ${STORAGE_LAYOUT}` };
-      return;
-    }
     const snapshot = JSON.parse(rows.get('snapshot') ?? 'null') as Snapshot | null;
     if (!snapshot) throw new Error('no snapshot row');
+    // The layout is part of the snapshot row: one row fewer for every session created.
+    if (snapshot.layout > STORAGE_LAYOUT) {
+      this.failure = { reason: 'too_new', message: `storage layout ${snapshot.layout}; this code reads up to ${STORAGE_LAYOUT}` };
+      return;
+    }
     this.refusalsTable = tables.has('refusals');
     if (snapshot.model !== MODEL_VERSION) {
       if (snapshot.model > MODEL_VERSION) {
@@ -237,6 +244,7 @@ export class RoomStorage implements RoomLog {
     }
     const tables = this.tables();
     const snapshot: Snapshot = {
+      layout: STORAGE_LAYOUT,
       model: MODEL_VERSION,
       id,
       version,
@@ -299,7 +307,7 @@ export class RoomStorage implements RoomLog {
   private createLayout2(snapshot: Snapshot): void {
     this.exec('CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
     this.exec(LOG_TABLE);
-    this.exec(`INSERT INTO state (key, value) VALUES ('layout', ?), ('snapshot', ?)`, String(STORAGE_LAYOUT), JSON.stringify(snapshot));
+    this.exec(`INSERT INTO state (key, value) VALUES ('snapshot', ?)`, JSON.stringify(snapshot));
   }
 
   /**
@@ -309,7 +317,7 @@ export class RoomStorage implements RoomLog {
   seed(id: string, session: Session, now: number, version = 0): void {
     if (this.state || this.failure) throw new Error('session already exists');
     this.transactionSync(() => {
-      const snapshot: Snapshot = { model: MODEL_VERSION, id, version, session, writers: {}, createdAt: now, publishedVersion: 0, kvWrites: 0 };
+      const snapshot: Snapshot = { layout: STORAGE_LAYOUT, model: MODEL_VERSION, id, version, session, writers: {}, createdAt: now, publishedVersion: 0, kvWrites: 0 };
       this.createLayout2(snapshot);
       this.loadFrom(snapshot);
     });
@@ -444,6 +452,7 @@ export class RoomStorage implements RoomLog {
 
   private snapshotOf(state: LoadedState): Snapshot {
     return {
+      layout: STORAGE_LAYOUT,
       model: MODEL_VERSION,
       id: state.id,
       version: state.counters.compactedVersion,

@@ -56,11 +56,19 @@ export class SessionRoom extends DurableObject<Env> {
 
   // ---- RPC from the Worker --------------------------------------------------
 
-  /** Seed a new session's storage and write its first KV document. */
+  /**
+   * Seed a new session's storage. Its KV document is first written when its last editor
+   * leaves (or by the backstop): until then GET /api/sessions/<id> asks the room
+   * (`projection`). One KV write and one row fewer per session.
+   */
   async create(id: string, session: Session): Promise<void> {
-    const now = Date.now();
-    this.storage.seed(id, session, now);
-    await this.publishToKv();
+    this.storage.seed(id, session, Date.now());
+  }
+
+  /** The session as its KV document would hold it now; null for a room never seeded. */
+  async projection(): Promise<SessionDocument | null> {
+    const state = this.readable();
+    return state ? this.documentOf(state) : null;
   }
 
   /**
@@ -132,7 +140,8 @@ export class SessionRoom extends DurableObject<Env> {
       // to the client, which a plain HTTP error on an upgrade could not.
       server.close(CLOSE.unreadable, `session unreadable: ${unreadable}`.slice(0, 120));
     } else {
-      this.protocol.accept(server, crypto.randomUUID());
+      // A peer id is public (others see it on changes and presence): short, random.
+    this.protocol.accept(server, randomId(12));
     }
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -199,14 +208,7 @@ export class SessionRoom extends DurableObject<Env> {
     if (!state) return;
     if (state.version <= state.counters.publishedVersion && state.counters.kvWrites > 0) return;
     const version = state.version;
-    const doc: SessionDocument = {
-      model: MODEL_VERSION,
-      ...state.session,
-      id: state.id,
-      version,
-      createdAt: state.counters.createdAt,
-      updatedAt: Date.now(),
-    };
+    const doc = this.documentOf(state);
     try {
       await this.env.KV.put(sessionKey(state.id), JSON.stringify(doc));
     } catch (error) {
@@ -221,6 +223,10 @@ export class SessionRoom extends DurableObject<Env> {
       this.alarmAt = null;
       await this.ctx.storage.deleteAlarm();
     }
+  }
+
+  private documentOf(state: NonNullable<RoomStorage['loaded']>): SessionDocument {
+    return { model: MODEL_VERSION, ...state.session, id: state.id, version: state.version, createdAt: state.counters.createdAt, updatedAt: Date.now() };
   }
 
   private ensureBackstopAlarm(): void {
