@@ -17,6 +17,14 @@ export const SUPPORTED_PROTOCOLS: readonly number[] = [1, 2];
 export const KEEPALIVE_PING = 'ping';
 export const KEEPALIVE_PONG = 'pong';
 
+/**
+ * How often a client speaks when it has nothing to say: a keepalive ping (answered by
+ * the runtime, the room stays asleep), and, while playing, one clock sample. Every
+ * incoming frame is billed (20 to a request), so these set most of an idle session's
+ * bill (docs/BENCHMARKS.md); a clock drifts by well under a millisecond between samples.
+ */
+export const CLIENT_CADENCE = { keepaliveMs: 20_000, clockRefreshMs: 15_000 } as const;
+
 const PeerColorSchema = v.pipe(v.string(), v.regex(/^#[0-9a-f]{6}$/i, 'a colour is #rrggbb'));
 const SeqSchema = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(Number.MAX_SAFE_INTEGER));
 const VersionSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));

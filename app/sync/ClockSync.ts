@@ -2,9 +2,11 @@
  * Estimates the server clock NTP-style: each sample measures the round trip and
  * assumes the server read its clock halfway; of the recent samples, the ones with
  * the lowest round trip are the least disturbed, so their median offset wins.
- * Samples are taken in a burst on connect and every few seconds while playing —
+ * Samples are taken in a burst on connect and every CLIENT_CADENCE.clockRefreshMs while playing —
  * never while idle, so a quiet room is not kept awake.
  */
+import { CLIENT_CADENCE } from '../../core/protocol';
+
 const KEEP = 12;
 const BEST = 3;
 
@@ -59,7 +61,7 @@ export class ClockSync {
   }
 
   /** While playing: a fresh sample every few seconds keeps the estimate honest. */
-  setRefreshing(on: boolean, everyMs = 5000): void {
+  setRefreshing(on: boolean, everyMs: number = CLIENT_CADENCE.clockRefreshMs): void {
     if (on && !this.refresh) {
       this.sampleBurst(3);
       this.refresh = setInterval(() => this.request(clientNow()), everyMs);

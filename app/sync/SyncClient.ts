@@ -5,14 +5,13 @@
  * window's online/offline/pagehide events.
  */
 import { WebSocket as ReconnectingWebSocket } from 'partysocket';
-import { CLOSE, CLOSE_REASON, KEEPALIVE_PING, KEEPALIVE_PONG, type Change, type ClientMessage, type Mutation, type ServerMessage } from '../../core';
+import { CLIENT_CADENCE, CLOSE, CLOSE_REASON, KEEPALIVE_PING, KEEPALIVE_PONG, type Change, type ClientMessage, type Mutation, type ServerMessage } from '../../core';
 import { pushNotice, type SessionStore } from '../store/sessionStore';
 import { ClientProtocol } from './ClientProtocol';
 import { ClockSync } from './ClockSync';
 import { type ClientRecord, ClientRecordStore } from './clientRecord';
 import type { Identity } from './identity';
 
-const KEEPALIVE_MS = 20_000;
 const HEARTBEAT_MS = 5_000;
 
 export interface SyncClientOptions {
@@ -126,7 +125,7 @@ export class SyncClient {
     socket.addEventListener('open', () => this.onOpen());
     socket.addEventListener('message', (event) => this.onFrame(event.data as string));
     socket.addEventListener('close', (event) => this.onClose(event.code, event.reason));
-    this.timers.push(setInterval(() => this.socket?.readyState === 1 && this.socket.send(KEEPALIVE_PING), KEEPALIVE_MS));
+    this.timers.push(setInterval(() => this.socket?.readyState === 1 && this.socket.send(KEEPALIVE_PING), CLIENT_CADENCE.keepaliveMs));
     this.timers.push(setInterval(() => this.protocol?.persist(true), HEARTBEAT_MS));
     addEventListener('pagehide', this.onPageHide);
     addEventListener('online', this.onBrowserOnline);

@@ -57,8 +57,8 @@ export const PROFILE = {
   minutes: 10,
   mutations: 150,
   presencePerSecond: 0.5, // cursor frames per editor, averaged over the session
-  clockEverySeconds: 5, // while playing (the whole session, pessimistically)
-  pingEverySeconds: 20,
+  clockEverySeconds: core.CLIENT_CADENCE.clockRefreshMs / 1000, // while playing (the whole session, pessimistically)
+  pingEverySeconds: core.CLIENT_CADENCE.keepaliveMs / 1000,
   kvWriteWallMs: 100, // assumed wall time of one KV put from the DO (not measurable locally)
 };
 
