@@ -48,16 +48,23 @@ const started = Date.now();
 
 // ---- the shared model and the client protocol, from their .ts sources -------------------------
 
-const [core, { ClientProtocol }] = await (async () => {
+const [core, { ClientProtocol }, { LOG_SLOTS }] = await (async () => {
   try {
     registerTypeScriptHooks('npm test, or node_modules/.bin/node');
-    return await Promise.all([import('../core/index.ts'), import('../app/sync/ClientProtocol.ts')]);
+    return await Promise.all([import('../core/index.ts'), import('../app/sync/ClientProtocol.ts'), import('../worker/room/RoomStorage.ts')]);
   } catch (error) {
     console.error(`crash harness: ${error instanceof Error ? error.message : error}`);
     process.exit(1);
   }
 })();
 const { applyMutation, LIMITS, MODEL_VERSION, PROTOCOL_VERSION } = core;
+/**
+ * Edits per round (jam plus offline), kept inside the room's catch-up window: the check
+ * after a restart reads every acknowledged edit back from the log since the last
+ * checkpoint, which the room only serves while it is within LOG_SLOTS versions (five
+ * clients at ~10 edits/s for 3.5 s would make 175). Ten spare for the checkpoint hello.
+ */
+const ROUND_EDITS = LOG_SLOTS - CLIENTS * OFFLINE_EDITS[1] - 10;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
@@ -638,9 +645,10 @@ async function jam(rt, sessionId, clients) {
   for (round = 1; round <= ROUNDS; round++) {
     // Jam: every client edits on its own random clock until the kill.
     const killAt = Date.now() + between(JAM_MS);
+    const madeBefore = totals.made;
     await Promise.all(
       clients.map(async (c) => {
-        while (Date.now() < killAt) {
+        while (Date.now() < killAt && totals.made - madeBefore < ROUND_EDITS) {
           c.mutate();
           await sleep(Math.min(between(EDIT_MS), Math.max(0, killAt - Date.now())));
         }
