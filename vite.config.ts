@@ -53,7 +53,7 @@ function httpGuard(): Plugin {
       raw.push(REFUSE_UPGRADE_BY_CLOSE.header, REFUSE_UPGRADE_BY_CLOSE.value);
     });
     if (httpServer.listenerCount('connect') === 0) {
-      httpServer.on('connect', (req: IncomingMessage, socket: Duplex) => {
+      httpServer.on('connect', (_req: IncomingMessage, socket: Duplex) => {
         socket.on('error', () => socket.destroy());
         const { status, headers, body } = refusal('/', 'CONNECT');
         const head = Object.entries({ ...headers, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })
@@ -73,7 +73,12 @@ function httpGuard(): Plugin {
 }
 
 function refusal(path: string, method: string): { status: number; headers: Record<string, string>; body: string } {
-  const refused = refuseMethod(path, method) ?? { status: 405, error: 'method_not_allowed', message: `${method} is not allowed here`, allow: null };
+  const refused = refuseMethod(path, method) ?? {
+    status: 405,
+    error: 'method_not_allowed',
+    message: `${method} is not allowed here`,
+    allow: null,
+  };
   return {
     status: refused.status,
     headers: {

@@ -32,4 +32,7 @@ export const remixSession = (sessionId: string) => request<Created>('POST', `/ap
 export const remixBeat = (beatId: string) => request<Created>('POST', `/api/beats/${beatId}/remix`);
 export const getBeat = (beatId: string) => request<BeatDocument>('GET', `/api/beats/${beatId}`);
 export const listGallery = (cursor?: string) =>
-  request<{ beats: GalleryMetadata[]; cursor: string | null }>('GET', `/api/beats?limit=12${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+  request<{ beats: GalleryMetadata[]; cursor: string | null }>(
+    'GET',
+    `/api/beats?limit=12${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+  );

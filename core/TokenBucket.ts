@@ -8,7 +8,11 @@ export class TokenBucket {
   private last: number;
 
   /** `now` starts the refill clock: a simulation passes its own time, as it does to take(). */
-  constructor(private readonly rate: number, private readonly burst: number, now = Date.now()) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now = Date.now(),
+  ) {
     this.tokens = burst;
     this.last = now;
   }

@@ -53,7 +53,12 @@ export function readBeatDocument(raw: unknown): Migrated<BeatDocument> {
   if (!result.ok) return result;
   const { envelope: e, session } = result.value;
   if (typeof e.beatId !== 'string' || !isBeatId(e.beatId)) return { ok: false, reason: 'invalid', message: 'beatId: missing or malformed' };
-  const value: BeatDocument = { ...session, model: MODEL_VERSION, beatId: e.beatId, publishedAt: isFiniteNumber(e.publishedAt) ? e.publishedAt : 0 };
+  const value: BeatDocument = {
+    ...session,
+    model: MODEL_VERSION,
+    beatId: e.beatId,
+    publishedAt: isFiniteNumber(e.publishedAt) ? e.publishedAt : 0,
+  };
   return { ok: true, value, from: result.from };
 }
 
@@ -75,9 +80,7 @@ export function galleryMetadata(beat: BeatDocument): GalleryMetadata {
     beatId: beat.beatId,
     name: beat.name.slice(0, 60),
     tempo: beat.tempo,
-    grid: beat.tracks
-      .slice(0, 8)
-      .map((t) => Array.from({ length: 16 }, (_, i) => (t.steps[i % t.length] ? '1' : '0')).join('')),
+    grid: beat.tracks.slice(0, 8).map((t) => Array.from({ length: 16 }, (_, i) => (t.steps[i % t.length] ? '1' : '0')).join('')),
     publishedAt: beat.publishedAt,
   };
 }

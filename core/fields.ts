@@ -64,8 +64,7 @@ export interface FieldSpec<D extends Domain = Domain, M extends string = string>
 const field = <const D extends Domain, const M extends string>(spec: FieldSpec<D, M>): FieldSpec<D, M> => spec;
 
 /** A per-step field: one value per step of a track, stored as an array of LIMITS.maxSteps. */
-export interface StepFieldSpec<D extends Domain = Domain, M extends string = string, A extends string = string>
-  extends FieldSpec<D, M> {
+export interface StepFieldSpec<D extends Domain = Domain, M extends string = string, A extends string = string> extends FieldSpec<D, M> {
   /** The track's array that holds it. */
   readonly array: A;
 }
@@ -130,7 +129,14 @@ export const STEP_FIELDS = {
 export const SESSION_FIELDS = {
   name: field({ domain: name(LIMITS.maxSessionName, 0), default: 'Untitled beat', since: 1, label: 'Name', mutation: 'set_session_name' }),
   /** BPM; a change retimes the shared timeline (core/reducer.ts). */
-  tempo: field({ domain: real(LIMITS.minTempo, LIMITS.maxTempo), default: 120, since: 1, label: 'Tempo', unit: 'BPM', mutation: 'set_tempo' }),
+  tempo: field({
+    domain: real(LIMITS.minTempo, LIMITS.maxTempo),
+    default: 120,
+    since: 1,
+    label: 'Tempo',
+    unit: 'BPM',
+    mutation: 'set_tempo',
+  }),
   /** Percent: 0 straight, 100 a hard shuffle. */
   swing: field({ domain: real(LIMITS.minSwing, LIMITS.maxSwing), default: 0, since: 1, label: 'Swing', unit: '%', mutation: 'set_swing' }),
 } as const;

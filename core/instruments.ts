@@ -79,14 +79,7 @@ export function instrumentInfo(id: string): InstrumentInfo | undefined {
   return byId.get(id);
 }
 
-export const INSTRUMENT_CATEGORIES: readonly InstrumentCategory[] = [
-  'drums',
-  'bass',
-  'keys',
-  'leads',
-  'pads',
-  'fx',
-];
+export const INSTRUMENT_CATEGORIES: readonly InstrumentCategory[] = ['drums', 'bass', 'keys', 'leads', 'pads', 'fx'];
 
 const NOTE_NAMES = ['C', 'C♯', 'D', 'D♯', 'E', 'F', 'F♯', 'G', 'G♯', 'A', 'A♯', 'B'];
 

@@ -25,7 +25,7 @@ export type MigrationFailure = {
   reason: 'unreadable' | 'too_new' | 'invalid';
   message: string;
 };
-export type Migrated<T> = { ok: true; value: T; /** the model version it was written in */ from: number } | MigrationFailure;
+export type Migrated<T> = { ok: true; value: T /** the model version it was written in */; from: number } | MigrationFailure;
 
 type Doc = Record<string, unknown>;
 
@@ -47,7 +47,9 @@ const STRUCTURAL_STEPS: readonly Required<MigrationStep>[] = [];
 const FIELD_SETS = { track: TRACK_FIELDS, step: STEP_FIELDS, session: SESSION_FIELDS, effect: EFFECT_FIELDS } as const;
 const fieldsSince = (to: number) =>
   Object.entries(FIELD_SETS).flatMap(([scope, fields]) =>
-    Object.entries(fields as Record<string, { since: number }>).filter(([, f]) => f.since === to).map(([k]) => `${scope}-${k}`),
+    Object.entries(fields as Record<string, { since: number }>)
+      .filter(([, f]) => f.since === to)
+      .map(([k]) => `${scope}-${k}`),
   );
 
 /**

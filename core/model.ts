@@ -63,9 +63,7 @@ export const EFFECT_LIMITS = Object.fromEntries(
 
 /** Every step array of a track at its default: an empty pattern. */
 export function emptyPattern(): StepArrays {
-  return Object.fromEntries(
-    Object.values(STEP_FIELDS).map((f) => [f.array, new Array(LIMITS.maxSteps).fill(f.default)]),
-  ) as StepArrays;
+  return Object.fromEntries(Object.values(STEP_FIELDS).map((f) => [f.array, new Array(LIMITS.maxSteps).fill(f.default)])) as StepArrays;
 }
 
 /** Every per-track field at its default. */
@@ -75,13 +73,7 @@ export function defaultTrackFields(): { [K in TrackFieldName]: TrackFieldValue<K
   };
 }
 
-export function makeTrack(init: {
-  id: string;
-  name: string;
-  instrument: string;
-  length?: number;
-  on?: number[];
-}): Track {
+export function makeTrack(init: { id: string; name: string; instrument: string; length?: number; on?: number[] }): Track {
   const track: Track = {
     id: init.id,
     ...defaultTrackFields(),

@@ -162,9 +162,15 @@ export const CLOSE_REASON = {
   serverOutdated: 'server_outdated',
 } as const;
 
-export function parseClientMessage(
-  input: unknown,
-): { ok: true; message: ReceivedClientMessage } | { ok: false; message: string } {
+export function parseClientMessage(input: unknown): { ok: true; message: ReceivedClientMessage } | { ok: false; message: string } {
   const result = v.safeParse(ClientMessageSchema, input);
   return result.success ? { ok: true, message: result.output } : { ok: false, message: describeIssues(result.issues) };
 }
+
+/**
+ * How far behind a client may be and still catch up from the room's log: a hello from
+ * a version at least this many versions back gets a snapshot instead. The room keeps
+ * exactly this many log entries (worker/room/RoomStorage.ts), so it is a storage cost
+ * too; the crash harness keeps each round inside it.
+ */
+export const CATCH_UP_VERSIONS = 160;

@@ -17,17 +17,11 @@ export type RefusalCode =
   /** A mutation type this code does not know: written by a newer version of Keyboardia. */
   | 'unknown_mutation';
 
-export type ApplyResult =
-  | { ok: true; session: Session }
-  | { ok: false; code: RefusalCode; message: string };
+export type ApplyResult = { ok: true; session: Session } | { ok: false; code: RefusalCode; message: string };
 
 const refuse = (code: RefusalCode, message: string): ApplyResult => ({ ok: false, code, message });
 
-function updateTrack(
-  session: Session,
-  trackId: string,
-  update: (track: Track) => Track,
-): ApplyResult {
+function updateTrack(session: Session, trackId: string, update: (track: Track) => Track): ApplyResult {
   const index = session.tracks.findIndex((t) => t.id === trackId);
   if (index < 0) return refuse('unknown_track', `no track with id ${trackId}`);
   const tracks = session.tracks.slice();

@@ -34,6 +34,9 @@ import type { Session, StepArrays, Track } from './model';
  * two pictographs, which joins emoji sequences (👩‍🎤).
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+// The joiner is looked at alone, between two pictographs: the class holds marks and skin
+// tones that may sit between them, not a character built from them.
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: see above
 const EMOJI_JOINER = /(?<=\p{Extended_Pictographic}[\p{M}\u{1F3FB}-\u{1F3FF}]*)\u200d(?=\p{Extended_Pictographic})/gu;
 export const hasInvisibleChars = (s: string) => INVISIBLE.test(s.replace(EMOJI_JOINER, ''));
 const codePoints = (s: string) => [...s].length;
@@ -110,10 +113,7 @@ export type TrackSetter = {
 
 /** `set_<field> { trackId, step, <field> }` for every per-step field. */
 export type StepSetter = {
-  [K in StepFieldName]: { type: (typeof STEP_FIELDS)[K]['mutation']; trackId: string; step: number } & Record<
-    K,
-    StepFieldValue<K>
-  >;
+  [K in StepFieldName]: { type: (typeof STEP_FIELDS)[K]['mutation']; trackId: string; step: number } & Record<K, StepFieldValue<K>>;
 }[StepFieldName];
 
 /** `set_<field> { <field> }` for every session field. */
@@ -126,7 +126,7 @@ export type EffectSetter = { [K in EffectName]: { type: 'set_effect'; param: K; 
 /** Mutations that change the shape of a session rather than one field. */
 export type StructuralMutation =
   | { type: 'set_pattern'; trackId: string; pattern: StepArrays }
-  | { type: 'add_track'; track: Track; /** Insert before this track; null appends. */ beforeTrackId: string | null }
+  | { type: 'add_track'; track: Track /** Insert before this track; null appends. */; beforeTrackId: string | null }
   | { type: 'delete_track'; trackId: string }
   | { type: 'move_track'; trackId: string; beforeTrackId: string | null }
   | { type: 'set_play_together'; together: boolean }
@@ -217,9 +217,7 @@ export const SessionSchema = v.strictObject({
     playing: v.boolean(),
   }),
   lineage: v.strictObject({
-    remixedFrom: v.nullable(
-      v.strictObject({ kind: v.picklist(['beat', 'session']), id: IdSchema, name: SessionNameSchema }),
-    ),
+    remixedFrom: v.nullable(v.strictObject({ kind: v.picklist(['beat', 'session']), id: IdSchema, name: SessionNameSchema })),
   }),
 }) as unknown as v.GenericSchema<unknown, Session>;
 

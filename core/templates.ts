@@ -13,8 +13,7 @@ export interface Template {
   tracks: () => Track[];
 }
 
-const every = (n: number, offset = 0, length = 16) =>
-  Array.from({ length: Math.ceil((length - offset) / n) }, (_, i) => offset + i * n);
+const every = (n: number, offset = 0, length = 16) => Array.from({ length: Math.ceil((length - offset) / n) }, (_, i) => offset + i * n);
 
 function melodic(id: string, name: string, instrument: string, notes: [step: number, pitch: number][], length = 16) {
   const track = makeTrack({ id, name, instrument, length, on: notes.map(([s]) => s) });
@@ -32,7 +31,14 @@ export const TEMPLATES: readonly Template[] = [
       makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [0, 6, 8, 11] }),
       makeTrack({ id: 'snare', name: 'Snare', instrument: 'studio-snare', on: [4, 12] }),
       makeTrack({ id: 'hat', name: 'Hi-hat', instrument: 'studio-hat', on: every(2) }),
-      melodic('bass', 'Bass', 'synth-bass', [[0, 0], [3, 0], [6, 3], [8, -2], [10, -2], [14, 5]]),
+      melodic('bass', 'Bass', 'synth-bass', [
+        [0, 0],
+        [3, 0],
+        [6, 3],
+        [8, -2],
+        [10, -2],
+        [14, 5],
+      ]),
     ],
   },
   {
@@ -44,8 +50,20 @@ export const TEMPLATES: readonly Template[] = [
       makeTrack({ id: 'kick', name: 'Kick', instrument: '808-kick', on: every(4) }),
       makeTrack({ id: 'clap', name: 'Clap', instrument: '808-clap', on: [4, 12] }),
       makeTrack({ id: 'hat', name: 'Hi-hat', instrument: '808-hat', on: every(4, 2) }),
-      melodic('bass', 'Bass', 'acid-bass', [[0, 0], [2, 12], [3, 0], [6, 0], [7, 10], [10, 0], [11, 3], [14, 7]]),
-      melodic('pad', 'Pad', 'warm-pad', [[0, 0], [8, -4]]),
+      melodic('bass', 'Bass', 'acid-bass', [
+        [0, 0],
+        [2, 12],
+        [3, 0],
+        [6, 0],
+        [7, 10],
+        [10, 0],
+        [11, 3],
+        [14, 7],
+      ]),
+      melodic('pad', 'Pad', 'warm-pad', [
+        [0, 0],
+        [8, -4],
+      ]),
     ],
   },
   {
@@ -57,7 +75,18 @@ export const TEMPLATES: readonly Template[] = [
       makeTrack({ id: 'kick', name: 'Kick', instrument: 'electro-kick', on: [0, 4, 8, 12] }),
       makeTrack({ id: 'perc', name: 'Blip', instrument: 'electro-perc', length: 3, on: [0] }),
       makeTrack({ id: 'hat', name: 'Hat', instrument: 'electro-hat', length: 5, on: [0, 2] }),
-      melodic('pluck', 'Pluck', 'pluck', [[0, 0], [2, 7], [4, 12], [5, 3]], 7),
+      melodic(
+        'pluck',
+        'Pluck',
+        'pluck',
+        [
+          [0, 0],
+          [2, 7],
+          [4, 12],
+          [5, 3],
+        ],
+        7,
+      ),
     ],
   },
   {
@@ -69,7 +98,15 @@ export const TEMPLATES: readonly Template[] = [
       makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [0, 7, 10] }),
       makeTrack({ id: 'snare', name: 'Snare', instrument: 'studio-snare', on: [4, 12] }),
       makeTrack({ id: 'hat', name: 'Hat', instrument: 'studio-hat', on: every(2) }),
-      melodic('keys', 'Keys', 'piano', [[0, 0], [0, 0], [3, 3], [6, 7], [8, -2], [11, 5], [14, 3]]),
+      melodic('keys', 'Keys', 'piano', [
+        [0, 0],
+        [0, 0],
+        [3, 3],
+        [6, 7],
+        [8, -2],
+        [11, 5],
+        [14, 3],
+      ]),
     ],
   },
 ];

@@ -23,12 +23,7 @@ export function retimeAnchor(anchorMs: number, oldTempo: number, newTempo: numbe
  * The server time of the next step boundary at or after `serverNowMs` whose global
  * step index is a multiple of `quantum` (16 = the next bar). Pressing Play joins here.
  */
-export function nextBoundary(
-  anchorMs: number,
-  tempo: number,
-  serverNowMs: number,
-  quantum = 16,
-): { atMs: number; globalStep: number } {
+export function nextBoundary(anchorMs: number, tempo: number, serverNowMs: number, quantum = 16): { atMs: number; globalStep: number } {
   const position = stepsSinceAnchor(anchorMs, tempo, serverNowMs);
   // `+ 0` turns the -0 that Math.ceil gives just below zero into 0, so the result
   // compares and serialises the same as a plain 0 (failure mode 14).

@@ -28,7 +28,10 @@ export function inverseOf(session: Session, mutation: Mutation): Mutation | null
         return { ...mutation, [setter.field]: session[setter.field] } as Mutation;
     }
   }
-  const m = mutation as Extract<Mutation, { type: 'set_pattern' | 'add_track' | 'delete_track' | 'move_track' | 'set_effect' | 'set_play_together' | 'set_playing' }>;
+  const m = mutation as Extract<
+    Mutation,
+    { type: 'set_pattern' | 'add_track' | 'delete_track' | 'move_track' | 'set_effect' | 'set_play_together' | 'set_playing' }
+  >;
   switch (m.type) {
     case 'set_pattern':
       return track ? { ...m, pattern: copyPattern(track) } : null;

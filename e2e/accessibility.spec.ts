@@ -15,7 +15,10 @@ async function seriousViolations(page: Page): Promise<string[]> {
   // editor (~2,000 nodes with the pitch roll open) that took 30-70 s on a busy 2-core machine
   // against ~3 s here. What legacy mode gives up is testing cross-origin frames, and none of
   // these pages has a frame. Only violations are gathered: passes are not looked at.
-  const { violations } = await new AxeBuilder({ page }).setLegacyMode().options({ resultTypes: ['violations'] }).analyze();
+  const { violations } = await new AxeBuilder({ page })
+    .setLegacyMode()
+    .options({ resultTypes: ['violations'] })
+    .analyze();
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id} on ${v.nodes.length} node(s), e.g. ${v.nodes[0]?.target.join(' ')}: ${v.help}`);

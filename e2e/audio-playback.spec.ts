@@ -42,7 +42,9 @@ test('pressing Play makes sound: the live output is not silent, and every starte
   await pressPlay(page);
   // Read the meter at the output in short windows until one carries sound (a busy machine
   // may starve a single long window of readings); silent throughout, the poll times out.
-  await expect.poll(() => page.evaluate(() => window.__keyboardiaAudio.liveLevel(250)), { message: 'peak level at the live output while playing' }).toBeGreaterThan(0.01);
+  await expect
+    .poll(() => page.evaluate(() => window.__keyboardiaAudio.liveLevel(250)), { message: 'peak level at the live output while playing' })
+    .toBeGreaterThan(0.01);
 
   const levels = await page.evaluate(async () => {
     const { store, engine } = window.__keyboardia;
@@ -62,7 +64,11 @@ test('pressing Play makes sound: the live output is not silent, and every starte
     }
     return out;
   });
-  console.log(Object.entries(levels).map(([k, v]) => `${k}: rms ${(20 * Math.log10(v.rms)).toFixed(1)} dB, peak ${v.peak.toFixed(2)}`).join('; '));
+  console.log(
+    Object.entries(levels)
+      .map(([k, v]) => `${k}: rms ${(20 * Math.log10(v.rms)).toFixed(1)} dB, peak ${v.peak.toFixed(2)}`)
+      .join('; '),
+  );
   expect(Object.keys(levels).length).toBeGreaterThan(2);
   for (const [name, { rms, peak }] of Object.entries(levels)) {
     expect.soft(rms, `${name} RMS`).toBeGreaterThan(0.003);
@@ -76,7 +82,7 @@ test('every instrument in the catalogue sounds, without clipping', async ({ page
     const session = emptySession(0, info.id);
     session.effects = { reverb: 0, delay: 0, delayFeedback: 0 };
     const track = makeTrack({ id: 't', name: info.name, instrument: info.id, on: [0, 4, 8, 12] });
-    [0, 7, -5, 12].forEach((pitch, k) => (track.pitches[k * 4] = pitch));
+    for (const [k, pitch] of [0, 7, -5, 12].entries()) track.pitches[k * 4] = pitch;
     session.tracks = [track];
     return session;
   });
@@ -110,11 +116,9 @@ test('samples load per instrument, only when used: the starter loads its kit, a 
   });
   await openStarter(page);
   await page.waitForFunction(() => window.__keyboardiaAudio.instrumentStatus('studio-kick') === 'ready');
-  expect(await page.evaluate(() => ['studio-snare', 'studio-hat', 'synth-bass'].map((id) => window.__keyboardiaAudio.instrumentStatus(id)))).toEqual([
-    'ready',
-    'ready',
-    'ready',
-  ]);
+  expect(
+    await page.evaluate(() => ['studio-snare', 'studio-hat', 'synth-bass'].map((id) => window.__keyboardiaAudio.instrumentStatus(id))),
+  ).toEqual(['ready', 'ready', 'ready']);
   expect(fetched.filter((p) => p.startsWith('/samples/piano/') || p.startsWith('/samples/electro/'))).toEqual([]);
   expect(await page.evaluate(() => window.__keyboardiaAudio.instrumentStatus('piano'))).toBe('idle');
 
@@ -125,7 +129,8 @@ test('samples load per instrument, only when used: the starter loads its kit, a 
 });
 
 /** The last global step the engine has scheduled (the list itself is capped, so its length stops growing). */
-const lastScheduledStep = (page: Page) => page.evaluate(() => (window.__keyboardia.engine.scheduled.at(-1) as { globalStep: number } | undefined)?.globalStep ?? -1);
+const lastScheduledStep = (page: Page) =>
+  page.evaluate(() => (window.__keyboardia.engine.scheduled.at(-1) as { globalStep: number } | undefined)?.globalStep ?? -1);
 
 /**
  * Make an edit through the sync client, then wait until the server has acknowledged it

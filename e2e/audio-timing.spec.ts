@@ -46,7 +46,8 @@ function check(label: string, instrument: string, tempo: number, swing: number, 
 async function measure(page: Page, checks: Check[]) {
   return page.evaluate(
     async ({ checks, sampleRate }) => {
-      const audio = (window as unknown as { __keyboardiaAudio: { renderSession: (s: unknown, o: unknown) => Promise<AudioBuffer> } }).__keyboardiaAudio;
+      const audio = (window as unknown as { __keyboardiaAudio: { renderSession: (s: unknown, o: unknown) => Promise<AudioBuffer> } })
+        .__keyboardiaAudio;
       const results = [];
       for (const c of checks) {
         const buffer = await audio.renderSession(c.session, { steps: c.steps, tailSeconds: 0.3, sampleRate });
@@ -100,7 +101,9 @@ test.describe('audio timing (offline render in Chromium)', () => {
         }
       const results = await measure(page, checks);
       const worst = Math.max(...results.map((r) => r.maxErrorMs));
-      console.log(`click onsets at ${tempo} BPM: ${results.reduce((n, r) => n + r.found, 0)} in ${results.length} renders, max error ${worst.toFixed(4)} ms`);
+      console.log(
+        `click onsets at ${tempo} BPM: ${results.reduce((n, r) => n + r.found, 0)} in ${results.length} renders, max error ${worst.toFixed(4)} ms`,
+      );
       for (const r of results) {
         expect.soft(r.found, r.label).toBe(r.expected);
         expect.soft(r.maxErrorMs, r.label).toBeLessThanOrEqual(TOLERANCE_MS);
@@ -121,7 +124,9 @@ test.describe('audio timing (offline render in Chromium)', () => {
       }
     const results = await measure(page, checks);
     const worst = Math.max(...results.map((r) => r.maxErrorMs));
-    console.log(`instrument onsets: max error ${worst.toFixed(3)} ms (${results.map((r) => `${r.label}: ${r.maxErrorMs.toFixed(3)} (${r.found}/${r.expected}, peak ${r.peak.toFixed(2)})`).join('; ')})`);
+    console.log(
+      `instrument onsets: max error ${worst.toFixed(3)} ms (${results.map((r) => `${r.label}: ${r.maxErrorMs.toFixed(3)} (${r.found}/${r.expected}, peak ${r.peak.toFixed(2)})`).join('; ')})`,
+    );
     for (const r of results) {
       expect.soft(r.found, r.label).toBe(r.expected);
       expect.soft(r.maxErrorMs, r.label).toBeLessThanOrEqual(TOLERANCE_MS);

@@ -64,7 +64,10 @@ async function frameNamed(page: Page, name: string): Promise<Frame> {
 test('a blog on another origin embeds the player; it shows the beat and plays it', async ({ page, baseURL }) => {
   const beat = await publishStarter(page.request);
   const embedSrc = `${baseURL}${beat.embedUrl}`;
-  await hostPage(page, `<h1>My blog</h1><iframe name="player" src="${embedSrc}" width="480" height="220" title="Starter groove on Keyboardia" allow="autoplay"></iframe>`);
+  await hostPage(
+    page,
+    `<h1>My blog</h1><iframe name="player" src="${embedSrc}" width="480" height="220" title="Starter groove on Keyboardia" allow="autoplay"></iframe>`,
+  );
   expect(new URL(page.url()).origin).not.toBe(new URL(baseURL!).origin);
 
   const frame = page.frameLocator('iframe[name="player"]');
@@ -103,7 +106,11 @@ test('a blog on another origin embeds the player; it shows the beat and plays it
   await expect.poll(async () => Number((await player.getAttribute('data-step')) ?? -1)).toBeGreaterThan(2);
 });
 
-test('only /embed/* may be framed: every other page says so in its headers and stays blank in a frame', async ({ page, request, baseURL }) => {
+test('only /embed/* may be framed: every other page says so in its headers and stays blank in a frame', async ({
+  page,
+  request,
+  baseURL,
+}) => {
   const beat = await publishStarter(request);
   const created = await request.post('/api/sessions', { data: { template: 'starter' } });
   const { url: sessionUrl } = (await created.json()) as { url: string };

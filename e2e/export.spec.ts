@@ -46,7 +46,10 @@ async function openExportMenu(page: Page, beat: Published): Promise<void> {
 }
 
 async function exportHook(page: Page): Promise<void> {
-  const loaded = () => page.waitForFunction(() => 'exportWav' in ((window as { __keyboardiaExport?: object }).__keyboardiaExport ?? {}), null, { timeout: 5_000 });
+  const loaded = () =>
+    page.waitForFunction(() => 'exportWav' in ((window as { __keyboardiaExport?: object }).__keyboardiaExport ?? {}), null, {
+      timeout: 5_000,
+    });
   try {
     await loaded();
   } catch {
@@ -58,7 +61,9 @@ async function exportHook(page: Page): Promise<void> {
   }
 }
 
-test('MIDI from the Export menu parses back as the beat: notes, swung times, pitches, velocities, drums on channel 10, tempo', async ({ page }) => {
+test('MIDI from the Export menu parses back as the beat: notes, swung times, pitches, velocities, drums on channel 10, tempo', async ({
+  page,
+}) => {
   const { beat, doc } = await publish(page, 'starter');
   await openExportMenu(page, beat);
   const downloading = page.waitForEvent('download');
@@ -76,7 +81,10 @@ test('MIDI from the Export menu parses back as the beat: notes, swung times, pit
     const drums = track.instrument !== 'synth-bass';
     expect(out.channel === 9, track.name).toBe(drums);
     const want = Array.from({ length: loopSteps }, (_, g) => g).filter((g) => track.steps[g % track.length]);
-    expect(out.notes.map((n) => Math.round(n.velocity * 127)), track.name).toEqual(want.map((g) => track.velocities[g]));
+    expect(
+      out.notes.map((n) => Math.round(n.velocity * 127)),
+      track.name,
+    ).toEqual(want.map((g) => track.velocities[g]));
     out.notes.forEach((note, k) => {
       const g = want[k]!;
       const expected = (g + (g % 2 === 1 ? (doc.swing / 100) * 0.5 : 0)) * stepSeconds;
@@ -109,7 +117,11 @@ test('a WAV of N bars decodes with N × 16 × step duration and sound exactly at
 
   const result = await page.evaluate(
     async ({ session, bars, litTimes, unlitTimes }) => {
-      const hook = (window as unknown as { __keyboardiaExport: { exportWav: (s: unknown, bars: number, options: { onProgress: (f: number) => void }) => Promise<Blob> } }).__keyboardiaExport;
+      const hook = (
+        window as unknown as {
+          __keyboardiaExport: { exportWav: (s: unknown, bars: number, options: { onProgress: (f: number) => void }) => Promise<Blob> };
+        }
+      ).__keyboardiaExport;
       const progress: number[] = [];
       const blob = await hook.exportWav(session, bars, { onProgress: (f) => progress.push(f) });
       const bytes = await blob.arrayBuffer();
@@ -262,7 +274,9 @@ async function exportWithoutHoldingThePage(browser: Browser, page: Page, dialog:
   expect(tasks.length).toBeGreaterThan(100);
   expect(tasks.every((t) => Number.isFinite(t.cpuMs))).toBe(true);
   const longest = tasks[0]!;
-  console.log(`WAV export, ${saved}: ${tasks.length} main-thread tasks, longest ${longest.cpuMs.toFixed(0)} ms CPU (${longest.wallMs.toFixed(0)} ms wall)`);
+  console.log(
+    `WAV export, ${saved}: ${tasks.length} main-thread tasks, longest ${longest.cpuMs.toFixed(0)} ms CPU (${longest.wallMs.toFixed(0)} ms wall)`,
+  );
   expect(longest.cpuMs, `longest main-thread task, ms of CPU (${longest.wallMs.toFixed(0)} ms wall)`).toBeLessThanOrEqual(MAX_TASK_MS);
 
   // The bar showed the way there: rising, never back, ending full.
@@ -315,7 +329,10 @@ test('the WAV dialog offers about 30 s in whole bars; a bad length says why and 
   await expect(page.getByRole('progressbar', { name: 'Rendering WAV' })).toHaveCount(0);
 });
 
-test('the polyrhythm example exports a WAV of the default length without holding the page, with progress to 100 %', async ({ page, browser }) => {
+test('the polyrhythm example exports a WAV of the default length without holding the page, with progress to 100 %', async ({
+  page,
+  browser,
+}) => {
   await openSession(page, await newSession(page, 'polyrhythm'));
   const dialog = await openWavDialog(page);
   await expect(dialog.getByRole('spinbutton', { name: 'Length' })).toHaveValue('13');
@@ -363,7 +380,8 @@ test('Cancel stops a WAV export: no download, the progress bar goes, the menu wo
   // The same through the API: an aborted export stops at the next slice, rejecting with an AbortError, long before the end.
   const session = (await (await page.request.get(`/api/sessions/${url.split('/').pop()}`)).json()) as Session;
   const aborted = await page.evaluate(async (session) => {
-    const hook = (window as unknown as { __keyboardiaExport: { exportWav: (s: unknown, bars: number, options: object) => Promise<Blob> } }).__keyboardiaExport;
+    const hook = (window as unknown as { __keyboardiaExport: { exportWav: (s: unknown, bars: number, options: object) => Promise<Blob> } })
+      .__keyboardiaExport;
     const controller = new AbortController();
     const progress: number[] = [];
     const onProgress = (f: number) => {

@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 import { newContextPage, newSession, openSession } from './helpers';
 
-test('transpose and a track\'s own swing: set, synced to another editor, undone, reset', async ({ page, browser }) => {
+test("transpose and a track's own swing: set, synced to another editor, undone, reset", async ({ page, browser }) => {
   const url = await newSession(page);
   const other = await newContextPage(browser);
   await Promise.all([openSession(page, url), openSession(other, url)]);

@@ -38,7 +38,11 @@ test('a page too old for the room says so, offers a reload, and sends its unsync
   await expect(page.getByRole('heading', { name: 'A new version of Keyboardia is available' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Reload' })).toBeVisible();
   // No endless reconnecting: the page stays closed until the reload.
-  const pending = await page.evaluate(() => Object.entries(localStorage).filter(([k]) => k.startsWith('kb:client:')).map(([, v]) => JSON.parse(v).pending.length));
+  const pending = await page.evaluate(() =>
+    Object.entries(localStorage)
+      .filter(([k]) => k.startsWith('kb:client:'))
+      .map(([, v]) => JSON.parse(v).pending.length),
+  );
   expect(pending).toEqual([1]);
 
   hold = false;
@@ -77,7 +81,10 @@ test('two tabs opening at once never adopt the same unsynced record: exactly one
 
   const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
   // Every clientId each tab ever says hello with: only one may ever use the orphan's.
-  const hellos = new Map<Page, Set<string>>([[a, new Set()], [b, new Set()]]);
+  const hellos = new Map<Page, Set<string>>([
+    [a, new Set()],
+    [b, new Set()],
+  ]);
   for (const p of [a, b]) {
     p.on('websocket', (ws) =>
       ws.on('framesent', ({ payload }) => {
@@ -88,7 +95,9 @@ test('two tabs opening at once never adopt the same unsynced record: exactly one
   }
   await Promise.all([a.goto(url), b.goto(url)]);
   await Promise.all([a, b].map((p) => expect(p.getByTestId('connection-status')).toHaveText('Connected')));
-  const ids = await Promise.all([a, b].map((p) => p.evaluate(() => (window as unknown as { __keyboardia: Runtime }).__keyboardia.sync.clientId)));
+  const ids = await Promise.all(
+    [a, b].map((p) => p.evaluate(() => (window as unknown as { __keyboardia: Runtime }).__keyboardia.sync.clientId)),
+  );
   expect(new Set(ids).size).toBe(2);
   expect(ids.filter((id) => id === orphanId)).toHaveLength(1);
   // Decided in the browser (Web Locks), not left to the room's seq_conflict: the other tab never tried it.
@@ -105,7 +114,7 @@ test('two tabs opening at once never adopt the same unsynced record: exactly one
   await context.close();
 });
 
-test('Stop during Play\'s wait for samples cancels it: the transport never starts', async ({ page }) => {
+test("Stop during Play's wait for samples cancels it: the transport never starts", async ({ page }) => {
   const url = await newSession(page);
   // Samples answer only when the test lets them: Play is caught waiting for them.
   let release!: () => void;
@@ -136,7 +145,11 @@ test('a remix that fails says so on the beat page, and the button works again', 
   const id = url.split('/').pop()!;
   const published = await (await page.request.post(`/api/sessions/${id}/publish`)).json();
   await page.route('**/api/beats/*/remix', (route) =>
-    route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'internal_error', message: 'try later' }) }),
+    route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: 'internal_error', message: 'try later' }),
+    }),
   );
   await page.goto(published.url);
   await page.getByRole('button', { name: 'Remix' }).click();

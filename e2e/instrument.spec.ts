@@ -14,7 +14,10 @@ const trackNames = (page: Page) => page.locator('.track-row .track-title').allTe
 test('add, rename, reorder and delete tracks, seen by a second editor', async ({ page, browser }) => {
   const other = await twoEditors(page, browser);
   await page.getByRole('button', { name: '+ Add track' }).click();
-  await page.getByRole('dialog', { name: /new track/ }).getByRole('button', { name: 'Grand Piano' }).click();
+  await page
+    .getByRole('dialog', { name: /new track/ })
+    .getByRole('button', { name: 'Grand Piano' })
+    .click();
   await expect(step(other, 'Grand Piano', 1)).toBeVisible();
 
   // Rename through the track menu.
@@ -45,9 +48,11 @@ test('add, rename, reorder and delete tracks, seen by a second editor', async ({
 
 test('tracks reorder by dragging their name', async ({ page, browser }) => {
   const other = await twoEditors(page, browser);
-  await page.getByRole('button', { name: 'Bass: show velocity and pitch' }).dragTo(page.getByRole('button', { name: 'Kick: show velocity and pitch' }), {
-    targetPosition: { x: 10, y: 2 },
-  });
+  await page
+    .getByRole('button', { name: 'Bass: show velocity and pitch' })
+    .dragTo(page.getByRole('button', { name: 'Kick: show velocity and pitch' }), {
+      targetPosition: { x: 10, y: 2 },
+    });
   await expect.poll(() => trackNames(other)).toEqual(['Bass', 'Kick', 'Snare', 'Hi-hat']);
   await other.context().close();
 });

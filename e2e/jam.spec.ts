@@ -6,7 +6,9 @@ const TRACKS = ['Kick', 'Snare', 'Hi-hat', 'Bass'];
 /** The whole grid as a string of 0/1, as this page shows it. */
 async function gridOf(page: Page): Promise<string> {
   return page.evaluate(() =>
-    [...document.querySelectorAll('.grid [role="gridcell"] button')].map((c) => (c.getAttribute('aria-pressed') === 'true' ? '1' : '0')).join(''),
+    [...document.querySelectorAll('.grid [role="gridcell"] button')]
+      .map((c) => (c.getAttribute('aria-pressed') === 'true' ? '1' : '0'))
+      .join(''),
   );
 }
 
@@ -75,9 +77,11 @@ test('unsynced edits survive a reload and are sent when the page comes back', as
 /** The page's own view of presence, from its store: its peerId, the others' peerIds, the notices it shows. */
 async function presenceOf(page: Page): Promise<{ self: string | null; others: string[]; notices: string[] }> {
   return page.evaluate(() => {
-    const handle = (window as unknown as {
-      __keyboardia: { store: { getState(): { selfPeerId: string | null; peers: { peerId: string }[]; notices: { text: string }[] } } };
-    }).__keyboardia;
+    const handle = (
+      window as unknown as {
+        __keyboardia: { store: { getState(): { selfPeerId: string | null; peers: { peerId: string }[]; notices: { text: string }[] } } };
+      }
+    ).__keyboardia;
     const state = handle.store.getState();
     return {
       self: state.selfPeerId,
@@ -135,7 +139,8 @@ test('presence: avatars appear, survive reloads without ghosts, and disappear on
 /** Pairs of (server time) at which two pages scheduled the same global step. */
 async function scheduledSteps(page: Page): Promise<{ globalStep: number; serverMs: number }[]> {
   return page.evaluate(() => {
-    const handle = (window as unknown as { __keyboardia: { engine: { scheduled: { globalStep: number; serverMs: number }[] } } }).__keyboardia;
+    const handle = (window as unknown as { __keyboardia: { engine: { scheduled: { globalStep: number; serverMs: number }[] } } })
+      .__keyboardia;
     return handle.engine.scheduled.slice();
   });
 }
@@ -159,14 +164,36 @@ test('a late joiner lands on the same bar: both schedule each step at the same s
 
   const a = await scheduledSteps(page);
   const b = await scheduledSteps(late);
-  for (const [name, p, list] of [['first', page, a], ['late', late, b]] as const) {
+  for (const [name, p, list] of [
+    ['first', page, a],
+    ['late', late, b],
+  ] as const) {
     const info = await p.evaluate(() => {
-      const h = (window as unknown as { __keyboardia: { store: { getState(): { session: { timeline: { anchorMs: number }; tempo: number } } }; sync: { clock: { estimate(): unknown } } } }).__keyboardia;
-      return { anchor: h.store.getState().session.timeline.anchorMs, tempo: h.store.getState().session.tempo, clock: h.sync.clock.estimate() };
+      const h = (
+        window as unknown as {
+          __keyboardia: {
+            store: { getState(): { session: { timeline: { anchorMs: number }; tempo: number } } };
+            sync: { clock: { estimate(): unknown } };
+          };
+        }
+      ).__keyboardia;
+      return {
+        anchor: h.store.getState().session.timeline.anchorMs,
+        tempo: h.store.getState().session.tempo,
+        clock: h.sync.clock.estimate(),
+      };
     });
     const dur = 60000 / info.tempo / 4;
     const errs = list.map((s) => s.serverMs - (info.anchor + s.globalStep * dur));
-    console.log(name, JSON.stringify(info.clock), 'timeline error ms:', errs.slice(-6).map((e) => e.toFixed(1)).join(' '));
+    console.log(
+      name,
+      JSON.stringify(info.clock),
+      'timeline error ms:',
+      errs
+        .slice(-6)
+        .map((e) => e.toFixed(1))
+        .join(' '),
+    );
   }
   const byStep = new Map(a.map((s) => [s.globalStep, s.serverMs]));
   const differences = b.filter((s) => byStep.has(s.globalStep)).map((s) => Math.abs(s.serverMs - byStep.get(s.globalStep)!));
@@ -210,7 +237,9 @@ test('a full session refuses politely and offers to listen read-only or to remix
     const ws = new WebSocket(wsUrl);
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => {
-        ws.send(JSON.stringify({ type: 'hello', protocol: 1, clientId: `bot-${i}`, version: null, peer: { name: `Bot ${i}`, color: '#123456' } }));
+        ws.send(
+          JSON.stringify({ type: 'hello', protocol: 1, clientId: `bot-${i}`, version: null, peer: { name: `Bot ${i}`, color: '#123456' } }),
+        );
       };
       ws.onmessage = (e) => {
         if (String(e.data).includes('"snapshot"')) resolve();
@@ -226,7 +255,9 @@ test('a full session refuses politely and offers to listen read-only or to remix
   await expect(page.getByText('You are listening')).toBeVisible();
   await expect(step(page, 'Kick', 1)).toHaveAttribute('aria-pressed', 'true');
   // The bots' edits still reach the listener.
-  editors[0]!.send(JSON.stringify({ type: 'mutate', clientId: 'bot-0', clientSeq: 1, mutation: { type: 'set_step', trackId: 'kick', step: 1, on: true } }));
+  editors[0]!.send(
+    JSON.stringify({ type: 'mutate', clientId: 'bot-0', clientSeq: 1, mutation: { type: 'set_step', trackId: 'kick', step: 1, on: true } }),
+  );
   await expect(step(page, 'Kick', 2)).toHaveAttribute('aria-pressed', 'true');
   for (const ws of editors) ws.close();
 });

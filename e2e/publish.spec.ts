@@ -141,6 +141,8 @@ test('link previews, security headers, and the landing page lists recent session
   }
 
   await page.goto('/');
-  await expect(page.getByRole('region', { name: 'Your recent sessions' }).getByRole('link', { name: 'Starter groove' }).first()).toHaveAttribute('href', url);
+  await expect(
+    page.getByRole('region', { name: 'Your recent sessions' }).getByRole('link', { name: 'Starter groove' }).first(),
+  ).toHaveAttribute('href', url);
   await expect(page.getByRole('region', { name: 'Recently published beats' }).locator(`a[href="${published.url}"]`)).toBeVisible();
 });

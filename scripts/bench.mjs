@@ -23,7 +23,16 @@ import { benchBrowser, benchSizes } from './bench/browser.mjs';
 import { cpuMonitor, killAllChildren, machineInfo, runSync, sleep } from './bench/lib.mjs';
 import { PROFILE, renderMarkdown, renderTable } from './bench/report.mjs';
 import { startRuntime } from './bench/runtime.mjs';
-import { benchFanout, benchFlood, benchLoad, benchRoundTrip, benchStorage, benchThroughput, measureColdWake, prepareColdWake } from './bench/server.mjs';
+import {
+  benchFanout,
+  benchFlood,
+  benchLoad,
+  benchRoundTrip,
+  benchStorage,
+  benchThroughput,
+  measureColdWake,
+  prepareColdWake,
+} from './bench/server.mjs';
 import { core } from './core.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,7 +74,13 @@ async function main() {
     }
   };
   /** @type {import('./bench/report.mjs').Results} */
-  const results = { machine, contention, command: 'npm run bench', ports: [basePort, basePort + 2], limits: { perSecond: LIMITS.rateLimitPerSecond, burst: LIMITS.rateLimitBurst, editors: LIMITS.maxEditorsPerSession } };
+  const results = {
+    machine,
+    contention,
+    command: 'npm run bench',
+    ports: [basePort, basePort + 2],
+    limits: { perSecond: LIMITS.rateLimitPerSecond, burst: LIMITS.rateLimitBurst, editors: LIMITS.maxEditorsPerSession },
+  };
   log(`machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.ramGiB.toFixed(1)} GiB, Node ${machine.node}; work dir ${work}`);
 
   try {
@@ -84,10 +99,14 @@ async function main() {
     const benchWorkerDir = join(work, 'bench-worker');
     if (needServer) {
       log('bundle the bench Worker (scripts/bench/echo-worker.mjs)');
-      runSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', benchWorkerDir, '-c', join(root, 'scripts/bench/wrangler.bench.jsonc')], {
-        cwd: root,
-        env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-      });
+      runSync(
+        'npx',
+        ['wrangler', 'deploy', '--dry-run', '--outdir', benchWorkerDir, '-c', join(root, 'scripts/bench/wrangler.bench.jsonc')],
+        {
+          cwd: root,
+          env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+        },
+      );
       // Same config, pointed at the bundle (its comments are whole lines).
       const config = JSON.parse(
         readFileSync(join(root, 'scripts/bench/wrangler.bench.jsonc'), 'utf8')
@@ -106,12 +125,21 @@ async function main() {
     let prepared = null;
     if (needServer) {
       /** @param {string} logName */
-      const start = (logName) => startRuntime({ config: join(benchWorkerDir, 'wrangler.json'), port: basePort, persistTo: state, logFile: join(work, logName), readyPath: '/api/sessions/x' });
+      const start = (logName) =>
+        startRuntime({
+          config: join(benchWorkerDir, 'wrangler.json'),
+          port: basePort,
+          persistTo: state,
+          logFile: join(work, logName),
+          readyPath: '/api/sessions/x',
+        });
       const rt = await start('runtime-a.log');
       log(`bench runtime up in ${(rt.startMs / 1000).toFixed(1)} s (workerd pids ${rt.workerdPids().join(', ')})`);
       try {
         // The room's own constants (backstop delay, log ring, compaction), from the code under test.
-        results.room = /** @type {import('./bench/report.mjs').RoomConstants} */ (await (await fetch(`${rt.base}/__bench/constants`)).json());
+        results.room = /** @type {import('./bench/report.mjs').RoomConstants} */ (
+          await (await fetch(`${rt.base}/__bench/constants`)).json()
+        );
         if (wants('rtt')) {
           log('1. sync round trip vs bare echo');
           results.rtt = await phase('rtt', () => benchRoundTrip(rt, { tag }));
@@ -154,7 +182,9 @@ async function main() {
           }
           if (wants('load')) {
             log(`6. load: 100 sessions × 5 clients for ${loadSeconds} s`);
-            results.load = await phase('load', () => benchLoad(restarted, { tag, seconds: loadSeconds, roundTripP50: results.rtt?.room.p50 }));
+            results.load = await phase('load', () =>
+              benchLoad(restarted, { tag, seconds: loadSeconds, roundTripP50: results.rtt?.room.p50 }),
+            );
           }
         } finally {
           await restarted.stop();
@@ -184,7 +214,7 @@ async function main() {
     log(`done in ${(results.durationMs / 1000).toFixed(1)} s`);
     mkdirSync(join(root, 'bench-results'), { recursive: true });
     writeFileSync(join(root, 'bench-results/bench.json'), JSON.stringify(results, null, 2));
-    console.log('\n' + renderTable(results));
+    console.log(`\n${renderTable(results)}`);
     if (write && !only) {
       writeFileSync(join(root, 'docs/BENCHMARKS.md'), renderMarkdown(results));
       log('wrote docs/BENCHMARKS.md');

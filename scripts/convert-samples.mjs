@@ -83,7 +83,26 @@ function encode(samples, gain, out, bitrate) {
   mkdirSync(dirname(path), { recursive: true });
   const r = spawnSync(
     'ffmpeg',
-    ['-v', 'error', '-y', '-f', 'f32le', '-ar', String(RATE), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', bitrate, '-map_metadata', '-1', path],
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'f32le',
+      '-ar',
+      String(RATE),
+      '-ac',
+      '1',
+      '-i',
+      '-',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      bitrate,
+      '-map_metadata',
+      '-1',
+      path,
+    ],
     { input: Buffer.from(scaled.buffer) },
   );
   if (r.status !== 0) throw new Error(`ffmpeg could not encode ${path}: ${r.stderr}`);

@@ -48,23 +48,23 @@ const started = Date.now();
 
 // ---- the shared model and the client protocol, from their .ts sources -------------------------
 
-const [core, { ClientProtocol }, { LOG_SLOTS }] = await (async () => {
+const [core, { ClientProtocol }] = await (async () => {
   try {
     registerTypeScriptHooks('npm test, or node_modules/.bin/node');
-    return await Promise.all([import('../core/index.ts'), import('../app/sync/ClientProtocol.ts'), import('../worker/room/RoomStorage.ts')]);
+    return await Promise.all([import('../core/index.ts'), import('../app/sync/ClientProtocol.ts')]);
   } catch (error) {
     console.error(`crash harness: ${error instanceof Error ? error.message : error}`);
     process.exit(1);
   }
 })();
-const { applyMutation, LIMITS, MODEL_VERSION, PROTOCOL_VERSION } = core;
+const { applyMutation, CATCH_UP_VERSIONS, LIMITS, MODEL_VERSION, PROTOCOL_VERSION } = core;
 /**
  * Edits per round (jam plus offline), kept inside the room's catch-up window: the check
  * after a restart reads every acknowledged edit back from the log since the last
- * checkpoint, which the room only serves while it is within LOG_SLOTS versions (five
+ * checkpoint, which the room only serves within CATCH_UP_VERSIONS versions (five
  * clients at ~10 edits/s for 3.5 s would make 175). Ten spare for the checkpoint hello.
  */
-const ROUND_EDITS = LOG_SLOTS - CLIENTS * OFFLINE_EDITS[1] - 10;
+const ROUND_EDITS = CATCH_UP_VERSIONS - CLIENTS * OFFLINE_EDITS[1] - 10;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
@@ -105,7 +105,9 @@ function canonical(value) {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   const record = /** @type {Record<string, unknown>} */ (value);
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  const keys = Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(',')}}`;
 }
 
@@ -198,7 +200,8 @@ async function startRuntime() {
   const deadline = Date.now() + TIMEOUT.start;
   for (;;) {
     if (rt.exited) throw new Error(`the runtime exited while starting:\n${rt.log.join('')}`);
-    if (Date.now() > deadline) throw new Error(`the runtime did not answer on port ${port} within ${TIMEOUT.start} ms:\n${rt.log.join('')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the runtime did not answer on port ${port} within ${TIMEOUT.start} ms:\n${rt.log.join('')}`);
     try {
       const res = await fetch(`${rt.base}/api/ready-probe`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
@@ -260,7 +263,12 @@ function randomMutation() {
   if (r < 0.55) return { type: 'set_step', trackId, step, on: random() < 0.5 };
   if (r < 0.7) return { type: 'set_velocity', trackId, step, velocity: int(LIMITS.minVelocity, LIMITS.maxVelocity) };
   if (r < 0.8) return { type: 'set_pitch', trackId, step, pitch: int(LIMITS.minPitch, LIMITS.maxPitch) };
-  if (r < 0.86) return { type: 'set_volume', trackId, volume: LIMITS.minVolume + Math.round(random() * 100 * (LIMITS.maxVolume - LIMITS.minVolume)) / 100 };
+  if (r < 0.86)
+    return {
+      type: 'set_volume',
+      trackId,
+      volume: LIMITS.minVolume + Math.round(random() * 100 * (LIMITS.maxVolume - LIMITS.minVolume)) / 100,
+    };
   if (r < 0.9) return { type: 'set_pan', trackId, pan: LIMITS.minPan + Math.round(random() * 100 * (LIMITS.maxPan - LIMITS.minPan)) / 100 };
   if (r < 0.93) return { type: 'set_length', trackId, length: pick([4, 8, 12, 16, 32]) };
   if (r < 0.96) return { type: 'set_swing', swing: int(LIMITS.minSwing, LIMITS.maxSwing) };
@@ -408,7 +416,12 @@ class Client {
         this.observe(message);
         if (message.clientSeq !== undefined) {
           totals.ackedByEcho++;
-          toVerify.push({ client: this, clientSeq: message.clientSeq, version: message.version, mutation: pending(message.clientSeq)?.mutation ?? message.mutation });
+          toVerify.push({
+            client: this,
+            clientSeq: message.clientSeq,
+            version: message.version,
+            mutation: pending(message.clientSeq)?.mutation ?? message.mutation,
+          });
         }
         break;
       case 'ack': {
@@ -553,7 +566,10 @@ function verifyAfterRestart(checkpoint, log, maxVersionBeforeKill) {
   }
   checkObserved(checkpoint.version, log, `round ${round}, after the restart`);
   for (const item of toVerify) {
-    if (!present(item, log)) lose(`round ${round}: ${item.client.name} #${item.clientSeq} acknowledged (${item.version === null ? 'as a duplicate' : `at version ${item.version}`}) but not in the log after the restart`);
+    if (!present(item, log))
+      lose(
+        `round ${round}: ${item.client.name} #${item.clientSeq} acknowledged (${item.version === null ? 'as a duplicate' : `at version ${item.version}`}) but not in the log after the restart`,
+      );
   }
   const verified = toVerify.length;
   toVerify = [];
@@ -575,7 +591,11 @@ async function takeCheckpoint(base, sessionId, clients, previous) {
   const snapshot = await ask(base, sessionId, null);
   if (snapshot.type !== 'snapshot') throw new Error('expected a snapshot');
   // The last broadcasts may still be on their way to some clients.
-  await waitFor('clients to reach the snapshot version', () => clients.every((c) => (c.replica?.version ?? -1) >= snapshot.version), TIMEOUT.sync);
+  await waitFor(
+    'clients to reach the snapshot version',
+    () => clients.every((c) => (c.replica?.version ?? -1) >= snapshot.version),
+    TIMEOUT.sync,
+  );
   const fresh = canonical(snapshot.session);
   for (const c of clients) {
     if (c.replica?.version !== snapshot.version || canonical(c.replica.view) !== fresh || canonical(c.replica.confirmed) !== fresh) {
@@ -598,7 +618,8 @@ async function takeCheckpoint(base, sessionId, clients, previous) {
     }
     checkObserved(previous.version, since.changes, `round ${round}, after reconverging`);
     for (const item of toVerify) {
-      if (!present(item, since.changes)) lose(`round ${round}: ${item.client.name} #${item.clientSeq} acknowledged after the restart but not in the log`);
+      if (!present(item, since.changes))
+        lose(`round ${round}: ${item.client.name} #${item.clientSeq} acknowledged after the restart but not in the log`);
     }
     toVerify = [];
   }
@@ -608,7 +629,7 @@ async function takeCheckpoint(base, sessionId, clients, previous) {
 
 async function main() {
   if (!existsSync(CONFIG)) throw new Error(`${CONFIG} is missing: run \`npx vite build\` first`);
-  let rt = await startRuntime();
+  const rt = await startRuntime();
   const created = await fetch(`${rt.base}/api/sessions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -68,12 +68,29 @@ async function soak(name: string, base: string): Promise<ServerReport> {
   const beatId = (JSON.parse(published.text) as { beatId: string }).beatId;
 
   const paths = [
-    '/', '/index.html', `/s/${sessionId}`, '/no/such/page', '/no-such-file.js', '/favicon.svg',
-    '/api/sessions', `/api/sessions/${sessionId}`, `/api/sessions/${randomUUID()}`, '/api/sessions/not-a-uuid',
-    `/api/sessions/${sessionId}/ws`, `/api/sessions/${sessionId}/publish`, `/api/sessions/${sessionId}/remix`,
-    `/api/sessions/${sessionId}/nope`, '/api/beats', `/api/beats/${beatId}`, `/api/beats/${beatId}/remix`,
-    `/api/beats/${beatId}/nope`, '/api/beats/zzzzzzzzzzzzzzzz', '/api/nope',
-    `/b/${beatId}`, `/b/${beatId}/preview.png`, `/embed/${beatId}`,
+    '/',
+    '/index.html',
+    `/s/${sessionId}`,
+    '/no/such/page',
+    '/no-such-file.js',
+    '/favicon.svg',
+    '/api/sessions',
+    `/api/sessions/${sessionId}`,
+    `/api/sessions/${randomUUID()}`,
+    '/api/sessions/not-a-uuid',
+    `/api/sessions/${sessionId}/ws`,
+    `/api/sessions/${sessionId}/publish`,
+    `/api/sessions/${sessionId}/remix`,
+    `/api/sessions/${sessionId}/nope`,
+    '/api/beats',
+    `/api/beats/${beatId}`,
+    `/api/beats/${beatId}/remix`,
+    `/api/beats/${beatId}/nope`,
+    '/api/beats/zzzzzzzzzzzzzzzz',
+    '/api/nope',
+    `/b/${beatId}`,
+    `/b/${beatId}/preview.png`,
+    `/embed/${beatId}`,
     `/oembed?url=${encodeURIComponent(`${base}/b/${beatId}`)}&format=json`,
   ];
   const withBodies = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PROPFIND'];
@@ -86,7 +103,8 @@ async function soak(name: string, base: string): Promise<ServerReport> {
       if (method === 'POST' || method === 'PUT') probes.push({ method, path, body: 'text' });
       if (method === 'POST') probes.push({ method, path, body: 'form' });
       // 10 MiB: every write to the API, and the refused writes that hurt most before.
-      if ((method === 'POST' && path.startsWith('/api/')) || (method === 'PUT' && path.includes('/beats/'))) probes.push({ method, path, body: 'big' });
+      if ((method === 'POST' && path.startsWith('/api/')) || (method === 'PUT' && path.includes('/beats/')))
+        probes.push({ method, path, body: 'big' });
     }
   }
   // Refused bodies interleaved with innocent requests: what failed was often the next
@@ -109,7 +127,8 @@ async function soak(name: string, base: string): Promise<ServerReport> {
   for (const check of upgradeChecks(sessionId)) {
     const outcome = await upgrade(base, check.path, check.origin).catch((e: Error) => `error: ${e.message}`);
     tally(outcome);
-    if (!check.accept.includes(outcome)) fail({ method: 'UPGRADE', path: `${check.path} (${check.what})`, body: 'none' }, outcome, `expected ${check.accept.join(' or ')}`);
+    if (!check.accept.includes(outcome))
+      fail({ method: 'UPGRADE', path: `${check.path} (${check.what})`, body: 'none' }, outcome, `expected ${check.accept.join(' or ')}`);
   }
   const connect = await connectMethod(base).catch((e: Error) => `error: ${e.message}`);
   tally(connect);
@@ -158,7 +177,9 @@ function send(agent: http.Agent, base: string, probe: Probe): Promise<Answer> {
     const request = http.request(url, { method: probe.method, agent, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers }),
+      );
       response.on('error', reject);
     });
     request.on('error', reject);
@@ -349,7 +370,10 @@ for (const target of targets.length ? targets : ['dev', 'preview']) {
     }
     const report = reports.at(-1)!;
     if (report.failures.length) {
-      const errors = running.log.join('').split('\n').filter((line) => /error/i.test(line));
+      const errors = running.log
+        .join('')
+        .split('\n')
+        .filter((line) => /error/i.test(line));
       console.log(`server log, lines with "error" (${errors.length}):\n${errors.slice(0, 20).join('\n')}`);
     }
   } else {
@@ -360,7 +384,9 @@ for (const target of targets.length ? targets : ['dev', 'preview']) {
 mkdirSync('test-results', { recursive: true });
 writeFileSync('test-results/http-soak.json', JSON.stringify({ servers: reports }, null, 2));
 for (const report of reports) {
-  const statuses = Object.entries(report.byStatus).map(([status, n]) => `${status}×${n}`).join(' ');
+  const statuses = Object.entries(report.byStatus)
+    .map(([status, n]) => `${status}×${n}`)
+    .join(' ');
   console.log(`${report.name}: ${report.requests} requests, ${report.failures.length} failed (${statuses})`);
   for (const f of report.failures.slice(0, 30)) console.log(`  ${f.method} ${f.path} [${f.body}] → ${f.status}: ${f.problem}`);
   if (report.failures.length > 30) console.log(`  … and ${report.failures.length - 30} more`);

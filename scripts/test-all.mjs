@@ -94,10 +94,16 @@ for (const f of ['test-results/vitest.json', 'test-results/e2e.json', 'test-resu
 }
 
 const stages = [
+  // Format and lint (biome.json); `npm run tidy` applies the safe fixes and the formatting.
+  () => run('format and lint (Biome)', 'npx', ['biome', 'check', '.']),
   () => run('type-check', 'npx', ['tsc', '-b']),
   () => {
     const ok = run('unit + worker tests (vitest, workerd)', 'npx', [
-      'vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json',
+      'vitest',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile.json=test-results/vitest.json',
     ]);
     countVitest('test-results/vitest.json');
     return ok;

@@ -120,7 +120,18 @@ export class MasterBus {
 
   dispose(): void {
     this.reverb?.dispose();
-    for (const node of [this.input, this.reverbIn, this.reverbAmount, this.delayIn, this.delayAmount, this.delay, this.delayTone, this.master, this.headroom, this.clip]) {
+    for (const node of [
+      this.input,
+      this.reverbIn,
+      this.reverbAmount,
+      this.delayIn,
+      this.delayAmount,
+      this.delay,
+      this.delayTone,
+      this.master,
+      this.headroom,
+      this.clip,
+    ]) {
       node.dispose();
     }
   }
@@ -147,10 +158,7 @@ class Strip {
   private readonly delaySend = new Tone.Gain(1);
   private retired: Voice[] = [];
 
-  constructor(
-    track: Track,
-    private readonly bus: MasterBus,
-  ) {
+  constructor(track: Track, bus: MasterBus) {
     this.instrument = track.instrument;
     this.voice = createVoice(track.instrument);
     this.voice.output.connect(this.volume);

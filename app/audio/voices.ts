@@ -33,7 +33,6 @@ export interface Voice {
 /** Velocity 0…1 → gain: a square law, so 64/127 is about −12 dB under full. */
 export const VELOCITY_CURVE = (velocity: number): number => velocity * velocity;
 
-
 /** How much of each instrument goes to the reverb and delay sends (the low end stays dry). */
 export function sendWeight(instrument: string): number {
   if (instrument.endsWith('kick') || instrument.endsWith('-bass')) return 0.15;
@@ -157,7 +156,11 @@ function snare808(): Voice {
   );
   const snappy = parts.own(new Tone.Filter(1800, 'highpass').connect(parts.output));
   const noise = parts.own(
-    new Tone.NoiseSynth({ noise: { type: 'white' }, envelope: { attack: 0.001, decay: 0.2, sustain: 0, release: 0.03 }, volume: -4 }).connect(snappy),
+    new Tone.NoiseSynth({
+      noise: { type: 'white' },
+      envelope: { attack: 0.001, decay: 0.2, sustain: 0, release: 0.03 },
+      volume: -4,
+    }).connect(snappy),
   );
   return {
     output: parts.output,
@@ -284,7 +287,10 @@ function melodic(
 }
 
 /** Legato-ish for monophonic lines: hold until just before the next note, up to `max` steps. */
-const gate = (max: number, fraction = 0.9) => (gateSteps: number, stepSeconds: number) => Math.min(gateSteps, max) * stepSeconds * fraction;
+const gate =
+  (max: number, fraction = 0.9) =>
+  (gateSteps: number, stepSeconds: number) =>
+    Math.min(gateSteps, max) * stepSeconds * fraction;
 
 const synthBass = () =>
   melodic(

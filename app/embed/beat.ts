@@ -30,7 +30,12 @@ function readTrack(value: unknown, index: number): Track | null {
   const arrays = Object.fromEntries(
     Object.values(STEP_FIELDS).map((f) => {
       const stored = value[f.array];
-      return [f.array, Array.from({ length: LIMITS.maxSteps }, (_, i) => coerceTo(f.domain, Array.isArray(stored) ? stored[i] : undefined, f.default as never))];
+      return [
+        f.array,
+        Array.from({ length: LIMITS.maxSteps }, (_, i) =>
+          coerceTo(f.domain, Array.isArray(stored) ? stored[i] : undefined, f.default as never),
+        ),
+      ];
     }),
   );
   return {
@@ -53,7 +58,8 @@ export function parseBeat(value: unknown): EmbedBeat | null {
   return {
     beatId: typeof value.beatId === 'string' && /^[0-9A-Za-z]{1,64}$/.test(value.beatId) ? value.beatId : '',
     ...(readFields(SESSION_FIELDS, value) as Pick<Session, keyof typeof SESSION_FIELDS>),
-    name: typeof value.name === 'string' && value.name ? [...value.name].slice(0, LIMITS.maxSessionName).join('') : SESSION_FIELDS.name.default,
+    name:
+      typeof value.name === 'string' && value.name ? [...value.name].slice(0, LIMITS.maxSessionName).join('') : SESSION_FIELDS.name.default,
     tracks,
     effects: readFields(EFFECT_FIELDS, isObject(value.effects) ? value.effects : {}) as Effects,
     // The embed plays on its own clock: the shared timeline and lineage do not apply.

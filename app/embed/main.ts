@@ -36,7 +36,10 @@ function renderGrid(beat: EmbedBeat): { grid: HTMLElement; cells: HTMLElement[][
   const columns = Math.max(1, ...beat.tracks.map((t) => t.length));
   const grid = element('div', 'kb-grid');
   grid.setAttribute('role', 'img');
-  grid.setAttribute('aria-label', `Pattern: ${beat.tracks.map((t) => `${t.name || t.instrument}, ${t.length} steps`).join('; ') || 'no tracks'}`);
+  grid.setAttribute(
+    'aria-label',
+    `Pattern: ${beat.tracks.map((t) => `${t.name || t.instrument}, ${t.length} steps`).join('; ') || 'no tracks'}`,
+  );
   grid.style.setProperty('--columns', String(columns));
   const cells = beat.tracks.map((track) => {
     const row = element('div', 'kb-row');
@@ -64,7 +67,11 @@ function renderPlayer(root: HTMLElement, beat: EmbedBeat): void {
   button.type = 'button';
   const title = element('div', 'kb-title');
   const name = element('h1', 'kb-name', beat.name);
-  const tempo = element('p', 'kb-tempo', `${Math.round(beat.tempo * 10) / 10} BPM${beat.swing > 0 ? ` · swing ${Math.round(beat.swing)}%` : ''}`);
+  const tempo = element(
+    'p',
+    'kb-tempo',
+    `${Math.round(beat.tempo * 10) / 10} BPM${beat.swing > 0 ? ` · swing ${Math.round(beat.swing)}%` : ''}`,
+  );
   title.append(name, tempo);
   const open = element('a', 'kb-open', 'Open in Keyboardia');
   open.href = beat.beatId ? `/b/${beat.beatId}` : '/';

@@ -48,7 +48,10 @@ export function createPlayback(session: Session, context: AudioContext, onStep: 
   return {
     async start(wanted = () => true) {
       await Tone.start();
-      await Promise.race([loadInstruments(session.tracks.map((t) => t.instrument)), new Promise((done) => setTimeout(done, SAMPLE_WAIT_MS))]);
+      await Promise.race([
+        loadInstruments(session.tracks.map((t) => t.instrument)),
+        new Promise((done) => setTimeout(done, SAMPLE_WAIT_MS)),
+      ]);
       // Stop (or Stop then Play) was pressed while this waited: that later press decides.
       if (!wanted()) return;
       if (!mixer) {

@@ -11,10 +11,30 @@ import type { Session } from '../../core/model';
 import { loopLengthSteps } from '../../core/events';
 import { downloadBlob, exportFileName } from './download';
 import { sessionToMidi } from './midi';
-import { barSeconds, barsForSeconds, checkWavBars, cycleBars, encodeWav, maxWavBars, samplesForSteps, STEPS_PER_BAR, wavSeconds } from './wav';
+import {
+  barSeconds,
+  barsForSeconds,
+  checkWavBars,
+  cycleBars,
+  encodeWav,
+  maxWavBars,
+  samplesForSteps,
+  STEPS_PER_BAR,
+  wavSeconds,
+} from './wav';
 
 export { downloadBlob, exportFileName } from './download';
-export { barSeconds, barsForSeconds, cycleBars, DEFAULT_WAV_SECONDS, MAX_WAV_SECONDS, maxWavBars, STEPS_PER_BAR, WAV_MIME, wavSeconds } from './wav';
+export {
+  barSeconds,
+  barsForSeconds,
+  cycleBars,
+  DEFAULT_WAV_SECONDS,
+  MAX_WAV_SECONDS,
+  maxWavBars,
+  STEPS_PER_BAR,
+  WAV_MIME,
+  wavSeconds,
+} from './wav';
 
 export const MIDI_MIME = 'audio/midi';
 /** Rendered past the end, then wrapped onto the start: reverb and delay tails. */

@@ -72,7 +72,9 @@ export function checkWavBars(session: Session, bars: number): void {
   const max = maxWavBars(session);
   if (!Number.isInteger(bars) || bars < 1) throw new RangeError(`the length must be a whole number of bars, at least 1; got ${bars}`);
   if (bars > max) {
-    throw new RangeError(`${bars} bars would be ${Math.round(wavSeconds(session, bars))} s of audio; the limit is ${MAX_WAV_SECONDS} s (${max} bars at ${session.tempo} BPM)`);
+    throw new RangeError(
+      `${bars} bars would be ${Math.round(wavSeconds(session, bars))} s of audio; the limit is ${MAX_WAV_SECONDS} s (${max} bars at ${session.tempo} BPM)`,
+    );
   }
 }
 

@@ -108,9 +108,9 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
           <button type="button" className="stop" disabled={!playing} onClick={() => engine.stop()}>
             Stop
           </button>
-          <span className="tempo-readout" aria-label="Tempo">
+          <output className="tempo-readout" aria-label="Tempo">
             {Math.round(beat.tempo)} BPM
-          </span>
+          </output>
         </div>
         {failure && (
           <p className="notice notice-error" role="alert">
@@ -148,10 +148,22 @@ function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Sessio
             <div className="track-header" role="rowheader">
               <span className="track-title">{track.name}</span>
               <span className="instrument-name">{instrumentInfo(track.instrument)?.name ?? track.instrument}</span>
-              <button type="button" className="toggle mute" aria-label={`Mute ${track.name}`} aria-pressed={!!muted[track.id]} onClick={() => store.setState((s) => ({ muted: { ...s.muted, [track.id]: !s.muted[track.id] } }))}>
+              <button
+                type="button"
+                className="toggle mute"
+                aria-label={`Mute ${track.name}`}
+                aria-pressed={!!muted[track.id]}
+                onClick={() => store.setState((s) => ({ muted: { ...s.muted, [track.id]: !s.muted[track.id] } }))}
+              >
                 M
               </button>
-              <button type="button" className="toggle solo" aria-label={`Solo ${track.name}`} aria-pressed={!!soloed[track.id]} onClick={() => store.setState((s) => ({ soloed: { ...s.soloed, [track.id]: !s.soloed[track.id] } }))}>
+              <button
+                type="button"
+                className="toggle solo"
+                aria-label={`Solo ${track.name}`}
+                aria-pressed={!!soloed[track.id]}
+                onClick={() => store.setState((s) => ({ soloed: { ...s.soloed, [track.id]: !s.soloed[track.id] } }))}
+              >
                 S
               </button>
             </div>

@@ -92,7 +92,8 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
       <main className="page-message" role="alert">
         <h1>This session cannot be opened</h1>
         <p>
-          Its saved state could not be read by this version of Keyboardia. Nothing was changed; we have been told. <a href="/">Start a new beat</a>
+          Its saved state could not be read by this version of Keyboardia. Nothing was changed; we have been told.{' '}
+          <a href="/">Start a new beat</a>
         </p>
       </main>
     );
@@ -152,10 +153,7 @@ function SessionFull({ sessionId, onListen }: { sessionId: string; onListen: () 
   return (
     <main className="page-message" role="alert">
       <h1>This session is full</h1>
-      <p>
-        {LIMITS.maxEditorsPerSession} people are already editing it. You can listen along, or make your own copy to
-        edit.
-      </p>
+      <p>{LIMITS.maxEditorsPerSession} people are already editing it. You can listen along, or make your own copy to edit.</p>
       <p className="row">
         <button type="button" onClick={onListen}>
           Listen read-only

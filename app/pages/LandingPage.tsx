@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { TEMPLATES, type GalleryMetadata } from '../../core';
 import { createSession, listGallery } from '../api';
 import { navigate } from '../navigate';
@@ -31,7 +31,7 @@ export function LandingPage() {
     <main className="landing">
       <h1 className="logo">Keyboardia</h1>
       <p className="tagline">Make beats together, in your browser. Open a link, hear a groove, edit it with friends.</p>
-      <button className="big-button" onClick={() => start('starter')} disabled={busy}>
+      <button type="button" className="big-button" onClick={() => start('starter')} disabled={busy}>
         New beat
       </button>
       <section aria-label="Start from an example">
@@ -39,7 +39,7 @@ export function LandingPage() {
         <ul className="examples">
           {TEMPLATES.filter((t) => t.id !== 'starter').map((t) => (
             <li key={t.id}>
-              <button onClick={() => start(t.id)} disabled={busy}>
+              <button type="button" onClick={() => start(t.id)} disabled={busy}>
                 {t.name} <small>{t.tempo} BPM</small>
               </button>
             </li>
@@ -75,7 +75,8 @@ function Gallery() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
 
-  const load = async (from?: string) => {
+  // Stable (it only uses state setters), so the effect below loads the first page once.
+  const load = useCallback(async (from?: string) => {
     try {
       const page = await listGallery(from);
       // The first page replaces (an effect may run twice); "More beats" appends, skipping repeats.
@@ -88,10 +89,10 @@ function Gallery() {
     } finally {
       setLoaded(true);
     }
-  };
+  }, []);
   useEffect(() => {
     void load();
-  }, []);
+  }, [load]);
 
   if (loaded && beats.length === 0) return null;
   return (

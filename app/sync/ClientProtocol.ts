@@ -172,7 +172,13 @@ export class ClientProtocol {
         if (this.stale) return;
         this.noteServerModel(message.model);
         if (this.replicaState) this.replicaState.resetTo(message.session, message.version);
-        else this.replicaState = new Replica({ session: message.session, version: message.version, pending: this.record.pending, nextSeq: this.record.nextSeq });
+        else
+          this.replicaState = new Replica({
+            session: message.session,
+            version: message.version,
+            pending: this.record.pending,
+            nextSeq: this.record.nextSeq,
+          });
         this.afterSync(message.peerId);
         return;
       }

@@ -5,7 +5,17 @@
  * window's online/offline/pagehide events.
  */
 import { WebSocket as ReconnectingWebSocket } from 'partysocket';
-import { CLIENT_CADENCE, CLOSE, CLOSE_REASON, KEEPALIVE_PING, KEEPALIVE_PONG, type Change, type ClientMessage, type Mutation, type ServerMessage } from '../../core';
+import {
+  CLIENT_CADENCE,
+  CLOSE,
+  CLOSE_REASON,
+  KEEPALIVE_PING,
+  KEEPALIVE_PONG,
+  type Change,
+  type ClientMessage,
+  type Mutation,
+  type ServerMessage,
+} from '../../core';
 import { pushNotice, type SessionStore } from '../store/sessionStore';
 import { ClientProtocol } from './ClientProtocol';
 import { ClockSync } from './ClockSync';
@@ -47,7 +57,8 @@ export class SyncClient {
       options.records ??
       new ClientRecordStore(options.sessionId, localStorage, sessionStorage, undefined, (problem) => {
         console.warn(`client record: ${problem.kind}: ${problem.detail}`);
-        if (problem.kind === 'dropped_edit') pushNotice(this.store, 'error', `An unsynced edit from an older version could not be kept: ${problem.detail}`);
+        if (problem.kind === 'dropped_edit')
+          pushNotice(this.store, 'error', `An unsynced edit from an older version could not be kept: ${problem.detail}`);
       });
     this.store.setState({ sessionId: options.sessionId });
   }
@@ -74,7 +85,12 @@ export class SyncClient {
         },
         unsaved: (failing) => {
           this.store.setState({ unsaved: failing });
-          if (failing) pushNotice(this.store, 'error', 'This browser\'s storage is full: your edits are sent, but a reload before they sync would lose them.');
+          if (failing)
+            pushNotice(
+              this.store,
+              'error',
+              "This browser's storage is full: your edits are sent, but a reload before they sync would lose them.",
+            );
         },
         outdated: (required) => this.store.setState(required ? { problem: 'outdated', status: 'offline' } : { updateAvailable: true }),
         identity: () => this.identity,

@@ -18,7 +18,7 @@ export interface Identity {
   color: string;
 }
 
-const pick = <T,>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
+const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
 
 export function loadIdentity(storage: Storage = localStorage): Identity {
   let saved: unknown = null;

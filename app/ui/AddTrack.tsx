@@ -12,7 +12,13 @@ export function AddTrack() {
   const full = count >= LIMITS.maxTracks;
   return (
     <div className="add-track">
-      <button type="button" style={{ ['anchorName' as string]: '--add-track' }} onClick={() => setOpen(true)} disabled={full} title={full ? `At most ${LIMITS.maxTracks} tracks` : undefined}>
+      <button
+        type="button"
+        style={{ ['anchorName' as string]: '--add-track' }}
+        onClick={() => setOpen(true)}
+        disabled={full}
+        title={full ? `At most ${LIMITS.maxTracks} tracks` : undefined}
+      >
         + Add track
       </button>
       {open && (

@@ -119,7 +119,7 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
   };
 
   const choice = asking && chosenBars(asking.ex, asking.session, amount, unit);
-  const cycle = asking && asking.ex.cycleBars(asking.session);
+  const cycle = asking ? asking.ex.cycleBars(asking.session) : null;
 
   return (
     <div className="export-menu">
@@ -134,6 +134,7 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
       >
         Export
       </button>
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: a menu item's click (mouse, Enter or Space) bubbles here to close the menu */}
       <div
         className="menu"
         role="menu"
@@ -174,7 +175,14 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
             <div className="row">
               <label className="field">
                 Length
-                <input type="number" min={unit === 'bars' ? 1 : 0} step="any" required value={amount} onChange={(e) => setAmount(e.currentTarget.value)} />
+                <input
+                  type="number"
+                  min={unit === 'bars' ? 1 : 0}
+                  step="any"
+                  required
+                  value={amount}
+                  onChange={(e) => setAmount(e.currentTarget.value)}
+                />
               </label>
               <label className="field">
                 Unit
@@ -199,10 +207,14 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
                 {cycle !== null && (
                   <>
                     {' '}
-                    <button type="button" className="link" onClick={() => {
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => {
                         setUnit('bars');
                         setAmount(String(cycle));
-                      }}>
+                      }}
+                    >
                       Whole cycle: {plural(cycle, 'bar')}
                     </button>
                   </>

@@ -47,14 +47,7 @@ export function InstrumentPicker({
   };
 
   return (
-    <div
-      className="picker"
-      role="dialog"
-      aria-label={label}
-      ref={ref}
-      popover="auto"
-      style={{ ['positionAnchor' as string]: anchor }}
-    >
+    <div className="picker" role="dialog" aria-label={label} ref={ref} popover="auto" style={{ ['positionAnchor' as string]: anchor }}>
       {INSTRUMENT_CATEGORIES.map((category) => (
         <section key={category} aria-label={CATEGORY_LABEL[category]}>
           <h3>{CATEGORY_LABEL[category]}</h3>

@@ -49,16 +49,25 @@ export function Presence() {
 
   const others = peers.filter((p) => p.peerId !== selfPeerId);
   return (
-    <div className="presence" aria-label="People here">
+    <div className="presence" role="group" aria-label="People here">
       <ul className="avatars">
         {others.map((p) => (
-          <li key={p.peerId} className="avatar" style={{ background: p.color }} title={`${p.name}${p.playing ? ' (playing)' : ''}${p.listenOnly ? ' (listening)' : ''}`}>
+          <li
+            key={p.peerId}
+            className="avatar"
+            style={{ background: p.color }}
+            title={`${p.name}${p.playing ? ' (playing)' : ''}${p.listenOnly ? ' (listening)' : ''}`}
+          >
             <span aria-hidden="true">{initials(p.name)}</span>
             <span className="visually-hidden">
               {p.name}
               {p.playing ? ', playing' : ''}
             </span>
-            {p.playing && <span className="playing-mark" aria-hidden="true">♪</span>}
+            {p.playing && (
+              <span className="playing-mark" aria-hidden="true">
+                ♪
+              </span>
+            )}
           </li>
         ))}
       </ul>
@@ -83,7 +92,13 @@ export function Presence() {
           onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
         />
       ) : (
-        <button type="button" className="self" style={{ borderColor: identity.color }} onClick={() => setEditing(true)} aria-label={`Your name: ${identity.name} (edit)`}>
+        <button
+          type="button"
+          className="self"
+          style={{ borderColor: identity.color }}
+          onClick={() => setEditing(true)}
+          aria-label={`Your name: ${identity.name} (edit)`}
+        >
           {identity.name}
         </button>
       )}

@@ -25,7 +25,9 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
   const [menu, setMenu] = useState(false);
 
   const group = (what: string) => `${what}:${track.id}`;
-  const setVolume = useThrottledCommit((volume: number) => edits.apply({ type: 'set_volume', trackId: track.id, volume }, { group: group('volume') }));
+  const setVolume = useThrottledCommit((volume: number) =>
+    edits.apply({ type: 'set_volume', trackId: track.id, volume }, { group: group('volume') }),
+  );
   const setPan = useThrottledCommit((pan: number) => edits.apply({ type: 'set_pan', trackId: track.id, pan }, { group: group('pan') }));
 
   const move = (delta: number) => {
@@ -60,7 +62,9 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
     if (before !== dragged) edits.apply({ type: 'move_track', trackId: dragged, beforeTrackId: before });
   };
 
-  const lengths = COMMON_STEP_COUNTS.includes(track.length as never) ? COMMON_STEP_COUNTS : [...COMMON_STEP_COUNTS, track.length].sort((a, b) => a - b);
+  const lengths = COMMON_STEP_COUNTS.includes(track.length as never)
+    ? COMMON_STEP_COUNTS
+    : [...COMMON_STEP_COUNTS, track.length].sort((a, b) => a - b);
   const instrument = instrumentInfo(track.instrument);
   // Sampled instruments load lazily: show it while they do (playback goes on meanwhile).
   const loadState = useStore(instrumentStatusStore, (s) => s[track.instrument] ?? 'idle');
@@ -149,10 +153,22 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
             </option>
           ))}
         </select>
-        <button type="button" className="toggle mute" aria-label={`Mute ${track.name}`} aria-pressed={muted} onClick={() => store.setState((s) => ({ muted: { ...s.muted, [track.id]: !muted } }))}>
+        <button
+          type="button"
+          className="toggle mute"
+          aria-label={`Mute ${track.name}`}
+          aria-pressed={muted}
+          onClick={() => store.setState((s) => ({ muted: { ...s.muted, [track.id]: !muted } }))}
+        >
           M
         </button>
-        <button type="button" className="toggle solo" aria-label={`Solo ${track.name}`} aria-pressed={soloed} onClick={() => store.setState((s) => ({ soloed: { ...s.soloed, [track.id]: !soloed } }))}>
+        <button
+          type="button"
+          className="toggle solo"
+          aria-label={`Solo ${track.name}`}
+          aria-pressed={soloed}
+          onClick={() => store.setState((s) => ({ soloed: { ...s.soloed, [track.id]: !soloed } }))}
+        >
           S
         </button>
         <input
@@ -187,6 +203,7 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
             ⋯
           </button>
           {/* A popover in the top layer: light dismiss and Escape for free, never clipped. */}
+          {/* biome-ignore lint/a11y/useKeyWithClickEvents: a menu item's click (mouse, Enter or Space) bubbles here to close the menu */}
           <div
             className="menu"
             role="menu"
@@ -196,24 +213,29 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
             onToggle={(e) => setMenu((e.nativeEvent as ToggleEvent).newState === 'open')}
             onClick={(e) => (e.currentTarget as HTMLElement).hidePopover()}
           >
-              <button type="button" role="menuitem" onClick={() => setRenaming(true)}>
-                Rename {track.name}
-              </button>
-              <button type="button" role="menuitem" onClick={duplicate} disabled={count >= LIMITS.maxTracks}>
-                Duplicate {track.name}
-              </button>
-              <button type="button" role="menuitem" onClick={clear}>
-                Clear {track.name}
-              </button>
-              <button type="button" role="menuitem" onClick={() => move(-1)} disabled={index === 0}>
-                Move {track.name} up
-              </button>
-              <button type="button" role="menuitem" onClick={() => move(1)} disabled={index === count - 1}>
-                Move {track.name} down
-              </button>
-              <button type="button" role="menuitem" className="danger" onClick={() => edits.apply({ type: 'delete_track', trackId: track.id })}>
-                Delete {track.name}
-              </button>
+            <button type="button" role="menuitem" onClick={() => setRenaming(true)}>
+              Rename {track.name}
+            </button>
+            <button type="button" role="menuitem" onClick={duplicate} disabled={count >= LIMITS.maxTracks}>
+              Duplicate {track.name}
+            </button>
+            <button type="button" role="menuitem" onClick={clear}>
+              Clear {track.name}
+            </button>
+            <button type="button" role="menuitem" onClick={() => move(-1)} disabled={index === 0}>
+              Move {track.name} up
+            </button>
+            <button type="button" role="menuitem" onClick={() => move(1)} disabled={index === count - 1}>
+              Move {track.name} down
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              className="danger"
+              onClick={() => edits.apply({ type: 'delete_track', trackId: track.id })}
+            >
+              Delete {track.name}
+            </button>
           </div>
         </div>
       </div>

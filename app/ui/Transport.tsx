@@ -87,7 +87,14 @@ function MixControls() {
     <div className="mix" role="group" aria-label="Mix">
       <label className="slider">
         Master
-        <input type="range" min={0} max={1} step={0.01} value={masterVolume} onChange={(e) => store.setState({ masterVolume: Number(e.currentTarget.value) })} />
+        <input
+          type="range"
+          min={0}
+          max={1}
+          step={0.01}
+          value={masterVolume}
+          onChange={(e) => store.setState({ masterVolume: Number(e.currentTarget.value) })}
+        />
       </label>
       {(['reverb', 'delay', 'delayFeedback'] as const).map((param) => (
         <label className="slider" key={param}>

@@ -31,7 +31,9 @@ export function TrackFieldControls({ track }: { track: Track }) {
   );
 }
 
-type NumberField = { [K in TrackFieldName]: (typeof TRACK_FIELDS)[K]['domain'] extends NumberDomain | { kind: 'optional' } ? K : never }[TrackFieldName];
+type NumberField = {
+  [K in TrackFieldName]: (typeof TRACK_FIELDS)[K]['domain'] extends NumberDomain | { kind: 'optional' } ? K : never;
+}[TrackFieldName];
 
 /**
  * A slider for one numeric field, its value shown beside it; double-click resets it to

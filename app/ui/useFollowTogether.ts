@@ -14,7 +14,7 @@ export function useFollowTogether(): void {
       store.subscribe((state, prev) => {
         const now = state.session?.timeline;
         const before = prev.session?.timeline;
-        if (!now || !now.together || (before && before.playing === now.playing && before.together === now.together)) return;
+        if (!now?.together || (before && before.playing === now.playing && before.together === now.together)) return;
         if (now.playing && !state.playing) {
           if (Tone.getContext().state === 'running') void engine.play().then(() => sync.setPresence({ playing: true }));
           else pushNotice(store, 'info', 'The session is playing together: press Play to join.');

@@ -10,9 +10,12 @@ export function useThrottledCommit<T>(commit: (value: T) => void, intervalMs = 8
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const commitRef = useRef(commit);
   commitRef.current = commit;
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   return (value: T) => {
     const now = Date.now();
     if (now - last.current >= intervalMs) {
@@ -22,11 +25,14 @@ export function useThrottledCommit<T>(commit: (value: T) => void, intervalMs = 8
     }
     pending.current = { value };
     if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
-      last.current = Date.now();
-      if (pending.current) commitRef.current(pending.current.value);
-      pending.current = null;
-    }, intervalMs - (now - last.current));
+    timer.current = setTimeout(
+      () => {
+        timer.current = null;
+        last.current = Date.now();
+        if (pending.current) commitRef.current(pending.current.value);
+        pending.current = null;
+      },
+      intervalMs - (now - last.current),
+    );
   };
 }

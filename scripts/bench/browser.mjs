@@ -10,28 +10,8 @@ import { cpuMonitor, median, sleep, summary } from './lib.mjs';
 
 /** @import { Browser, BrowserContext, Page } from '@playwright/test' */
 /** @import { Session } from '../../core/index.ts' */
+/** @import { Scheduled } from './page-globals.d.ts' */
 /** @import { Runtime } from './runtime.mjs' */
-
-/**
- * What the editor page exposes for tests and the bench (app/pages/EditorPage.tsx,
- * app/audio/debugHandle.ts), as far as the bench reads it.
- * @typedef {{ globalStep: number, serverMs: number }} Scheduled
- * @typedef {{
- *   __keyboardia: {
- *     engine: { scheduled: Scheduled[], realignments: number },
- *     sync: { serverNow(): number, clock: { estimate(): { rtt: number | null } } },
- *     store: { getState(): { session: Session } },
- *   },
- *   __keyboardiaAudio: { renderSession(session: Session, options: { steps: number, tailSeconds: number, sampleRate: number }): Promise<AudioBuffer> },
- *   __benchClick: number,
- *   __benchClicks: { serverMs: number, perf: number }[],
- * }} BenchGlobals
- */
-/**
- * The page's window with what the editor exposes. Callbacks given to page.evaluate run
- * in the page, not here: they cast `window` inline (the cast is a comment, gone at run time).
- * @typedef {Window & BenchGlobals} BenchWindow
- */
 
 /** @param {Buffer} buffer */
 const gz = (buffer) => gzipSync(buffer, { level: 9 }).length;
@@ -85,9 +65,15 @@ function sizeOf(clientDir, html, label) {
 export async function benchSizes(rt, clientDir) {
   const editor = sizeOf(clientDir, readFileSync(join(clientDir, 'index.html'), 'utf8'), 'editor');
   // A published beat, to fetch its real pages.
-  const create = await fetch(`${rt.base}/api/sessions`, { method: 'POST', body: '{"template":"starter"}', headers: { 'Content-Type': 'application/json' } });
+  const create = await fetch(`${rt.base}/api/sessions`, {
+    method: 'POST',
+    body: '{"template":"starter"}',
+    headers: { 'Content-Type': 'application/json' },
+  });
   const { id } = /** @type {{ id: string }} */ (await create.json());
-  const published = /** @type {{ beatId: string }} */ (await (await fetch(`${rt.base}/api/sessions/${id}/publish`, { method: 'POST' })).json());
+  const published = /** @type {{ beatId: string }} */ (
+    await (await fetch(`${rt.base}/api/sessions/${id}/publish`, { method: 'POST' })).json()
+  );
   const beatHtml = await (await fetch(`${rt.base}/b/${published.beatId}`)).text();
   const beat = sizeOf(clientDir, beatHtml, 'published page');
   let embed = null;
@@ -98,7 +84,14 @@ export async function benchSizes(rt, clientDir) {
     // What Play loads on top (lazy chunks named after the embed's playback module).
   }
   const largest = [...editor.files].sort((a, b) => b.gzip - a.gzip)[0];
-  return { editor, beat, embed, largestEditorChunk: largest, embedVsEditor: embed ? embed.jsGzip / editor.jsGzip : null, beatId: published.beatId };
+  return {
+    editor,
+    beat,
+    embed,
+    largestEditorChunk: largest,
+    embedVsEditor: embed ? embed.jsGzip / editor.jsGzip : null,
+    beatId: published.beatId,
+  };
 }
 
 /**
@@ -143,11 +136,11 @@ async function embedPlay(browser, base, beatId, clientDir) {
     const play = page.getByRole('button', { name: 'Play' });
     await play.waitFor({ timeout: 10_000 });
     await page.evaluate(() => {
-      document.addEventListener('pointerdown', () => (/** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClick = performance.now()), { capture: true });
+      document.addEventListener('pointerdown', () => (window.__benchClick = performance.now()), { capture: true });
     });
     await play.click();
     await page.locator('#player[data-state="playing"]').waitFor({ timeout: 15_000 });
-    const ms = await page.evaluate(() => performance.now() - /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClick);
+    const ms = await page.evaluate(() => performance.now() - window.__benchClick);
     return { playingMs: ms, js: gzipOfFiles(clientDir, scripts) };
   } finally {
     await context.close();
@@ -164,7 +157,7 @@ async function openEditor(context, base, sessionPath) {
   const scripts = trackScripts(page);
   await page.goto(base + sessionPath);
   await page.getByTestId('connection-status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
-  await page.waitForFunction(() => !!/** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia?.engine, null, { timeout: 10_000 });
+  await page.waitForFunction(() => !!window.__keyboardia?.engine, null, { timeout: 10_000 });
   return { page, scripts };
 }
 
@@ -175,13 +168,13 @@ async function openEditor(context, base, sessionPath) {
  */
 async function playToOnset(page, runs) {
   await page.evaluate(() => {
-    /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClicks = [];
+    window.__benchClicks = [];
     document.addEventListener(
       'pointerdown',
       () => {
-        const h = /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia;
+        const h = window.__keyboardia;
         h.engine.scheduled.splice(0);
-        /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClicks.push({ serverMs: h.sync.serverNow(), perf: performance.now() });
+        window.__benchClicks.push({ serverMs: h.sync.serverNow(), perf: performance.now() });
       },
       { capture: true },
     );
@@ -192,10 +185,10 @@ async function playToOnset(page, runs) {
   const results = [];
   for (let i = 0; i < runs; i++) {
     await play.click();
-    await page.waitForFunction(() => /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
+    await page.waitForFunction(() => window.__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
     const r = await page.evaluate(() => {
-      const h = /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia;
-      const click = /** @type {{ serverMs: number, perf: number }} */ (/** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__benchClicks.at(-1));
+      const h = window.__keyboardia;
+      const click = /** @type {{ serverMs: number, perf: number }} */ (window.__benchClicks.at(-1));
       const first = /** @type {Scheduled} */ (h.engine.scheduled[0]);
       const session = h.store.getState().session;
       return { onsetMs: first.serverMs - click.serverMs, callbackMs: performance.now() - click.perf, stepMs: 60000 / session.tempo / 4 };
@@ -257,7 +250,7 @@ async function onsetErrors(page) {
   const sampleRate = 44_100;
   return page.evaluate(
     async ({ checks, sampleRate }) => {
-      const audio = /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardiaAudio;
+      const audio = window.__keyboardiaAudio;
       /** @type {number[]} */
       const errors = [];
       let missing = 0;
@@ -320,9 +313,15 @@ async function alignment(browser, base, newSessionPath) {
     /** @param {Page} p */
     const get = (p) =>
       p.evaluate(() => {
-        const h = /** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardia;
+        const h = window.__keyboardia;
         const s = h.store.getState().session;
-        return { scheduled: h.engine.scheduled.slice(), anchor: s.timeline.anchorMs, tempo: s.tempo, clock: h.sync.clock.estimate(), realignments: h.engine.realignments };
+        return {
+          scheduled: h.engine.scheduled.slice(),
+          anchor: s.timeline.anchorMs,
+          tempo: s.tempo,
+          clock: h.sync.clock.estimate(),
+          realignments: h.engine.realignments,
+        };
       });
     const A = await get(a);
     const B = await get(b);
@@ -349,12 +348,23 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
   const { chromium } = await import('@playwright/test');
   const browser = await chromium.launch({
     executablePath: ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
   // Measured before the browser closes: its processes' time is lost once they exit.
   const machine = cpuMonitor();
   const newSessionPath = async () => {
-    const response = await fetch(`${rt.base}/api/sessions`, { method: 'POST', body: '{"template":"starter"}', headers: { 'Content-Type': 'application/json' } });
+    const response = await fetch(`${rt.base}/api/sessions`, {
+      method: 'POST',
+      body: '{"template":"starter"}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     return /** @type {{ url: string }} */ (await response.json()).url;
   };
   try {
@@ -363,7 +373,7 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
     const plays = await playToOnset(page, playRuns);
     const editorJs = gzipOfFiles(clientDir, scripts);
     const embed = beatId ? await embedPlay(browser, rt.base, beatId, clientDir) : null;
-    await page.waitForFunction(() => 'renderSession' in (/** @type {BenchWindow} */ (/** @type {unknown} */ (window)).__keyboardiaAudio ?? {}), null, { timeout: 10_000 });
+    await page.waitForFunction(() => 'renderSession' in (window.__keyboardiaAudio ?? {}), null, { timeout: 10_000 });
     const render = await onsetErrors(page);
     await context.close();
     /** @type {Awaited<ReturnType<typeof alignment>>[]} */
@@ -385,7 +395,13 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
         // The engine starts at the first step boundary ≥ click + 120 ms (START_LEAD_MS): on average 120 ms + half a step.
         designFloorMs: 120 + first.stepMs / 2,
       },
-      render: { ...summary(render.errors), missing: render.missing, expected: render.expectedTotal, renders: render.renders, sampleMs: 1000 / 44_100 },
+      render: {
+        ...summary(render.errors),
+        missing: render.missing,
+        expected: render.expectedTotal,
+        renders: render.renders,
+        sampleMs: 1000 / 44_100,
+      },
       alignment: {
         runs: runs.length,
         shared: differences.length,

@@ -70,7 +70,8 @@ export class SessionRoom extends ProductionSessionRoom {
     };
     storage.setAlarm = countedSet;
     storage.deleteAlarm = countedDelete;
-    if (this.ctx.storage.setAlarm !== countedSet) throw new Error('bench: cannot count the room\'s alarms any more; update scripts/bench/echo-worker.mjs');
+    if (this.ctx.storage.setAlarm !== countedSet)
+      throw new Error("bench: cannot count the room's alarms any more; update scripts/bench/echo-worker.mjs");
     /** The uncounted setAlarm, for benchBackstop (the bench's own, not the room's). */
     this.benchSetAlarm = setAlarm;
   }
@@ -93,7 +94,10 @@ export class SessionRoom extends ProductionSessionRoom {
         .toArray()[0];
       if (found) row = { mutation: Number(found.mutation), clientId: Number(found.clientId), author: Number(found.author) };
     }
-    const tables = sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).toArray().map((r) => String(r.name));
+    const tables = sql
+      .exec(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+      .toArray()
+      .map((r) => String(r.name));
     const snapshot = tables.includes('state')
       ? sql.exec(`SELECT coalesce(sum(length(CAST(value AS BLOB))), 0) AS bytes FROM state WHERE key = 'snapshot'`).one()
       : { bytes: 0 };
@@ -131,7 +135,8 @@ export class UnlimitedSessionRoom extends SessionRoom {
     // protocol object (private in TypeScript, reached here on purpose); fail loudly if
     // they moved.
     const protocol = /** @type {{ protocol?: { buckets?: unknown } }} */ (/** @type {unknown} */ (this)).protocol;
-    if (!(protocol?.buckets instanceof Map)) throw new Error('bench: no rate-limit buckets found on SessionRoom; update scripts/bench/echo-worker.mjs');
+    if (!(protocol?.buckets instanceof Map))
+      throw new Error('bench: no rate-limit buckets found on SessionRoom; update scripts/bench/echo-worker.mjs');
     const bottomless = { take: () => true };
     protocol.buckets = { get: () => ({ rate: bottomless, patience: bottomless }), set() {}, delete: () => true };
   }
@@ -168,7 +173,11 @@ export class EchoRoom extends DurableObject {
     if (mode === 'durable') {
       // One row per frame, as SessionRoom writes per mutation; the output gate holds the echo until it is durable.
       this.written = (this.written + 1) % 1024;
-      this.ctx.storage.sql.exec('INSERT INTO echo (slot, frame) VALUES (?, ?) ON CONFLICT(slot) DO UPDATE SET frame=excluded.frame', this.written, message);
+      this.ctx.storage.sql.exec(
+        'INSERT INTO echo (slot, frame) VALUES (?, ?) ON CONFLICT(slot) DO UPDATE SET frame=excluded.frame',
+        this.written,
+        message,
+      );
     }
     ws.send(message);
   }

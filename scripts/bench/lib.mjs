@@ -105,9 +105,11 @@ export function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    /** @type {Promise<never>} */ (new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    })),
+    /** @type {Promise<never>} */ (
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+      })
+    ),
   ]);
 }
 
@@ -224,7 +226,9 @@ export async function stopGroup(child, graceMs = 4000) {
 export function runSync(command, args, { env = {}, cwd } = {}) {
   const result = spawnSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${(result.stdout ?? '').slice(-2000)}\n${(result.stderr ?? '').slice(-4000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}):\n${(result.stdout ?? '').slice(-2000)}\n${(result.stderr ?? '').slice(-4000)}`,
+    );
   }
   return result;
 }

@@ -125,7 +125,8 @@ export function projectCost(results) {
   };
   const rowsPerSession = Object.values(rows).reduce((a, b) => a + b, 0);
   const kvWritesPerSession = life.creation.kvWrites + alarmPublishes * life.backstop.kvWrites + life.leave.kvWrites;
-  const wsIn = P.mutations + P.editors * (1 + P.presencePerSecond * seconds + (9 + seconds / P.clockEverySeconds) + seconds / P.pingEverySeconds);
+  const wsIn =
+    P.mutations + P.editors * (1 + P.presencePerSecond * seconds + (9 + seconds / P.clockEverySeconds) + seconds / P.pingEverySeconds);
   const doRequestsPerSession = wsIn / 20 + P.editors /* upgrades */ + 1 /* create RPC */ + alarmPublishes;
   const activeSeconds = (wsIn * load.cpu.msPerIncoming) / 1000 + (kvWritesPerSession * P.kvWriteWallMs) / 1000;
   const gbs = activeSeconds * 0.125;
@@ -135,18 +136,72 @@ export function projectCost(results) {
   const kvBytes = life.kvDocBytes;
   const n = P.sessions;
   const lines = [
-    { key: 'rows', item: 'DO SQLite rows written (setAlarm included)', perSession: rowsPerSession, usage: rowsPerSession * n, cost: cost(rowsPerSession * n, PRICES.sqliteRowsWritten), price: '$1.00/M after 50 M' },
-    { key: 'kv', item: 'KV writes', perSession: kvWritesPerSession, usage: kvWritesPerSession * n, cost: cost(kvWritesPerSession * n, PRICES.kvWrites), price: '$5.00/M after 1 M' },
-    { key: 'requests', item: 'DO requests (WS messages ÷ 20, upgrades, create, alarms)', perSession: doRequestsPerSession, usage: doRequestsPerSession * n, cost: cost(doRequestsPerSession * n, PRICES.doRequests), price: '$0.15/M after 1 M' },
-    { key: 'duration', item: 'DO duration (hibernating between events), GB-s', perSession: gbs, usage: gbs * n, cost: cost(gbs * n, PRICES.doDurationGBs), price: '$12.50/M GB-s after 400 k' },
-    { key: 'worker', item: 'Worker requests', perSession: workerRequestsPerSession, usage: workerRequestsPerSession * n, cost: cost(workerRequestsPerSession * n, PRICES.workerRequests), price: '$0.30/M after 10 M' },
-    { key: 'sqlite', item: 'DO SQLite stored, GB-month (first month)', perSession: sqliteBytes, usage: (sqliteBytes * n) / 1024 ** 3, cost: costUnit((sqliteBytes * n) / 1024 ** 3, PRICES.sqliteStoredGBMonth), price: '$0.20/GB-month after 5 GB', bytes: true },
-    { key: 'kvStored', item: 'KV stored, GB-month (first month)', perSession: kvBytes, usage: (kvBytes * n) / 1024 ** 3, cost: costUnit((kvBytes * n) / 1024 ** 3, PRICES.kvStoredGBMonth), price: '$0.50/GB-month after 1 GB', bytes: true },
+    {
+      key: 'rows',
+      item: 'DO SQLite rows written (setAlarm included)',
+      perSession: rowsPerSession,
+      usage: rowsPerSession * n,
+      cost: cost(rowsPerSession * n, PRICES.sqliteRowsWritten),
+      price: '$1.00/M after 50 M',
+    },
+    {
+      key: 'kv',
+      item: 'KV writes',
+      perSession: kvWritesPerSession,
+      usage: kvWritesPerSession * n,
+      cost: cost(kvWritesPerSession * n, PRICES.kvWrites),
+      price: '$5.00/M after 1 M',
+    },
+    {
+      key: 'requests',
+      item: 'DO requests (WS messages ÷ 20, upgrades, create, alarms)',
+      perSession: doRequestsPerSession,
+      usage: doRequestsPerSession * n,
+      cost: cost(doRequestsPerSession * n, PRICES.doRequests),
+      price: '$0.15/M after 1 M',
+    },
+    {
+      key: 'duration',
+      item: 'DO duration (hibernating between events), GB-s',
+      perSession: gbs,
+      usage: gbs * n,
+      cost: cost(gbs * n, PRICES.doDurationGBs),
+      price: '$12.50/M GB-s after 400 k',
+    },
+    {
+      key: 'worker',
+      item: 'Worker requests',
+      perSession: workerRequestsPerSession,
+      usage: workerRequestsPerSession * n,
+      cost: cost(workerRequestsPerSession * n, PRICES.workerRequests),
+      price: '$0.30/M after 10 M',
+    },
+    {
+      key: 'sqlite',
+      item: 'DO SQLite stored, GB-month (first month)',
+      perSession: sqliteBytes,
+      usage: (sqliteBytes * n) / 1024 ** 3,
+      cost: costUnit((sqliteBytes * n) / 1024 ** 3, PRICES.sqliteStoredGBMonth),
+      price: '$0.20/GB-month after 5 GB',
+      bytes: true,
+    },
+    {
+      key: 'kvStored',
+      item: 'KV stored, GB-month (first month)',
+      perSession: kvBytes,
+      usage: (kvBytes * n) / 1024 ** 3,
+      cost: costUnit((kvBytes * n) / 1024 ** 3, PRICES.kvStoredGBMonth),
+      price: '$0.50/GB-month after 1 GB',
+      bytes: true,
+    },
   ];
   const total = PRICES.base + lines.reduce((a, l) => a + l.cost, 0);
   const worstDuration = cost(gbsNoHibernation * n, PRICES.doDurationGBs);
   // The seeds' own method: writes only, DO writes at $1/M after 1 M, KV at $5/M after 1 M.
-  const seedMethod = { do: (Math.max(0, rowsPerSession * n - 1e6) / 1e6) * 1.0, kv: (Math.max(0, kvWritesPerSession * n - 1e6) / 1e6) * 5.0 };
+  const seedMethod = {
+    do: (Math.max(0, rowsPerSession * n - 1e6) / 1e6) * 1.0,
+    kv: (Math.max(0, kvWritesPerSession * n - 1e6) / 1e6) * 5.0,
+  };
   // What one more unit per session adds to the month (past what is included).
   const marginal = {
     row: (n / 1e6) * PRICES.sqliteRowsWritten.perMillion,
@@ -189,7 +244,14 @@ function goals(r) {
   return {
     rtt: r.rtt ? r.rtt.ratioP50 <= 1.25 : null,
     throughput: r.throughput ? r.throughput.ratio >= 0.7 : null,
-    load: r.load ? r.load.unacked === 0 && r.load.errors === 0 && r.load.gaps === 0 && r.load.cellMismatches === 0 && r.load.versionMismatches === 0 && r.load.closedEarly === 0 : null,
+    load: r.load
+      ? r.load.unacked === 0 &&
+        r.load.errors === 0 &&
+        r.load.gaps === 0 &&
+        r.load.cellMismatches === 0 &&
+        r.load.versionMismatches === 0 &&
+        r.load.closedEarly === 0
+      : null,
     bill: c ? c.total <= BILL_GOAL : null,
     flood: f ? f.during.max <= FLOOD_ACK_GOAL_MS && f.honestUnacked === 0 && f.flooder.closed?.code === core.CLOSE.abuse : null,
   };
@@ -203,59 +265,228 @@ export function renderTable(r) {
   const rows = [['#', 'measure', 'result', 'baseline (same run)', 'ratio / goal']];
   const g = goals(r);
   if (r.rtt) {
-    rows.push(['1', 'sync round trip p50 / p99', `${ms(r.rtt.room.p50)} / ${ms(r.rtt.room.p99)}`, `bare echo ${ms(r.rtt.echo.p50)} / ${ms(r.rtt.echo.p99)}`, `${ratio(r.rtt.ratioP50)} (≤1.25×: ${g.rtt ? 'met' : 'missed'})`]);
-    rows.push(['1', '  vs echo + 1 durable row', `${ms(r.rtt.room.p50)}`, `durable echo ${ms(r.rtt.durable.p50)} / ${ms(r.rtt.durable.p99)}`, ratio(r.rtt.roomVsDurableP50)]);
+    rows.push([
+      '1',
+      'sync round trip p50 / p99',
+      `${ms(r.rtt.room.p50)} / ${ms(r.rtt.room.p99)}`,
+      `bare echo ${ms(r.rtt.echo.p50)} / ${ms(r.rtt.echo.p99)}`,
+      `${ratio(r.rtt.ratioP50)} (≤1.25×: ${g.rtt ? 'met' : 'missed'})`,
+    ]);
+    rows.push([
+      '1',
+      '  vs echo + 1 durable row',
+      `${ms(r.rtt.room.p50)}`,
+      `durable echo ${ms(r.rtt.durable.p50)} / ${ms(r.rtt.durable.p99)}`,
+      ratio(r.rtt.roomVsDurableP50),
+    ]);
   }
-  if (r.fanout) rows.push(['2', 'fan-out to 10, last has it p50 / p99', `${ms(r.fanout.room.p50)} / ${ms(r.fanout.room.p99)}`, `echo to 10 ${ms(r.fanout.echo.p50)} / ${ms(r.fanout.echo.p99)}`, ratio(r.fanout.ratioP50)]);
+  if (r.fanout)
+    rows.push([
+      '2',
+      'fan-out to 10, last has it p50 / p99',
+      `${ms(r.fanout.room.p50)} / ${ms(r.fanout.room.p99)}`,
+      `echo to 10 ${ms(r.fanout.echo.p50)} / ${ms(r.fanout.echo.p99)}`,
+      ratio(r.fanout.ratioP50),
+    ]);
   if (r.throughput) {
     const t = r.throughput;
-    rows.push(['3', 'throughput, 5 clients (limit off, bench only)', `${count(t.unlimited.rate)}/s`, `bare echo ${count(t.echo.rate)}/s`, `${ratio(t.ratio)} (≥0.7×: ${g.throughput ? 'met' : 'missed'})`]);
-    rows.push(['3', '  vs echo + 1 durable row', `${count(t.unlimited.rate)}/s`, `durable echo ${count(t.durable.rate)}/s`, ratio(t.roomVsDurable)]);
-    rows.push(['3', '  production room, clients at the limit', `${count(t.limited.rate)}/s`, `limit ${t.clients}×${r.limits.perSecond}/s`, ratio(t.limited.rate / (t.clients * r.limits.perSecond))]);
+    rows.push([
+      '3',
+      'throughput, 5 clients (limit off, bench only)',
+      `${count(t.unlimited.rate)}/s`,
+      `bare echo ${count(t.echo.rate)}/s`,
+      `${ratio(t.ratio)} (≥0.7×: ${g.throughput ? 'met' : 'missed'})`,
+    ]);
+    rows.push([
+      '3',
+      '  vs echo + 1 durable row',
+      `${count(t.unlimited.rate)}/s`,
+      `durable echo ${count(t.durable.rate)}/s`,
+      ratio(t.roomVsDurable),
+    ]);
+    rows.push([
+      '3',
+      '  production room, clients at the limit',
+      `${count(t.limited.rate)}/s`,
+      `limit ${t.clients}×${r.limits.perSecond}/s`,
+      ratio(t.limited.rate / (t.clients * r.limits.perSecond)),
+    ]);
   }
   if (r.storage) {
     const s = r.storage;
     const life = s.life;
-    rows.push(['4', 'rows / bytes per step edit, empty', `${s.empty.rows.p50} row, ${s.empty.bytes.p50} B`, `whole doc ${s.empty.docBytes} B`, ratio(s.empty.bytes.p50 / s.empty.docBytes, 3)]);
-    rows.push(['4', 'rows / bytes per step edit, full 16×128', `${s.full.rows.p50} row, ${s.full.bytes.p50} B`, `whole doc ${s.full.docBytes} B`, ratio(s.full.bytes.p50 / s.full.docBytes, 4)]);
-    rows.push(['4', `rows: creation / ${life.mutations} edits / leave / backstop`, `${life.creation.rows} / ${life.editing.rows} / ${life.leave.rows} / ${life.backstop.rows}`, `${life.compactions.length} compaction(s) in the edits; alarms set ${life.total.alarmsSet}`, `${life.total.rows} rows`]);
-    rows.push(['4', `KV writes / SQLite / KV doc per session`, `${life.total.kvWrites} / ${kb(life.databaseSize)} / ${kb(life.kvDocBytes)}`, `log ${life.logRows} rows, snapshot ${life.snapshotBytes} B`, '']);
+    rows.push([
+      '4',
+      'rows / bytes per step edit, empty',
+      `${s.empty.rows.p50} row, ${s.empty.bytes.p50} B`,
+      `whole doc ${s.empty.docBytes} B`,
+      ratio(s.empty.bytes.p50 / s.empty.docBytes, 3),
+    ]);
+    rows.push([
+      '4',
+      'rows / bytes per step edit, full 16×128',
+      `${s.full.rows.p50} row, ${s.full.bytes.p50} B`,
+      `whole doc ${s.full.docBytes} B`,
+      ratio(s.full.bytes.p50 / s.full.docBytes, 4),
+    ]);
+    rows.push([
+      '4',
+      `rows: creation / ${life.mutations} edits / leave / backstop`,
+      `${life.creation.rows} / ${life.editing.rows} / ${life.leave.rows} / ${life.backstop.rows}`,
+      `${life.compactions.length} compaction(s) in the edits; alarms set ${life.total.alarmsSet}`,
+      `${life.total.rows} rows`,
+    ]);
+    rows.push([
+      '4',
+      `KV writes / SQLite / KV doc per session`,
+      `${life.total.kvWrites} / ${kb(life.databaseSize)} / ${kb(life.kvDocBytes)}`,
+      `log ${life.logRows} rows, snapshot ${life.snapshotBytes} B`,
+      '',
+    ]);
   }
-  if (r.throughput) rows.push(['4', 'rows per mutation incl. compaction (long session)', fmt(r.throughput.unlimited.rowsPerMutation, 3), '1 row per mutation (seeds)', ratio(r.throughput.unlimited.rowsPerMutation, 3)]);
-  if (r.load) rows.push(['4', `rows per mutation incl. compaction (load sessions)`, fmt(r.load.rowsPerMutation, 3), '1 row per mutation (seeds)', ratio(r.load.rowsPerMutation, 3)]);
-  if (r.load) rows.push(['4', `KV writes per session (${r.load.seconds} s of editing)`, fmt(r.load.kvWritesPerSession.mean, 2), '1 per session (seeds)', ratio(r.load.kvWritesPerSession.mean)]);
+  if (r.throughput)
+    rows.push([
+      '4',
+      'rows per mutation incl. compaction (long session)',
+      fmt(r.throughput.unlimited.rowsPerMutation, 3),
+      '1 row per mutation (seeds)',
+      ratio(r.throughput.unlimited.rowsPerMutation, 3),
+    ]);
+  if (r.load)
+    rows.push([
+      '4',
+      `rows per mutation incl. compaction (load sessions)`,
+      fmt(r.load.rowsPerMutation, 3),
+      '1 row per mutation (seeds)',
+      ratio(r.load.rowsPerMutation, 3),
+    ]);
+  if (r.load)
+    rows.push([
+      '4',
+      `KV writes per session (${r.load.seconds} s of editing)`,
+      fmt(r.load.kvWritesPerSession.mean, 2),
+      '1 per session (seeds)',
+      ratio(r.load.kvWritesPerSession.mean),
+    ]);
   const c = projectCost(r);
   if (c) {
-    rows.push(['4', 'bill per 1 M sessions / month', money(c.total), 'seeds: $149 (hybrid)', `${ratio(c.total / 149)} (≤$${BILL_GOAL}: ${g.bill ? 'met' : 'missed'})`]);
-    for (const l of c.lines) if (l.cost > 0) rows.push(['4', `  ${l.item}`, money(l.cost), l.bytes ? kb(l.perSession) : fmt(l.perSession, l.perSession < 10 ? 2 : 0), 'per session']);
+    rows.push([
+      '4',
+      'bill per 1 M sessions / month',
+      money(c.total),
+      'seeds: $149 (hybrid)',
+      `${ratio(c.total / 149)} (≤$${BILL_GOAL}: ${g.bill ? 'met' : 'missed'})`,
+    ]);
+    for (const l of c.lines)
+      if (l.cost > 0)
+        rows.push([
+          '4',
+          `  ${l.item}`,
+          money(l.cost),
+          l.bytes ? kb(l.perSession) : fmt(l.perSession, l.perSession < 10 ? 2 : 0),
+          'per session',
+        ]);
   }
-  if (r.cold) rows.push(['5', 'cold wake → snapshot, full session p50', ms(r.cold.cold.p50), `warm ${ms(r.cold.warm.p50)}; new echo DO ${ms(r.cold.echoCold.p50)}`, `${ratio(r.cold.ratioWarm)} / ${ratio(r.cold.ratioEcho)}`]);
+  if (r.cold)
+    rows.push([
+      '5',
+      'cold wake → snapshot, full session p50',
+      ms(r.cold.cold.p50),
+      `warm ${ms(r.cold.warm.p50)}; new echo DO ${ms(r.cold.echoCold.p50)}`,
+      `${ratio(r.cold.ratioWarm)} / ${ratio(r.cold.ratioEcho)}`,
+    ]);
   if (r.load) {
     const l = r.load;
-    rows.push(['6', `load ${l.sessions}×${l.clients}, ${l.seconds} s: acked/sent`, `${l.acked}/${l.sent}`, `lost ${l.unacked}, errors ${l.errors}, gaps ${l.gaps}, bad cells ${l.cellMismatches}`, l.unacked + l.errors + l.gaps + l.cellMismatches === 0 ? 'ok' : 'FAILED']);
-    rows.push(['6', '  ack latency under load p50 / p99', `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`, r.rtt ? `idle ${ms(r.rtt.room.p50)}` : '', l.latencyVsIdle ? ratio(l.latencyVsIdle) : '']);
-    rows.push(['6', '  workerd CPU, RSS peak', `${fmt(l.cpu.percentOfOneCore, 0)}% of a core, ${kb(l.rss.max / 1024, 0).replace('KiB', 'MiB')}`, `idle ${kb(l.rss.idle / 1024, 0).replace('KiB', 'MiB')}`, ratio(l.rss.max / l.rss.idle)]);
+    rows.push([
+      '6',
+      `load ${l.sessions}×${l.clients}, ${l.seconds} s: acked/sent`,
+      `${l.acked}/${l.sent}`,
+      `lost ${l.unacked}, errors ${l.errors}, gaps ${l.gaps}, bad cells ${l.cellMismatches}`,
+      l.unacked + l.errors + l.gaps + l.cellMismatches === 0 ? 'ok' : 'FAILED',
+    ]);
+    rows.push([
+      '6',
+      '  ack latency under load p50 / p99',
+      `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`,
+      r.rtt ? `idle ${ms(r.rtt.room.p50)}` : '',
+      l.latencyVsIdle ? ratio(l.latencyVsIdle) : '',
+    ]);
+    rows.push([
+      '6',
+      '  workerd CPU, RSS peak',
+      `${fmt(l.cpu.percentOfOneCore, 0)}% of a core, ${kb(l.rss.max / 1024, 0).replace('KiB', 'MiB')}`,
+      `idle ${kb(l.rss.idle / 1024, 0).replace('KiB', 'MiB')}`,
+      ratio(l.rss.max / l.rss.idle),
+    ]);
   }
   if (r.sizes) {
     const s = r.sizes;
-    rows.push(['7', 'gzipped initial JS: editor / published / embed', `${kb(s.editor.jsGzip)} / ${kb(s.beat.jsGzip)} / ${s.embed ? kb(s.embed.jsGzip) : 'n/a'}`, 'editor', s.embed && s.embedVsEditor !== null ? ratio(s.embedVsEditor, 3) : '']);
+    rows.push([
+      '7',
+      'gzipped initial JS: editor / published / embed',
+      `${kb(s.editor.jsGzip)} / ${kb(s.beat.jsGzip)} / ${s.embed ? kb(s.embed.jsGzip) : 'n/a'}`,
+      'editor',
+      s.embed && s.embedVsEditor !== null ? ratio(s.embedVsEditor, 3) : '',
+    ]);
   }
   if (r.browser) {
     const b = r.browser;
-    rows.push(['7', 'Play click → first onset p50 (first Play)', `${ms(b.play.warm.p50, 0)} (${ms(b.play.first?.onsetMs, 0)})`, `120 ms lead + ½ step = ${ms(b.play.designFloorMs, 0)}`, ratio(b.play.warm.p50 / b.play.designFloorMs)]);
-    rows.push(['8', 'offline render onset error p50 / p99 / max', `${ms(b.render.p50, 3)} / ${ms(b.render.p99, 3)} / ${ms(b.render.max, 3)}`, `1 sample = ${ms(b.render.sampleMs, 4)}`, ratio(b.render.p99 / b.render.sampleMs, 1)]);
-    rows.push(['8', 'cross-client step alignment median / max', `${ms(b.alignment.all.p50)} / ${ms(b.alignment.all.max)}`, `one step ${ms(b.alignment.stepMs, 1)}`, ratio(b.alignment.all.p50 / b.alignment.stepMs, 3)]);
+    rows.push([
+      '7',
+      'Play click → first onset p50 (first Play)',
+      `${ms(b.play.warm.p50, 0)} (${ms(b.play.first?.onsetMs, 0)})`,
+      `120 ms lead + ½ step = ${ms(b.play.designFloorMs, 0)}`,
+      ratio(b.play.warm.p50 / b.play.designFloorMs),
+    ]);
+    rows.push([
+      '8',
+      'offline render onset error p50 / p99 / max',
+      `${ms(b.render.p50, 3)} / ${ms(b.render.p99, 3)} / ${ms(b.render.max, 3)}`,
+      `1 sample = ${ms(b.render.sampleMs, 4)}`,
+      ratio(b.render.p99 / b.render.sampleMs, 1),
+    ]);
+    rows.push([
+      '8',
+      'cross-client step alignment median / max',
+      `${ms(b.alignment.all.p50)} / ${ms(b.alignment.all.max)}`,
+      `one step ${ms(b.alignment.stepMs, 1)}`,
+      ratio(b.alignment.all.p50 / b.alignment.stepMs, 3),
+    ]);
   }
   if (r.flood) {
     const f = r.flood;
-    rows.push(['9', `honest acks during a ${f.floodPerSecond}/s flood p50 / p99 / max`, `${ms(f.during.p50, 0)} / ${ms(f.during.p99, 0)} / ${ms(f.during.max, 0)}`, `idle p50 ${ms(f.idle.p50, 0)}`, `${ratio(f.duringVsIdleP50, 1)} (max ≤${FLOOD_ACK_GOAL_MS} ms: ${g.flood ? 'met' : 'missed'})`]);
-    rows.push(['9', '  flooder answered / sent, then closed', `${f.flooder.answered} / ${f.flooder.sent} (${f.flooder.acked} acked)`, f.flooder.closed ? `closed ${f.flooder.closed.code} after ${ms(f.flooder.closed.afterMs, 0)}` : 'never closed', '']);
+    rows.push([
+      '9',
+      `honest acks during a ${f.floodPerSecond}/s flood p50 / p99 / max`,
+      `${ms(f.during.p50, 0)} / ${ms(f.during.p99, 0)} / ${ms(f.during.max, 0)}`,
+      `idle p50 ${ms(f.idle.p50, 0)}`,
+      `${ratio(f.duringVsIdleP50, 1)} (max ≤${FLOOD_ACK_GOAL_MS} ms: ${g.flood ? 'met' : 'missed'})`,
+    ]);
+    rows.push([
+      '9',
+      '  flooder answered / sent, then closed',
+      `${f.flooder.answered} / ${f.flooder.sent} (${f.flooder.acked} acked)`,
+      f.flooder.closed ? `closed ${f.flooder.closed.code} after ${ms(f.flooder.closed.afterMs, 0)}` : 'never closed',
+      '',
+    ]);
   }
-  if (r.contention) rows.push(['', 'machine: CPU of other processes per phase', Object.entries(r.contention).map(([k, c]) => `${k} ${fmt(c.others, 0)}%`).join(', '), '', '']);
+  if (r.contention)
+    rows.push([
+      '',
+      'machine: CPU of other processes per phase',
+      Object.entries(r.contention)
+        .map(([k, c]) => `${k} ${fmt(c.others, 0)}%`)
+        .join(', '),
+      '',
+      '',
+    ]);
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
   /** @param {string[]} row */
   const line = (row) => row.map((cell, i) => String(cell).padEnd(widths[i] ?? 0)).join('  ');
-  return [line(rows[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n') + `\n\nbench duration ${fmt((r.durationMs ?? NaN) / 1000, 1)} s`;
+  return (
+    [line(rows[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n') +
+    `\n\nbench duration ${fmt((r.durationMs ?? NaN) / 1000, 1)} s`
+  );
 }
 
 // ---- markdown --------------------------------------------------------------------------------
@@ -288,7 +519,7 @@ export function renderMarkdown(r) {
     '',
     'Every figure is a percentile or a ratio taken in this one run against a baseline measured on the same machine in the same run. ' +
       'Everything runs locally on loopback: the Worker, the Durable Objects and KV in workerd under `wrangler dev` (which puts a proxy workerd process in front of the one running the Worker), ' +
-      'with a load generator (Node) on the same cores. Absolute numbers are a laptop-class dev runtime, not Cloudflare\'s edge; the ratios are what to track.',
+      "with a load generator (Node) on the same cores. Absolute numbers are a laptop-class dev runtime, not Cloudflare's edge; the ratios are what to track.",
     '',
     '**Baselines.** The server benches run a bench-only Worker (`scripts/bench/echo-worker.mjs` + `scripts/bench/wrangler.bench.jsonc`, bundled once into a temporary folder and never deployed): ' +
       'the real Worker and `SessionRoom` (plus a read-only probe of its storage, a count of the alarms it sets, and a way to bring its backstop alarm forward), and `EchoRoom`, a bare SQLite-class Durable Object using the same WebSocket Hibernation API that echoes each frame to its sender (`?all`: to every socket; `?durable`: after upserting the frame as one SQLite row, the floor of any design that acknowledges only after a durable write). ' +
@@ -305,7 +536,9 @@ export function renderMarkdown(r) {
       '**The machine during the run** (from /proc/stat: % of all cores, per phase; "others" is every process that is not the bench, its runtimes or its browser — the machine is shared): ' +
         entries.map(([k, c]) => `${names[k] ?? k}: bench ${fmt(c.ours, 0)} %, others ${fmt(c.others, 0)} %`).join('; ') +
         '.' +
-        (busiest > 20 ? ' Phases where others took more than a fifth of the machine are noisier than the rest; the interleaved ratios (1–3) suffer least.' : ''),
+        (busiest > 20
+          ? ' Phases where others took more than a fifth of the machine are noisier than the rest; the interleaved ratios (1–3) suffer least.'
+          : ''),
     );
   }
 
@@ -313,20 +546,77 @@ export function renderMarkdown(r) {
   /** @type {string[][]} */
   const rows = [];
   if (r.rtt) {
-    rows.push(['1', 'Sync round trip: mutation → durable ack, p50 / p99', `${ms(r.rtt.room.p50)} / ${ms(r.rtt.room.p99)}`, `bare echo ${ms(r.rtt.echo.p50)} / ${ms(r.rtt.echo.p99)}`, `${ratio(r.rtt.ratioP50)} / ${ratio(r.rtt.ratioP99)}`, `p50 ≤ 1.25×: ${met(g.rtt)}`]);
-    rows.push(['1', '… against the echo that writes one durable row first', ms(r.rtt.room.p50), `durable echo ${ms(r.rtt.durable.p50)} / ${ms(r.rtt.durable.p99)}`, ratio(r.rtt.roomVsDurableP50), '—']);
+    rows.push([
+      '1',
+      'Sync round trip: mutation → durable ack, p50 / p99',
+      `${ms(r.rtt.room.p50)} / ${ms(r.rtt.room.p99)}`,
+      `bare echo ${ms(r.rtt.echo.p50)} / ${ms(r.rtt.echo.p99)}`,
+      `${ratio(r.rtt.ratioP50)} / ${ratio(r.rtt.ratioP99)}`,
+      `p50 ≤ 1.25×: ${met(g.rtt)}`,
+    ]);
+    rows.push([
+      '1',
+      '… against the echo that writes one durable row first',
+      ms(r.rtt.room.p50),
+      `durable echo ${ms(r.rtt.durable.p50)} / ${ms(r.rtt.durable.p99)}`,
+      ratio(r.rtt.roomVsDurableP50),
+      '—',
+    ]);
   }
-  if (r.fanout) rows.push(['2', 'Fan-out: one mutation until the last of 10 clients has it, p50 / p99', `${ms(r.fanout.room.p50)} / ${ms(r.fanout.room.p99)}`, `echo to 10 sockets ${ms(r.fanout.echo.p50)} / ${ms(r.fanout.echo.p99)}`, `${ratio(r.fanout.ratioP50)} / ${ratio(r.fanout.ratioP99)}`, '—']);
+  if (r.fanout)
+    rows.push([
+      '2',
+      'Fan-out: one mutation until the last of 10 clients has it, p50 / p99',
+      `${ms(r.fanout.room.p50)} / ${ms(r.fanout.room.p99)}`,
+      `echo to 10 sockets ${ms(r.fanout.echo.p50)} / ${ms(r.fanout.echo.p99)}`,
+      `${ratio(r.fanout.ratioP50)} / ${ratio(r.fanout.ratioP99)}`,
+      '—',
+    ]);
   if (r.throughput) {
     const t = r.throughput;
-    rows.push(['3', 'Throughput, 1 session × 5 clients, persisted mutations/s (limit off)', `${count(t.unlimited.rate)}/s`, `bare echo ${count(t.echo.rate)}/s`, ratio(t.ratio), `≥ 0.7×: ${met(g.throughput)}`]);
-    rows.push(['3', '… against the durable echo', `${count(t.unlimited.rate)}/s`, `durable echo ${count(t.durable.rate)}/s`, ratio(t.roomVsDurable), '—']);
-    rows.push(['3', '… production room, 5 clients at the rate limit', `${count(t.limited.rate)}/s`, `what the limit allows: ${t.clients} × ${r.limits.perSecond}/s`, ratio(t.limited.rate / (t.clients * r.limits.perSecond)), '—']);
+    rows.push([
+      '3',
+      'Throughput, 1 session × 5 clients, persisted mutations/s (limit off)',
+      `${count(t.unlimited.rate)}/s`,
+      `bare echo ${count(t.echo.rate)}/s`,
+      ratio(t.ratio),
+      `≥ 0.7×: ${met(g.throughput)}`,
+    ]);
+    rows.push([
+      '3',
+      '… against the durable echo',
+      `${count(t.unlimited.rate)}/s`,
+      `durable echo ${count(t.durable.rate)}/s`,
+      ratio(t.roomVsDurable),
+      '—',
+    ]);
+    rows.push([
+      '3',
+      '… production room, 5 clients at the rate limit',
+      `${count(t.limited.rate)}/s`,
+      `what the limit allows: ${t.clients} × ${r.limits.perSecond}/s`,
+      ratio(t.limited.rate / (t.clients * r.limits.perSecond)),
+      '—',
+    ]);
   }
   if (r.storage) {
     const s = r.storage;
-    rows.push(['4', 'DO storage per step edit, empty session', `${s.empty.rows.p50} row, ${s.empty.bytes.p50} B`, `whole document ${s.empty.docBytes} B`, ratio(s.empty.bytes.p50 / s.empty.docBytes, 3), '1 row per edit: **met**']);
-    rows.push(['4', 'DO storage per step edit, full session (16 × 128, all on)', `${s.full.rows.p50} row, ${s.full.bytes.p50} B`, `whole document ${s.full.docBytes} B`, ratio(s.full.bytes.p50 / s.full.docBytes, 4), '1 row per edit: **met**']);
+    rows.push([
+      '4',
+      'DO storage per step edit, empty session',
+      `${s.empty.rows.p50} row, ${s.empty.bytes.p50} B`,
+      `whole document ${s.empty.docBytes} B`,
+      ratio(s.empty.bytes.p50 / s.empty.docBytes, 3),
+      '1 row per edit: **met**',
+    ]);
+    rows.push([
+      '4',
+      'DO storage per step edit, full session (16 × 128, all on)',
+      `${s.full.rows.p50} row, ${s.full.bytes.p50} B`,
+      `whole document ${s.full.docBytes} B`,
+      ratio(s.full.bytes.p50 / s.full.docBytes, 4),
+      '1 row per edit: **met**',
+    ]);
     const life = s.life;
     rows.push([
       '4',
@@ -336,35 +626,143 @@ export function renderMarkdown(r) {
       ratio(life.total.rows / life.mutations, 3),
       '—',
     ]);
-    rows.push(['4', 'KV writes, SQLite database and KV document per session (the same session)', `${life.total.kvWrites}; ${kb(life.databaseSize)}; ${kb(life.kvDocBytes)}`, 'seeds: 1 KV write', ratio(life.total.kvWrites), '—']);
+    rows.push([
+      '4',
+      'KV writes, SQLite database and KV document per session (the same session)',
+      `${life.total.kvWrites}; ${kb(life.databaseSize)}; ${kb(life.kvDocBytes)}`,
+      'seeds: 1 KV write',
+      ratio(life.total.kvWrites),
+      '—',
+    ]);
   }
-  if (r.throughput) rows.push(['4', 'Rows written per mutation incl. compaction, one long session', fmt(r.throughput.unlimited.rowsPerMutation, 3), '1 (the seeds\' model)', ratio(r.throughput.unlimited.rowsPerMutation, 3), '—']);
+  if (r.throughput)
+    rows.push([
+      '4',
+      'Rows written per mutation incl. compaction, one long session',
+      fmt(r.throughput.unlimited.rowsPerMutation, 3),
+      "1 (the seeds' model)",
+      ratio(r.throughput.unlimited.rowsPerMutation, 3),
+      '—',
+    ]);
   if (r.load) {
-    rows.push(['4', `Rows written per mutation incl. compaction, the ${r.load.sessions} load sessions`, fmt(r.load.rowsPerMutation, 3), '1 (the seeds\' model)', ratio(r.load.rowsPerMutation, 3), '—']);
-    rows.push(['4', `KV writes per editing session (${r.load.seconds} s of editing, creation excluded)`, `mean ${fmt(r.load.kvWritesPerSession.mean, 2)}, max ${r.load.kvWritesPerSession.max}`, '1 (the seeds\' hybrid)', ratio(r.load.kvWritesPerSession.mean), '—']);
+    rows.push([
+      '4',
+      `Rows written per mutation incl. compaction, the ${r.load.sessions} load sessions`,
+      fmt(r.load.rowsPerMutation, 3),
+      "1 (the seeds' model)",
+      ratio(r.load.rowsPerMutation, 3),
+      '—',
+    ]);
+    rows.push([
+      '4',
+      `KV writes per editing session (${r.load.seconds} s of editing, creation excluded)`,
+      `mean ${fmt(r.load.kvWritesPerSession.mean, 2)}, max ${r.load.kvWritesPerSession.max}`,
+      "1 (the seeds' hybrid)",
+      ratio(r.load.kvWritesPerSession.mean),
+      '—',
+    ]);
   }
-  if (c) rows.push(['4', 'Projected bill per 1 M sessions / month (profile below)', money(c.total), 'seeds\' hybrid: $149', ratio(c.total / 149), `≤ $${BILL_GOAL} (issue 11): ${met(g.bill)}`]);
-  if (r.cold) rows.push(['5', 'Cold wake: evicted DO → first snapshot of a full session, p50 / max', `${ms(r.cold.cold.p50)} / ${ms(r.cold.cold.max)}`, `warm ${ms(r.cold.warm.p50)}; a new (empty) echo DO ${ms(r.cold.echoCold.p50)}`, `${ratio(r.cold.ratioWarm)} / ${ratio(r.cold.ratioEcho)}`, '—']);
+  if (c)
+    rows.push([
+      '4',
+      'Projected bill per 1 M sessions / month (profile below)',
+      money(c.total),
+      "seeds' hybrid: $149",
+      ratio(c.total / 149),
+      `≤ $${BILL_GOAL} (issue 11): ${met(g.bill)}`,
+    ]);
+  if (r.cold)
+    rows.push([
+      '5',
+      'Cold wake: evicted DO → first snapshot of a full session, p50 / max',
+      `${ms(r.cold.cold.p50)} / ${ms(r.cold.cold.max)}`,
+      `warm ${ms(r.cold.warm.p50)}; a new (empty) echo DO ${ms(r.cold.echoCold.p50)}`,
+      `${ratio(r.cold.ratioWarm)} / ${ratio(r.cold.ratioEcho)}`,
+      '—',
+    ]);
   if (r.load) {
     const l = r.load;
-    rows.push(['6', `Load: ${l.sessions} sessions × ${l.clients} clients, ${l.seconds} s`, `${count(l.acked)} of ${count(l.sent)} acked; lost ${l.unacked}, errors ${l.errors}, version gaps ${l.gaps}, wrong cells ${l.cellMismatches}/${count(l.cellsChecked)}`, 'every mutation acked, none lost', l.unacked === 0 ? '1.00' : fmt(l.acked / l.sent, 4), `no loss, no errors: ${met(g.load)}`]);
-    rows.push(['6', '… ack latency under load p50 / p99', `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`, r.rtt ? `idle p50 ${ms(r.rtt.room.p50)}` : '—', l.latencyVsIdle ? ratio(l.latencyVsIdle) : '—', '—']);
-    rows.push(['6', '… workerd CPU and RSS', `${fmt(l.cpu.percentOfOneCore, 0)} % of one core; RSS p50 ${fmt(l.rss.p50 / 2 ** 20, 0)} MiB, max ${fmt(l.rss.max / 2 ** 20, 0)} MiB`, `before the load ${fmt(l.rss.idle / 2 ** 20, 0)} MiB`, ratio(l.rss.max / l.rss.idle), '—']);
+    rows.push([
+      '6',
+      `Load: ${l.sessions} sessions × ${l.clients} clients, ${l.seconds} s`,
+      `${count(l.acked)} of ${count(l.sent)} acked; lost ${l.unacked}, errors ${l.errors}, version gaps ${l.gaps}, wrong cells ${l.cellMismatches}/${count(l.cellsChecked)}`,
+      'every mutation acked, none lost',
+      l.unacked === 0 ? '1.00' : fmt(l.acked / l.sent, 4),
+      `no loss, no errors: ${met(g.load)}`,
+    ]);
+    rows.push([
+      '6',
+      '… ack latency under load p50 / p99',
+      `${ms(l.latency.p50)} / ${ms(l.latency.p99)}`,
+      r.rtt ? `idle p50 ${ms(r.rtt.room.p50)}` : '—',
+      l.latencyVsIdle ? ratio(l.latencyVsIdle) : '—',
+      '—',
+    ]);
+    rows.push([
+      '6',
+      '… workerd CPU and RSS',
+      `${fmt(l.cpu.percentOfOneCore, 0)} % of one core; RSS p50 ${fmt(l.rss.p50 / 2 ** 20, 0)} MiB, max ${fmt(l.rss.max / 2 ** 20, 0)} MiB`,
+      `before the load ${fmt(l.rss.idle / 2 ** 20, 0)} MiB`,
+      ratio(l.rss.max / l.rss.idle),
+      '—',
+    ]);
   }
   if (r.sizes) {
     const s = r.sizes;
-    rows.push(['7', 'Gzipped initial JS: editor / published page / embed player', `${kb(s.editor.jsGzip)} / ${kb(s.beat.jsGzip)} / ${s.embed ? kb(s.embed.jsGzip) : 'n/a'}`, 'the editor', s.embed ? `embed ${ratio(s.embedVsEditor, 3)}` : '—', '—']);
+    rows.push([
+      '7',
+      'Gzipped initial JS: editor / published page / embed player',
+      `${kb(s.editor.jsGzip)} / ${kb(s.beat.jsGzip)} / ${s.embed ? kb(s.embed.jsGzip) : 'n/a'}`,
+      'the editor',
+      s.embed ? `embed ${ratio(s.embedVsEditor, 3)}` : '—',
+      '—',
+    ]);
   }
   if (r.browser?.editorJsByFirstSound) {
     const b = r.browser;
-    rows.push(['7', 'Gzipped JS fetched until the page plays: editor / embed player', `${kb(b.editorJsByFirstSound.gzip)} / ${b.embed ? kb(b.embed.js.gzip) : 'n/a'}`, 'the editor', b.embed ? `embed ${ratio(b.embed.js.gzip / b.editorJsByFirstSound.gzip, 3)}` : '—', '—']);
+    rows.push([
+      '7',
+      'Gzipped JS fetched until the page plays: editor / embed player',
+      `${kb(b.editorJsByFirstSound.gzip)} / ${b.embed ? kb(b.embed.js.gzip) : 'n/a'}`,
+      'the editor',
+      b.embed ? `embed ${ratio(b.embed.js.gzip / b.editorJsByFirstSound.gzip, 3)}` : '—',
+      '—',
+    ]);
   }
   if (r.browser) {
     const b = r.browser;
-    rows.push(['7', 'Play click → first scheduled onset, p50 / max (first Play of the page)', `${ms(b.play.warm.p50, 0)} / ${ms(b.play.warm.max, 0)} (${ms(b.play.first.onsetMs, 0)})`, `design floor: 120 ms lead + ½ step = ${ms(b.play.designFloorMs, 0)}`, ratio(b.play.warm.p50 / b.play.designFloorMs), '—']);
-    rows.push(['8', 'Offline render onset error, p50 / p99 / max', `${ms(b.render.p50, 3)} / ${ms(b.render.p99, 3)} / ${ms(b.render.max, 3)} (${b.render.n} onsets, ${b.render.missing} missing)`, `one sample at 44.1 kHz = ${ms(b.render.sampleMs, 4)}`, `p99 = ${fmt(b.render.p99 / b.render.sampleMs, 1)} samples`, 'within 1 ms (the timing test): ' + met(b.render.max <= 1 && b.render.missing === 0)]);
-    rows.push(['8', 'Cross-client alignment of a shared global step, median / max', `${ms(b.alignment.all.p50)} / ${ms(b.alignment.all.max)} (${b.alignment.shared} steps, ${b.alignment.runs} pairs)`, `one step = ${ms(b.alignment.stepMs, 1)}`, ratio(b.alignment.all.p50 / b.alignment.stepMs, 3), '—']);
-    rows.push(['8', '… step 1 of each bar only, median / max', `${ms(b.alignment.step1.p50)} / ${ms(b.alignment.step1.max)} (${b.alignment.step1.n} bars)`, `one step = ${ms(b.alignment.stepMs, 1)}`, ratio(b.alignment.step1.p50 / b.alignment.stepMs, 3), '—']);
+    rows.push([
+      '7',
+      'Play click → first scheduled onset, p50 / max (first Play of the page)',
+      `${ms(b.play.warm.p50, 0)} / ${ms(b.play.warm.max, 0)} (${ms(b.play.first.onsetMs, 0)})`,
+      `design floor: 120 ms lead + ½ step = ${ms(b.play.designFloorMs, 0)}`,
+      ratio(b.play.warm.p50 / b.play.designFloorMs),
+      '—',
+    ]);
+    rows.push([
+      '8',
+      'Offline render onset error, p50 / p99 / max',
+      `${ms(b.render.p50, 3)} / ${ms(b.render.p99, 3)} / ${ms(b.render.max, 3)} (${b.render.n} onsets, ${b.render.missing} missing)`,
+      `one sample at 44.1 kHz = ${ms(b.render.sampleMs, 4)}`,
+      `p99 = ${fmt(b.render.p99 / b.render.sampleMs, 1)} samples`,
+      `within 1 ms (the timing test): ${met(b.render.max <= 1 && b.render.missing === 0)}`,
+    ]);
+    rows.push([
+      '8',
+      'Cross-client alignment of a shared global step, median / max',
+      `${ms(b.alignment.all.p50)} / ${ms(b.alignment.all.max)} (${b.alignment.shared} steps, ${b.alignment.runs} pairs)`,
+      `one step = ${ms(b.alignment.stepMs, 1)}`,
+      ratio(b.alignment.all.p50 / b.alignment.stepMs, 3),
+      '—',
+    ]);
+    rows.push([
+      '8',
+      '… step 1 of each bar only, median / max',
+      `${ms(b.alignment.step1.p50)} / ${ms(b.alignment.step1.max)} (${b.alignment.step1.n} bars)`,
+      `one step = ${ms(b.alignment.stepMs, 1)}`,
+      ratio(b.alignment.step1.p50 / b.alignment.stepMs, 3),
+      '—',
+    ]);
   }
   if (r.flood) {
     const f = r.flood;
@@ -392,7 +790,7 @@ export function renderMarkdown(r) {
   if (r.rtt && !g.rtt) {
     missed.push(
       `**Sync round trip (goal p50 ≤ 1.25× the bare echo; measured ${ratio(r.rtt.ratioP50)}).** The gap is the durable write, not the room's code: the echo that upserts one SQLite row before answering — nothing else — already takes ${ratio(r.rtt.durableRatioP50)} the bare echo, and the real room is ${ratio(r.rtt.roomVsDurableP50)} that durable echo. ` +
-        'The room acknowledges only after the row is durable (the output gate holds the `change` until the commit), and local workerd commits every event\'s implicit transaction on its own, with a rollback journal: an strace of workerd while writing this bench showed about 15 `pwrite`s, 12 `fcntl` locks and 2 `fsync`s per committed frame. ' +
+        "The room acknowledges only after the row is durable (the output gate holds the `change` until the commit), and local workerd commits every event's implicit transaction on its own, with a rollback journal: an strace of workerd while writing this bench showed about 15 `pwrite`s, 12 `fcntl` locks and 2 `fsync`s per committed frame. " +
         'A goal of 1.25× the bare echo therefore sits below the floor of any design that keeps invariant 1 ("acknowledged only after it is durable") on this runtime. ' +
         `What would close it: nothing in the room — its own work (validation, reducer, JSON, broadcast) is the ${ratio(r.rtt.roomVsDurableP50)} above the durable floor` +
         (r.rtt.roomVsDurableP50 <= 1.25 ? ', so measured against the durable echo the room is within 1.25×. ' : '. ') +
@@ -404,7 +802,7 @@ export function renderMarkdown(r) {
     missed.push(
       `**Throughput (goal ≥ 0.7× the bare echo; measured ${ratio(t.ratio)}, rounds ${t.ratioRounds.map((x) => fmt(x, 2)).join(', ')}).** Same cause: each mutation is its own storage commit. The durable echo reaches ${ratio(t.durableRatio)} of the bare echo and the room ${ratio(t.roomVsDurable)} of the durable echo; ` +
         `workerd CPU per frame was ${ms(t.echo.cpuMsPerAck, 3)} (bare echo), ${ms(t.durable.cpuMsPerAck, 3)} (durable echo) and ${ms(t.unlimited.cpuMsPerAck, 3)} (room, which also broadcasts each change to all ${t.clients} sockets; the echo broadcasting to all ${t.clients} reached ${count(t.echoAll.rate)}/s). ` +
-        'A CPU profile (perf) of workerd under this kind of load, taken while writing this bench, put under 1 % of samples in JavaScript (the room\'s code) and most in the runtime\'s event loop, WebSocket plumbing and permessage-deflate. ' +
+        "A CPU profile (perf) of workerd under this kind of load, taken while writing this bench, put under 1 % of samples in JavaScript (the room's code) and most in the runtime's event loop, WebSocket plumbing and permessage-deflate. " +
         (t.unlimited.rate > t.clients * r.limits.perSecond
           ? `The product never gets near this: the per-socket limit caps a session at ${t.clients} × ${r.limits.perSecond} = ${t.clients * r.limits.perSecond} mutations/s with ${t.clients} editors (measured ${count(t.limited.rate)}/s), ${fmt(t.unlimited.rate / (t.clients * r.limits.perSecond), 1)}× below what one room sustains. `
           : `On this run the room sustained only ${count(t.unlimited.rate)}/s with the limit off, under the ${t.clients} × ${r.limits.perSecond} = ${t.clients * r.limits.perSecond} mutations/s the per-socket limit allows ${t.clients} editors (paced at the limit: ${count(t.limited.rate)}/s): the machine, not the limit, was the bound (see the contention above). `) +
@@ -418,11 +816,13 @@ export function renderMarkdown(r) {
     const others = c.total - rowsLine.cost;
     const around = c.rowsPerSession - c.rows.edits;
     const over = c.total - BILL_GOAL;
-    const parts = /** @type {const} */ (['creation', 'compactions', 'backstops', 'leave', 'alarms']).filter((k) => c.rows[k] > 0).map((k) => `${k} ${fmt(c.rows[k], 0)}`);
+    const parts = /** @type {const} */ (['creation', 'compactions', 'backstops', 'leave', 'alarms'])
+      .filter((k) => c.rows[k] > 0)
+      .map((k) => `${k} ${fmt(c.rows[k], 0)}`);
     missed.push(
       `**Bill (goal ≤ $${BILL_GOAL} per 1 M sessions a month, issue 11; projected ${cents(c.total)}, ${cents(over)} over).** The rows line is ${cents(rowsLine.cost)}: the ${P.mutations} edits' own rows — one each, the floor the issue keeps — cost ${cents(editsAlone)} on their own (${count((c.rows.edits * P.sessions) / 1e6)} M rows a month, 50 M of them included), and the ${fmt(around, 0)} rows around them (${parts.join(', ')}) ${cents(rowsLine.cost - editsAlone)}. ` +
         `Everything else adds ${money(others)}: the $${PRICES.base} base, KV writes ${money(c.line('kv').cost)} (${fmt(c.kvWritesPerSession, 0)} per session, the first million included), DO requests ${money(c.line('requests').cost)}, SQLite stored ${money(c.line('sqlite').cost)} (${kb(c.line('sqlite').perSession)} per session), KV stored ${money(c.line('kvStored').cost)}. ` +
-        `So with one row per edit the bill cannot fall under ${cents(editsAlone + others)} unless those lines shrink too. Priced from these figures, per session and month: a row written $${fmt(c.marginal.row, 2)}, a KV write past the first million $${fmt(c.marginal.kvWrite, 2)}, a KiB of SQLite kept $${fmt(c.marginal.sqliteKiB, 3)}, an incoming WebSocket message $${fmt(c.marginal.wsMessage, 4)} (presence frames are ${fmt((P.editors * P.presencePerSecond * P.minutes * 60) / c.wsIn * 100, 0)} % of them).`,
+        `So with one row per edit the bill cannot fall under ${cents(editsAlone + others)} unless those lines shrink too. Priced from these figures, per session and month: a row written $${fmt(c.marginal.row, 2)}, a KV write past the first million $${fmt(c.marginal.kvWrite, 2)}, a KiB of SQLite kept $${fmt(c.marginal.sqliteKiB, 3)}, an incoming WebSocket message $${fmt(c.marginal.wsMessage, 4)} (presence frames are ${fmt(((P.editors * P.presencePerSecond * P.minutes * 60) / c.wsIn) * 100, 0)} % of them).`,
     );
   }
   if (r.flood && !g.flood) {
@@ -434,12 +834,13 @@ export function renderMarkdown(r) {
         (closed
           ? `The room closed the flooder with ${closed.code} after answering ${f.flooder.answered} of its frames (${f.flooder.acked} applied: the burst of ${f.limits.burst} plus ${f.limits.perSecond}/s; ${f.flooder.refused} refused) — a bounded number, as the issue asks — but answering them took ${ms(closed.afterMs, 0)}, ${ms(closed.afterMs / Math.max(1, f.flooder.answered), 1)} per frame` +
             (busy ? ` on a machine where other processes took ${fmt(busy.others, 0)} % of the CPU during this phase` : '') +
-            '. Honest edits wait behind the flooder\'s frames in the room\'s single input queue, and every frame the room applies is a durable commit and a broadcast to every socket, so their wait is the time the room spends on the flooder\'s applied frames. ' +
+            ". Honest edits wait behind the flooder's frames in the room's single input queue, and every frame the room applies is a durable commit and a broadcast to every socket, so their wait is the time the room spends on the flooder's applied frames. " +
             `Once it was closed their acks came back in p50 ${ms(f.afterClose.p50, 0)} (max ${ms(f.afterClose.max, 0)}). What would bound the wait on a slow machine: fewer of a flooder's frames reaching a commit before the close (the ${f.limits.burst}-frame burst and the refill are what it spends; refusals are cheap).`
           : 'The room never closed the flooder.'),
     );
   }
-  if (r.load && !g.load) missed.push('**Load:** some mutations were lost, refused or out of order; see the load section and bench-results/bench.json.');
+  if (r.load && !g.load)
+    missed.push('**Load:** some mutations were lost, refused or out of order; see the load section and bench-results/bench.json.');
   if (missed.length) p('## Goals missed, why, and what would close them', '', ...missed.flatMap((x) => [x, '']));
 
   // ---- details ----
@@ -449,14 +850,20 @@ export function renderMarkdown(r) {
       '',
       `${r.rtt.room.n} samples each, after ${r.rtt.sockets} × 10 warm-up. ${r.rtt.sockets} sessions of the starter template, one client each (so each socket stays under the rate limit at one mutation per 40 ms), ` +
         `and ${r.rtt.sockets} bare echo rooms and ${r.rtt.sockets} durable echo rooms; every sample times the same ${r.rtt.frameBytes}-byte \`mutate\` frame on all three, in a rotating order, ` +
-        'from `send` until the author\'s `change` (its ack; sent only once the log row is durable) or the echoed frame arrives.',
+        "from `send` until the author's `change` (its ack; sent only once the log row is durable) or the echoed frame arrives.",
       '',
       table(
         ['', 'p50', 'p90', 'p99', 'max'],
         [
           ['SessionRoom, mutation → durable ack', ms(r.rtt.room.p50), ms(r.rtt.room.p90), ms(r.rtt.room.p99), ms(r.rtt.room.max)],
           ['EchoRoom, bare echo', ms(r.rtt.echo.p50), ms(r.rtt.echo.p90), ms(r.rtt.echo.p99), ms(r.rtt.echo.max)],
-          ['EchoRoom, one durable row then echo', ms(r.rtt.durable.p50), ms(r.rtt.durable.p90), ms(r.rtt.durable.p99), ms(r.rtt.durable.max)],
+          [
+            'EchoRoom, one durable row then echo',
+            ms(r.rtt.durable.p50),
+            ms(r.rtt.durable.p90),
+            ms(r.rtt.durable.p99),
+            ms(r.rtt.durable.max),
+          ],
         ],
       ),
     );
@@ -483,16 +890,46 @@ export function renderMarkdown(r) {
       '## 3. Throughput',
       '',
       `${t.clients} clients, each keeping ${t.window} frames in flight, ${t.rounds} rounds of ${t.durationMs / 1000} s (after 0.5 s warm-up) alternating between the three rooms; the figure is the median round. ` +
-        'Rates count acks (the author\'s own `change`, or the echoed frame). Nothing was lost: every frame sent was acknowledged.',
+        "Rates count acks (the author's own `change`, or the echoed frame). Nothing was lost: every frame sent was acknowledged.",
       '',
       table(
         ['', 'median rate', 'rounds', 'workerd CPU per ack', 'sent / acked'],
         [
-          ['SessionRoom, limit off (bench only)', `${count(t.unlimited.rate)}/s`, t.unlimited.rates.map(count).join(', '), ms(t.unlimited.cpuMsPerAck, 3), `${t.unlimited.sent} / ${t.unlimited.acked}`],
-          ['bare echo', `${count(t.echo.rate)}/s`, t.echo.rates.map(count).join(', '), ms(t.echo.cpuMsPerAck, 3), `${t.echo.sent} / ${t.echo.acked}`],
-          ['durable echo (one row per frame)', `${count(t.durable.rate)}/s`, t.durable.rates.map(count).join(', '), ms(t.durable.cpuMsPerAck, 3), `${t.durable.sent} / ${t.durable.acked}`],
-          [`echo to all ${t.clients} sockets`, `${count(t.echoAll.rate)}/s`, '1 round', ms(t.echoAll.cpuMsPerAck, 3), `${t.echoAll.sent} / ${t.echoAll.acked}`],
-          [`SessionRoom as shipped, each client paced at ${r.limits.perSecond - 1}/s`, `${count(t.limited.rate)}/s`, '1 round of 3 s', ms(t.limited.cpuMsPerAck, 3), `${t.limited.sent} / ${t.limited.acked}, ${t.limited.errors} refused`],
+          [
+            'SessionRoom, limit off (bench only)',
+            `${count(t.unlimited.rate)}/s`,
+            t.unlimited.rates.map(count).join(', '),
+            ms(t.unlimited.cpuMsPerAck, 3),
+            `${t.unlimited.sent} / ${t.unlimited.acked}`,
+          ],
+          [
+            'bare echo',
+            `${count(t.echo.rate)}/s`,
+            t.echo.rates.map(count).join(', '),
+            ms(t.echo.cpuMsPerAck, 3),
+            `${t.echo.sent} / ${t.echo.acked}`,
+          ],
+          [
+            'durable echo (one row per frame)',
+            `${count(t.durable.rate)}/s`,
+            t.durable.rates.map(count).join(', '),
+            ms(t.durable.cpuMsPerAck, 3),
+            `${t.durable.sent} / ${t.durable.acked}`,
+          ],
+          [
+            `echo to all ${t.clients} sockets`,
+            `${count(t.echoAll.rate)}/s`,
+            '1 round',
+            ms(t.echoAll.cpuMsPerAck, 3),
+            `${t.echoAll.sent} / ${t.echoAll.acked}`,
+          ],
+          [
+            `SessionRoom as shipped, each client paced at ${r.limits.perSecond - 1}/s`,
+            `${count(t.limited.rate)}/s`,
+            '1 round of 3 s',
+            ms(t.limited.cpuMsPerAck, 3),
+            `${t.limited.sent} / ${t.limited.acked}, ${t.limited.errors} refused`,
+          ],
         ],
       ),
       '',
@@ -514,8 +951,18 @@ export function renderMarkdown(r) {
       table(
         ['', 'rows per edit p50 / max', 'bytes per edit p50 / max', 'whole document'],
         [
-          ['empty session (1 empty track)', `${s.empty.rows.p50} / ${s.empty.rows.max}`, `${s.empty.bytes.p50} / ${s.empty.bytes.max}`, `${s.empty.docBytes} B`],
-          ['full session (16 × 128, all on)', `${s.full.rows.p50} / ${s.full.rows.max}`, `${s.full.bytes.p50} / ${s.full.bytes.max}`, `${s.full.docBytes} B`],
+          [
+            'empty session (1 empty track)',
+            `${s.empty.rows.p50} / ${s.empty.rows.max}`,
+            `${s.empty.bytes.p50} / ${s.empty.bytes.max}`,
+            `${s.empty.docBytes} B`,
+          ],
+          [
+            'full session (16 × 128, all on)',
+            `${s.full.rows.p50} / ${s.full.rows.max}`,
+            `${s.full.bytes.p50} / ${s.full.bytes.max}`,
+            `${s.full.docBytes} B`,
+          ],
         ],
       ),
       '',
@@ -532,7 +979,13 @@ export function renderMarkdown(r) {
             `${life.creation.alarmsSet} / 0`,
             `the \`state\` and \`log\` tables (their CREATE TABLE statements count as rows written), the \`layout\` and \`snapshot\` rows, then the snapshot again with the KV counters once KV holds the first document (tables then: ${life.creation.tables.map((t) => `\`${t}\``).join(', ')})`,
           ],
-          ['two editors join', String(life.joining.rows), String(life.joining.kvWrites), `${life.joining.alarmsSet} / ${life.joining.alarmsDeleted}`, 'nothing: presence and the sockets\' data live in their attachments'],
+          [
+            'two editors join',
+            String(life.joining.rows),
+            String(life.joining.kvWrites),
+            `${life.joining.alarmsSet} / ${life.joining.alarmsDeleted}`,
+            "nothing: presence and the sockets' data live in their attachments",
+          ],
           [
             `${life.mutations} edits`,
             String(life.editing.rows),
@@ -540,8 +993,20 @@ export function renderMarkdown(r) {
             `${life.editing.alarmsSet} / ${life.editing.alarmsDeleted}`,
             `one log row each (an upsert into slot \`version mod ${room?.logSlots ?? 'LOG_SLOTS'}\`); ${life.compactions.length ? life.compactions.map((k) => `the edit to version ${k.version} wrote ${k.rows}: its log row and the snapshot row (the log folded, every ${room?.compactEvery ?? 'COMPACT_EVERY'} versions)`).join('; ') : 'no compaction'}; the first edit scheduled the backstop alarm`,
           ],
-          ['the last editor leaves', String(life.leave.rows), String(life.leave.kvWrites), `${life.leave.alarmsSet} / ${life.leave.alarmsDeleted}`, 'KV brought up to date, then one row: the snapshot with the log folded in and the new KV counters; the pending backstop alarm deleted'],
-          ['**in all**', `**${life.total.rows}**`, `**${life.total.kvWrites}**`, `${life.total.alarmsSet} / ${life.total.alarmsDeleted}`, `${fmt(life.total.rows / life.mutations, 3)} rows per edit`],
+          [
+            'the last editor leaves',
+            String(life.leave.rows),
+            String(life.leave.kvWrites),
+            `${life.leave.alarmsSet} / ${life.leave.alarmsDeleted}`,
+            'KV brought up to date, then one row: the snapshot with the log folded in and the new KV counters; the pending backstop alarm deleted',
+          ],
+          [
+            '**in all**',
+            `**${life.total.rows}**`,
+            `**${life.total.kvWrites}**`,
+            `${life.total.alarmsSet} / ${life.total.alarmsDeleted}`,
+            `${fmt(life.total.rows / life.mutations, 3)} rows per edit`,
+          ],
         ],
       ),
       '',
@@ -550,12 +1015,16 @@ export function renderMarkdown(r) {
       '',
       r.throughput
         ? `**Amortised over longer runs.** The throughput session (${count(r.throughput.unlimited.applied)} mutations, compacted every ${room?.compactEvery ?? 'COMPACT_EVERY'} versions and when the last editor left) wrote ${fmt(r.throughput.unlimited.rowsPerMutation, 3)} rows per mutation` +
-          (r.throughput.unlimited.evicted ? ` (counted over its rounds only: ${plural(r.throughput.unlimited.evicted, 'stretch', 'stretches')} left out, where the runtime had restarted the room — evicted or reset — which restarts its in-memory counters)` : '') +
-          '. '
+            (r.throughput.unlimited.evicted
+              ? ` (counted over its rounds only: ${plural(r.throughput.unlimited.evicted, 'stretch', 'stretches')} left out, where the runtime had restarted the room — evicted or reset — which restarts its in-memory counters)`
+              : '') +
+            '. '
         : '',
       r.load
-        ? `The ${r.load.sessions} load sessions (${fmt(r.load.mutationsPerSession, 0)} mutations each over ${r.load.seconds} s, five editors at a rapid-jam rate) wrote ${fmt(r.load.rowsPerMutation, 3)} rows per mutation: one log row per edit, ${r.load.rowsPerAlarmPublish === null ? 'no backstop publish while editing (it is due ' + (room ? fmt(room.kvBackstopMs / 60_000, 0) + ' minutes' : 'later') + ' after the first unpublished change)' : `${fmt(r.load.rowsPerAlarmPublish, 1)} row(s) per backstop publish while editing`}, and ${fmt(r.load.rowsPerLeave, 1)} when the last editor left. ` +
-            (r.load.evicted ? `(${plural(r.load.evicted, 'room')} of ${r.load.sessions} came back as a new instance between the joins and the leave — evicted or reset by the runtime, which restarts their in-memory row counters — and ${r.load.evicted === 1 ? 'is' : 'are'} left out of these row figures.) ` : '') +
+        ? `The ${r.load.sessions} load sessions (${fmt(r.load.mutationsPerSession, 0)} mutations each over ${r.load.seconds} s, five editors at a rapid-jam rate) wrote ${fmt(r.load.rowsPerMutation, 3)} rows per mutation: one log row per edit, ${r.load.rowsPerAlarmPublish === null ? `no backstop publish while editing (it is due ${room ? `${fmt(room.kvBackstopMs / 60_000, 0)} minutes` : 'later'} after the first unpublished change)` : `${fmt(r.load.rowsPerAlarmPublish, 1)} row(s) per backstop publish while editing`}, and ${fmt(r.load.rowsPerLeave, 1)} when the last editor left. ` +
+            (r.load.evicted
+              ? `(${plural(r.load.evicted, 'room')} of ${r.load.sessions} came back as a new instance between the joins and the leave — evicted or reset by the runtime, which restarts their in-memory row counters — and ${r.load.evicted === 1 ? 'is' : 'are'} left out of these row figures.) `
+              : '') +
             `Creating each wrote ${fmt(r.load.creationRows, 0)} rows and ${r.load.creationKvWrites} KV write; KV writes per editing session after that: mean ${fmt(r.load.kvWritesPerSession.mean, 2)} (max ${r.load.kvWritesPerSession.max}).`
         : '',
     );
@@ -583,7 +1052,13 @@ export function renderMarkdown(r) {
       table(
         ['item', 'per session', 'per 1 M sessions', 'price', 'monthly'],
         [
-          ...c.lines.map((l) => [l.item, l.bytes ? `${fmt(l.perSession / 1024, 1)} KiB` : fmt(l.perSession, l.perSession < 10 ? 2 : 0), l.bytes ? `${fmt(l.usage, 1)} GB` : count(l.usage), l.price, money(l.cost)]),
+          ...c.lines.map((l) => [
+            l.item,
+            l.bytes ? `${fmt(l.perSession / 1024, 1)} KiB` : fmt(l.perSession, l.perSession < 10 ? 2 : 0),
+            l.bytes ? `${fmt(l.usage, 1)} GB` : count(l.usage),
+            l.price,
+            money(l.cost),
+          ]),
           ['Workers Paid base', '', '', '', money(PRICES.base)],
           ['**total**', '', '', '', `**${money(c.total)}**`],
         ],
@@ -592,15 +1067,29 @@ export function renderMarkdown(r) {
       `Rows read on wake (the snapshot row and the log tail) cost under a cent at $0.001/M. If rooms never hibernated while a session is open, duration alone would be ${money(c.worstDuration)}/month (${P.minutes} min × 0.125 GB per session): hibernation is what keeps it out of the bill. ` +
         'Stored data accumulates: every month of 1 M new sessions adds the storage lines again unless old sessions are deleted.',
       '',
-      '**Beside the seeds\' cost table** (seeds/003, 1,000,000 sessions/month, writes only):',
+      "**Beside the seeds' cost table** (seeds/003, 1,000,000 sessions/month, writes only):",
       '',
       table(
         ['', 'DO writes / session', 'KV writes / session', 'DO writes $', 'KV writes $', 'total'],
         [
           ['seeds: KV debounced (before)', '0', '30', '$0', '$145', '$145'],
           ['seeds: hybrid (DO per mutation + KV on disconnect)', '150', '1', '$149', '$0', '$149'],
-          ['Keyboardia measured, seeds\' method ($1/M after 1 M; $5/M after 1 M)', fmt(c.rowsPerSession, 0), fmt(c.kvWritesPerSession, 0), money(c.seedMethod.do), money(c.seedMethod.kv), money(c.seedMethod.do + c.seedMethod.kv)],
-          ['Keyboardia measured, current SQLite prices (50 M rows included)', fmt(c.rowsPerSession, 0), fmt(c.kvWritesPerSession, 0), money(c.line('rows').cost), money(c.line('kv').cost), money(c.line('rows').cost + c.line('kv').cost)],
+          [
+            "Keyboardia measured, seeds' method ($1/M after 1 M; $5/M after 1 M)",
+            fmt(c.rowsPerSession, 0),
+            fmt(c.kvWritesPerSession, 0),
+            money(c.seedMethod.do),
+            money(c.seedMethod.kv),
+            money(c.seedMethod.do + c.seedMethod.kv),
+          ],
+          [
+            'Keyboardia measured, current SQLite prices (50 M rows included)',
+            fmt(c.rowsPerSession, 0),
+            fmt(c.kvWritesPerSession, 0),
+            money(c.line('rows').cost),
+            money(c.line('kv').cost),
+            money(c.line('rows').cost + c.line('kv').cost),
+          ],
         ],
       ),
       '',
@@ -615,7 +1104,7 @@ export function renderMarkdown(r) {
       '## 5. Cold wake',
       '',
       `${r.cold.sessions} full sessions (${r.cold.tracks} tracks × 128 steps, ${kb(r.cold.snapshotBytes)} snapshot frame) were built, then the runtime was stopped and started again on the same persisted state, so every Durable Object was evicted. ` +
-        'After one request that loads the Worker\'s script without touching any room (a 404), each session is timed from opening its WebSocket to receiving its `snapshot`; the room\'s constructor reads its `state` rows (the snapshot) and replays the log entries after it on that first request. ' +
+        "After one request that loads the Worker's script without touching any room (a 404), each session is timed from opening its WebSocket to receiving its `snapshot`; the room's constructor reads its `state` rows (the snapshot) and replays the log entries after it on that first request. " +
         `Warm baseline: the same join to the same rooms while they were in memory, before the restart. Second baseline: a never-used echo room (a Durable Object with nothing to load) from connect to its first echo, in the restarted runtime. The SQLite files were in the OS page cache (a warm disk).`,
       '',
       table(
@@ -640,21 +1129,39 @@ export function renderMarkdown(r) {
         `Each client edits at ${l.editsPerSecond}/s (Poisson arrivals; ${l.editsPerSecond * l.clients} per session per second, about the seeds' "rapid jam session") and sends ${l.presencePerSecond} presence (cursor) frames/s, which the room fans out as \`peers\`: ${fmt(l.incomingPerSecond, 0)} incoming frames/s in all. ` +
         `Setup (creating ${l.sessions} sessions and joining ${l.sessions * l.clients} clients) took ${fmt(l.setupMs / 1000, 1)} s.`,
       '',
-      'Checks: every mutation acknowledged (its author\'s `change`); every client saw every version in order (no gaps); no `error` frames; no socket closed by the server; after everyone left, a fresh `snapshot` of each room has exactly the version of the last acked change, and every cell of every track equals the value of the last acked change to it (or the template\'s value); the KV document of each session carries that same version (the last editor\'s leave published it).',
+      "Checks: every mutation acknowledged (its author's `change`); every client saw every version in order (no gaps); no `error` frames; no socket closed by the server; after everyone left, a fresh `snapshot` of each room has exactly the version of the last acked change, and every cell of every track equals the value of the last acked change to it (or the template's value); the KV document of each session carries that same version (the last editor's leave published it).",
       '',
       table(
         ['check', 'result'],
         [
           ['mutations sent / acknowledged / never acknowledged', `${count(l.sent)} / ${count(l.acked)} / ${l.unacked}`],
-          ['duplicate acks, error frames, server-closed sockets', `${l.dupAcks}, ${l.errors}${l.errorCodes.length ? ` (${l.errorCodes.join(', ')})` : ''}, ${l.closedEarly}`],
+          [
+            'duplicate acks, error frames, server-closed sockets',
+            `${l.dupAcks}, ${l.errors}${l.errorCodes.length ? ` (${l.errorCodes.join(', ')})` : ''}, ${l.closedEarly}`,
+          ],
           ['version gaps seen by clients', String(l.gaps)],
-          ['cells checked / wrong; rooms at the wrong version; KV documents behind', `${count(l.cellsChecked)} / ${l.cellMismatches}; ${l.versionMismatches}; ${l.kvBehind}`],
-          ['ack latency p50 / p90 / p99 / max', `${ms(l.latency.p50)} / ${ms(l.latency.p90)} / ${ms(l.latency.p99)} / ${ms(l.latency.max)}`],
+          [
+            'cells checked / wrong; rooms at the wrong version; KV documents behind',
+            `${count(l.cellsChecked)} / ${l.cellMismatches}; ${l.versionMismatches}; ${l.kvBehind}`,
+          ],
+          [
+            'ack latency p50 / p90 / p99 / max',
+            `${ms(l.latency.p50)} / ${ms(l.latency.p90)} / ${ms(l.latency.p99)} / ${ms(l.latency.max)}`,
+          ],
           ['acked mutations per second', fmt(l.throughput, 0)],
-          ['workerd CPU (both processes)', `${fmt(l.cpu.percentOfOneCore, 0)} % of one core; ${ms(l.cpu.msPerIncoming, 3)} per incoming frame, ${ms(l.cpu.msPerMutation, 2)} per mutation (presence included)`],
+          [
+            'workerd CPU (both processes)',
+            `${fmt(l.cpu.percentOfOneCore, 0)} % of one core; ${ms(l.cpu.msPerIncoming, 3)} per incoming frame, ${ms(l.cpu.msPerMutation, 2)} per mutation (presence included)`,
+          ],
           ['load generator (Node) CPU, same machine', `${fmt(l.cpu.nodeClientPercent, 0)} % of one core`],
-          ['workerd RSS before the load / 500 echo sockets / sessions joined / p50 / max / after everyone left', `${mib(l.rss.idle)} / ${mib(l.rss.echoConnected)} / ${mib(l.rss.connected)} / ${mib(l.rss.p50)} / ${mib(l.rss.max)} / ${mib(l.rss.afterLeave)}`],
-          ['RSS added per socket: 500 bare echo sockets / then 500 session editors (reusing the memory the echo sockets freed)', `${kb(l.rss.echoPerSocket)} / ${kb(l.rss.sessionPerSocket)}`],
+          [
+            'workerd RSS before the load / 500 echo sockets / sessions joined / p50 / max / after everyone left',
+            `${mib(l.rss.idle)} / ${mib(l.rss.echoConnected)} / ${mib(l.rss.connected)} / ${mib(l.rss.p50)} / ${mib(l.rss.max)} / ${mib(l.rss.afterLeave)}`,
+          ],
+          [
+            'RSS added per socket: 500 bare echo sockets / then 500 session editors (reusing the memory the echo sockets freed)',
+            `${kb(l.rss.echoPerSocket)} / ${kb(l.rss.sessionPerSocket)}`,
+          ],
         ],
       ),
       '',
@@ -666,11 +1173,18 @@ export function renderMarkdown(r) {
     const lines = ['## 7. Client', ''];
     if (s) {
       lines.push(
-        'Initial JavaScript = the entry module and its `modulepreload`s named by the page the browser first receives (gzip level 9 of the built files). The published page is the same single-page app as the editor, served by the Worker with the beat inlined; the embed page is its own small entry. Lazy chunks (Tone.js and the voices, the offline renderer, the embed\'s playback) load later and are not counted.',
+        "Initial JavaScript = the entry module and its `modulepreload`s named by the page the browser first receives (gzip level 9 of the built files). The published page is the same single-page app as the editor, served by the Worker with the beat inlined; the embed page is its own small entry. Lazy chunks (Tone.js and the voices, the offline renderer, the embed's playback) load later and are not counted.",
         '',
         table(
           ['page', 'initial JS gzip', 'raw', 'files', 'CSS gzip', 'HTML gzip'],
-          [s.editor, s.beat, ...(s.embed ? [s.embed] : [])].map((x) => [x.label, kb(x.jsGzip), kb(x.jsRaw), x.files.map((f) => `\`${f.src.replace('/assets/', '')}\` ${kb(f.gzip)}`).join(', '), kb(x.cssGzip), kb(x.htmlGzip)]),
+          [s.editor, s.beat, ...(s.embed ? [s.embed] : [])].map((x) => [
+            x.label,
+            kb(x.jsGzip),
+            kb(x.jsRaw),
+            x.files.map((f) => `\`${f.src.replace('/assets/', '')}\` ${kb(f.gzip)}`).join(', '),
+            kb(x.cssGzip),
+            kb(x.htmlGzip),
+          ]),
         ),
         '',
       );
@@ -689,7 +1203,9 @@ export function renderMarkdown(r) {
             ],
           ),
           '',
-          b.embed ? `The embed player went from the Play click to playing (samples decoded, transport started) in ${ms(b.embed.playingMs, 0)} on its first Play.` : '',
+          b.embed
+            ? `The embed player went from the Play click to playing (samples decoded, transport started) in ${ms(b.embed.playingMs, 0)} on its first Play.`
+            : '',
           '',
         );
       }
@@ -712,7 +1228,20 @@ export function renderMarkdown(r) {
         '',
         `**Onset error in an offline render.** Through the page's \`window.__keyboardiaAudio.renderSession\` (the same mixer, voices and transport-driven step clock as live playback, in an OfflineAudioContext at 44.1 kHz): ${b.render.renders} renders — the test click at 60/120/173 BPM × swing 0/33/66 % × 16 and 7 steps, and four sharp drums (sampled and synthesised) at 120 BPM swing 66 % and 173 BPM swing 33 %. Onsets are found in the samples (first sample above 2 % of the peak after 20 ms of quiet, reaching 25 % within 5 ms) and compared with the grid computed from first principles.`,
         '',
-        table(['', 'p50', 'p90', 'p99', 'max', 'onsets', 'missing'], [['onset error', ms(b.render.p50, 4), ms(b.render.p90, 4), ms(b.render.p99, 4), ms(b.render.max, 4), String(b.render.n), String(b.render.missing)]]),
+        table(
+          ['', 'p50', 'p90', 'p99', 'max', 'onsets', 'missing'],
+          [
+            [
+              'onset error',
+              ms(b.render.p50, 4),
+              ms(b.render.p90, 4),
+              ms(b.render.p99, 4),
+              ms(b.render.max, 4),
+              String(b.render.n),
+              String(b.render.missing),
+            ],
+          ],
+        ),
         '',
         `**Cross-client alignment.** Two browser contexts play one session (as the jam test's late joiner: the second opens the session 1.5 s after the first started playing and presses Play), ${b.alignment.runs} times. For every global step both scheduled, the difference between the server times at which each scheduled it. ` +
           `Each also sits ${ms(b.alignment.timelineError.p50)} (p50, max ${ms(b.alignment.timelineError.max)}) from the shared timeline (anchor + step × step length); clock-sync round trip ${ms(b.alignment.rtt)}; drift corrections (re-joins) during the runs: ${b.alignment.realignments}.`,
@@ -721,7 +1250,13 @@ export function renderMarkdown(r) {
           ['', 'p50', 'p90', 'max', 'steps'],
           [
             ['every shared step', ms(b.alignment.all.p50), ms(b.alignment.all.p90), ms(b.alignment.all.max), String(b.alignment.all.n)],
-            ['step 1 of each bar', ms(b.alignment.step1.p50), ms(b.alignment.step1.p90), ms(b.alignment.step1.max), String(b.alignment.step1.n)],
+            [
+              'step 1 of each bar',
+              ms(b.alignment.step1.p50),
+              ms(b.alignment.step1.p90),
+              ms(b.alignment.step1.max),
+              String(b.alignment.step1.n),
+            ],
           ],
         ),
       );
@@ -736,22 +1271,49 @@ export function renderMarkdown(r) {
       '',
       `One session of the starter template. ${f.honest} honest editors each send a \`set_step\` every ${f.honestEveryMs} ms; after ${fmt(f.idleMs / 1000, 0)} s (their idle baseline, in the same run) one more socket floods valid \`set_step\` mutations (its clientSeqs 1, 2, 3…) at ${f.floodPerSecond}/s for ${fmt(f.floodMs / 1000, 0)} s, or until the room closes it. ` +
         `The room's limits (\`core/limits.ts\`): ${f.limits.perSecond} messages/s per socket with bursts of ${f.limits.burst}; each refusal spends one of ${f.limits.floodRefusals} refusals of patience, which come back at ${f.limits.forgivenPerSecond}/s; a socket out of patience is closed with ${core.CLOSE.abuse}. ` +
-        'Each honest edit is timed from its send to its ack (the author\'s own `change`).',
+        "Each honest edit is timed from its send to its ack (the author's own `change`).",
       '',
       table(
-        ['honest editors\' ack latency', 'edits', 'p50', 'p90', 'p99', 'max'],
+        ["honest editors' ack latency", 'edits', 'p50', 'p90', 'p99', 'max'],
         [
           ['before the flood (idle)', String(f.idle.n), ms(f.idle.p50, 1), ms(f.idle.p90, 1), ms(f.idle.p99, 1), ms(f.idle.max, 1)],
-          [`during the ${fmt(f.floodMs / 1000, 0)} s of the flood`, String(f.during.n), ms(f.during.p50, 1), ms(f.during.p90, 1), ms(f.during.p99, 1), ms(f.during.max, 1)],
-          ['… sent before the flooder was closed', String(f.beforeClose.n), ms(f.beforeClose.p50, 1), ms(f.beforeClose.p90, 1), ms(f.beforeClose.p99, 1), ms(f.beforeClose.max, 1)],
-          ['… sent after it was closed', String(f.afterClose.n), ms(f.afterClose.p50, 1), ms(f.afterClose.p90, 1), ms(f.afterClose.p99, 1), ms(f.afterClose.max, 1)],
+          [
+            `during the ${fmt(f.floodMs / 1000, 0)} s of the flood`,
+            String(f.during.n),
+            ms(f.during.p50, 1),
+            ms(f.during.p90, 1),
+            ms(f.during.p99, 1),
+            ms(f.during.max, 1),
+          ],
+          [
+            '… sent before the flooder was closed',
+            String(f.beforeClose.n),
+            ms(f.beforeClose.p50, 1),
+            ms(f.beforeClose.p90, 1),
+            ms(f.beforeClose.p99, 1),
+            ms(f.beforeClose.max, 1),
+          ],
+          [
+            '… sent after it was closed',
+            String(f.afterClose.n),
+            ms(f.afterClose.p50, 1),
+            ms(f.afterClose.p90, 1),
+            ms(f.afterClose.p99, 1),
+            ms(f.afterClose.max, 1),
+          ],
         ],
       ),
       '',
-      `The flooder sent ${f.flooder.sent} frames (of the ${f.flooder.wouldHaveSent} a ${fmt(f.floodMs / 1000, 0)} s flood would send) and got ${f.flooder.answered} answered before it was closed: ${f.flooder.acked} applied and acknowledged, ${f.flooder.refused} refused (${Object.entries(f.flooder.codes).map(([code, n]) => `${n} \`${code}\``).join(', ') || 'none'}). ` +
+      `The flooder sent ${f.flooder.sent} frames (of the ${f.flooder.wouldHaveSent} a ${fmt(f.floodMs / 1000, 0)} s flood would send) and got ${f.flooder.answered} answered before it was closed: ${f.flooder.acked} applied and acknowledged, ${f.flooder.refused} refused (${
+        Object.entries(f.flooder.codes)
+          .map(([code, n]) => `${n} \`${code}\``)
+          .join(', ') || 'none'
+      }). ` +
         (closed
           ? `The room closed it with ${closed.code} ("${closed.reason}") ${ms(closed.afterMs, 0)} after the flood began` +
-            (closed.afterMs > f.floodMs ? ` — after the flooder had stopped sending: the room was still working through the frames queued before` : '') +
+            (closed.afterMs > f.floodMs
+              ? ` — after the flooder had stopped sending: the room was still working through the frames queued before`
+              : '') +
             '; the frames still queued were dropped unread. '
           : 'The room did not close it within a minute of the flood. ') +
         `The honest editors sent ${f.honestSent} edits: ${f.honestUnacked} never acknowledged, ${f.honestErrors} error frames.`,
@@ -762,7 +1324,7 @@ export function renderMarkdown(r) {
     '',
     '- `npm run bench` runs `node scripts/bench.mjs`: `vite build`, a private copy of `dist/` (others may rebuild it meanwhile), and the bench Worker bundled once (`wrangler deploy --dry-run`) into a temporary folder, so edits made during the run cannot reload the runtime.',
     `- Runtimes are \`wrangler dev --no-bundle --ip 127.0.0.1 --persist-to <tmp>\` children in their own process group (ports ${r.ports.join(' and ')}: \`BENCH_PORT\` and \`BENCH_PORT\` + 2, inspectors 1000 above), killed with the group on exit; CPU and RSS come from /proc of the workerd processes in that group.`,
-    '- The clients speak the protocol and model versions of `core/` (`scripts/bench/wsclient.mjs`), one clientId per socket, each writer\'s clientSeqs following one another; the limits, templates, instruments and the room\'s constants come from `core/` and from the room\'s own modules (through `/__bench/constants`). Two figures are the client\'s and repeated here: the 120 ms Play lead (`app/audio/AudioEngine.ts`) and the profile\'s clock and keepalive cadences (`app/sync/`).',
+    "- The clients speak the protocol and model versions of `core/` (`scripts/bench/wsclient.mjs`), one clientId per socket, each writer's clientSeqs following one another; the limits, templates, instruments and the room's constants come from `core/` and from the room's own modules (through `/__bench/constants`). Two figures are the client's and repeated here: the 120 ms Play lead (`app/audio/AudioEngine.ts`) and the profile's clock and keepalive cadences (`app/sync/`).",
     '- Phases: benches 1–4 and 9 (and building the full sessions for 5) on one runtime; it is stopped and started again on the same state for 5 (every room evicted) and then 6 (a runtime that has served nothing else); 7 and 8 run the production build in a second runtime with Chromium (`/usr/bin/chromium --no-sandbox --disable-gpu --autoplay-policy=no-user-gesture-required`).',
     '- The bench-only pieces never ship: the production build (`vite build`, `wrangler deploy`) uses `wrangler.jsonc` and `worker/index.ts`, which know nothing of `EchoRoom`, `UnlimitedSessionRoom` or the `/__bench/` routes.',
     '- Every wait has a timeout; loops are bounded; the load phase has a fixed duration.',

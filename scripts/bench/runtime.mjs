@@ -16,8 +16,30 @@ import { processesInGroup, sleep, spawnGroup, stopGroup } from './lib.mjs';
  * @param {{ config: string, port: number, persistTo: string, logFile: string, readyPath?: string, noBundle?: boolean, timeoutMs?: number }} options
  * @returns {Promise<Runtime>}
  */
-export async function startRuntime({ config, port, persistTo, logFile, readyPath = '/api/beats?limit=1', noBundle = true, timeoutMs = 90_000 }) {
-  const args = ['wrangler', 'dev', '-c', config, '--port', String(port), '--ip', '127.0.0.1', '--persist-to', persistTo, '--show-interactive-dev-session=false', '--inspector-port', String(port + 1000)];
+export async function startRuntime({
+  config,
+  port,
+  persistTo,
+  logFile,
+  readyPath = '/api/beats?limit=1',
+  noBundle = true,
+  timeoutMs = 90_000,
+}) {
+  const args = [
+    'wrangler',
+    'dev',
+    '-c',
+    config,
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--persist-to',
+    persistTo,
+    '--show-interactive-dev-session=false',
+    '--inspector-port',
+    String(port + 1000),
+  ];
   if (noBundle) args.push('--no-bundle');
   const startedAt = performance.now();
   const child = spawnGroup('npx', args, {

@@ -211,7 +211,13 @@ export async function benchFanout(rt, { samples = 300, warmup = 30, clients = 10
     const seq = (seqs[i] = (seqs[i] ?? 0) + 1);
     const frame = JSON.stringify(mutate(`fan-${tag}-${i}`, seq, starterEdit(k, (k >> 6) % 2 === 1)));
     const expected = ++version;
-    const runRoom = () => lastOf(members.map((m) => m.conn), frame, i, (raw) => isChange(raw) && versionOf(raw) === expected);
+    const runRoom = () =>
+      lastOf(
+        members.map((m) => m.conn),
+        frame,
+        i,
+        (raw) => isChange(raw) && versionOf(raw) === expected,
+      );
     const runEcho = () => lastOf(echoes, frame, i, (raw) => raw === frame);
     /** @type {number[]} */
     let r;
@@ -234,7 +240,14 @@ export async function benchFanout(rt, { samples = 300, warmup = 30, clients = 10
   for (const e of echoes) e.close();
   const roomS = summary(room);
   const echoS = summary(echo);
-  return { clients, room: roomS, firstOther: summary(roomFirst), echo: echoS, ratioP50: roomS.p50 / echoS.p50, ratioP99: roomS.p99 / echoS.p99 };
+  return {
+    clients,
+    room: roomS,
+    firstOther: summary(roomFirst),
+    echo: echoS,
+    ratioP50: roomS.p50 / echoS.p50,
+    ratioP99: roomS.p99 / echoS.p99,
+  };
 }
 
 // ---- 3. throughput ---------------------------------------------------------------------------
@@ -339,7 +352,15 @@ const stepFrame = (_i, seq, clientId) => JSON.stringify(mutate(clientId, seq, st
 /** @param {DriveResult[]} runs */
 function combine(runs) {
   const rates = runs.map((r) => r.rate);
-  return { rate: median(rates), rates, cpuMsPerAck: median(runs.map((r) => r.cpuMsPerAck)), sent: runs.reduce((a, r) => a + r.sent, 0), acked: runs.reduce((a, r) => a + r.acked, 0), lost: runs.reduce((a, r) => a + r.lost, 0), errors: runs.reduce((a, r) => a + r.errors, 0) };
+  return {
+    rate: median(rates),
+    rates,
+    cpuMsPerAck: median(runs.map((r) => r.cpuMsPerAck)),
+    sent: runs.reduce((a, r) => a + r.sent, 0),
+    acked: runs.reduce((a, r) => a + r.acked, 0),
+    lost: runs.reduce((a, r) => a + r.lost, 0),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+  };
 }
 
 /**
@@ -364,7 +385,11 @@ export async function benchThroughput(rt, { clients = 5, window = 8, rounds = 3,
   /** @type {Setup} */
   const echoSetup = { conns: await open(`${rt.ws}/__bench/echo/tp-${tag}`), clientIds: ids('tpe'), ackSeq: (raw) => clientSeqOf(raw) };
   /** @type {Setup} */
-  const durableSetup = { conns: await open(`${rt.ws}/__bench/echo/tpd-${tag}?durable`), clientIds: ids('tpd'), ackSeq: (raw) => clientSeqOf(raw) };
+  const durableSetup = {
+    conns: await open(`${rt.ws}/__bench/echo/tpd-${tag}?durable`),
+    clientIds: ids('tpd'),
+    ackSeq: (raw) => clientSeqOf(raw),
+  };
   const unlimitedId = await createSession(rt.base, 'starter', '/__bench/unlimited');
   const probeRoom = () => probe(rt.base, unlimitedId, { unlimited: true });
   const unlimitedIds = ids('tpu');
@@ -372,7 +397,11 @@ export async function benchThroughput(rt, { clients = 5, window = 8, rounds = 3,
   const members = [];
   for (const clientId of unlimitedIds) members.push(await join(rt.ws, unlimitedId, clientId, { prefix: '/__bench/unlimited' }));
   /** @type {Record<'echo' | 'durable' | 'room', Setup>} */
-  const setups = { echo: echoSetup, durable: durableSetup, room: { conns: members.map((m) => m.conn), clientIds: unlimitedIds, ackSeq: (raw) => (isChange(raw) ? clientSeqOf(raw) : null) } };
+  const setups = {
+    echo: echoSetup,
+    durable: durableSetup,
+    room: { conns: members.map((m) => m.conn), clientIds: unlimitedIds, ackSeq: (raw) => (isChange(raw) ? clientSeqOf(raw) : null) },
+  };
   await sleep(200);
   /** @type {Record<'echo' | 'durable' | 'room', DriveResult[]>} */
   const runs = { echo: [], durable: [], room: [] };
@@ -420,7 +449,16 @@ export async function benchThroughput(rt, { clients = 5, window = 8, rounds = 3,
   {
     const echoAllIds = ids('tpa');
     const conns = await open(`${rt.ws}/__bench/echo/tpall-${tag}?all`);
-    echoAll = await drive({ conns, clientIds: echoAllIds, frameFor: stepFrame, pids: rt.workerdPids(), ackSeq: (raw, i) => (raw.includes(`"clientId":"${echoAllIds[i]}"`) ? clientSeqOf(raw) : null), window, warmupMs, durationMs });
+    echoAll = await drive({
+      conns,
+      clientIds: echoAllIds,
+      frameFor: stepFrame,
+      pids: rt.workerdPids(),
+      ackSeq: (raw, i) => (raw.includes(`"clientId":"${echoAllIds[i]}"`) ? clientSeqOf(raw) : null),
+      window,
+      warmupMs,
+      durationMs,
+    });
     for (const c of conns) c.close();
   }
   // The production room, each client paced just under the room's limit.
@@ -433,7 +471,16 @@ export async function benchThroughput(rt, { clients = 5, window = 8, rounds = 3,
     const limited = [];
     for (const clientId of limitedIds) limited.push(await join(rt.ws, id, clientId));
     await sleep(200);
-    limitedRun = await drive({ conns: limited.map((m) => m.conn), clientIds: limitedIds, frameFor: stepFrame, ackSeq: (raw) => (isChange(raw) ? clientSeqOf(raw) : null), perSecond: limitPerSecond - 1, warmupMs: 1000, durationMs: 3000, pids: rt.workerdPids() });
+    limitedRun = await drive({
+      conns: limited.map((m) => m.conn),
+      clientIds: limitedIds,
+      frameFor: stepFrame,
+      ackSeq: (raw) => (isChange(raw) ? clientSeqOf(raw) : null),
+      perSecond: limitPerSecond - 1,
+      warmupMs: 1000,
+      durationMs: 3000,
+      pids: rt.workerdPids(),
+    });
     for (const m of limited) m.conn.close();
   }
   /** @param {DriveResult[]} a @param {DriveResult[]} b */
@@ -503,7 +550,8 @@ export async function buildFullSession(rt, clientId, seed = 1) {
   const { conn } = await join(rt.ws, id, clientId);
   const random = rng(seed);
   let seq = 0;
-  for (const i of range(LIMITS.maxTracks)) await applyOne(conn, clientId, ++seq, { type: 'add_track', track: fullTrack(i, random), beforeTrackId: null });
+  for (const i of range(LIMITS.maxTracks))
+    await applyOne(conn, clientId, ++seq, { type: 'add_track', track: fullTrack(i, random), beforeTrackId: null });
   return { id, conn, seq };
 }
 
@@ -570,7 +618,8 @@ async function sessionLife(rt, { tag, mutations, compactEvery, gapMs = 45 }) {
     await applyOne(editor.conn, `life-${tag}-${i}`, seq, starterEdit(k * 5 + i, k % 3 !== 0));
     if (before) {
       const after = await probe(rt.base, id);
-      if (after.compactedVersion !== version) throw new Error(`bench: version ${version} should have folded the log (compactedVersion ${after.compactedVersion})`);
+      if (after.compactedVersion !== version)
+        throw new Error(`bench: version ${version} should have folded the log (compactedVersion ${after.compactedVersion})`);
       const w = wrote(before, after);
       if (!w) throw new Evicted('a room was evicted during the edit that folds its log');
       compactions.push({ version, rows: w.rows });
@@ -580,7 +629,11 @@ async function sessionLife(rt, { tag, mutations, compactEvery, gapMs = 45 }) {
   const edited = await probe(rt.base, id);
   for (const e of editors) e.conn.close();
   // The last editor leaves: the room publishes to KV (one row: the counters and the log folded in).
-  const left = await until('the last editor\'s leave to publish', () => probe(rt.base, id), (p) => p.sockets === 0 && p.publishedVersion === p.version);
+  const left = await until(
+    "the last editor's leave to publish",
+    () => probe(rt.base, id),
+    (p) => p.sockets === 0 && p.publishedVersion === p.version,
+  );
   const kvDoc = await fetch(`${rt.base}/api/sessions/${id}`);
   const kvDocBytes = (await kvDoc.arrayBuffer()).byteLength;
 
@@ -592,7 +645,11 @@ async function sessionLife(rt, { tag, mutations, compactEvery, gapMs = 45 }) {
   const beforeAlarm = await probe(rt.base, backstopId);
   const fired = await (await fetch(`${rt.base}/__bench/backstop/limited/${backstopId}`, { method: 'POST' })).json();
   if (!fired.scheduled) throw new Error('bench: no backstop alarm was scheduled after an edit');
-  const afterAlarm = await until('the backstop alarm to publish', () => probe(rt.base, backstopId), (p) => (p.kvWrites ?? 0) > (beforeAlarm.kvWrites ?? 0));
+  const afterAlarm = await until(
+    'the backstop alarm to publish',
+    () => probe(rt.base, backstopId),
+    (p) => (p.kvWrites ?? 0) > (beforeAlarm.kvWrites ?? 0),
+  );
   // The next edit schedules the next backstop.
   await applyOne(stayer.conn, `life-${tag}-stay`, ++seq, starterEdit(8));
   const afterNextEdit = await probe(rt.base, backstopId);
@@ -638,7 +695,11 @@ export async function benchStorage(rt, { edits = 16, tag, lifeMutations, compact
   const emptyId = await createSession(rt.base, 'empty');
   const emptyClient = `st-${tag}-e`;
   const e = await join(rt.ws, emptyId, emptyClient);
-  await applyOne(e.conn, emptyClient, 1, { type: 'add_track', track: core.makeTrack({ id: 't0', name: 'Track 1', instrument: 'studio-kick' }), beforeTrackId: null });
+  await applyOne(e.conn, emptyClient, 1, {
+    type: 'add_track',
+    track: core.makeTrack({ id: 't0', name: 'Track 1', instrument: 'studio-kick' }),
+    beforeTrackId: null,
+  });
   const empty = await editsWithProbe(rt, emptyId, e.conn, emptyClient, 1, 't0', edits);
   const emptyDoc = (await join(rt.ws, emptyId, `${emptyClient}-r`)).snapshot.session;
   e.conn.close();
@@ -649,7 +710,11 @@ export async function benchStorage(rt, { edits = 16, tag, lifeMutations, compact
   const fullSnap = await join(rt.ws, f.id, `${fullClient}-r`);
   fullSnap.conn.close();
   f.conn.close();
-  const fullProbe = await until('the full session to publish', () => probe(rt.base, f.id), (p) => p.sockets === 0 && p.publishedVersion === p.version);
+  const fullProbe = await until(
+    'the full session to publish',
+    () => probe(rt.base, f.id),
+    (p) => p.sockets === 0 && p.publishedVersion === p.version,
+  );
   return {
     edits,
     empty: { rows: summary(empty.rows), bytes: summary(empty.bytes), docBytes: Buffer.byteLength(JSON.stringify(emptyDoc)) },
@@ -685,7 +750,12 @@ export async function prepareColdWake(rt, { count = 10, tag }) {
     ids.push(f.id);
   }
   // The builders' leave publishes to KV; let it finish.
-  for (const id of ids) await until('the builders\' leave to publish', () => probe(rt.base, id), (p) => p.sockets === 0 && p.publishedVersion === p.version);
+  for (const id of ids)
+    await until(
+      "the builders' leave to publish",
+      () => probe(rt.base, id),
+      (p) => p.sockets === 0 && p.publishedVersion === p.version,
+    );
   /** @type {number[]} */
   const warm = [];
   for (const id of ids) {
@@ -741,7 +811,17 @@ export async function measureColdWake(rt, prepared, { tag }) {
   const coldS = summary(cold);
   const warmS = summary(prepared.warm);
   const echoS = summary(echoCold);
-  return { sessions: prepared.ids.length, tracks, snapshotBytes, cold: coldS, connect: summary(connectMs), warm: warmS, echoCold: echoS, ratioWarm: coldS.p50 / warmS.p50, ratioEcho: coldS.p50 / echoS.p50 };
+  return {
+    sessions: prepared.ids.length,
+    tracks,
+    snapshotBytes,
+    cold: coldS,
+    connect: summary(connectMs),
+    warm: warmS,
+    echoCold: echoS,
+    ratioWarm: coldS.p50 / warmS.p50,
+    ratioEcho: coldS.p50 / echoS.p50,
+  };
 }
 
 // ---- 6. load ---------------------------------------------------------------------------------
@@ -756,7 +836,10 @@ export async function measureColdWake(rt, prepared, { tag }) {
  * @param {{ sessions?: number, clients?: number, seconds?: number, editsPerSecond?: number, presencePerSecond?: number,
  *   tag: string, roundTripP50?: number, timeline?: [number, number][] | null }} options
  */
-export async function benchLoad(rt, { sessions = 100, clients = 5, seconds = 40, editsPerSecond = 0.4, presencePerSecond = 0.5, tag, roundTripP50, timeline = null }) {
+export async function benchLoad(
+  rt,
+  { sessions = 100, clients = 5, seconds = 40, editsPerSecond = 0.4, presencePerSecond = 0.5, tag, roundTripP50, timeline = null },
+) {
   const random = rng(42);
   const pids = rt.workerdPids();
   const idle = sampleProcesses(pids);
@@ -789,43 +872,51 @@ export async function benchLoad(rt, { sessions = 100, clients = 5, seconds = 40,
   const problems = [];
   /** @type {SessionState[]} */
   const sessionsState = ids.map((id, s) => ({ id, index: s, initial: null, acked: [] }));
-  await pool(
-    range(sessions * clients),
-    25,
-    async (k) => {
-      const s = Math.floor(k / clients);
-      const clientId = `load-${tag}-${s}-${k % clients}`;
-      const session = /** @type {SessionState} */ (sessionsState[s]);
-      const { conn, snapshot } = await join(rt.ws, session.id, clientId);
-      if (!session.initial) session.initial = snapshot.session;
-      /** @type {Editor} */
-      const editor = { conn, clientId, session, seq: 0, pending: new Map(), lastVersion: snapshot.version, gaps: 0, errors: [], latencies: [], changes: 0, dupAcks: 0 };
-      conn.onFrame = (raw) => {
-        if (raw.startsWith('{"type":"peers"')) return;
-        const message = JSON.parse(raw);
-        if (message.type === 'change') {
-          editor.changes++;
-          if (message.version !== editor.lastVersion + 1) editor.gaps++;
-          editor.lastVersion = message.version;
-          if (message.clientSeq !== undefined) {
-            const sent = editor.pending.get(message.clientSeq);
-            if (sent) {
-              editor.latencies.push(performance.now() - sent.t0);
-              if (timeline) timeline.push([sent.t0, performance.now() - sent.t0]);
-              editor.pending.delete(message.clientSeq);
-              editor.session.acked.push({ version: message.version, mutation: message.mutation });
-            }
+  await pool(range(sessions * clients), 25, async (k) => {
+    const s = Math.floor(k / clients);
+    const clientId = `load-${tag}-${s}-${k % clients}`;
+    const session = /** @type {SessionState} */ (sessionsState[s]);
+    const { conn, snapshot } = await join(rt.ws, session.id, clientId);
+    if (!session.initial) session.initial = snapshot.session;
+    /** @type {Editor} */
+    const editor = {
+      conn,
+      clientId,
+      session,
+      seq: 0,
+      pending: new Map(),
+      lastVersion: snapshot.version,
+      gaps: 0,
+      errors: [],
+      latencies: [],
+      changes: 0,
+      dupAcks: 0,
+    };
+    conn.onFrame = (raw) => {
+      if (raw.startsWith('{"type":"peers"')) return;
+      const message = JSON.parse(raw);
+      if (message.type === 'change') {
+        editor.changes++;
+        if (message.version !== editor.lastVersion + 1) editor.gaps++;
+        editor.lastVersion = message.version;
+        if (message.clientSeq !== undefined) {
+          const sent = editor.pending.get(message.clientSeq);
+          if (sent) {
+            editor.latencies.push(performance.now() - sent.t0);
+            if (timeline) timeline.push([sent.t0, performance.now() - sent.t0]);
+            editor.pending.delete(message.clientSeq);
+            editor.session.acked.push({ version: message.version, mutation: message.mutation });
           }
-        } else if (message.type === 'ack') {
-          editor.dupAcks++;
-          editor.pending.delete(message.clientSeq);
-        } else if (message.type === 'error') {
-          editor.errors.push(message.code);
         }
-      };
-      editors.push(editor);
-    },
-  );
+      } else if (message.type === 'ack') {
+        editor.dupAcks++;
+        editor.pending.delete(message.clientSeq);
+      } else if (message.type === 'error') {
+        editor.errors.push(message.code);
+      }
+    };
+    editors.push(editor);
+  });
   const setupMs = performance.now() - setupStart;
   // Every room after the joins, before the first edit: the start of what the editing writes.
   const joined = await pool(ids, 20, (id) => probe(rt.base, id));
@@ -856,7 +947,12 @@ export async function benchLoad(rt, { sessions = 100, clients = 5, seconds = 40,
       if (stop) return;
       const seq = ++editor.seq;
       /** @type {Mutation} */
-      const mutation = { type: 'set_step', trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)), step: Math.floor(random() * 16), on: random() < 0.5 };
+      const mutation = {
+        type: 'set_step',
+        trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)),
+        step: Math.floor(random() * 16),
+        on: random() < 0.5,
+      };
       editor.pending.set(seq, { t0: performance.now(), mutation });
       editor.conn.send(mutate(editor.clientId, seq, mutation));
       sentTotal++;
@@ -865,7 +961,12 @@ export async function benchLoad(rt, { sessions = 100, clients = 5, seconds = 40,
     const move = () => {
       if (stop) return;
       presenceSent++;
-      editor.conn.send({ type: 'presence', cursor: { trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)), step: Math.floor(random() * 16) }, playing: false, peer: { name: 'bench', color: '#3366aa' } });
+      editor.conn.send({
+        type: 'presence',
+        cursor: { trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)), step: Math.floor(random() * 16) },
+        playing: false,
+        peer: { name: 'bench', color: '#3366aa' },
+      });
       later(exp(presencePerSecond), move);
     };
     // Poisson from the start: no synchronised first burst.
@@ -951,10 +1052,15 @@ export async function benchLoad(rt, { sessions = 100, clients = 5, seconds = 40,
   const at = (list, i) => /** @type {Probe} */ (list[i]);
   /** @param {number} i */
   const kvWhileEditing = (i) => (at(midway, i).kvWrites ?? 0) - (at(joined, i).kvWrites ?? 0);
-  const whole = ids.map((_, i) => ({ editing: wrote(at(joined, i), at(midway, i)), leaving: wrote(at(midway, i), at(left, i)), backstops: kvWhileEditing(i) }));
-  const kept = /** @type {{ editing: NonNullable<ReturnType<typeof wrote>>, leaving: NonNullable<ReturnType<typeof wrote>>, backstops: number }[]} */ (
-    whole.filter((w) => w.editing && w.leaving)
-  );
+  const whole = ids.map((_, i) => ({
+    editing: wrote(at(joined, i), at(midway, i)),
+    leaving: wrote(at(midway, i), at(left, i)),
+    backstops: kvWhileEditing(i),
+  }));
+  const kept =
+    /** @type {{ editing: NonNullable<ReturnType<typeof wrote>>, leaving: NonNullable<ReturnType<typeof wrote>>, backstops: number }[]} */ (
+      whole.filter((w) => w.editing && w.leaving)
+    );
   const mutations = kept.reduce((a, w) => a + w.editing.mutations + w.leaving.mutations, 0);
   const rows = kept.reduce((a, w) => a + w.editing.rows + w.leaving.rows, 0);
   const midwayMutations = kept.reduce((a, w) => a + w.editing.mutations, 0);
@@ -1006,7 +1112,12 @@ export async function benchLoad(rt, { sessions = 100, clients = 5, seconds = 40,
     throughput: acked / wall,
     latency: latencyS,
     latencyVsIdle: roundTripP50 ? latencyS.p50 / roundTripP50 : null,
-    cpu: { percentOfOneCore: (cpuSeconds / wall) * 100, msPerMutation: (cpuSeconds * 1000) / acked, msPerIncoming: (cpuSeconds * 1000) / (acked + presenceSent), nodeClientPercent: ((nodeCpu.user + nodeCpu.system) / 1e6 / wall) * 100 },
+    cpu: {
+      percentOfOneCore: (cpuSeconds / wall) * 100,
+      msPerMutation: (cpuSeconds * 1000) / acked,
+      msPerIncoming: (cpuSeconds * 1000) / (acked + presenceSent),
+      nodeClientPercent: ((nodeCpu.user + nodeCpu.system) / 1e6 / wall) * 100,
+    },
     rss: {
       idle: idle.rssBytes,
       echoConnected: echoConnected.rssBytes,
@@ -1019,7 +1130,7 @@ export async function benchLoad(rt, { sessions = 100, clients = 5, seconds = 40,
       sessionPerSocket: (connected.rssBytes - beforeSessions.rssBytes) / (sessions * clients),
     },
     perProcess: { idle: idle.perProcess, connected: connected.perProcess, end: end.perProcess },
-    incomingPerSecond: (sessions * clients * (editsPerSecond + presencePerSecond)),
+    incomingPerSecond: sessions * clients * (editsPerSecond + presencePerSecond),
     workerdProcesses: pids.length,
     problems,
   };
@@ -1076,7 +1187,12 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
       honestSent++;
       conn.send(mutate(clientId, seq, { type: 'set_step', trackId: i % 2 ? 'snare' : 'kick', step: seq % 16, on: seq % 3 !== 0 }));
     }
-    await until(`${clientId}'s acks`, async () => pending.size, (n) => n === 0, 10_000).catch(() => {});
+    await until(
+      `${clientId}'s acks`,
+      async () => pending.size,
+      (n) => n === 0,
+      10_000,
+    ).catch(() => {});
     return { unacked: pending.size };
   });
 
@@ -1104,7 +1220,14 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
     if (flooder.conn.closed) break;
     const due = Math.floor(((performance.now() - floodStart) * floodPerSecond) / 1000);
     for (; floodSent < due && !flooder.conn.closed; floodSent++) {
-      flooder.conn.send(mutate(flooderId, floodSent + 1, { type: 'set_step', trackId: floodSent % 2 ? 'hat' : 'bass', step: floodSent % 16, on: floodSent % 2 === 0 }));
+      flooder.conn.send(
+        mutate(flooderId, floodSent + 1, {
+          type: 'set_step',
+          trackId: floodSent % 2 ? 'hat' : 'bass',
+          step: floodSent % 16,
+          on: floodSent % 2 === 0,
+        }),
+      );
     }
     sentBeforeClose = floodSent;
     await sleep(5);
@@ -1114,8 +1237,15 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
   phase = 'after';
   // A room far behind (a busy machine) still has the flood queued: it closes the socket
   // when it reaches the refusals that exhaust its patience. Wait for that, bounded.
-  await until('the room to close the flooder', async () => flooder.conn.closed, (c) => c !== null, 60_000).catch(() => {});
-  const closed = flooder.conn.closed ? { code: flooder.conn.closed.code, reason: flooder.conn.closed.reason, afterMs: flooder.conn.closed.at - floodStart } : null;
+  await until(
+    'the room to close the flooder',
+    async () => flooder.conn.closed,
+    (c) => c !== null,
+    60_000,
+  ).catch(() => {});
+  const closed = flooder.conn.closed
+    ? { code: flooder.conn.closed.code, reason: flooder.conn.closed.reason, afterMs: flooder.conn.closed.at - floodStart }
+    : null;
   stop = true;
   const honestEnds = await Promise.all(honestLoops);
   for (const e of editors) e.conn.close();
@@ -1135,7 +1265,12 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
     floodPerSecond,
     floodMs,
     idleMs,
-    limits: { perSecond: LIMITS.rateLimitPerSecond, burst: LIMITS.rateLimitBurst, floodRefusals: LIMITS.floodRefusals, forgivenPerSecond: LIMITS.floodForgivenPerSecond },
+    limits: {
+      perSecond: LIMITS.rateLimitPerSecond,
+      burst: LIMITS.rateLimitBurst,
+      floodRefusals: LIMITS.floodRefusals,
+      forgivenPerSecond: LIMITS.floodForgivenPerSecond,
+    },
     idle: idleS,
     during: duringS,
     beforeClose,

@@ -28,14 +28,26 @@ const step = (n: number, on = true): Mutation => ({ type: 'set_step', trackId: '
 function appendAs(log: RoomLog, clientId: string, clientSeq: number, mutation: Mutation): Change {
   const state = log.loaded!;
   const track = state.session.tracks[0]!;
-  const next: Session = mutation.type === 'set_step' ? { ...state.session, tracks: [{ ...track, steps: track.steps.map((s, i) => (i === mutation.step ? mutation.on : s)) }, ...state.session.tracks.slice(1)] } : state.session;
+  const next: Session =
+    mutation.type === 'set_step'
+      ? {
+          ...state.session,
+          tracks: [
+            { ...track, steps: track.steps.map((s, i) => (i === mutation.step ? mutation.on : s)) },
+            ...state.session.tracks.slice(1),
+          ],
+        }
+      : state.session;
   const change: Change = { version: state.version + 1, at: T0 + state.version, mutation, by: 'peer' };
   log.append(change, next, clientId, clientSeq);
   return change;
 }
 
 export function roomLogContract(name: string, withLog: WithLog): void {
-  const initial = (): Session => ({ ...sessionFromTemplate('starter', T0)!, tracks: [makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick' })] });
+  const initial = (): Session => ({
+    ...sessionFromTemplate('starter', T0)!,
+    tracks: [makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick' })],
+  });
 
   describe(`RoomLog contract: ${name}`, () => {
     it('starts at version 0 with no writers', () =>
@@ -46,7 +58,7 @@ export function roomLogContract(name: string, withLog: WithLog): void {
         expect(log.earlier('a', 1)).toBeNull();
       }));
 
-    it('appends: versions, each writer\'s last clientSeq, catch-up, and what became of each clientSeq', () =>
+    it("appends: versions, each writer's last clientSeq, catch-up, and what became of each clientSeq", () =>
       withLog(initial(), ({ log, reload }) => {
         const changes = [appendAs(log, 'a', 1, step(1)), appendAs(log, 'b', 1, step(2)), appendAs(log, 'a', 2, step(3, false))];
         for (const l of [log, reload()]) {
@@ -67,7 +79,12 @@ export function roomLogContract(name: string, withLog: WithLog): void {
         log.recordRefusal('a', 2, '{"type":"x"}', 'unknown_track', 'no track with id x');
         for (const l of [log, reload()]) {
           expect(l.lastClientSeq('a')).toBe(2);
-          expect(l.earlier('a', 2)).toEqual({ outcome: 'refused', mutation: '{"type":"x"}', code: 'unknown_track', message: 'no track with id x' });
+          expect(l.earlier('a', 2)).toEqual({
+            outcome: 'refused',
+            mutation: '{"type":"x"}',
+            code: 'unknown_track',
+            message: 'no track with id x',
+          });
         }
         const again = reload();
         again.forgetRefusalsBelow('a', 2); // 2 may still be resent: kept

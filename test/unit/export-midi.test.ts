@@ -130,8 +130,11 @@ describe('MIDI export', () => {
     session.tracks.forEach((track, i) => {
       const want = expectedNotes(session, track, 480);
       const got = midi.tracks[i]!.notes;
-      expect(got.map((n) => n.midi), track.name).toEqual(want.map((w) => w.midi));
-      got.forEach((n, k) => expect(Math.abs(n.ticks - want[k]!.ticks), `${track.name} ${k}`).toBeLessThanOrEqual(0.5));
+      expect(
+        got.map((n) => n.midi),
+        track.name,
+      ).toEqual(want.map((w) => w.midi));
+      for (const [k, n] of got.entries()) expect(Math.abs(n.ticks - want[k]!.ticks), `${track.name} ${k}`).toBeLessThanOrEqual(0.5);
     });
     expect(midi.tracks[2]!.notes.slice(0, 3).map((n) => n.midi)).toEqual([28, 38, 55]);
     // The hat's step 1 is straight (120 ticks); the kick's step 11 still swings.

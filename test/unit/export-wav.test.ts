@@ -91,7 +91,8 @@ describe('WAV encoder', () => {
     const view = await bytes(wav);
     const out = frames(view, 2);
     expect(out).toHaveLength(length);
-    for (const i of [0, 1, 8191, 8192, 8193, 50_000, length - 1]) expect(out[i], `frame ${i}`).toEqual([Math.round(ramp[i]! * 0x7fff), Math.round(ramp[i]! * 0x7fff)]);
+    for (const i of [0, 1, 8191, 8192, 8193, 50_000, length - 1])
+      expect(out[i], `frame ${i}`).toEqual([Math.round(ramp[i]! * 0x7fff), Math.round(ramp[i]! * 0x7fff)]);
   });
 
   it('stops at the next stretch when cancelled, with the signal’s reason', async () => {
@@ -113,7 +114,10 @@ describe('WAV encoder', () => {
 
 describe('tail wrap', () => {
   it('cuts to the length and adds what rang past it back onto the start, as when the loop plays on', async () => {
-    const wrapped = await encodeWav(source(10, [0.1, 0.2, 0.3, 0.4, 0.05, 0.025, 0.0125, 0, 0.01, 0.02], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5]), 4);
+    const wrapped = await encodeWav(
+      source(10, [0.1, 0.2, 0.3, 0.4, 0.05, 0.025, 0.0125, 0, 0.01, 0.02], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5]),
+      4,
+    );
     const sample = (x: number) => Math.round(x * 0x7fff);
     expect(frames(await bytes(wrapped), 2)).toEqual([
       [sample(0.1 + 0.05 + 0.01), 0],
@@ -152,14 +156,18 @@ describe('WAV length in bars', () => {
     expect(wavSeconds(polyrhythm, 105)).toBeCloseTo(252, 9);
     const straight = { ...emptySession(0), tracks: [makeTrack({ id: 'k', name: 'Kick', instrument: 'studio-kick', length: 32, on: [0] })] };
     expect(cycleBars(straight)).toBe(2);
-    const odd = { ...polyrhythm, tracks: [9, 11, 13].map((length) => makeTrack({ id: `t${length}`, name: 'T', instrument: 'studio-kick', length, on: [0] })) };
+    const odd = {
+      ...polyrhythm,
+      tracks: [9, 11, 13].map((length) => makeTrack({ id: `t${length}`, name: 'T', instrument: 'studio-kick', length, on: [0] })),
+    };
     expect(cycleBars(odd)).toBeNull(); // 1,287 bars
   });
 
   it('refuses a number of bars that is not whole, not positive or over the limit, naming the limit', () => {
     expect(() => checkWavBars(polyrhythm, 13)).not.toThrow();
     expect(() => checkWavBars(polyrhythm, 250)).not.toThrow();
-    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => checkWavBars(polyrhythm, bad), String(bad)).toThrow(/whole number of bars/);
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => checkWavBars(polyrhythm, bad), String(bad)).toThrow(/whole number of bars/);
     expect(() => checkWavBars(polyrhythm, 251)).toThrow('251 bars would be 602 s of audio; the limit is 600 s (250 bars at 100 BPM)');
   });
 });

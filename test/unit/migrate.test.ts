@@ -54,7 +54,11 @@ function expectIntact(old: Doc, lifted: Session, from: number) {
 }
 
 function newDefaults(fields: Record<string, { since: number; default: unknown }>, from: number, present: Doc): Doc {
-  return Object.fromEntries(Object.entries(fields).filter(([k, f]) => f.since > from && !(k in present)).map(([k, f]) => [k, f.default]));
+  return Object.fromEntries(
+    Object.entries(fields)
+      .filter(([k, f]) => f.since > from && !(k in present))
+      .map(([k, f]) => [k, f.default]),
+  );
 }
 
 describe('the migration steps', () => {
@@ -62,7 +66,10 @@ describe('the migration steps', () => {
     expect(MIGRATION_STEPS.map((s) => s.to)).toEqual(Array.from({ length: MODEL_VERSION - 1 }, (_, i) => i + 2));
     for (const step of MIGRATION_STEPS) expect(step.name).toMatch(new RegExp(`^${step.to}/[a-z0-9-]+$`));
     for (const fields of [TRACK_FIELDS, STEP_FIELDS, SESSION_FIELDS, EFFECT_FIELDS]) {
-      for (const [name, f] of Object.entries(fields)) expect(f.since, name).toBeGreaterThanOrEqual(1), expect(f.since, name).toBeLessThanOrEqual(MODEL_VERSION);
+      for (const [name, f] of Object.entries(fields)) {
+        expect(f.since, name).toBeGreaterThanOrEqual(1);
+        expect(f.since, name).toBeLessThanOrEqual(MODEL_VERSION);
+      }
     }
   });
 
@@ -90,7 +97,13 @@ describe('model 1 documents (test/fixtures/v1) open with every value intact', ()
     const doc = readSessionDocument(old);
     if (!doc.ok) throw new Error(doc.message);
     expect(doc.from).toBe(1);
-    expect(doc.value).toMatchObject({ model: MODEL_VERSION, id: old.id, version: old.version, createdAt: old.createdAt, updatedAt: old.updatedAt });
+    expect(doc.value).toMatchObject({
+      model: MODEL_VERSION,
+      id: old.id,
+      version: old.version,
+      createdAt: old.createdAt,
+      updatedAt: old.updatedAt,
+    });
     expectIntact(old, doc.value, 1);
     // The two fields of model 2 are there, at their defaults.
     for (const track of doc.value.tracks) expect(track).toMatchObject({ transpose: 0, swing: null });
@@ -133,7 +146,9 @@ describe('model 1 documents (test/fixtures/v1) open with every value intact', ()
     const tab = new MemoryStorage(saved.sessionStorage);
     const [tabKey, clientId] = Object.entries(saved.sessionStorage).find(([k]) => k.startsWith('kb:tab-client:'))!;
     const sessionId = tabKey.slice('kb:tab-client:'.length);
-    const oldRecord = JSON.parse(saved.localStorage[`kb:client:${sessionId}:${clientId}`]!) as Doc & { pending: { clientSeq: number; mutation: unknown; at: number }[] };
+    const oldRecord = JSON.parse(saved.localStorage[`kb:client:${sessionId}:${clientId}`]!) as Doc & {
+      pending: { clientSeq: number; mutation: unknown; at: number }[];
+    };
     const oldConfirmed = JSON.parse(saved.localStorage[`kb:confirmed:${sessionId}:${clientId}`]!) as { version: number; session: Doc };
 
     const store = new ClientRecordStore(sessionId, local, tab, null, (p) => {
@@ -142,7 +157,9 @@ describe('model 1 documents (test/fixtures/v1) open with every value intact', ()
     const record = await store.open(Date.now());
     expect(record.clientId).toBe(clientId);
     expect(record.nextSeq).toBe(oldRecord.nextSeq);
-    expect(record.pending.map((p) => ({ ...p }))).toEqual(oldRecord.pending.map((p) => ({ ...p, mutation: migrateMutationOk(p.mutation) })));
+    expect(record.pending.map((p) => ({ ...p }))).toEqual(
+      oldRecord.pending.map((p) => ({ ...p, mutation: migrateMutationOk(p.mutation) })),
+    );
     expect(record.pending).toHaveLength(3);
     expect(record.confirmed!.version).toBe(oldConfirmed.version);
     expectIntact(oldConfirmed.session, record.confirmed!.session, 1);

@@ -103,7 +103,10 @@ describe('every mutation type applies as set-to-value', () => {
   });
 
   it('each effect has its own range, checked by the schema before any reducer runs (delay feedback ≤ 0.9)', () => {
-    expect(parseMutation({ type: 'set_effect', param: 'delayFeedback', value: 0.95 })).toMatchObject({ ok: false, message: expect.stringContaining('value') });
+    expect(parseMutation({ type: 'set_effect', param: 'delayFeedback', value: 0.95 })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('value'),
+    });
     expect(parseMutation({ type: 'set_effect', param: 'reverb', value: 0.95 }).ok).toBe(true);
   });
 
@@ -152,7 +155,11 @@ describe('tracks are addressed by id', () => {
 
   it('delete_track removes exactly that one track, and deleting it again is a no-op', () => {
     // Two tracks with the same instrument and name: only the id decides (failure mode 8).
-    let s = apply(starter(), { type: 'add_track', track: { ...newTrack('k2'), name: 'Kick', instrument: 'studio-kick' }, beforeTrackId: 'snare' });
+    let s = apply(starter(), {
+      type: 'add_track',
+      track: { ...newTrack('k2'), name: 'Kick', instrument: 'studio-kick' },
+      beforeTrackId: 'snare',
+    });
     s = apply(s, { type: 'delete_track', trackId: 'kick' });
     expect(ids(s)).toEqual(['k2', 'snare', 'hat', 'bass']);
     const again = apply(s, { type: 'delete_track', trackId: 'kick' });

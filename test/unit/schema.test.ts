@@ -167,14 +167,10 @@ describe('parseMutation: every limit is enforced by range', () => {
   it('refuses a bad value inside a pattern array', () => {
     const pitches = emptyPattern().pitches;
     pitches[5] = LIMITS.maxPitch + 1;
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), pitches } })).toContain(
-      'pattern.pitches.5',
-    );
+    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), pitches } })).toContain('pattern.pitches.5');
     const velocities = emptyPattern().velocities as unknown[];
     velocities[0] = null;
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), velocities } })).toContain(
-      'pattern.velocities.0',
-    );
+    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), velocities } })).toContain('pattern.velocities.0');
   });
 
   it('refuses an added track with a bad field', () => {
@@ -195,9 +191,7 @@ describe('parseMutation: strings', () => {
     expect(refused({ type: 'set_session_name', name: 'x'.repeat(LIMITS.maxSessionName + 1) })).toContain(
       `at most ${LIMITS.maxSessionName}`,
     );
-    expect(refused({ type: 'set_track_name', trackId: 'a', name: '🥁'.repeat(LIMITS.maxTrackName + 1) })).toContain(
-      'at most',
-    );
+    expect(refused({ type: 'set_track_name', trackId: 'a', name: '🥁'.repeat(LIMITS.maxTrackName + 1) })).toContain('at most');
   });
 
   it.each([
@@ -307,10 +301,14 @@ describe('parseClientMessage', () => {
     }
   });
 
-  it('leaves a mutate frame\'s mutation to the room, which lifts it from the client\'s model and checks it', () => {
+  it("leaves a mutate frame's mutation to the room, which lifts it from the client's model and checks it", () => {
     const frame = parseClientMessage({ type: 'mutate', clientId: 'c', clientSeq: 1, mutation: { type: 'set_tempo', tempo: NaN } });
     expect(frame.ok).toBe(true);
-    expect(migrateMutation({ type: 'set_tempo', tempo: NaN }, MODEL_VERSION)).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringContaining('tempo') });
+    expect(migrateMutation({ type: 'set_tempo', tempo: NaN }, MODEL_VERSION)).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+      message: expect.stringContaining('tempo'),
+    });
   });
 
   it('defaults listenOnly to false so both spellings of a hello mean the same', () => {

@@ -49,7 +49,21 @@ function runScenario(s: Scenario, extra: Partial<WorldOptions> = {}): WorldRepor
   return new World({ clients: s.clients, logSlots: s.logSlots, ...extra }).run(s.commands);
 }
 
-const totals = { runs: 0, versions: 0, acked: 0, rejected: 0, ackedAfterLostRefusal: 0, duplicates: 0, rateLimited: 0, snapshots: 0, catchups: 0, restarts: 0, resyncs: 0, twins: 0, reidentified: 0 };
+const totals = {
+  runs: 0,
+  versions: 0,
+  acked: 0,
+  rejected: 0,
+  ackedAfterLostRefusal: 0,
+  duplicates: 0,
+  rateLimited: 0,
+  snapshots: 0,
+  catchups: 0,
+  restarts: 0,
+  resyncs: 0,
+  twins: 0,
+  reidentified: 0,
+};
 function tally(r: WorldReport): void {
   totals.runs++;
   totals.versions += r.versions;
@@ -74,7 +88,7 @@ function tally(r: WorldReport): void {
 const REGRESSIONS: { name: string; found: string; scenario: Scenario }[] = [
   {
     name: 'a rate-limited mutation stays pending forever (its refusal named no clientSeq)',
-    found: 'seed 20261122; fixed by clientSeqOf in SessionRoom\'s rate-limit refusal',
+    found: "seed 20261122; fixed by clientSeqOf in SessionRoom's rate-limit refusal",
     scenario: {
       clients: 2,
       logSlots: 4,
@@ -145,14 +159,18 @@ describe('the checks can fail', () => {
   it.each([
     ['a server that applies resent mutations twice', { noDedupe: true }],
     ['a server that does not tell the author which change is its own', { noAuthorSeq: true }],
-  ] as const)('catches %s', (_name, sabotage) => {
-    const result = fc.check(
-      fc.property(scenario, (s) => {
-        runScenario(s, { sabotage });
-      }),
-      // No shrinking: we only need to know it fails.
-      { seed: SEED, numRuns: 300, endOnFailure: true },
-    );
-    expect(result.failed).toBe(true);
-  }, 60_000);
+  ] as const)(
+    'catches %s',
+    (_name, sabotage) => {
+      const result = fc.check(
+        fc.property(scenario, (s) => {
+          runScenario(s, { sabotage });
+        }),
+        // No shrinking: we only need to know it fails.
+        { seed: SEED, numRuns: 300, endOnFailure: true },
+      );
+      expect(result.failed).toBe(true);
+    },
+    60_000,
+  );
 });

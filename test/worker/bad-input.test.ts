@@ -25,13 +25,15 @@ interface Case {
   fullSession?: boolean;
 }
 
-const mutate = (mutation: unknown, extra: object = {}) => (c: TestClient) => ({
-  type: 'mutate',
-  clientId: c.clientId,
-  clientSeq: SEQ,
-  mutation,
-  ...extra,
-});
+const mutate =
+  (mutation: unknown, extra: object = {}) =>
+  (c: TestClient) => ({
+    type: 'mutate',
+    clientId: c.clientId,
+    clientSeq: SEQ,
+    mutation,
+    ...extra,
+  });
 /** A mutate frame as literal JSON text, for numbers JSON.stringify cannot write. */
 const mutateText = (mutationJson: string) => (c: TestClient) =>
   `{"type":"mutate","clientId":"${c.clientId}","clientSeq":${SEQ},"mutation":${mutationJson}}`;
@@ -69,7 +71,11 @@ const CASES: Record<string, Case> = {
     code: 'bad_message',
     beforeHello: true,
   },
-  'a mutation under another clientId': { frame: (c) => ({ ...step(1)(c), clientId: 'someone-else' }), code: 'wrong_client', clientSeq: SEQ },
+  'a mutation under another clientId': {
+    frame: (c) => ({ ...step(1)(c), clientId: 'someone-else' }),
+    code: 'wrong_client',
+    clientSeq: SEQ,
+  },
   'a mutation from a listener': { frame: step(1), code: 'listen_only', clientSeq: SEQ, listenOnly: true },
   'clientSeq 0': { frame: (c) => ({ ...step(1)(c), clientSeq: 0 }), code: 'bad_message', clientSeq: 0 },
   'clientSeq 1.5': { frame: (c) => ({ ...step(1)(c), clientSeq: 1.5 }), code: 'bad_message' },
@@ -190,9 +196,14 @@ describe('bad input is refused, changes nothing, and the connection stays open',
     const client = await TestClient.join(id);
     const frameOf = (bytes: number) => {
       // A legal name of multi-byte characters, padded with JSON whitespace to `bytes`.
-      const base = JSON.stringify({ type: 'mutate', clientId: client.clientId, clientSeq: 1, mutation: { type: 'set_session_name', name: 'é'.repeat(50) } });
+      const base = JSON.stringify({
+        type: 'mutate',
+        clientId: client.clientId,
+        clientSeq: 1,
+        mutation: { type: 'set_session_name', name: 'é'.repeat(50) },
+      });
       const size = new TextEncoder().encode(base).byteLength;
-      return base.slice(0, -1) + ' '.repeat(bytes - size) + '}';
+      return `${base.slice(0, -1) + ' '.repeat(bytes - size)}}`;
     };
     const over = frameOf(LIMITS.maxFrameBytes + 1);
     expect(new TextEncoder().encode(over).byteLength).toBe(LIMITS.maxFrameBytes + 1);

@@ -78,12 +78,9 @@ describe('concurrent writes converge', () => {
 
   it('adding the same track id twice: one add wins, the other is refused with duplicate_track', async () => {
     const { id, a, b } = await twoEditors();
-    const { aSeqs, bSeqs } = sendTogether(
-      a,
-      [addTrack(makeTrack({ id: 'lead', name: 'Lead A', instrument: 'pluck' }))],
-      b,
-      [addTrack(makeTrack({ id: 'lead', name: 'Lead B', instrument: 'piano' }))],
-    );
+    const { aSeqs, bSeqs } = sendTogether(a, [addTrack(makeTrack({ id: 'lead', name: 'Lead A', instrument: 'pluck' }))], b, [
+      addTrack(makeTrack({ id: 'lead', name: 'Lead B', instrument: 'piano' })),
+    ]);
     expect(await a.outcomeOf(aSeqs[0]!)).toMatchObject({ type: 'change', version: 1 });
     expect(await b.outcomeOf(bSeqs[0]!)).toMatchObject({ type: 'error', code: 'duplicate_track', clientSeq: bSeqs[0] });
     const server = await expectConverged(id, [a, b]);
@@ -93,12 +90,7 @@ describe('concurrent writes converge', () => {
   it('deleting the same track twice removes exactly that one track; both deletes are echoed', async () => {
     const { id, a, b } = await twoEditors();
     const before = (await serverState(id)).session.tracks.map((t) => t.id);
-    const { aSeqs, bSeqs } = sendTogether(
-      a,
-      [{ type: 'delete_track', trackId: 'snare' }],
-      b,
-      [{ type: 'delete_track', trackId: 'snare' }],
-    );
+    const { aSeqs, bSeqs } = sendTogether(a, [{ type: 'delete_track', trackId: 'snare' }], b, [{ type: 'delete_track', trackId: 'snare' }]);
     expect(await a.outcomeOf(aSeqs[0]!)).toMatchObject({ type: 'change', clientSeq: aSeqs[0] });
     expect(await b.outcomeOf(bSeqs[0]!)).toMatchObject({ type: 'change', clientSeq: bSeqs[0] });
     const server = await expectConverged(id, [a, b]);
@@ -107,12 +99,10 @@ describe('concurrent writes converge', () => {
 
   it('a delete racing edits to the same track: the late edits are refused, everyone agrees', async () => {
     const { id, a, b } = await twoEditors();
-    const { bSeqs } = sendTogether(
-      a,
-      [{ type: 'delete_track', trackId: 'hat' }],
-      b,
-      [setStep('hat', 1, true), { type: 'set_volume', trackId: 'hat', volume: 0.1 }],
-    );
+    const { bSeqs } = sendTogether(a, [{ type: 'delete_track', trackId: 'hat' }], b, [
+      setStep('hat', 1, true),
+      { type: 'set_volume', trackId: 'hat', volume: 0.1 },
+    ]);
     // A's delete arrives first, so both of B's edits find no track.
     for (const seq of bSeqs) expect(await b.outcomeOf(seq)).toMatchObject({ type: 'error', code: 'unknown_track' });
     const server = await expectConverged(id, [a, b]);
@@ -122,24 +112,20 @@ describe('concurrent writes converge', () => {
   it('add, delete and re-add of one track id from both sides', async () => {
     const { id, a, b } = await twoEditors();
     const track = (name: string) => addTrack(makeTrack({ id: 'fx', name, instrument: 'pluck' }));
-    sendTogether(
-      a,
-      [track('one'), { type: 'delete_track', trackId: 'fx' }, track('three')],
-      b,
-      [{ type: 'delete_track', trackId: 'fx' }, track('two'), setStep('fx', 4, true)],
-    );
+    sendTogether(a, [track('one'), { type: 'delete_track', trackId: 'fx' }, track('three')], b, [
+      { type: 'delete_track', trackId: 'fx' },
+      track('two'),
+      setStep('fx', 4, true),
+    ]);
     const server = await expectConverged(id, [a, b]);
     expect(server.session.tracks.filter((t) => t.id === 'fx').length).toBeLessThanOrEqual(1);
   });
 
   it('moves addressed by id', async () => {
     const { id, a, b } = await twoEditors();
-    sendTogether(
-      a,
-      [{ type: 'move_track', trackId: 'bass', beforeTrackId: 'kick' }],
-      b,
-      [{ type: 'move_track', trackId: 'kick', beforeTrackId: null }],
-    );
+    sendTogether(a, [{ type: 'move_track', trackId: 'bass', beforeTrackId: 'kick' }], b, [
+      { type: 'move_track', trackId: 'kick', beforeTrackId: null },
+    ]);
     const server = await expectConverged(id, [a, b]);
     expect(server.session.tracks.map((t) => t.id)).toEqual(['bass', 'snare', 'hat', 'kick']);
   });

@@ -163,7 +163,7 @@ describe('no-op mutations still get an echo', () => {
 });
 
 describe('acknowledged means applied, whatever a client does with its clientId', () => {
-  it('a jump in clientSeq is refused (seq_conflict), and the writer\'s next clientSeq still applies', async () => {
+  it("a jump in clientSeq is refused (seq_conflict), and the writer's next clientSeq still applies", async () => {
     const id = await createSession();
     const a = await TestClient.join(id);
     for (let seq = 1; seq <= 12; seq++) a.sendMutate(setStep('kick', seq, true), seq);

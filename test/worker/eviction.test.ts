@@ -53,7 +53,10 @@ describe('an acknowledged mutation survives eviction', () => {
     await evictDurableObject(stub, { webSockets: 'hibernate' });
 
     a.close(); // wakes the room through webSocketClose
-    const doc = await eventually(() => kvDoc(id), (d) => d?.version === 1);
+    const doc = await eventually(
+      () => kvDoc(id),
+      (d) => d?.version === 1,
+    );
     expect(doc!.tracks[0]!.steps[5]).toBe(true);
     expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 1, mutationsApplied: 0 });
   });

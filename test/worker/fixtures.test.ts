@@ -56,8 +56,8 @@ describe('a room written by model 1 (storage layout 1)', () => {
     const behind = await TestClient.connect(SESSION_ID);
     const reply = await behind.hello({ version: expectedV1.version - 20, resendPending: false });
     expect(reply).toMatchObject({ type: 'catchup', fromVersion: expectedV1.version - 20 });
-    const logged = roomTables.log!.rows
-      .filter((r) => (r.version as number) > expectedV1.version - 20)
+    const logged = roomTables
+      .log!.rows.filter((r) => (r.version as number) > expectedV1.version - 20)
       .sort((a, b) => (a.version as number) - (b.version as number));
     expect((reply as Extract<ServerMessage, { type: 'catchup' }>).changes.map((c) => c.mutation)).toEqual(
       logged.map((r) => {

@@ -242,10 +242,7 @@ export class TestClient {
 
   /** The server's answer to our mutation `clientSeq`: its echo (change), a duplicate ack or a refusal. */
   outcomeOf(clientSeq: number, since = 0): Promise<ServerMessage> {
-    return this.waitFor(
-      (m) => (m.type === 'change' || m.type === 'ack' || m.type === 'error') && m.clientSeq === clientSeq,
-      { since },
-    );
+    return this.waitFor((m) => (m.type === 'change' || m.type === 'ack' || m.type === 'error') && m.clientSeq === clientSeq, { since });
   }
 
   /** Wait until every pending mutation of our replica is settled or refused. */
@@ -347,7 +344,11 @@ export class TestClient {
           resolve();
         } else if (this.closedWith && !evenIfClosed) {
           done();
-          reject(new Error(`socket closed (${this.closedWith.code} ${this.closedWith.reason}) while waiting for ${what}; got ${this.describe()}`));
+          reject(
+            new Error(
+              `socket closed (${this.closedWith.code} ${this.closedWith.reason}) while waiting for ${what}; got ${this.describe()}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {

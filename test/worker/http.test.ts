@@ -283,7 +283,10 @@ describe('403: writes and sockets from other sites', () => {
   it('takes the origins configured in ALLOWED_ORIGINS, and only those', async () => {
     const configured = { ...env, ALLOWED_ORIGINS: ' https://partner.example , https://Other.example:8443/ignored-path,not an origin' };
     const create = (origin: string) =>
-      worker.fetch(new Request(`${ORIGIN}/api/sessions`, { method: 'POST', body: '{}', headers: { ...JSON_TYPE, Origin: origin } }), configured);
+      worker.fetch(
+        new Request(`${ORIGIN}/api/sessions`, { method: 'POST', body: '{}', headers: { ...JSON_TYPE, Origin: origin } }),
+        configured,
+      );
     expect((await create('https://partner.example')).status).toBe(201);
     expect((await create('https://other.example:8443')).status).toBe(201);
     expect((await create('https://partner.example:444')).status).toBe(403);
@@ -306,8 +309,14 @@ describe('refused upgrades behind the dev server', () => {
 
   it('closes with 4004 for an unknown or malformed session, and stores nothing', async () => {
     const id = crypto.randomUUID();
-    expect(await closeOf(await api(`/api/sessions/${id}/ws`, { headers: marked }))).toEqual({ code: CLOSE.notFound, reason: 'no such session' });
-    expect(await closeOf(await api('/api/sessions/not-a-uuid/ws', { headers: marked }))).toEqual({ code: CLOSE.notFound, reason: 'not_found' });
+    expect(await closeOf(await api(`/api/sessions/${id}/ws`, { headers: marked }))).toEqual({
+      code: CLOSE.notFound,
+      reason: 'no such session',
+    });
+    expect(await closeOf(await api('/api/sessions/not-a-uuid/ws', { headers: marked }))).toEqual({
+      code: CLOSE.notFound,
+      reason: 'not_found',
+    });
     expect(await tableNames(id)).toEqual([]);
     expect(await kvDoc(id)).toBeNull();
   });

@@ -6,7 +6,7 @@ import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { makeTrack, sessionFromTemplate } from '../../core';
 import { sessionKey, type SessionDocument } from '../../worker/room/kvProjection';
-import { api, env, eventually, kvDoc, room, roomStats, serverState, setStep, tableNames, TestClient, upgrade } from './helpers';
+import { api, env, eventually, kvDoc, room, roomStats, serverState, setStep, tableNames, TestClient } from './helpers';
 
 /** A KV document as the first release wrote it: no model version. */
 function legacyDocument(id: string, version: number): Omit<SessionDocument, 'model'> {
@@ -43,7 +43,10 @@ describe('a legacy KV document with no DO storage', () => {
     const seq = a.mutate(setStep('old-1', 2, true));
     expect(await a.outcomeOf(seq)).toMatchObject({ type: 'change', version: 43 });
     a.close();
-    const doc = await eventually(() => kvDoc(id), (d) => d?.version === 43);
+    const doc = await eventually(
+      () => kvDoc(id),
+      (d) => d?.version === 43,
+    );
     expect(doc!.tracks.find((t) => t.id === 'old-1')!.steps.slice(0, 6)).toEqual([false, true, true, false, false, true]);
     expect(doc!.createdAt).toBeGreaterThan(0);
 

@@ -81,7 +81,9 @@ describe('storage cost', () => {
     expect(sessionBytes).toBeGreaterThan(50 * full.bytes);
   });
 
-  it(`amortised rows per mutation over ${MUTATIONS} mutations, compactions included, and all of it reloads`, { timeout: 60_000 }, async () => {
+  it(`amortised rows per mutation over ${MUTATIONS} mutations, compactions included, and all of it reloads`, {
+    timeout: 60_000,
+  }, async () => {
     const { id, client: anchor } = await fullSession(LIMITS.maxTracks); // stays: no publish on leave
     const start = await roomStats(id);
     const startState = await serverState(id);

@@ -9,7 +9,13 @@ import { CLOSE, CLOSE_REASON, makeTrack, MODEL_VERSION, OLDEST_CLIENT_MODEL, typ
 import { createSession, serverState, TestClient } from './helpers';
 
 /** A hello as the first release sent it: protocol 1, no model, no tab. */
-const firstReleaseHello = (clientId: string) => ({ type: 'hello', protocol: 1, clientId, version: null, peer: { name: 'Old tab', color: '#123456' } });
+const firstReleaseHello = (clientId: string) => ({
+  type: 'hello',
+  protocol: 1,
+  clientId,
+  version: null,
+  peer: { name: 'Old tab', color: '#123456' },
+});
 
 describe('a client of the first release (model 1)', () => {
   it('is served: its edits are lifted to this model, and it gets a snapshot instead of a change it cannot apply', async () => {
@@ -21,7 +27,12 @@ describe('a client of the first release (model 1)', () => {
 
     // A model 1 track has no transpose or swing: the room fills them in.
     const { transpose: _t, swing: _s, ...v1Track } = makeTrack({ id: 'old', name: 'Old', instrument: 'piano', on: [0] });
-    old.send({ type: 'mutate', clientId: old.clientId, clientSeq: 1, mutation: { type: 'add_track', track: v1Track, beforeTrackId: null } });
+    old.send({
+      type: 'mutate',
+      clientId: old.clientId,
+      clientSeq: 1,
+      mutation: { type: 'add_track', track: v1Track, beforeTrackId: null },
+    });
     expect(await old.outcomeOf(1)).toMatchObject({ type: 'change', version: 1 });
     expect((await serverState(id)).session.tracks.at(-1)).toMatchObject({ id: 'old', transpose: 0, swing: null });
 
@@ -49,7 +60,14 @@ describe('a client the room cannot serve', () => {
   ])('is closed with 4005: %s', async (_what, versions, reason) => {
     const id = await createSession();
     const client = await TestClient.connect(id);
-    client.send({ type: 'hello', clientId: client.clientId, version: null, peer: { name: 'X', color: '#123456' }, ...versions, futureField: true });
+    client.send({
+      type: 'hello',
+      clientId: client.clientId,
+      version: null,
+      peer: { name: 'X', color: '#123456' },
+      ...versions,
+      futureField: true,
+    });
     expect(await client.waitFor((m) => m.type === 'error')).toMatchObject({ code: 'protocol_version' });
     expect(await client.closed()).toEqual({ code: CLOSE.protocolVersion, reason });
   });

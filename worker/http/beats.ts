@@ -57,9 +57,5 @@ export async function handleGallery(request: Request, env: Env): Promise<Respons
   const cursor = url.searchParams.get('cursor') ?? undefined;
   const page = await env.KV.list<GalleryMetadata>({ prefix: galleryPrefix, limit, cursor });
   const beats = page.keys.map((k) => k.metadata).filter((m): m is GalleryMetadata => !!m);
-  return json(
-    { beats, cursor: page.list_complete ? null : page.cursor },
-    200,
-    { 'Cache-Control': 'public, max-age=30' },
-  );
+  return json({ beats, cursor: page.list_complete ? null : page.cursor }, 200, { 'Cache-Control': 'public, max-age=30' });
 }

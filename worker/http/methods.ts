@@ -46,7 +46,12 @@ export function refuseMethod(path: string, method: string): MethodRefusal | null
   if ((allowed as readonly string[]).includes(method)) return null;
   const allow = allowed.join(', ');
   if (isBeatPath(path)) {
-    return { status: 405, error: 'read_only', message: `published beats are read-only (${method} refused); remix it to edit a copy`, allow };
+    return {
+      status: 405,
+      error: 'read_only',
+      message: `published beats are read-only (${method} refused); remix it to edit a copy`,
+      allow,
+    };
   }
   return { status: 405, error: 'method_not_allowed', message: `${method} is not allowed here (allowed: ${allow})`, allow };
 }

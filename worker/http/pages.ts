@@ -11,9 +11,11 @@ import { IMMUTABLE, readBeat } from './beats';
 import { error } from './responses';
 import { renderPreviewPng } from './previewImage';
 
-
-function describe(beat: BeatDocument): string {
-  const tracks = beat.tracks.map((t) => t.name).slice(0, 6).join(', ');
+function summary(beat: BeatDocument): string {
+  const tracks = beat.tracks
+    .map((t) => t.name)
+    .slice(0, 6)
+    .join(', ');
   return `A beat at ${Math.round(beat.tempo)} BPM with ${beat.tracks.length} track${beat.tracks.length === 1 ? '' : 's'}${tracks ? ` (${tracks})` : ''}. Play it, remix it, make your own on Keyboardia.`;
 }
 
@@ -39,16 +41,16 @@ export async function handleBeatPage(request: Request, env: Env, id: string): Pr
     ['property', 'og:type', 'music.song'],
     ['property', 'og:site_name', 'Keyboardia'],
     ['property', 'og:title', beat.name],
-    ['property', 'og:description', describe(beat)],
+    ['property', 'og:description', summary(beat)],
     ['property', 'og:url', pageUrl],
     ['property', 'og:image', image],
     ['property', 'og:image:width', '1200'],
     ['property', 'og:image:height', '630'],
     ['name', 'twitter:card', 'summary_large_image'],
     ['name', 'twitter:title', beat.name],
-    ['name', 'twitter:description', describe(beat)],
+    ['name', 'twitter:description', summary(beat)],
     ['name', 'twitter:image', image],
-    ['name', 'description', describe(beat)],
+    ['name', 'description', summary(beat)],
   ];
   const rewritten = new HTMLRewriter()
     .on('title', { element: (el) => void el.setInnerContent(title) })
@@ -119,6 +121,12 @@ export async function handleOembed(request: Request, env: Env): Promise<Response
       thumbnail_width: 1200,
       thumbnail_height: 630,
     }),
-    { headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'Access-Control-Allow-Origin': '*' } },
+    {
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'public, max-age=3600',
+        'Access-Control-Allow-Origin': '*',
+      },
+    },
   );
 }

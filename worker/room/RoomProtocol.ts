@@ -57,8 +57,13 @@ export interface RoomSocket {
 
 /** What became of an earlier clientSeq of a writer, as far as the room still knows. */
 export type EarlierOutcome =
-  | { outcome: 'applied'; /** the mutation's JSON as logged */ mutation: string; version: number }
-  | { outcome: 'refused'; /** null when stored by a version that did not keep it */ mutation: string | null; code: RefusalCode; message: string };
+  | { outcome: 'applied' /** the mutation's JSON as logged */; mutation: string; version: number }
+  | {
+      outcome: 'refused' /** null when stored by a version that did not keep it */;
+      mutation: string | null;
+      code: RefusalCode;
+      message: string;
+    };
 
 /** The durable state the protocol reads and appends to (RoomStorage implements it). */
 export interface RoomLog {
@@ -135,7 +140,10 @@ export class RoomProtocol {
   /** Sockets the room closed for flooding: what they still had queued is dropped unread. */
   private readonly closedForAbuse = new WeakSet<RoomSocket>();
 
-  constructor(private readonly storage: RoomLog, private readonly host: RoomHost) {}
+  constructor(
+    private readonly storage: RoomLog,
+    private readonly host: RoomHost,
+  ) {}
 
   /** A WebSocket upgrade was accepted: give the socket its first attachment. */
   accept(ws: RoomSocket, peerId: string): void {
@@ -178,7 +186,10 @@ export class RoomProtocol {
     if (typeof raw !== 'string') return this.sendError(ws, 'bad_message', 'frames must be JSON text');
     // A UTF-16 code unit is at most 3 UTF-8 bytes: only frames that could be over the
     // limit are encoded to count their bytes (not every frame on this hot path).
-    if (raw.length > LIMITS.maxFrameBytes || (raw.length * 3 > LIMITS.maxFrameBytes && encoder.encode(raw).byteLength > LIMITS.maxFrameBytes)) {
+    if (
+      raw.length > LIMITS.maxFrameBytes ||
+      (raw.length * 3 > LIMITS.maxFrameBytes && encoder.encode(raw).byteLength > LIMITS.maxFrameBytes)
+    ) {
       return this.sendError(ws, 'frame_too_large', `frames are at most ${LIMITS.maxFrameBytes} bytes`);
     }
     let json: unknown;
@@ -259,9 +270,7 @@ export class RoomProtocol {
     }
     const attachment = this.attachment(ws);
     if (!hello.listenOnly) {
-      const editors = this.helloedSockets().filter(
-        ([other, a]) => other !== ws && !a.listenOnly && a.clientId !== hello.clientId,
-      ).length;
+      const editors = this.helloedSockets().filter(([other, a]) => other !== ws && !a.listenOnly && a.clientId !== hello.clientId).length;
       if (editors >= LIMITS.maxEditorsPerSession) {
         this.sendError(ws, 'session_full', `this session already has ${LIMITS.maxEditorsPerSession} editors`);
         ws.close(CLOSE.sessionFull, 'session full');
@@ -300,7 +309,7 @@ export class RoomProtocol {
     const changes = hello.version === null ? null : this.storage.changesSince(hello.version);
     const serverTime = this.host.now();
     // An older client gets a snapshot instead of changes it could not apply.
-    if (changes && changes.every((c) => this.canApply(updated, c))) {
+    if (changes?.every((c) => this.canApply(updated, c))) {
       this.send(ws, { type: 'catchup', fromVersion: hello.version!, changes, peerId: updated.peerId, serverTime, model: MODEL_VERSION });
     } else {
       this.sendSnapshot(ws, updated, state);
@@ -396,7 +405,14 @@ export class RoomProtocol {
   }
 
   private sendSnapshot(ws: RoomSocket, a: Attachment, state: { session: Session; version: number }): void {
-    this.send(ws, { type: 'snapshot', version: state.version, session: state.session, peerId: a.peerId, serverTime: this.host.now(), model: MODEL_VERSION });
+    this.send(ws, {
+      type: 'snapshot',
+      version: state.version,
+      session: state.session,
+      peerId: a.peerId,
+      serverTime: this.host.now(),
+      model: MODEL_VERSION,
+    });
   }
 
   private attachment(ws: RoomSocket): Attachment {

@@ -22,6 +22,7 @@
  */
 import {
   applyMutation,
+  CATCH_UP_VERSIONS,
   type Change,
   MODEL_VERSION,
   migrateMutation,
@@ -35,7 +36,7 @@ import type { EarlierOutcome, RoomLog } from './RoomProtocol';
 /** The layout this code writes. Older layouts are migrated on wake (see migrateLayout). */
 export const STORAGE_LAYOUT = 2;
 /** Catch-up window: a client this many versions behind gets a snapshot instead. */
-export const LOG_SLOTS = 160;
+export const LOG_SLOTS = CATCH_UP_VERSIONS;
 /**
  * Fold the log into the snapshot when the ring is full: one row per LOG_SLOTS edits
  * (the entries after the fold always fit in the ring), and a wake replays at most that
@@ -99,7 +100,10 @@ export class RoomStorage implements RoomLog {
   /** Counters kept for benchmarks and tests (cumulative since this instance loaded). */
   readonly stats = { rowsWritten: 0, mutationsApplied: 0 };
 
-  constructor(private readonly sql: SqlStorage, private readonly transactionSync: <T>(fn: () => T) => T) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly transactionSync: <T>(fn: () => T) => T,
+  ) {
     this.load();
   }
 
@@ -137,7 +141,12 @@ export class RoomStorage implements RoomLog {
   }
 
   private loadLayout2(tables: Set<string>): void {
-    const rows = new Map(this.sql.exec<{ key: string; value: string }>('SELECT key, value FROM state').toArray().map((r) => [r.key, r.value]));
+    const rows = new Map(
+      this.sql
+        .exec<{ key: string; value: string }>('SELECT key, value FROM state')
+        .toArray()
+        .map((r) => [r.key, r.value]),
+    );
     const snapshot = JSON.parse(rows.get('snapshot') ?? 'null') as Snapshot | null;
     if (!snapshot) throw new Error('no snapshot row');
     // The layout is part of the snapshot row: one row fewer for every session created.
@@ -179,7 +188,11 @@ export class RoomStorage implements RoomLog {
       for (const row of this.sql.exec<{ client_id: string; client_seq: number; mutation: string | null; code: string; message: string }>(
         'SELECT client_id, client_seq, mutation, code, message FROM refusals',
       )) {
-        this.refusals.set(refusalKey(row.client_id, row.client_seq), { mutation: row.mutation, code: row.code as RefusalCode, message: row.message });
+        this.refusals.set(refusalKey(row.client_id, row.client_seq), {
+          mutation: row.mutation,
+          code: row.code as RefusalCode,
+          message: row.message,
+        });
         this.noteSeq(row.client_id, row.client_seq);
       }
     }
@@ -209,12 +222,22 @@ export class RoomStorage implements RoomLog {
    * LOG_SLOTS log entries (lifted to the current model) in the smaller ring, drop the rest.
    */
   private migrateLayout1(): void {
-    const meta = new Map(this.sql.exec<{ key: string; value: string }>('SELECT key, value FROM meta').toArray().map((r) => [r.key, r.value]));
+    const meta = new Map(
+      this.sql
+        .exec<{ key: string; value: string }>('SELECT key, value FROM meta')
+        .toArray()
+        .map((r) => [r.key, r.value]),
+    );
     const id = meta.get('id');
     const doc = JSON.parse(meta.get('doc') ?? 'null') as (Record<string, unknown> & { trackOrder: string[] }) | null;
-    const counters = JSON.parse(meta.get('counters') ?? 'null') as Omit<Counters, 'createdAt'> & { createdAt?: number } | null;
+    const counters = JSON.parse(meta.get('counters') ?? 'null') as (Omit<Counters, 'createdAt'> & { createdAt?: number }) | null;
     if (!id || !doc || !counters) throw new Error('layout 1: meta rows missing');
-    const trackRows = new Map(this.sql.exec<{ id: string; json: string }>('SELECT id, json FROM tracks').toArray().map((r) => [r.id, JSON.parse(r.json) as unknown]));
+    const trackRows = new Map(
+      this.sql
+        .exec<{ id: string; json: string }>('SELECT id, json FROM tracks')
+        .toArray()
+        .map((r) => [r.id, JSON.parse(r.json) as unknown]),
+    );
     const { trackOrder, ...rest } = doc;
     const lifted = migrateSession({ ...rest, tracks: trackOrder.map((t) => trackRows.get(t)).filter(Boolean) }, 1);
     if (!lifted.ok) {
@@ -296,7 +319,9 @@ export class RoomStorage implements RoomLog {
     return out;
   }
 
-  private rewriteLog(entries: { version: number; at: number; client_id: string; client_seq: number; author: string | null; mutation: string }[]): void {
+  private rewriteLog(
+    entries: { version: number; at: number; client_id: string; client_seq: number; author: string | null; mutation: string }[],
+  ): void {
     this.exec('DROP TABLE IF EXISTS log');
     this.exec(LOG_TABLE);
     for (const e of entries) this.upsertLog(e.version, e.at, e.client_id, e.client_seq, e.author, e.mutation);
@@ -317,7 +342,17 @@ export class RoomStorage implements RoomLog {
   seed(id: string, session: Session, now: number, version = 0): void {
     if (this.state || this.failure) throw new Error('session already exists');
     this.transactionSync(() => {
-      const snapshot: Snapshot = { layout: STORAGE_LAYOUT, model: MODEL_VERSION, id, version, session, writers: {}, createdAt: now, publishedVersion: 0, kvWrites: 0 };
+      const snapshot: Snapshot = {
+        layout: STORAGE_LAYOUT,
+        model: MODEL_VERSION,
+        id,
+        version,
+        session,
+        writers: {},
+        createdAt: now,
+        publishedVersion: 0,
+        kvWrites: 0,
+      };
       this.createLayout2(snapshot);
       this.loadFrom(snapshot);
     });
@@ -407,7 +442,11 @@ export class RoomStorage implements RoomLog {
     for (const row of this.sql.exec<{ client_id: string; client_seq: number; mutation: string | null; code: string; message: string }>(
       'SELECT client_id, client_seq, mutation, code, message FROM refusals',
     )) {
-      this.refusals.set(refusalKey(row.client_id, row.client_seq), { mutation: row.mutation, code: row.code as RefusalCode, message: row.message });
+      this.refusals.set(refusalKey(row.client_id, row.client_seq), {
+        mutation: row.mutation,
+        code: row.code as RefusalCode,
+        message: row.message,
+      });
     }
   }
 
@@ -415,7 +454,11 @@ export class RoomStorage implements RoomLog {
     const refusal = this.refusals.get(refusalKey(clientId, clientSeq));
     if (refusal) return { outcome: 'refused', ...refusal };
     const row = this.sql
-      .exec<{ version: number; mutation: string }>('SELECT version, mutation FROM log WHERE client_id = ? AND client_seq = ?', clientId, clientSeq)
+      .exec<{ version: number; mutation: string }>(
+        'SELECT version, mutation FROM log WHERE client_id = ? AND client_seq = ?',
+        clientId,
+        clientSeq,
+      )
       .toArray()[0];
     return row ? { outcome: 'applied', mutation: row.mutation, version: row.version } : null;
   }
@@ -465,7 +508,10 @@ export class RoomStorage implements RoomLog {
   }
 
   private writeSnapshotRow(snapshot: Snapshot): void {
-    this.exec(`INSERT INTO state (key, value) VALUES ('snapshot', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, JSON.stringify(snapshot));
+    this.exec(
+      `INSERT INTO state (key, value) VALUES ('snapshot', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`,
+      JSON.stringify(snapshot),
+    );
   }
 
   /** Drop all cached state and read it again from SQLite (used by tests to prove durability). */

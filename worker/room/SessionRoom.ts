@@ -141,7 +141,7 @@ export class SessionRoom extends DurableObject<Env> {
       server.close(CLOSE.unreadable, `session unreadable: ${unreadable}`.slice(0, 120));
     } else {
       // A peer id is public (others see it on changes and presence): short, random.
-    this.protocol.accept(server, randomId(12));
+      this.protocol.accept(server, randomId(12));
     }
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -226,7 +226,14 @@ export class SessionRoom extends DurableObject<Env> {
   }
 
   private documentOf(state: NonNullable<RoomStorage['loaded']>): SessionDocument {
-    return { model: MODEL_VERSION, ...state.session, id: state.id, version: state.version, createdAt: state.counters.createdAt, updatedAt: Date.now() };
+    return {
+      model: MODEL_VERSION,
+      ...state.session,
+      id: state.id,
+      version: state.version,
+      createdAt: state.counters.createdAt,
+      updatedAt: Date.now(),
+    };
   }
 
   private ensureBackstopAlarm(): void {

@@ -29,7 +29,11 @@ export class MemoryRoomLog implements RoomLog {
    * exercise the snapshot path). `forgetsClientSeqs` is sabotage, used only to prove
    * the checks fail: a store that loses the dedupe record, so resends apply again.
    */
-  constructor(initial: Session, private readonly logSlots: number, private readonly forgetsClientSeqs = false) {
+  constructor(
+    initial: Session,
+    private readonly logSlots: number,
+    private readonly forgetsClientSeqs = false,
+  ) {
     this.loaded = { session: initial, version: 0 };
     this.history = [initial];
   }

@@ -9,7 +9,7 @@ import type { ClientRecord } from '../../../app/sync/clientRecord';
 import { ClientProtocol } from '../../../app/sync/ClientProtocol';
 import type { Mutation, Replica } from '../../../core';
 import { key } from './MemoryRoomLog';
-import { CLOSED, Connection } from './network';
+import { CLOSED, type Connection } from './network';
 
 export type { ClientRecord };
 
@@ -93,7 +93,7 @@ export class SimClient {
       changed: () => {},
       synced: () => {},
       acknowledged: (clientSeq) => ledger.acked.add(key(this.clientId, clientSeq)),
-      error: (message, refused) => {
+      error: (_message, refused) => {
         if (refused) ledger.rejected.add(key(this.clientId, refused.clientSeq));
       },
       resyncing: () => ledger.resyncs++,

@@ -25,7 +25,10 @@ class ServerEnd implements RoomSocket {
   /** The Durable Object's WebSocket attachment. */
   private attachment: unknown = null;
 
-  constructor(readonly conn: Connection, private readonly sent: (end: ServerEnd, frame: string) => string) {}
+  constructor(
+    readonly conn: Connection,
+    private readonly sent: (end: ServerEnd, frame: string) => string,
+  ) {}
 
   send(frame: string): void {
     this.conn.serverSend(this.sent(this, frame));

@@ -88,7 +88,13 @@ export function mutationFor(view: Session, intent: Intent): Mutation {
       // race with other clients adding or deleting the same id.
       const free = TRACK_POOL.filter((id) => !visible.includes(id));
       const id = free.length > 0 ? pick(free, intent.a) : pick(TRACK_POOL, intent.a);
-      const track = makeTrack({ id, name: id, instrument: pick(INSTRUMENT_IDS, intent.b), length: pick([4, 16, 5], intent.b), on: [intent.a % 16] });
+      const track = makeTrack({
+        id,
+        name: id,
+        instrument: pick(INSTRUMENT_IDS, intent.b),
+        length: pick([4, 16, 5], intent.b),
+        on: [intent.a % 16],
+      });
       return { type: kind, track, beforeTrackId: other };
     }
     case 'delete_track':

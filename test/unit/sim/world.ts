@@ -60,7 +60,6 @@ export interface WorldReport {
 
 const T0 = 1_700_000_000_000;
 
-
 export class World {
   clock = T0;
   readonly server: SimServer;
@@ -73,7 +72,10 @@ export class World {
   private readonly connections: Connection[] = [];
   private readonly lastVersion = new Map<string, number>();
 
-  constructor(readonly options: WorldOptions, initial: Session = sessionFromTemplate('starter', T0)!) {
+  constructor(
+    readonly options: WorldOptions,
+    initial: Session = sessionFromTemplate('starter', T0)!,
+  ) {
     this.server = new SimServer(initial, { logSlots: 16, ...options }, () => this.clock);
     for (let i = 0; i < options.clients; i++) {
       this.storages.push(new Map());
@@ -135,7 +137,12 @@ export class World {
         // The confirmed snapshot is saved at most every 2 s, so a reloaded page may start
         // from an older version than it showed: versions never go down within one page.
         this.lastVersion.delete(old.name);
-        this.clients[i] = new SimClient(old.name, this.storages[i]!, old.name.endsWith('-twin') ? this.twinLedger : this.ledger, () => this.clock);
+        this.clients[i] = new SimClient(
+          old.name,
+          this.storages[i]!,
+          old.name.endsWith('-twin') ? this.twinLedger : this.ledger,
+          () => this.clock,
+        );
         return;
       }
       case 'restart':
@@ -237,9 +244,12 @@ export class World {
       const replica = client.replica;
       if (!replica) throw new Error(`${client.name} has no state`);
       if (replica.pending.length > 0) {
-        throw new Error(`${client.name} still has ${replica.pending.length} pending: ${JSON.stringify(replica.pending.map((p) => p.clientSeq))}`);
+        throw new Error(
+          `${client.name} still has ${replica.pending.length} pending: ${JSON.stringify(replica.pending.map((p) => p.clientSeq))}`,
+        );
       }
-      if (replica.version !== this.server.version) throw new Error(`${client.name} at version ${replica.version}, server at ${this.server.version}`);
+      if (replica.version !== this.server.version)
+        throw new Error(`${client.name} at version ${replica.version}, server at ${this.server.version}`);
       if (canonical(replica.confirmed) !== server) throw new Error(`${client.name}'s confirmed state differs from the server's`);
       if (canonical(replica.view) !== server) throw new Error(`${client.name}'s view differs from the server's`);
     }
