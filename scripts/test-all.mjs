@@ -94,7 +94,7 @@ for (const f of ['test-results/vitest.json', 'test-results/e2e.json', 'test-resu
 }
 
 const stages = [
-  // Format and lint (biome.json); `npm run tidy` applies the safe fixes and the formatting.
+  // Format and lint (biome.jsonc); `npm run tidy` applies the safe fixes and the formatting.
   () => run('format and lint (Biome)', 'npx', ['biome', 'check', '.']),
   () => run('type-check', 'npx', ['tsc', '-b']),
   () => {
