@@ -4,7 +4,8 @@
  */
 import { isBeatId } from './ids';
 import { MODEL_VERSION, type Migrated, migrateEnvelope } from './migrate';
-import type { Session } from './model';
+import { openingPattern } from './arrangement';
+import { rowOf, type Session } from './model';
 
 /** `GET /api/sessions/<id>`: the session as last projected to KV. */
 export interface SessionDocument extends Session {
@@ -80,7 +81,11 @@ export function galleryMetadata(beat: BeatDocument): GalleryMetadata {
     beatId: beat.beatId,
     name: beat.name.slice(0, 60),
     tempo: beat.tempo,
-    grid: beat.tracks.slice(0, 8).map((t) => Array.from({ length: 16 }, (_, i) => (t.steps[i % t.length] ? '1' : '0')).join('')),
+    // The first bar of the pattern a listener hears first.
+    grid: beat.tracks.slice(0, 8).map((t) => {
+      const row = rowOf(beat, openingPattern(beat), t.id);
+      return Array.from({ length: 16 }, (_, i) => (row.steps[i % row.length] ? '1' : '0')).join('');
+    }),
     publishedAt: beat.publishedAt,
   };
 }

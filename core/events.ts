@@ -4,9 +4,10 @@
  * tests) and the MIDI export (app/export/midi.ts). Pure: no Tone.js, no DOM, so every
  * listener, the embed and both exports hear the same thing.
  */
+import { cueAt, songSteps } from './arrangement';
 import type { TrackFieldName } from './fields';
 import { instrumentInfo } from './instruments';
-import { type Session, stepDurationMs, type Track } from './model';
+import { type PatternId, type Session, stepDurationMs, type Track } from './model';
 import { swingOffsetMs, trackStepAt } from './timeline';
 
 /**
@@ -17,7 +18,6 @@ import { swingOffsetMs, trackStepAt } from './timeline';
 export const TRACK_FIELD_SOUND = {
   name: 'not heard',
   instrument: 'chooses the voice (app/audio/voices.ts)',
-  length: 'the loop length of the track (trackStepAt below)',
   volume: 'the track gain in the mixer (StepEvent.volume)',
   pan: 'the track panner in the mixer (StepEvent.pan)',
   transpose: 'added to every step pitch of a melodic track (eventsAtStep)',
@@ -44,20 +44,29 @@ export interface StepEvent {
 /** The swing (percent) a track plays with: its own when set, else the session's. */
 export const trackSwing = (session: Pick<Session, 'swing'>, track: Pick<Track, 'swing'>) => track.swing ?? session.swing;
 
+/**
+ * What sounds at a global step: the rows of the pattern the transport plays there
+ * (core/arrangement.ts), each counted from where that pattern started.
+ */
 export function eventsAtStep(session: Session, globalStep: number, audible: ReadonlySet<string> | null): StepEvent[] {
   const events: StepEvent[] = [];
+  const cue = cueAt(session, globalStep);
+  const pattern = session.patterns[cue.pattern];
+  if (cue.ended || !pattern) return events;
   for (const track of session.tracks) {
     if (audible && !audible.has(track.id)) continue;
-    const step = trackStepAt(globalStep, track.length);
-    if (!track.steps[step]) continue;
+    const row = pattern.rows[track.id];
+    if (!row) continue;
+    const step = trackStepAt(globalStep - cue.start, row.length);
+    if (!row.steps[step]) continue;
     const melodic = instrumentInfo(track.instrument)?.melodic ?? false;
     const swing = trackSwing(session, track);
-    const gateSteps = stepsToNextNote(track.steps, step, track.length);
+    const gateSteps = stepsToNextNote(row.steps, step, row.length);
     events.push({
       trackId: track.id,
       instrument: track.instrument,
-      velocity: (track.velocities[step] ?? 100) / 127,
-      pitch: melodic ? (track.pitches[step] ?? 0) + track.transpose : 0,
+      velocity: (row.velocities[step] ?? 100) / 127,
+      pitch: melodic ? (row.pitches[step] ?? 0) + track.transpose : 0,
       offset: swingOffsetMs(globalStep, swing, session.tempo) / 1000,
       gateSteps,
       nextOffset: swingOffsetMs(globalStep + gateSteps, swing, session.tempo) / 1000,
@@ -77,12 +86,36 @@ export function stepsToNextNote(steps: readonly boolean[], step: number, length:
 /** Seconds per step at a tempo. */
 export const stepSeconds = (tempo: number) => stepDurationMs(tempo) / 1000;
 
-/** Length of one full loop of the session in steps: the least common multiple of track lengths (capped). */
+/** What an export or an offline render plays: the song, or one pattern looped. */
+export type RenderTarget = { song: true } | { song: false; pattern: PatternId };
+
+/** The target a session plays by default: its song when it has one, else the pattern playing. */
+export function defaultRender(session: Session): RenderTarget {
+  return session.song.entries.length > 0 ? { song: true } : { song: false, pattern: session.transport.pattern };
+}
+
+/** The session set to play `target` from global step 0 (the song from its first entry). */
+export function forRender(session: Session, target: RenderTarget): Session {
+  return {
+    ...session,
+    song: { ...session.song, start: null },
+    transport: { song: target.song, pattern: target.song ? session.transport.pattern : target.pattern, from: 0, next: null },
+  };
+}
+
+/**
+ * Steps of one full cycle of what a session plays (set it with `forRender`): the song's
+ * length, or for a pattern the least common multiple of its rows' lengths (capped), after
+ * which every row lines up again.
+ */
 export function loopLengthSteps(session: Session, cap = 1024): number {
+  if (session.transport.song && session.song.entries.length > 0) return Math.min(cap, songSteps(session).total);
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const rows = session.patterns[session.transport.pattern]?.rows ?? {};
   let lcm = 16;
   for (const t of session.tracks) {
-    lcm = (lcm * t.length) / gcd(lcm, t.length);
+    const length = rows[t.id]?.length ?? 16;
+    lcm = (lcm * length) / gcd(lcm, length);
     if (lcm > cap) return cap;
   }
   return lcm;

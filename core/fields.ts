@@ -77,8 +77,6 @@ const stepField = <const D extends Domain, const M extends string, const A exten
 export const TRACK_FIELDS = {
   name: field({ domain: name(LIMITS.maxTrackName, 1), default: 'Track', since: 1, label: 'Name', mutation: 'set_track_name' }),
   instrument: field({ domain: choice(INSTRUMENT_IDS), default: 'studio-kick', since: 1, label: 'Instrument', mutation: 'set_instrument' }),
-  /** Visible loop length; steps beyond it are kept, just not played (failure mode 12). */
-  length: field({ domain: int(LIMITS.minSteps, LIMITS.maxSteps), default: 16, since: 1, label: 'Steps', mutation: 'set_length' }),
   volume: field({ domain: real(LIMITS.minVolume, LIMITS.maxVolume), default: 0.8, since: 1, label: 'Volume', mutation: 'set_volume' }),
   /** −1 (left) … +1 (right). */
   pan: field({ domain: real(LIMITS.minPan, LIMITS.maxPan), default: 0, since: 1, label: 'Pan', mutation: 'set_pan' }),
@@ -102,7 +100,22 @@ export const TRACK_FIELDS = {
   }),
 } as const;
 
-/** Per step of a track: set by `set_<…> { trackId, step, <field> }`. */
+/**
+ * Per track in each pattern (a row: the track's steps in that pattern): set by
+ * `set_<…> { trackId, pattern, <field> }`. Model 3 moved `length` here from the track.
+ */
+export const ROW_FIELDS = {
+  /** Visible loop length; steps beyond it are kept, just not played (failure mode 12). */
+  length: field({ domain: int(LIMITS.minSteps, LIMITS.maxSteps), default: 16, since: 1, label: 'Steps', mutation: 'set_length' }),
+} as const;
+
+/** Per pattern: set by `set_<…> { pattern, <field> }`. */
+export const PATTERN_FIELDS = {
+  /** Shown after the pattern's letter ("Pattern B: Chorus"); empty for none. */
+  name: field({ domain: name(LIMITS.maxPatternName, 0), default: '', since: 3, label: 'Pattern name', mutation: 'set_pattern_name' }),
+} as const;
+
+/** Per step of a track in a pattern: set by `set_<…> { trackId, pattern, step, <field> }`. */
 export const STEP_FIELDS = {
   on: stepField({ domain: boolean, default: false, since: 1, label: 'On', mutation: 'set_step', array: 'steps' }),
   velocity: stepField({
@@ -149,17 +162,23 @@ export const EFFECT_FIELDS = {
 } as const;
 
 export type TrackFieldName = keyof typeof TRACK_FIELDS;
+export type RowFieldName = keyof typeof ROW_FIELDS;
+export type PatternFieldName = keyof typeof PATTERN_FIELDS;
 export type StepFieldName = keyof typeof STEP_FIELDS;
 export type SessionFieldName = keyof typeof SESSION_FIELDS;
 export type EffectName = keyof typeof EFFECT_FIELDS;
 
 export type TrackFieldValue<K extends TrackFieldName> = DomainValue<(typeof TRACK_FIELDS)[K]['domain']>;
+export type RowFieldValue<K extends RowFieldName> = DomainValue<(typeof ROW_FIELDS)[K]['domain']>;
+export type PatternFieldValue<K extends PatternFieldName> = DomainValue<(typeof PATTERN_FIELDS)[K]['domain']>;
 export type StepFieldValue<K extends StepFieldName> = DomainValue<(typeof STEP_FIELDS)[K]['domain']>;
 export type SessionFieldValue<K extends SessionFieldName> = DomainValue<(typeof SESSION_FIELDS)[K]['domain']>;
 
 export type StepArrayName = (typeof STEP_FIELDS)[StepFieldName]['array'];
 
 export const TRACK_FIELD_NAMES = Object.keys(TRACK_FIELDS) as TrackFieldName[];
+export const ROW_FIELD_NAMES = Object.keys(ROW_FIELDS) as RowFieldName[];
+export const PATTERN_FIELD_NAMES = Object.keys(PATTERN_FIELDS) as PatternFieldName[];
 export const STEP_FIELD_NAMES = Object.keys(STEP_FIELDS) as StepFieldName[];
 export const SESSION_FIELD_NAMES = Object.keys(SESSION_FIELDS) as SessionFieldName[];
 export const EFFECT_NAMES = Object.keys(EFFECT_FIELDS) as EffectName[];
@@ -167,10 +186,11 @@ export const EFFECT_NAMES = Object.keys(EFFECT_FIELDS) as EffectName[];
 /**
  * The oldest client model the room still serves: such a client's mutations are lifted
  * to MODEL_VERSION by `migrateMutation`, and a change it could not apply is sent to it
- * as a snapshot instead (docs/PROTOCOL.md, "Old and new clients"). Model 1 is the
- * client that shipped before documents had versions.
+ * as a snapshot instead (docs/PROTOCOL.md, "Old and new clients"). Model 3 moved every
+ * step into patterns: a model-2 page could not show a snapshot of model 3, so it is told
+ * to reload (4005) and its saved edits are lifted after the reload.
  */
-export const OLDEST_CLIENT_MODEL = 1;
+export const OLDEST_CLIENT_MODEL = 3;
 
 /**
  * Deterministic valid values of a domain, for generators (the sync fuzz, the fixtures):

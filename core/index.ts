@@ -4,6 +4,7 @@ export * from './fields';
 export * from './migrate';
 export * from './instruments';
 export * from './model';
+export * from './arrangement';
 export * from './schema';
 export * from './reducer';
 export * from './timeline';

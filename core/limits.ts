@@ -23,6 +23,12 @@ export const LIMITS = {
   maxPan: 1,
   maxSessionName: 100,
   maxTrackName: 32,
+  /** Patterns A…P (core/arrangement.ts). */
+  maxPatterns: 16,
+  maxPatternName: 24,
+  /** Entries of the song (a chain of patterns) and how often each repeats. */
+  maxSongEntries: 128,
+  maxRepeats: 16,
   /** Your name as others in a session see it. */
   maxPeerName: 32,
   /** Bytes (UTF-8) of one WebSocket frame. */

@@ -14,9 +14,9 @@
  * a throw. Nothing here mutates its input.
  */
 import * as v from 'valibot';
-import { EFFECT_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from './fields';
+import { EFFECT_FIELDS, PATTERN_FIELDS, ROW_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from './fields';
 import { LIMITS } from './limits';
-import type { Session, Track } from './model';
+import type { PatternId, Row, Session, Track } from './model';
 import { describeIssues, type Mutation, parseMutation, SessionSchema, TrackSchema } from './schema';
 
 export type MigrationFailure = {
@@ -38,13 +38,58 @@ interface MigrationStep {
   readonly up?: (session: Doc) => void;
 }
 
+/** The model that moved every track's steps into patterns (and added the song and transport). */
+export const PATTERNS_MODEL = 3;
+
+/** The keys of a row: before model 3 they sat on the track. */
+const ROW_KEYS = [...Object.keys(ROW_FIELDS), ...Object.values(STEP_FIELDS).map((f) => f.array)];
+
+/** Take a pre-model-3 track's row out of it; null when it is the default row. */
+function takeRow(track: Doc): Doc | null {
+  const row: Doc = {};
+  for (const k of ROW_KEYS) {
+    if (k in track) row[k] = track[k];
+    delete track[k];
+  }
+  const isDefault =
+    row.length === ROW_FIELDS.length.default &&
+    Object.values(STEP_FIELDS).every((f) => Array.isArray(row[f.array]) && (row[f.array] as unknown[]).every((x) => x === f.default));
+  return isDefault ? null : row;
+}
+
 /**
  * Changes of shape (a field renamed, moved or split), by the version that makes them. A
  * version that only adds fields needs none: declaring them with their `since` is enough.
  */
-const STRUCTURAL_STEPS: readonly Required<MigrationStep>[] = [];
+const STRUCTURAL_STEPS: readonly Required<MigrationStep>[] = [
+  {
+    to: PATTERNS_MODEL,
+    name: '3/patterns-song-transport',
+    // One loop becomes pattern A; the song is empty and pattern A plays from step 0.
+    up: (session) => {
+      const rows: Doc = {};
+      if (Array.isArray(session.tracks)) {
+        for (const t of session.tracks) {
+          if (!isObject(t)) continue;
+          const row = takeRow(t);
+          if (row && typeof t.id === 'string') rows[t.id] = row;
+        }
+      }
+      session.patterns = { A: { rows } };
+      session.song = { entries: [], loop: true, start: null };
+      session.transport = { song: false, pattern: 'A', from: 0, next: null };
+    },
+  },
+];
 
-const FIELD_SETS = { track: TRACK_FIELDS, step: STEP_FIELDS, session: SESSION_FIELDS, effect: EFFECT_FIELDS } as const;
+const FIELD_SETS = {
+  track: TRACK_FIELDS,
+  row: ROW_FIELDS,
+  step: STEP_FIELDS,
+  pattern: PATTERN_FIELDS,
+  session: SESSION_FIELDS,
+  effect: EFFECT_FIELDS,
+} as const;
 const fieldsSince = (to: number) =>
   Object.entries(FIELD_SETS).flatMap(([scope, fields]) =>
     Object.entries(fields as Record<string, { since: number }>)
@@ -83,12 +128,18 @@ export function modelOf(doc: unknown): number | null {
   return Number.isSafeInteger(model) && (model as number) >= 1 ? (model as number) : null;
 }
 
+/** Fill the defaults of the fields that version `to` introduced into a row (before model 3: a track). */
+function fillRow(row: Doc, to: number): void {
+  for (const [k, f] of Object.entries(ROW_FIELDS)) if (f.since === to && !(k in row)) row[k] = f.default;
+  for (const f of Object.values(STEP_FIELDS)) {
+    if (f.since === to && !(f.array in row)) row[f.array] = new Array(LIMITS.maxSteps).fill(f.default);
+  }
+}
+
 /** Fill the defaults of the fields that version `to` introduced into a track. */
 function fillTrack(track: Doc, to: number): void {
   for (const [k, f] of Object.entries(TRACK_FIELDS)) if (f.since === to && !(k in track)) track[k] = f.default;
-  for (const f of Object.values(STEP_FIELDS)) {
-    if (f.since === to && !(f.array in track)) track[f.array] = new Array(LIMITS.maxSteps).fill(f.default);
-  }
+  if (to < PATTERNS_MODEL) fillRow(track, to);
 }
 
 function fillSession(session: Doc, to: number): void {
@@ -97,6 +148,13 @@ function fillSession(session: Doc, to: number): void {
     for (const [k, f] of Object.entries(EFFECT_FIELDS)) if (f.since === to && !(k in session.effects)) session.effects[k] = f.default;
   }
   if (Array.isArray(session.tracks)) for (const t of session.tracks) if (isObject(t)) fillTrack(t, to);
+  if (to >= PATTERNS_MODEL && isObject(session.patterns)) {
+    for (const pattern of Object.values(session.patterns)) {
+      if (!isObject(pattern)) continue;
+      for (const [k, f] of Object.entries(PATTERN_FIELDS)) if (f.since === to && !(k in pattern)) pattern[k] = f.default;
+      if (isObject(pattern.rows)) for (const row of Object.values(pattern.rows)) if (isObject(row)) fillRow(row, to);
+    }
+  }
 }
 
 /** Lift a bare session (no envelope) written in model `from` to MODEL_VERSION, and check it. */
@@ -116,16 +174,39 @@ export function migrateSession(input: unknown, from: number): Migrated<Session> 
   return { ok: true, value: parsed.output, from };
 }
 
-/** Lift one track (an `add_track` written by an older client or stored in an older log). */
-export function migrateTrack(input: unknown, from: number): Migrated<Track> {
+/**
+ * Lift one track and its rows, as an `add_track` written by an older client or stored in
+ * an older log carries them (before model 3 the row sat on the track: it goes to A).
+ */
+export function migrateTrack(
+  input: unknown,
+  rows: unknown,
+  from: number,
+): Migrated<{ track: Track; rows: Partial<Record<PatternId, Row>> }> {
   if (!isObject(input)) return { ok: false, reason: 'unreadable', message: 'a track is a JSON object' };
   if (from > MODEL_VERSION) return { ok: false, reason: 'too_new', message: `written by model ${from}` };
   const track = structuredClone(input);
-  for (const step of MIGRATION_STEPS) if (step.to > from) fillTrack(track, step.to);
+  let lifted: Doc = from < PATTERNS_MODEL ? {} : isObject(rows) ? structuredClone(rows) : {};
+  for (const step of MIGRATION_STEPS) {
+    if (step.to <= from) continue;
+    fillTrack(track, step.to);
+    if (step.to === PATTERNS_MODEL) {
+      const row = takeRow(track);
+      lifted = row ? { A: row } : {};
+    } else if (step.to > PATTERNS_MODEL) {
+      for (const row of Object.values(lifted)) if (isObject(row)) fillRow(row, step.to);
+    }
+  }
   const parsed = v.safeParse(TrackSchema, track);
   if (!parsed.success) return { ok: false, reason: 'invalid', message: describeIssues(parsed.issues) };
-  return { ok: true, value: parsed.output, from };
+  return { ok: true, value: { track: parsed.output, rows: lifted as Partial<Record<PatternId, Row>> }, from };
 }
+
+/** Pre-model-3 mutations that named a track's (only) row: they now name pattern A. */
+const ROW_MUTATIONS_BEFORE_PATTERNS = new Set<string>([
+  ...Object.values(ROW_FIELDS).map((f) => f.mutation),
+  ...Object.values(STEP_FIELDS).map((f) => f.mutation),
+]);
 
 /**
  * Lift a mutation written in model `from` (a pending edit saved by an older page, a
@@ -134,11 +215,16 @@ export function migrateTrack(input: unknown, from: number): Migrated<Track> {
 export function migrateMutation(input: unknown, from: number): Migrated<Mutation> {
   if (!isObject(input)) return { ok: false, reason: 'unreadable', message: 'a mutation is a JSON object' };
   if (from > MODEL_VERSION) return { ok: false, reason: 'too_new', message: `written by model ${from}` };
-  let lifted: unknown = input;
+  let lifted: Doc = input;
   if (from < MODEL_VERSION && input.type === 'add_track') {
-    const track = migrateTrack(input.track, from);
+    const track = migrateTrack(input.track, input.rows, from);
     if (!track.ok) return { ...track, message: `track: ${track.message}` };
-    lifted = { ...input, track: track.value };
+    lifted = { ...input, ...track.value };
+  }
+  if (from < PATTERNS_MODEL) {
+    if (ROW_MUTATIONS_BEFORE_PATTERNS.has(String(input.type))) lifted = { ...lifted, pattern: 'A' };
+    // `set_pattern` set a track's step arrays (its one pattern): now `set_steps` in A.
+    if (input.type === 'set_pattern') lifted = { type: 'set_steps', trackId: input.trackId, pattern: 'A', steps: input.pattern };
   }
   const parsed = parseMutation(lifted);
   return parsed.ok ? { ok: true, value: parsed.mutation, from } : { ok: false, reason: 'invalid', message: parsed.message };

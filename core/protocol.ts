@@ -8,8 +8,9 @@
  * (the session model: which fields and mutations the client knows, core/fields.ts).
  */
 import * as v from 'valibot';
-import type { Session } from './model';
-import { describeIssues, IdSchema, type Mutation, PeerNameSchema } from './schema';
+import type { PatternId, Session } from './model';
+import type { RefusalCode } from './reducer';
+import { describeIssues, IdSchema, type Mutation, PatternIdSchema, PeerNameSchema } from './schema';
 
 export const PROTOCOL_VERSION = 2;
 /** Frame versions the room still speaks: version 1 is the first release (no `model` in hello). */
@@ -65,7 +66,14 @@ export const ClientMessageSchema = v.variant('type', [
    * which also validates it.
    */
   v.strictObject({ type: v.literal('mutate'), clientId: IdSchema, clientSeq: SeqSchema, mutation: v.unknown() }),
-  v.strictObject({ type: v.literal('presence'), cursor: CursorSchema, playing: v.boolean(), peer: PeerInfoSchema }),
+  v.strictObject({
+    type: v.literal('presence'),
+    cursor: CursorSchema,
+    playing: v.boolean(),
+    peer: PeerInfoSchema,
+    /** The pattern this editor is viewing ("Sam is on C"); absent from older clients: A. */
+    pattern: v.optional(PatternIdSchema, 'A'),
+  }),
   /** Clock sample request: `t0` is the client's clock when sent (echoed back). */
   v.strictObject({ type: v.literal('clock'), t0: v.pipe(v.number(), v.finite()) }),
 ]);
@@ -99,6 +107,8 @@ export interface Peer {
   color: string;
   playing: boolean;
   cursor: v.InferOutput<typeof CursorSchema>;
+  /** The pattern they are viewing. */
+  pattern: PatternId;
   listenOnly: boolean;
 }
 
@@ -114,10 +124,8 @@ export type ErrorCode =
   | 'read_only'
   | 'session_full'
   | 'not_found'
-  | 'unknown_track'
-  | 'duplicate_track'
-  | 'too_many_tracks'
-  | 'unknown_mutation'
+  /** A mutation the model refused (core/reducer.ts). */
+  | RefusalCode
   /**
    * This writer's clientSeq does not follow its last one, or names an earlier edit that
    * was a different one or is no longer known: take a fresh clientId and send the

@@ -8,10 +8,17 @@
  * their fields are generated from the declarations in core/fields.ts.
  */
 import * as v from 'valibot';
+import type { LaunchWhen } from './arrangement';
 import {
   type Domain,
   EFFECT_FIELDS,
   type EffectName,
+  PATTERN_FIELDS,
+  type PatternFieldName,
+  type PatternFieldValue,
+  ROW_FIELDS,
+  type RowFieldName,
+  type RowFieldValue,
   SESSION_FIELDS,
   type SessionFieldName,
   type SessionFieldValue,
@@ -23,7 +30,7 @@ import {
   type TrackFieldValue,
 } from './fields';
 import { LIMITS } from './limits';
-import type { Session, StepArrays, Track } from './model';
+import { PATTERN_IDS, type Pattern, type PatternId, type Row, type Session, type SongEntry, type StepArrays, type Track } from './model';
 
 /**
  * Characters a name may not hold: controls (C0, DEL, C1), format characters (bidi
@@ -93,16 +100,41 @@ const fixedArray = (item: v.GenericSchema<unknown>) =>
 const entriesOf = <T extends Record<string, { domain: Domain; label: string }>>(fields: T) =>
   Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, domainSchema(f.domain, f.label)]));
 
-/** A track's step arrays (one per step field), each LIMITS.maxSteps long. */
-export const PatternSchema = v.strictObject(
+export const PatternIdSchema = v.picklist(PATTERN_IDS, 'patterns are A to P') as v.GenericSchema<string, PatternId>;
+
+/** A row's step arrays (one per step field), each LIMITS.maxSteps long. */
+export const StepArraysSchema = v.strictObject(
   Object.fromEntries(Object.values(STEP_FIELDS).map((f) => [f.array, fixedArray(domainSchema(f.domain, f.label))])),
 ) as unknown as v.GenericSchema<unknown, StepArrays>;
+
+/** One track's row in a pattern: its length and its step arrays, each LIMITS.maxSteps long. */
+export const RowSchema = v.strictObject({
+  ...entriesOf(ROW_FIELDS),
+  ...Object.fromEntries(Object.values(STEP_FIELDS).map((f) => [f.array, fixedArray(domainSchema(f.domain, f.label))])),
+}) as unknown as v.GenericSchema<unknown, Row>;
 
 export const TrackSchema = v.strictObject({
   id: IdSchema,
   ...entriesOf(TRACK_FIELDS),
-  ...(PatternSchema as unknown as v.StrictObjectSchema<v.ObjectEntries, undefined>).entries,
 }) as unknown as v.GenericSchema<unknown, Track>;
+
+const RowsSchema = v.pipe(
+  v.record(IdSchema, RowSchema),
+  v.check((rows) => Object.keys(rows).length <= LIMITS.maxTracks, `at most ${LIMITS.maxTracks} rows`),
+);
+
+export const PatternSchema = v.strictObject({ ...entriesOf(PATTERN_FIELDS), rows: RowsSchema }) as unknown as v.GenericSchema<
+  unknown,
+  Pattern
+>;
+
+export const SongEntrySchema = v.strictObject({
+  id: IdSchema,
+  pattern: PatternIdSchema,
+  repeats: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(LIMITS.maxRepeats)),
+}) as unknown as v.GenericSchema<unknown, SongEntry>;
+
+const WhenSchema = v.picklist(['now', 'bar', 'end'], "when is 'now', 'bar' or 'end'") as v.GenericSchema<unknown, LaunchWhen>;
 
 // ---- mutations ---------------------------------------------------------------------------
 
@@ -111,10 +143,23 @@ export type TrackSetter = {
   [K in TrackFieldName]: { type: (typeof TRACK_FIELDS)[K]['mutation']; trackId: string } & Record<K, TrackFieldValue<K>>;
 }[TrackFieldName];
 
-/** `set_<field> { trackId, step, <field> }` for every per-step field. */
+/** `set_<field> { trackId, pattern, <field> }` for every per-row field. */
+export type RowSetter = {
+  [K in RowFieldName]: { type: (typeof ROW_FIELDS)[K]['mutation']; trackId: string; pattern: PatternId } & Record<K, RowFieldValue<K>>;
+}[RowFieldName];
+
+/** `set_<field> { trackId, pattern, step, <field> }` for every per-step field. */
 export type StepSetter = {
-  [K in StepFieldName]: { type: (typeof STEP_FIELDS)[K]['mutation']; trackId: string; step: number } & Record<K, StepFieldValue<K>>;
+  [K in StepFieldName]: { type: (typeof STEP_FIELDS)[K]['mutation']; trackId: string; pattern: PatternId; step: number } & Record<
+    K,
+    StepFieldValue<K>
+  >;
 }[StepFieldName];
+
+/** `set_<field> { pattern, <field> }` for every per-pattern field. */
+export type PatternSetter = {
+  [K in PatternFieldName]: { type: (typeof PATTERN_FIELDS)[K]['mutation']; pattern: PatternId } & Record<K, PatternFieldValue<K>>;
+}[PatternFieldName];
 
 /** `set_<field> { <field> }` for every session field. */
 export type SessionSetter = {
@@ -125,38 +170,78 @@ export type EffectSetter = { [K in EffectName]: { type: 'set_effect'; param: K; 
 
 /** Mutations that change the shape of a session rather than one field. */
 export type StructuralMutation =
-  | { type: 'set_pattern'; trackId: string; pattern: StepArrays }
-  | { type: 'add_track'; track: Track /** Insert before this track; null appends. */; beforeTrackId: string | null }
+  /** A whole row at once: paste. */
+  | { type: 'set_row'; trackId: string; pattern: PatternId; row: Row }
+  /** A row's steps at once, keeping its length: clear. */
+  | { type: 'set_steps'; trackId: string; pattern: PatternId; steps: StepArrays }
+  /** A track with its rows (patterns not in use are dropped). Insert before `beforeTrackId`; null appends. */
+  | { type: 'add_track'; track: Track; rows: Partial<Record<PatternId, Row>>; beforeTrackId: string | null }
+  /** Deletes the track and its rows in every pattern. */
   | { type: 'delete_track'; trackId: string }
   | { type: 'move_track'; trackId: string; beforeTrackId: string | null }
+  /** Brings a pattern into use (refused if it is: two people adding one letter at once). */
+  | { type: 'add_pattern'; pattern: PatternId; value: Pattern }
+  /** Replaces a pattern in use: duplicate into, clear. */
+  | { type: 'put_pattern'; pattern: PatternId; value: Pattern }
+  | { type: 'delete_pattern'; pattern: PatternId }
+  | { type: 'add_song_entry'; entry: SongEntry; beforeEntryId: string | null }
+  | { type: 'set_song_entry'; entry: SongEntry }
+  | { type: 'delete_song_entry'; entryId: string }
+  | { type: 'move_song_entry'; entryId: string; beforeEntryId: string | null }
+  | { type: 'set_song_loop'; loop: boolean }
+  | { type: 'set_song_start'; entryId: string | null }
+  /** Queue a pattern (null: the song) to start at the next step, bar or end of the pattern playing. */
+  | { type: 'launch_pattern'; pattern: PatternId | null; when: LaunchWhen }
+  /** Play at once: the timeline's step 0 moves to `anchorMs` and the pattern or song starts there. */
+  | { type: 'start_transport'; anchorMs: number }
   | { type: 'set_play_together'; together: boolean }
   | { type: 'set_playing'; playing: boolean };
 
 /** Every change a user can make. All are set-to-value and idempotent: no toggles. */
-export type Mutation = TrackSetter | StepSetter | SessionSetter | EffectSetter | StructuralMutation;
+export type Mutation = TrackSetter | RowSetter | StepSetter | PatternSetter | SessionSetter | EffectSetter | StructuralMutation;
 export type MutationType = Mutation['type'];
 
 /** Which field a setter mutation sets, by its type. */
 export type Setter =
   | { scope: 'track'; field: TrackFieldName }
+  | { scope: 'row'; field: RowFieldName }
   | { scope: 'step'; field: StepFieldName }
+  | { scope: 'pattern'; field: PatternFieldName }
   | { scope: 'session'; field: SessionFieldName };
+
+/** The fields each setter scope sets (core/fields.ts). */
+export const SETTER_FIELDS = {
+  track: TRACK_FIELDS,
+  row: ROW_FIELDS,
+  step: STEP_FIELDS,
+  pattern: PATTERN_FIELDS,
+  session: SESSION_FIELDS,
+} as const satisfies Record<Setter['scope'], unknown>;
 
 export const SETTERS: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ...Object.entries(TRACK_FIELDS).map(([k, f]) => [f.mutation, { scope: 'track', field: k as TrackFieldName }] as const),
+  ...Object.entries(ROW_FIELDS).map(([k, f]) => [f.mutation, { scope: 'row', field: k as RowFieldName }] as const),
+  ...Object.entries(PATTERN_FIELDS).map(([k, f]) => [f.mutation, { scope: 'pattern', field: k as PatternFieldName }] as const),
   ...Object.entries(STEP_FIELDS).map(([k, f]) => [f.mutation, { scope: 'step', field: k as StepFieldName }] as const),
   ...Object.entries(SESSION_FIELDS).map(([k, f]) => [f.mutation, { scope: 'session', field: k as SessionFieldName }] as const),
 ]);
 
 const track = { trackId: IdSchema };
+const pattern = { pattern: PatternIdSchema };
 const literal = (type: string) => ({ type: v.literal(type) });
 
 const SETTER_SCHEMAS = [
   ...Object.entries(TRACK_FIELDS).map(([k, f]) =>
     v.strictObject({ ...literal(f.mutation), ...track, [k]: domainSchema(f.domain, f.label) }),
   ),
+  ...Object.entries(ROW_FIELDS).map(([k, f]) =>
+    v.strictObject({ ...literal(f.mutation), ...track, ...pattern, [k]: domainSchema(f.domain, f.label) }),
+  ),
   ...Object.entries(STEP_FIELDS).map(([k, f]) =>
-    v.strictObject({ ...literal(f.mutation), ...track, step: StepIndexSchema, [k]: domainSchema(f.domain, f.label) }),
+    v.strictObject({ ...literal(f.mutation), ...track, ...pattern, step: StepIndexSchema, [k]: domainSchema(f.domain, f.label) }),
+  ),
+  ...Object.entries(PATTERN_FIELDS).map(([k, f]) =>
+    v.strictObject({ ...literal(f.mutation), ...pattern, [k]: domainSchema(f.domain, f.label) }),
   ),
   ...Object.entries(SESSION_FIELDS).map(([k, f]) => v.strictObject({ ...literal(f.mutation), [k]: domainSchema(f.domain, f.label) })),
   v.variant(
@@ -168,58 +253,125 @@ const SETTER_SCHEMAS = [
   ),
 ];
 
+const RowsByPatternSchema = v.pipe(
+  v.record(PatternIdSchema, RowSchema),
+  v.check((rows) => Object.keys(rows).length <= LIMITS.maxPatterns, `at most ${LIMITS.maxPatterns} rows`),
+) as v.GenericSchema<unknown, Partial<Record<PatternId, Row>>>;
+const entryId = { entryId: IdSchema };
+
 export const MutationSchema = v.variant('type', [
   ...SETTER_SCHEMAS,
-  v.strictObject({ ...literal('set_pattern'), ...track, pattern: PatternSchema }),
-  v.strictObject({ ...literal('add_track'), track: TrackSchema, beforeTrackId: v.nullable(IdSchema) }),
+  v.strictObject({ ...literal('set_row'), ...track, ...pattern, row: RowSchema }),
+  v.strictObject({ ...literal('set_steps'), ...track, ...pattern, steps: StepArraysSchema }),
+  v.strictObject({ ...literal('add_track'), track: TrackSchema, rows: RowsByPatternSchema, beforeTrackId: v.nullable(IdSchema) }),
   v.strictObject({ ...literal('delete_track'), ...track }),
   v.strictObject({ ...literal('move_track'), ...track, beforeTrackId: v.nullable(IdSchema) }),
+  v.strictObject({ ...literal('add_pattern'), ...pattern, value: PatternSchema }),
+  v.strictObject({ ...literal('put_pattern'), ...pattern, value: PatternSchema }),
+  v.strictObject({ ...literal('delete_pattern'), ...pattern }),
+  v.strictObject({ ...literal('add_song_entry'), entry: SongEntrySchema, beforeEntryId: v.nullable(IdSchema) }),
+  v.strictObject({ ...literal('set_song_entry'), entry: SongEntrySchema }),
+  v.strictObject({ ...literal('delete_song_entry'), ...entryId }),
+  v.strictObject({ ...literal('move_song_entry'), ...entryId, beforeEntryId: v.nullable(IdSchema) }),
+  v.strictObject({ ...literal('set_song_loop'), loop: v.boolean() }),
+  v.strictObject({ ...literal('set_song_start'), entryId: v.nullable(IdSchema) }),
+  v.strictObject({ ...literal('launch_pattern'), pattern: v.nullable(PatternIdSchema), when: WhenSchema }),
+  v.strictObject({ ...literal('start_transport'), anchorMs: v.pipe(v.number(), v.finite()) }),
   v.strictObject({ ...literal('set_play_together'), together: v.boolean() }),
   v.strictObject({ ...literal('set_playing'), playing: v.boolean() }),
 ] as v.VariantOptions<'type'>) as unknown as v.GenericSchema<unknown, Mutation>;
+
+/** The structural mutation types, by the model version that introduced each. */
+const STRUCTURAL_SINCE = {
+  set_row: 3,
+  set_steps: 3,
+  add_track: 1,
+  delete_track: 1,
+  move_track: 1,
+  add_pattern: 3,
+  put_pattern: 3,
+  delete_pattern: 3,
+  add_song_entry: 3,
+  set_song_entry: 3,
+  delete_song_entry: 3,
+  move_song_entry: 3,
+  set_song_loop: 3,
+  set_song_start: 3,
+  launch_pattern: 3,
+  start_transport: 3,
+  set_play_together: 1,
+  set_playing: 1,
+} as const satisfies Record<StructuralMutation['type'], number>;
 
 /** Every mutation type this model knows (older clients know a subset: see `mutationSince`). */
 export const MUTATION_TYPES: readonly MutationType[] = [
   ...SETTERS.keys(),
   'set_effect',
-  'set_pattern',
-  'add_track',
-  'delete_track',
-  'move_track',
-  'set_play_together',
-  'set_playing',
+  ...Object.keys(STRUCTURAL_SINCE),
 ] as MutationType[];
 
 /** The model version that introduced a mutation type (setters: their field's `since`). */
 export function mutationSince(type: string): number | undefined {
   const setter = SETTERS.get(type);
-  if (setter) {
-    const fields = { track: TRACK_FIELDS, step: STEP_FIELDS, session: SESSION_FIELDS }[setter.scope];
-    return (fields as Record<string, { since: number }>)[setter.field]!.since;
-  }
-  return MUTATION_TYPES.includes(type as MutationType) ? 1 : undefined;
+  if (setter) return (SETTER_FIELDS[setter.scope] as Record<string, { since: number }>)[setter.field]!.since;
+  if (type === 'set_effect') return 1;
+  return (STRUCTURAL_SINCE as Record<string, number>)[type];
 }
 
-export const SessionSchema = v.strictObject({
-  ...entriesOf(SESSION_FIELDS),
-  tracks: v.pipe(
-    v.array(TrackSchema),
-    v.maxLength(LIMITS.maxTracks),
-    // Mutations address tracks by id: two with one id could not be told apart, and a
-    // delete would remove both (failure mode 8). The reducer never makes such a
-    // session; this guards documents from elsewhere (a legacy KV copy).
-    v.check((tracks) => new Set(tracks.map((t) => t.id)).size === tracks.length, 'track ids must be unique'),
-  ),
-  effects: v.strictObject(entriesOf(EFFECT_FIELDS)),
-  timeline: v.strictObject({
-    anchorMs: v.pipe(v.number(), v.finite()),
-    together: v.boolean(),
-    playing: v.boolean(),
+/** Why a session's parts do not fit together, or null: what the reducer never makes, checked on documents from elsewhere. */
+function inconsistency(s: Session): string | null {
+  const tracks = new Set(s.tracks.map((t) => t.id));
+  // Mutations address tracks by id: two with one id could not be told apart, and a delete
+  // would remove both (failure mode 8).
+  if (tracks.size !== s.tracks.length) return 'tracks: track ids must be unique';
+  const patterns = Object.keys(s.patterns) as PatternId[];
+  if (patterns.length === 0) return 'patterns: at least one pattern';
+  for (const p of patterns) {
+    for (const id of Object.keys(s.patterns[p]!.rows)) if (!tracks.has(id)) return `patterns.${p}.rows: no track with id ${id}`;
+  }
+  const entries = new Set(s.song.entries.map((e) => e.id));
+  if (entries.size !== s.song.entries.length) return 'song.entries: entry ids must be unique';
+  for (const e of s.song.entries) if (!s.patterns[e.pattern]) return `song.entries: pattern ${e.pattern} is not in use`;
+  if (!s.patterns[s.transport.pattern]) return `transport.pattern: pattern ${s.transport.pattern} is not in use`;
+  const next = s.transport.next?.pattern;
+  if (next && !s.patterns[next]) return `transport.next: pattern ${next} is not in use`;
+  return null;
+}
+
+const StepPositionSchema = v.pipe(v.number(), v.safeInteger());
+
+export const SessionSchema = v.pipe(
+  v.strictObject({
+    ...entriesOf(SESSION_FIELDS),
+    tracks: v.pipe(v.array(TrackSchema), v.maxLength(LIMITS.maxTracks)),
+    patterns: v.record(PatternIdSchema, PatternSchema),
+    song: v.strictObject({
+      entries: v.pipe(v.array(SongEntrySchema), v.maxLength(LIMITS.maxSongEntries)),
+      loop: v.boolean(),
+      start: v.nullable(IdSchema),
+    }),
+    transport: v.strictObject({
+      song: v.boolean(),
+      pattern: PatternIdSchema,
+      from: StepPositionSchema,
+      next: v.nullable(v.strictObject({ pattern: v.nullable(PatternIdSchema), at: StepPositionSchema })),
+    }),
+    effects: v.strictObject(entriesOf(EFFECT_FIELDS)),
+    timeline: v.strictObject({
+      anchorMs: v.pipe(v.number(), v.finite()),
+      together: v.boolean(),
+      playing: v.boolean(),
+    }),
+    lineage: v.strictObject({
+      remixedFrom: v.nullable(v.strictObject({ kind: v.picklist(['beat', 'session']), id: IdSchema, name: SessionNameSchema })),
+    }),
   }),
-  lineage: v.strictObject({
-    remixedFrom: v.nullable(v.strictObject({ kind: v.picklist(['beat', 'session']), id: IdSchema, name: SessionNameSchema })),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const problem = inconsistency(dataset.value as unknown as Session);
+    if (problem) addIssue({ message: problem });
   }),
-}) as unknown as v.GenericSchema<unknown, Session>;
+) as unknown as v.GenericSchema<unknown, Session>;
 
 /** One human-readable line from valibot issues, naming the field that failed. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {

@@ -3,22 +3,23 @@
  * page offers the others. Track ids are fixed strings: they only need to be unique
  * within one session.
  */
-import { emptySession, makeTrack, type Session, type Track } from './model';
+import { emptySession, makeTrack, type Row, type Session, sessionWithTracks, type Track } from './model';
 
 export interface Template {
   id: string;
   name: string;
   tempo: number;
   swing: number;
-  tracks: () => Track[];
+  /** The tracks and their rows in pattern A. */
+  tracks: () => { track: Track; row: Row }[];
 }
 
 const every = (n: number, offset = 0, length = 16) => Array.from({ length: Math.ceil((length - offset) / n) }, (_, i) => offset + i * n);
 
 function melodic(id: string, name: string, instrument: string, notes: [step: number, pitch: number][], length = 16) {
-  const track = makeTrack({ id, name, instrument, length, on: notes.map(([s]) => s) });
-  for (const [step, pitch] of notes) track.pitches[step] = pitch;
-  return track;
+  const made = makeTrack({ id, name, instrument, length, on: notes.map(([s]) => s) });
+  for (const [step, pitch] of notes) made.row.pitches[step] = pitch;
+  return made;
 }
 
 export const TEMPLATES: readonly Template[] = [
@@ -116,10 +117,5 @@ export const TEMPLATE_IDS = TEMPLATES.map((t) => t.id);
 export function sessionFromTemplate(templateId: string, anchorMs: number): Session | undefined {
   const template = TEMPLATES.find((t) => t.id === templateId);
   if (!template) return undefined;
-  return {
-    ...emptySession(anchorMs, template.name),
-    tempo: template.tempo,
-    swing: template.swing,
-    tracks: template.tracks(),
-  };
+  return sessionWithTracks({ ...emptySession(anchorMs, template.name), tempo: template.tempo, swing: template.swing }, template.tracks());
 }

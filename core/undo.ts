@@ -4,15 +4,22 @@
  * any other edit alongside other people's concurrent changes.
  */
 import { STEP_FIELDS } from './fields';
-import type { Session } from './model';
-import { copyPattern } from './reducer';
-import { type Mutation, SETTERS, type StepSetter } from './schema';
+import { copyRow, type PatternId, type Row, rowOf, type Session } from './model';
+import {
+  type Mutation,
+  type PatternSetter,
+  type RowSetter,
+  type SessionSetter,
+  SETTERS,
+  type StepSetter,
+  type TrackSetter,
+} from './schema';
 
 export function inverseOf(session: Session, mutation: Mutation): Mutation | null {
   const track = 'trackId' in mutation ? session.tracks.find((t) => t.id === mutation.trackId) : undefined;
-  const nextTrackId = (id: string) => {
-    const i = session.tracks.findIndex((t) => t.id === id);
-    return session.tracks[i + 1]?.id ?? null;
+  const nextId = (items: readonly { id: string }[], id: string) => {
+    const i = items.findIndex((t) => t.id === id);
+    return items[i + 1]?.id ?? null;
   };
   // A field setter is undone by setting the field back to what it holds now.
   const setter = SETTERS.get(mutation.type);
@@ -20,31 +27,88 @@ export function inverseOf(session: Session, mutation: Mutation): Mutation | null
     switch (setter.scope) {
       case 'track':
         return track ? ({ ...mutation, [setter.field]: track[setter.field] } as Mutation) : null;
+      case 'row': {
+        const { pattern } = mutation as RowSetter;
+        return track && session.patterns[pattern]
+          ? ({ ...mutation, [setter.field]: rowOf(session, pattern, track.id)[setter.field] } as Mutation)
+          : null;
+      }
       case 'step': {
-        const { step } = mutation as StepSetter;
-        return track ? ({ ...mutation, [setter.field]: track[STEP_FIELDS[setter.field].array][step] } as Mutation) : null;
+        const { step, pattern } = mutation as StepSetter;
+        const row = rowOf(session, pattern, track?.id ?? '');
+        return track && session.patterns[pattern]
+          ? ({ ...mutation, [setter.field]: row[STEP_FIELDS[setter.field].array][step] } as Mutation)
+          : null;
+      }
+      case 'pattern': {
+        const target = session.patterns[(mutation as PatternSetter).pattern];
+        return target ? ({ ...mutation, [setter.field]: target[setter.field] } as Mutation) : null;
       }
       case 'session':
         return { ...mutation, [setter.field]: session[setter.field] } as Mutation;
     }
   }
-  const m = mutation as Extract<
-    Mutation,
-    { type: 'set_pattern' | 'add_track' | 'delete_track' | 'move_track' | 'set_effect' | 'set_play_together' | 'set_playing' }
-  >;
+  const m = mutation as Exclude<Mutation, TrackSetter | RowSetter | StepSetter | PatternSetter | SessionSetter>;
   switch (m.type) {
-    case 'set_pattern':
-      return track ? { ...m, pattern: copyPattern(track) } : null;
+    case 'set_row':
+      return track && session.patterns[m.pattern] ? { ...m, row: copyRow(rowOf(session, m.pattern, track.id)) } : null;
+    case 'set_steps': {
+      if (!track || !session.patterns[m.pattern]) return null;
+      const { length: _length, ...steps } = copyRow(rowOf(session, m.pattern, track.id));
+      return { ...m, steps };
+    }
     case 'add_track':
       return { type: 'delete_track', trackId: m.track.id };
-    case 'delete_track':
-      return track ? { type: 'add_track', track: structuredClone(track), beforeTrackId: nextTrackId(track.id) } : null;
+    case 'delete_track': {
+      if (!track) return null;
+      const rows: Partial<Record<PatternId, Row>> = {};
+      for (const [p, pattern] of Object.entries(session.patterns)) {
+        const row = pattern?.rows[track.id];
+        if (row) rows[p as PatternId] = copyRow(row);
+      }
+      return { type: 'add_track', track: { ...track }, rows, beforeTrackId: nextId(session.tracks, track.id) };
+    }
     case 'move_track':
-      return track ? { type: 'move_track', trackId: track.id, beforeTrackId: nextTrackId(track.id) } : null;
+      return track ? { type: 'move_track', trackId: track.id, beforeTrackId: nextId(session.tracks, track.id) } : null;
+    case 'add_pattern':
+      return session.patterns[m.pattern] ? null : { type: 'delete_pattern', pattern: m.pattern };
+    case 'put_pattern':
+    case 'delete_pattern': {
+      const old = session.patterns[m.pattern];
+      if (!old) return null;
+      const value = structuredClone(old);
+      return m.type === 'put_pattern'
+        ? { type: 'put_pattern', pattern: m.pattern, value }
+        : { type: 'add_pattern', pattern: m.pattern, value };
+    }
+    case 'add_song_entry':
+      return { type: 'delete_song_entry', entryId: m.entry.id };
+    case 'set_song_entry': {
+      const old = session.song.entries.find((e) => e.id === m.entry.id);
+      return old ? { type: 'set_song_entry', entry: { ...old } } : null;
+    }
+    case 'delete_song_entry': {
+      const old = session.song.entries.find((e) => e.id === m.entryId);
+      return old ? { type: 'add_song_entry', entry: { ...old }, beforeEntryId: nextId(session.song.entries, old.id) } : null;
+    }
+    case 'move_song_entry':
+      return session.song.entries.some((e) => e.id === m.entryId)
+        ? { type: 'move_song_entry', entryId: m.entryId, beforeEntryId: nextId(session.song.entries, m.entryId) }
+        : null;
+    case 'set_song_loop':
+      return { type: 'set_song_loop', loop: session.song.loop };
+    case 'set_song_start':
+      return { type: 'set_song_start', entryId: session.song.start };
     case 'set_effect':
       return { type: 'set_effect', param: m.param, value: session.effects[m.param] };
+    case 'launch_pattern':
+    case 'start_transport':
     case 'set_play_together':
     case 'set_playing':
-      return null; // transport state is not part of the music: not undoable
+      return null; // what plays, and when, is not part of the music: not undoable
+    default: {
+      const unknown: never = m;
+      return unknown;
+    }
   }
 }
