@@ -6,7 +6,7 @@
  * principles (step = 60/tempo/4 s; odd sixteenths late by swing% of half a step).
  */
 import { expect, test, type Page } from '@playwright/test';
-import { makeTrack, emptySession, type Session } from '../core/model';
+import { emptySession, makeTrack, type Session, sessionWithTracks } from '../core/model';
 import { newSession, openSession } from './helpers';
 
 const SAMPLE_RATE = 44_100;
@@ -27,13 +27,12 @@ function gridSeconds(globalStep: number, tempo: number, swing: number): number {
 }
 
 function check(label: string, instrument: string, tempo: number, swing: number, length: number, on: number[], steps: number): Check {
-  const session = emptySession(0, label);
+  const made = makeTrack({ id: 't', name: 'T', instrument, length, on });
+  made.row.velocities.fill(127);
+  const session = sessionWithTracks(emptySession(0, label), [made]);
   session.tempo = tempo;
   session.swing = swing;
   session.effects = { reverb: 0, delay: 0, delayFeedback: 0 };
-  const track = makeTrack({ id: 't', name: 'T', instrument, length, on });
-  track.velocities.fill(127);
-  session.tracks = [track];
   const expected: number[] = [];
   for (let g = 0; g < steps; g++) if (on.includes(g % length)) expected.push(gridSeconds(g, tempo, swing));
   return { label, session, steps, expected };

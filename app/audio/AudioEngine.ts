@@ -14,7 +14,7 @@
  */
 import * as Tone from 'tone';
 import { createStore } from 'zustand/vanilla';
-import { nextBoundary, stepDurationMs, type Session } from '../../core';
+import { cueAt, nextBoundary, type Session, stepDurationMs } from '../../core';
 import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
@@ -26,6 +26,15 @@ import { repeatSteps, setTempoNow } from './stepClock';
 import { createVoice, type Voice } from './voices';
 
 export type { InstrumentStatus } from './samples';
+
+export interface PlayOptions {
+  /**
+   * Nobody else is playing: start at once from the top, moving the shared timeline there
+   * (the callback sends start_transport with the new anchor). Otherwise Play joins the
+   * others in phase at the next step.
+   */
+  atOnce?: (anchorMs: number) => void;
+}
 
 export interface PlayheadState {
   /** Global step index on the shared timeline, or null when stopped. */
@@ -46,8 +55,14 @@ const PAIRING_WINDOW = 48;
 const DRIFT_TOLERANCE_MS = 3;
 const DRIFT_STEPS = 2;
 
-/** Start this far ahead of "now" so the first step is never late. */
+/** Joining others: start this far ahead of "now" so the first step is never late. */
 const START_LEAD_MS = 120;
+/**
+ * Playing alone, Play starts the pattern (or song) this soon after the click: enough
+ * for the first note's nodes to be built before its time. Steps that fall before Tone's
+ * look-ahead are handed to the mixer directly; Tone's transport takes over after them.
+ */
+const PLAY_AT_ONCE_LEAD_MS = 12;
 /** Play waits at most this long for the session's samples (they are usually decoded long before). */
 const SAMPLE_WAIT_MS = 1500;
 /** A preview voice is kept this long after its last use (hovering along the picker reuses it). */
@@ -69,6 +84,9 @@ export class AudioEngine {
   private driftStreak = 0;
   /** Counts Play requests and Stops: a Play that finds it moved on while it waited was cancelled. */
   private playRequests = 0;
+  /** The song has ended (it does not loop): playback stops when its last step has sounded. */
+  private songEnded = false;
+  private endTimer: ReturnType<typeof setTimeout> | null = null;
   /** How often playback re-joined the timeline to correct drift (for tests and benchmarks). */
   realignments = 0;
   readonly scheduled: ScheduledStep[] = [];
@@ -117,7 +135,7 @@ export class AudioEngine {
    * Play waits (for the audio context, the clock, up to SAMPLE_WAIT_MS for samples): a
    * Stop, or the page leaving, during that wait cancels it, so it never starts afterwards.
    */
-  async play(): Promise<void> {
+  async play(options: PlayOptions = {}): Promise<void> {
     if (!this.store.getState().session) return;
     const request = ++this.playRequests;
     const cancelled = () => request !== this.playRequests;
@@ -131,12 +149,47 @@ export class AudioEngine {
     const current = this.store.getState().session;
     if (!current || cancelled()) return;
     mixer.sync(current, audibleTracks(this.store.getState()), false);
-    this.startTransport(current);
+    this.lastPlayedStep = Number.NEGATIVE_INFINITY;
+    this.songEnded = false;
+    if (options.atOnce) this.startAtOnce(options.atOnce);
+    else this.startTransport(current);
     this.store.setState({ playing: true });
+  }
+
+  /**
+   * Play from step 0 of the pattern or song in PLAY_AT_ONCE_LEAD_MS: the shared timeline
+   * moves there (`announce` sends start_transport with the new anchor), so that others
+   * who press Play later join in phase.
+   */
+  private startAtOnce(announce: (anchorMs: number) => void): void {
+    const anchorMs = this.serverNow() + PLAY_AT_ONCE_LEAD_MS;
+    // Known before the store changes, so the change does not read as a re-join.
+    this.playingAnchor = anchorMs;
+    announce(anchorMs);
+    const session = this.store.getState().session!;
+    this.playingTempo = session.tempo;
+    const transport = Tone.getTransport();
+    if (this.repeatId !== null) transport.clear(this.repeatId);
+    transport.stop();
+    transport.cancel();
+    setTempoNow(transport, session.tempo);
+    // Steps sooner than Tone's look-ahead would be late through the transport: play them here.
+    const stepMs = stepDurationMs(session.tempo);
+    const horizon = Tone.now() + 0.02;
+    let step = 0;
+    for (; ; step++) {
+      const time = this.serverMsToAudioTime(anchorMs + step * stepMs);
+      if (time >= horizon) break;
+      this.playStep(step, time);
+    }
+    this.repeatId = repeatSteps(transport, step, (globalStep, time) => this.playStep(globalStep, time));
+    transport.start(this.serverMsToAudioTime(anchorMs + step * stepMs));
   }
 
   stop(): void {
     this.playRequests++; // a Play still waiting will not start
+    if (this.endTimer) clearTimeout(this.endTimer);
+    this.endTimer = null;
     const transport = Tone.getTransport();
     if (this.repeatId !== null) transport.clear(this.repeatId);
     this.repeatId = null;
@@ -206,7 +259,9 @@ export class AudioEngine {
     if (session && session !== prev.session) {
       void this.preload(session);
       // A tempo change moves the shared anchor: re-join the timeline at the next step.
+      // Someone's Play at once moves it too, and numbers the steps from 0 again.
       if (this.isPlaying && (session.tempo !== this.playingTempo || session.timeline.anchorMs !== this.playingAnchor)) {
+        if (session.tempo === this.playingTempo) this.lastPlayedStep = Number.NEGATIVE_INFINITY;
         this.startTransport(session);
       }
     }
@@ -257,6 +312,14 @@ export class AudioEngine {
     // After a re-join, steps already scheduled by the previous run are not played twice.
     if (globalStep <= this.lastPlayedStep) return;
     this.lastPlayedStep = globalStep;
+    if (cueAt(session, globalStep).ended) {
+      // A song that does not loop has played to its end: stop when its last step has.
+      if (!this.songEnded) {
+        this.songEnded = true;
+        this.endTimer = setTimeout(() => this.stop(), Math.max(0, (time - Tone.now()) * 1000 + Tone.getContext().lookAhead * 1000));
+      }
+      return;
+    }
     this.mixer.playStep(session, globalStep, time, audibleTracks(state));
     const serverMs = this.audioTimeToServerMs(time);
     this.scheduled.push({ globalStep, serverMs });

@@ -224,12 +224,17 @@ async function onsetErrors(page) {
    */
   const make = (label, instrument, tempo, swing, length, on, steps) => {
     // core's model: every field of this model version, then what the check needs.
-    const track = core.makeTrack({ id: 't', name: 'T', instrument, length, on });
-    track.velocities = new Array(core.LIMITS.maxSteps).fill(core.LIMITS.maxVelocity);
-    track.volume = 0.8;
-    track.pan = 0;
+    const made = core.makeTrack({ id: 't', name: 'T', instrument, length, on });
+    made.row.velocities = new Array(core.LIMITS.maxSteps).fill(core.LIMITS.maxVelocity);
+    made.track.volume = 0.8;
+    made.track.pan = 0;
     /** @type {Session} */
-    const session = { ...core.emptySession(0, label), tempo, swing, tracks: [track], effects: { reverb: 0, delay: 0, delayFeedback: 0 } };
+    const session = {
+      ...core.sessionWithTracks(core.emptySession(0, label), [made]),
+      tempo,
+      swing,
+      effects: { reverb: 0, delay: 0, delayFeedback: 0 },
+    };
     /** @type {number[]} */
     const expected = [];
     for (let g = 0; g < steps; g++) if (on.includes(g % length)) expected.push(grid(g, tempo, swing));
