@@ -155,12 +155,12 @@ test('editing while playing never rebuilds a voice; changing the instrument repl
   const before = await voicesCreated();
   const stepBefore = await lastScheduledStep(page);
   const edits = [
-    { type: 'set_step', trackId: kick, step: 2, on: true },
-    { type: 'set_velocity', trackId: kick, step: 0, velocity: 60 },
-    { type: 'set_pitch', trackId: bass, step: 0, pitch: 5 },
+    { type: 'set_step', trackId: kick, pattern: 'A', step: 2, on: true },
+    { type: 'set_velocity', trackId: kick, pattern: 'A', step: 0, velocity: 60 },
+    { type: 'set_pitch', trackId: bass, pattern: 'A', step: 0, pitch: 5 },
     { type: 'set_volume', trackId: kick, volume: 0.5 },
     { type: 'set_pan', trackId: kick, pan: -0.5 },
-    { type: 'set_length', trackId: kick, length: 12 },
+    { type: 'set_length', trackId: kick, pattern: 'A', length: 12 },
     { type: 'set_effect', param: 'reverb', value: 0.4 },
     { type: 'set_effect', param: 'delay', value: 0.3 },
     { type: 'set_swing', swing: 40 },
