@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { newContextPage, newSession, openSession, step } from './helpers';
-import { MODEL_VERSION, PROTOCOL_VERSION } from '../core';
+import { MODEL_VERSION } from '../core/migrate';
+import { PROTOCOL_VERSION } from '../core/protocol';
 
 const TRACKS = ['Kick', 'Snare', 'Hi-hat', 'Bass'];
 
