@@ -14,7 +14,7 @@
  */
 import * as Tone from 'tone';
 import { createStore } from 'zustand/vanilla';
-import { cueAt, nextBoundary, type Session, stepDurationMs } from '../../core';
+import { cueAt, nextBoundary, type PatternId, type Session, stepDurationMs } from '../../core';
 import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
@@ -46,6 +46,8 @@ export const playheadStore = createStore<PlayheadState>(() => ({ globalStep: nul
 export interface ScheduledStep {
   globalStep: number;
   serverMs: number;
+  /** The pattern that sounded (a launch switches it on a bar everyone shares). */
+  pattern: PatternId;
 }
 
 /** How many recent clock readings audioAnchor keeps (a few seconds of playback). */
@@ -312,7 +314,8 @@ export class AudioEngine {
     // After a re-join, steps already scheduled by the previous run are not played twice.
     if (globalStep <= this.lastPlayedStep) return;
     this.lastPlayedStep = globalStep;
-    if (cueAt(session, globalStep).ended) {
+    const cue = cueAt(session, globalStep);
+    if (cue.ended) {
       // A song that does not loop has played to its end: stop when its last step has.
       if (!this.songEnded) {
         this.songEnded = true;
@@ -322,7 +325,7 @@ export class AudioEngine {
     }
     this.mixer.playStep(session, globalStep, time, audibleTracks(state));
     const serverMs = this.audioTimeToServerMs(time);
-    this.scheduled.push({ globalStep, serverMs });
+    this.scheduled.push({ globalStep, serverMs, pattern: cue.pattern });
     this.correctDrift(session, globalStep, serverMs);
     if (this.scheduled.length > 256) this.scheduled.splice(0, this.scheduled.length - 256);
     // Drawn callbacks queued before a Stop must not bring the playhead back.
