@@ -52,6 +52,8 @@ export interface ScheduledStep {
 
 /** How many recent clock readings audioAnchor keeps (a few seconds of playback). */
 const PAIRING_WINDOW = 48;
+/** Readings younger than this are reused by the next Play (the clocks drift far less than a millisecond in it). */
+const PAIRING_FRESH_MS = 5000;
 
 /** Scheduled steps further than this from the shared timeline, this many in a row, trigger a re-join. */
 const DRIFT_TOLERANCE_MS = 3;
@@ -81,6 +83,7 @@ export class AudioEngine {
   /** Recent scheduled steps (for the alignment measurement), newest last. */
   /** Recent (client ms − audio ms) readings; see audioAnchor. */
   private pairings: number[] = [];
+  private pairedAt = 0;
   /** The last global step handed to the mixer (never schedule one twice). */
   private lastPlayedStep = -Infinity;
   private driftStreak = 0;
@@ -338,6 +341,9 @@ export class AudioEngine {
    * longer wait measurably delays the first sound for little more alignment).
    */
   private async primeClockPairing(): Promise<void> {
+    // Readings from the last few seconds (playback takes one per step) still hold: Play
+    // again soon after Stop starts without waiting for the audio clock to move.
+    if (this.pairings.length > 0 && performance.now() - this.pairedAt < PAIRING_FRESH_MS) return;
     this.pairings = [];
     const raw = Tone.getContext().rawContext as AudioContext;
     let updates = 0;
@@ -368,6 +374,7 @@ export class AudioEngine {
     const audio = raw.currentTime + latency;
     const now = clientNow();
     this.pairings.push(now - audio * 1000);
+    this.pairedAt = performance.now();
     if (this.pairings.length > PAIRING_WINDOW) this.pairings.shift();
     return { audio, clientMs: audio * 1000 + Math.min(...this.pairings) };
   }
