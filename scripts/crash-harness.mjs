@@ -673,14 +673,16 @@ let clientsMayConnect = true;
 async function jam(rt, sessionId, clients) {
   for (const c of clients) c.connect(rt.base);
   await waitFor('clients to sync', () => clients.every((c) => c.synced), TIMEOUT.sync);
-  // Pattern B comes into use before anyone edits it (an edit into a pattern not in use is refused).
+  let checkpoint = await takeCheckpoint(rt.base, sessionId, clients, null);
+  // Pattern B comes into use before anyone edits it (an edit into a pattern not in use is
+  // refused); the next checkpoint verifies its acknowledgement like any other.
   /** @type {Client} */ (clients[0]).mutate({ type: 'add_pattern', pattern: 'B', value: { ...core.emptyPattern(), name: 'Jam B' } });
   await waitFor(
     'pattern B to reach every client',
     () => clients.every((c) => c.settled && c.replica?.confirmed.patterns.B !== undefined),
     TIMEOUT.sync,
   );
-  let checkpoint = await takeCheckpoint(rt.base, sessionId, clients, null);
+  checkpoint = await takeCheckpoint(rt.base, sessionId, clients, checkpoint);
 
   for (round = 1; round <= ROUNDS; round++) {
     // Jam: every client edits on its own random clock until the kill.
