@@ -141,7 +141,12 @@ describe('the viewed pattern', () => {
     // Nobody plays: what Play would start (the queued B).
     expect(nextViewedPattern(state(s), now)).toBe('B');
     // Sam plays and the launch has not come yet: A sounds.
-    const sam = { peers: [{ peerId: 'me', playing: false }, { peerId: 'sam', playing: true }] };
+    const sam = {
+      peers: [
+        { peerId: 'me', playing: false },
+        { peerId: 'sam', playing: true },
+      ],
+    };
     expect(nextViewedPattern(state(s, sam), () => T0 + (step - 3) * STEP_MS)).toBe('A');
     expect(nextViewedPattern(state(s, sam), now)).toBe('B');
   });
