@@ -4,6 +4,7 @@
  * pattern an undo shows. Sessions are built with the real reducer; the store is the app's.
  */
 import { describe, expect, it } from 'vitest';
+import { createStore } from 'zustand/vanilla';
 import {
   applyMutation,
   emptyPattern,
@@ -28,7 +29,6 @@ import {
   viewedPatternOf,
   viewRow,
 } from '../../app/store/patternView';
-import { createSessionStore } from '../../app/store/sessionStore';
 
 const T0 = 1_700_000_000_000;
 const STEP_MS = stepDurationMs(120);
@@ -164,8 +164,8 @@ describe('the viewed pattern', () => {
     expect(nextViewedPattern(state(s, { viewedPattern: 'C', playing: true }), () => T0 + 20_000)).toBe('B');
   });
 
-  it('in the app store: survives a new snapshot and falls back when its pattern goes', () => {
-    const store = createSessionStore();
+  it('in a zustand store, as the app keeps it: survives a new snapshot and falls back when its pattern goes', () => {
+    const store = createStore<ViewState>()(() => state(null, { status: 'connecting', peers: [], selfPeerId: null }));
     let now = T0;
     const stop = followViewedPattern(store, () => now);
     const s = abc();
