@@ -60,7 +60,7 @@ export function Presence() {
             <li
               key={p.peerId}
               className="avatar"
-              style={{ background: p.color }}
+              style={{ background: p.color, color: inkOn(p.color) }}
               title={`${on}${p.playing ? ' (playing)' : ''}${p.listenOnly ? ' (listening)' : ''}`}
             >
               <span aria-hidden="true">{initials(p.name)}</span>
@@ -123,3 +123,14 @@ const initials = (name: string) =>
     .join('')
     .slice(0, 2)
     .toUpperCase();
+
+/** Near-black or white, whichever reads better on a #rrggbb background (WCAG relative luminance). */
+export function inkOn(background: string): string {
+  const channel = (i: number) => {
+    const c = Number.parseInt(background.slice(1 + 2 * i, 3 + 2 * i), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+  // Contrast with #111 (luminance ≈ 0.0056) against contrast with white.
+  return (l + 0.05) / 0.0556 >= 1.05 / (l + 0.05) ? '#111' : '#fff';
+}

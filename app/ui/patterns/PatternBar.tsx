@@ -42,14 +42,21 @@ export function PatternBar({ readOnly = false }: { readOnly?: boolean }) {
               key={id}
               type="button"
               className={`pattern-button${playing ? ' playing' : ''}${queued ? ' queued' : ''}`}
-              aria-label={patternLabel({ patterns: patterns! }, id)}
               aria-pressed={id === viewed}
               aria-describedby={playing || queued ? statusId : undefined}
               title={name ? `${id}: ${name}` : undefined}
               onClick={() => view(id)}
             >
-              <span className="letter">{id}</span>
-              {name && <span className="name">{name}</span>}
+              {/* The name is the hidden text ("Pattern B: Chorus"); what shows is its letter and name. */}
+              <span className="visually-hidden">{patternLabel({ patterns: patterns! }, id)}</span>
+              <span className="letter" aria-hidden="true">
+                {id}
+              </span>
+              {name && (
+                <span className="name" aria-hidden="true">
+                  {name}
+                </span>
+              )}
               {(playing || queued) && (
                 <span className="mark" aria-hidden="true">
                   {playing ? '▶' : '…'}

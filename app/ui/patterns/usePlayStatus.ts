@@ -27,14 +27,21 @@ export function usePlayStatus(): PlayStatus | null {
 
   useEffect(() => {
     if (!session) return;
-    const read = (s: Session) => playStatus(s, listening ? stepsSinceAnchor(s.timeline.anchorMs, s.tempo, sync.serverNow()) : null);
     let frame = 0;
+    // What it says changes on step boundaries only (beats and bars are whole steps): a frame
+    // within the step of the last one costs a clock read.
+    let last: { session: Session; step: number; live: boolean } | null = null;
     const tick = () => {
       const s = store.getState().session;
       if (!s) return;
-      const next = read(s);
-      setStatus((prev) => (prev && same(prev, next) ? prev : next));
-      if (next.live) frame = requestAnimationFrame(tick);
+      const position = listening ? stepsSinceAnchor(s.timeline.anchorMs, s.tempo, sync.serverNow()) : null;
+      const step = position === null ? Number.NaN : Math.floor(position);
+      if (!last || last.session !== s || !Object.is(last.step, step)) {
+        const next = playStatus(s, position);
+        last = { session: s, step, live: next.live };
+        setStatus((prev) => (prev && same(prev, next) ? prev : next));
+      }
+      if (last.live) frame = requestAnimationFrame(tick);
     };
     tick();
     return () => cancelAnimationFrame(frame);
