@@ -3,7 +3,7 @@
  * engine subscribe without React; components use the thin hooks below.
  */
 import { createStore, useStore } from 'zustand';
-import type { Peer, Session } from '../../core';
+import type { PatternId, Peer, Row, Session } from '../../core';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 /**
@@ -38,6 +38,13 @@ export interface SessionState {
   flashes: Record<string, { color: string; until: number }>;
   /** The track whose velocity and pitch lanes are open (local UI state). */
   selectedTrackId: string | null;
+  /**
+   * The pattern this editor views and edits (local, like mute; presence tells others).
+   * Null until settled: read it with viewedPatternOf (app/store/patternView.ts).
+   */
+  viewedPattern: PatternId | null;
+  /** "Copy row" of a track's menu: what "Paste row" puts into the viewed pattern. */
+  rowClipboard: { row: Row; trackName: string; pattern: PatternId } | null;
   undoDepth: number;
   redoDepth: number;
   /** Saving pending edits in this browser fails (storage full): a reload could lose them. */
@@ -62,6 +69,8 @@ export const initialSessionState: SessionState = {
   playing: false,
   flashes: {},
   selectedTrackId: null,
+  viewedPattern: null,
+  rowClipboard: null,
   undoDepth: 0,
   redoDepth: 0,
   unsaved: false,
