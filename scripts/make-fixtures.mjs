@@ -9,6 +9,10 @@
 //                       fills a persisted state folder under `npm start` (vite dev) with
 //                       the same sessions and beats, stops it like Ctrl-C, and writes
 //                       <dir>/README.txt and <dir>/expected.json beside <dir>/state
+//   npx node scripts/make-fixtures.mjs --check-dev-state /work/v1-state
+//                       starts this commit's `npm start` on such a folder (written by any
+//                       earlier version) and checks every session and beat in it opens
+//                       with every value intact and takes edits; upgrades it in place
 //
 // N is core's MODEL_VERSION, or 1 for the code from before it existed. The script
 // refuses to overwrite a folder that exists: fixtures are only ever added.
@@ -45,6 +49,7 @@ const { values: options } = parseArgs({
     port: { type: 'string', default: process.env.E2E_PORT ?? '4415' },
     'skip-build': { type: 'boolean', default: false },
     'dev-state': { type: 'string' },
+    'check-dev-state': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -1240,8 +1245,260 @@ Session ${remixOfSession.id}: a remix of the session at version ${closedAt.versi
   );
 }
 
+// ---- the upgrade of a persisted state folder ----------------------------------------------------
+
+/**
+ * @param {unknown} session
+ * @param {number} from the model it was written in
+ * @returns {Session}
+ */
+function lift(session, from) {
+  const lifted = core.migrateSession(session, from);
+  if (!lifted.ok) throw new Error(`cannot lift a model ${from} session: ${lifted.message}`);
+  return lifted.value;
+}
+
+/**
+ * What a remix keeps of a session or beat: all but its name, timeline and lineage (and a
+ * document's envelope).
+ * @param {Session} session
+ */
+function music(session) {
+  const { name: _n, timeline: _t, lineage: _l, ...rest } = session;
+  for (const key of ['model', 'id', 'version', 'createdAt', 'updatedAt', 'beatId', 'publishedAt'])
+    delete (/** @type {Record<string, unknown>} */ (rest)[key]);
+  return rest;
+}
+
+/**
+ * A listener's hello with `version` held: the room's answer (a catch-up, or a snapshot).
+ * @param {Server} server
+ * @param {string} sessionId
+ * @param {number} version
+ */
+async function helloAt(server, sessionId, version) {
+  const conn = await Conn.open(`${server.base.replace(/^http/, 'ws')}/api/sessions/${sessionId}/ws`);
+  try {
+    const answer = conn.next((raw) => /^\{"type":"(snapshot|catchup)"/.test(raw), 15_000, 'the answer to a hello');
+    conn.send({ ...hello(randomUUID(), 'Catch-up', version), listenOnly: true });
+    return JSON.parse(await answer);
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * Edit a session as a writer and check the room applied it: each change is acknowledged
+ * at the next version, and a fresh listener then sees the edited session.
+ * @param {Server} server
+ * @param {string} sessionId
+ * @param {Session} session what it holds before
+ * @param {number} version
+ * @param {Mutation[]} mutations
+ * @param {string} what
+ */
+async function editAndCheck(server, sessionId, session, version, mutations, what) {
+  const editor = await Editor.join(server, sessionId, 'Après ✓');
+  let expected = session;
+  let at = version;
+  for (const mutation of mutations) {
+    const applied = await editor.mustApply(mutation);
+    check(applied === at + 1, `${what}: ${mutation.type} applied at version ${applied}, after ${at}`);
+    at = applied;
+    const result = core.applyMutation(expected, mutation, Date.now());
+    if (!result.ok) throw new Error(`${what}: ${mutation.type} does not apply here: ${result.message}`);
+    expected = result.session;
+  }
+  const seen = await roomSnapshot(server, sessionId);
+  editor.close();
+  check(seen.version === at && canonical(seen.session) === canonical(expected), `${what}: the edits are what a listener sees`);
+  return { session: expected, version: at };
+}
+
+/**
+ * `--check-dev-state <dir>`: start this code under \`npm start\` on a state folder that
+ * --dev-state filled (with any earlier version), and check over HTTP and the WebSocket
+ * protocol that every session and beat it lists opens with every value intact (lifted
+ * to this model) and takes edits; stop it, check the room's storage on disk is this
+ * code's layout, start it again and check the edits are there. The folder is upgraded
+ * in place: copy it first to keep the old one.
+ */
+async function checkDevState() {
+  const dir = resolve(String(options['check-dev-state']));
+  const stateDir = join(dir, 'state');
+  const written = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+  const readme = readFileSync(join(dir, 'README.txt'), 'utf8');
+  const from = Number(/model version (\d+)/.exec(readme)?.[1]);
+  const origin = /^Beat (\S+): the .* \(session (\S+)\)\.$/m.exec(readme);
+  const remixOfSession = /^Session (\S+): a remix of the session/m.exec(readme)?.[1];
+  if (!Number.isSafeInteger(from) || !origin || !remixOfSession) throw new Error(`${dir}/README.txt is not one --dev-state wrote`);
+  const [, originBeat = '', originSession = ''] = origin;
+  /** @type {string} */
+  const id = written.session;
+  const final = { version: Number(written.final.version), session: lift(written.final.session, from) };
+  const left = { version: Number(written.whenEveryoneLeft.version), session: lift(written.whenEveryoneLeft.session, from) };
+  const beatWritten = core.readBeatDocument(written.beat);
+  if (!beatWritten.ok) throw new Error(`the beat in expected.json: ${beatWritten.message}`);
+  const layoutBefore = layoutOf(dumpRoom(findRoomDatabase(stateDir, id)));
+  console.log(`checking ${stateDir} (model ${from}, session ${id} in storage layout ${layoutBefore}) under this code's npm start`);
+
+  /** @type {{ session: Session, version: number }} */
+  let edited;
+  let server = await startServer('dev', Number(options.port), stateDir);
+  try {
+    // Over HTTP first: the KV projection, before any socket wakes the room (the room's
+    // backstop alarm may already have brought KV up to the room's version).
+    const served = await http(server.base, 'GET', `/api/sessions/${id}`);
+    const doc = core.readSessionDocument(served);
+    const kvAt = [left, final].find((x) => x.version === served.version);
+    check(
+      doc.ok && served.model === MODEL_VERSION && doc.from === MODEL_VERSION,
+      `GET /api/sessions/${id} is a model ${MODEL_VERSION} document`,
+    );
+    check(!!kvAt, `GET /api/sessions/${id}: version ${served.version}, one of ${left.version} (KV) or ${final.version} (the room)`);
+    if (doc.ok && kvAt) {
+      const { model: _m, id: _i, version: _v, createdAt: _c, updatedAt: _u, ...session } = doc.value;
+      check(canonical(session) === canonical(kvAt.session), `GET /api/sessions/${id}: every value of version ${kvAt.version} intact`);
+    }
+    console.log(`  GET /api/sessions/${id}: model ${served.model}, version ${served.version}`);
+
+    // The room: the listener's snapshot, and a catch-up from KV's version through the migrated log.
+    const snapshot = await roomSnapshot(server, id);
+    check(snapshot.version === final.version, `the room is at version ${snapshot.version}, it was at ${final.version}`);
+    check(canonical(snapshot.session) === canonical(final.session), 'the room holds every value it held, lifted');
+    const caughtUp = await helloAt(server, id, left.version);
+    check(
+      caughtUp.type === 'catchup' && caughtUp.changes.length === final.version - left.version,
+      `a hello at ${left.version} is caught up from the log`,
+    );
+    if (caughtUp.type === 'catchup') {
+      let session = left.session;
+      for (const change of caughtUp.changes) {
+        const result = core.applyMutation(session, change.mutation, change.at);
+        if (result.ok) session = result.session;
+        else check(false, `logged change ${change.version} does not apply: ${result.message}`);
+      }
+      check(canonical(session) === canonical(final.session), 'the catch-up leads to the session the room holds');
+    }
+    console.log(
+      `  room: version ${snapshot.version}, ${snapshot.session.tracks.length} tracks; catch-up from ${left.version}: ${caughtUp.type}`,
+    );
+
+    // Edits, of model 1 and model 2 fields.
+    const [first, second] = final.session.tracks;
+    if (!first || !second) throw new Error('the session has fewer than 2 tracks');
+    edited = await editAndCheck(
+      server,
+      id,
+      final.session,
+      final.version,
+      [
+        { type: 'set_step', trackId: first.id, step: 5, on: !first.steps[5] },
+        { type: 'set_transpose', trackId: first.id, transpose: -4 },
+        { type: 'set_track_swing', trackId: second.id, swing: 33 },
+        { type: 'set_session_name', name: 'Après la mise à jour ✓ 🎚️' },
+      ],
+      `session ${id}`,
+    );
+    const kvEdited = await poll('the KV projection of the edits', async () => {
+      const d = await http(server.base, 'GET', `/api/sessions/${id}`);
+      return d.version === edited.version ? d : null;
+    });
+    const { model, id: _i, version: _v, createdAt: _c, updatedAt: _u, ...kvSession } = kvEdited;
+    check(model === MODEL_VERSION && canonical(kvSession) === canonical(edited.session), 'KV holds the edits when the editor has left');
+    console.log(`  edited: version ${edited.version}, KV at ${kvEdited.version}`);
+
+    // The beats: served lifted, listed, pictured, remixed; the remix takes edits.
+    const gallery = await http(server.base, 'GET', '/api/beats?limit=50');
+    for (const beatId of [beatWritten.value.beatId, originBeat]) {
+      const beat = await http(server.base, 'GET', `/api/beats/${beatId}`);
+      const read = core.readBeatDocument(beat);
+      check(read.ok && beat.model === MODEL_VERSION, `GET /api/beats/${beatId} is a model ${MODEL_VERSION} document`);
+      if (beatId === beatWritten.value.beatId)
+        check(canonical(beat) === canonical(beatWritten.value), `beat ${beatId}: every value intact`);
+      check(
+        gallery.beats.some((/** @type {{ beatId: string }} */ c) => c.beatId === beatId),
+        `beat ${beatId} is listed`,
+      );
+      const page = await fetch(`${server.base}/b/${beatId}`);
+      const html = await page.text();
+      check(page.status === 200 && html.includes('<html'), `GET /b/${beatId}: ${page.status}`);
+      const picture = await fetch(`${server.base}/b/${beatId}/preview.png`);
+      await picture.arrayBuffer();
+      check(picture.status === 200, `GET /b/${beatId}/preview.png: ${picture.status}`);
+      if (!read.ok) continue;
+      const { id: remixId } = await http(server.base, 'POST', `/api/beats/${beatId}/remix`);
+      const remix = await roomSnapshot(server, remixId);
+      check(canonical(music(remix.session)) === canonical(music(read.value)), `a remix of beat ${beatId} holds its music`);
+      check(
+        canonical(remix.session.lineage.remixedFrom) === canonical({ kind: 'beat', id: beatId, name: read.value.name }),
+        `a remix of beat ${beatId} names it`,
+      );
+      const track = remix.session.tracks[0];
+      if (track) {
+        const mutations = [{ type: 'set_transpose', trackId: track.id, transpose: 5 }];
+        await editAndCheck(server, remixId, remix.session, remix.version, /** @type {Mutation[]} */ (mutations), `remix of beat ${beatId}`);
+      }
+      console.log(
+        `  beat ${beatId}: served as model ${beat.model}, listed, page ${page.status}, picture ${picture.status}; remixed as ${remixId}, edited`,
+      );
+    }
+
+    // The other sessions: a remix of the session (at KV's version) and the template the origin beat was published from.
+    const originBeatDoc = core.readBeatDocument(await http(server.base, 'GET', `/api/beats/${originBeat}`));
+    for (const [sessionId, source, what] of /** @type {[string, Session | null, string][]} */ ([
+      [remixOfSession, left.session, 'the remix of the session'],
+      [originSession, originBeatDoc.ok ? originBeatDoc.value : null, 'the session the origin beat was published from'],
+    ])) {
+      const open = await roomSnapshot(server, sessionId);
+      const kv = core.readSessionDocument(await http(server.base, 'GET', `/api/sessions/${sessionId}`));
+      check(kv.ok && kv.value.version === open.version, `${what}: GET /api/sessions/${sessionId} at the room's version`);
+      check(!!source && canonical(music(open.session)) === canonical(music(source)), `${what}: its music intact`);
+      if (sessionId === remixOfSession) {
+        check(
+          canonical(open.session.lineage.remixedFrom) === canonical({ kind: 'session', id, name: left.session.name }),
+          `${what}: names the session`,
+        );
+      }
+      const track = open.session.tracks.at(-1);
+      if (track) {
+        const mutations = [
+          { type: 'set_track_swing', trackId: track.id, swing: 0 },
+          { type: 'set_volume', trackId: track.id, volume: 0.5 },
+        ];
+        await editAndCheck(server, sessionId, open.session, open.version, /** @type {Mutation[]} */ (mutations), what);
+      }
+      console.log(`  ${what} (${sessionId}): version ${open.version}, opened and edited`);
+    }
+  } finally {
+    await stopServer(server);
+  }
+
+  // On disk, the room is now in this code's layout and model; after a restart, it still holds the edits.
+  const onDisk = replayRoom(dumpRoom(findRoomDatabase(stateDir, id)));
+  check(onDisk.layout === STORAGE_LAYOUT, `on disk: storage layout ${onDisk.layout}, this code writes ${STORAGE_LAYOUT}`);
+  check(
+    onDisk.version === edited.version && canonical(onDisk.session) === canonical(edited.session),
+    'on disk: the room replays to the edited session',
+  );
+  server = await startServer('dev', Number(options.port), stateDir);
+  try {
+    const again = await roomSnapshot(server, id);
+    check(
+      again.version === edited.version && canonical(again.session) === canonical(edited.session),
+      'after a restart: the edits are there',
+    );
+    console.log(`  restarted: version ${again.version}, layout ${onDisk.layout} on disk (was ${layoutBefore})`);
+  } finally {
+    await stopServer(server);
+  }
+  if (problems.length) throw new Error(`the upgraded state is not what it should be:\n  ${problems.join('\n  ')}`);
+  console.log(`${dir}: every session and beat opened in model ${MODEL_VERSION} with every value intact, and took edits`);
+}
+
 try {
-  await withTimeout(options['dev-state'] ? writeDevState() : writeFixtures(), 15 * 60_000, 'make-fixtures');
+  const run = options['check-dev-state'] ? checkDevState : options['dev-state'] ? writeDevState : writeFixtures;
+  await withTimeout(run(), 15 * 60_000, 'make-fixtures');
   process.exit(0);
 } catch (error) {
   console.error(`make-fixtures: ${error instanceof Error ? error.message : error}`);
