@@ -90,6 +90,27 @@ export function pushNotice(store: SessionStore, kind: Notice['kind'], text: stri
   setTimeout(() => store.setState((s) => ({ notices: s.notices.filter((n) => n !== notice) })), 6000);
 }
 
+/**
+ * Resolves true once every edit made here has been acknowledged by the room (nothing
+ * pending), false if that takes longer than `timeoutMs` (offline, say). Publishing and
+ * remixing copy the room's state: they wait for this, so what you see is what is copied.
+ */
+export function whenAcknowledged(store: SessionStore, timeoutMs: number): Promise<boolean> {
+  if (store.getState().pendingCount === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      resolve(false);
+    }, timeoutMs);
+    const unsubscribe = store.subscribe((s) => {
+      if (s.pendingCount !== 0) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(true);
+    });
+  });
+}
+
 type ListeningState = Pick<SessionState, 'session' | 'muted' | 'soloed'>;
 
 /** Whether a track is heard: solo wins over mute (any soloed track silences the unsoloed). */

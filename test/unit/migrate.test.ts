@@ -13,7 +13,9 @@ import {
   galleryMetadata,
   MIGRATION_STEPS,
   MODEL_VERSION,
+  MUTATION_TYPES,
   migrateMutation,
+  mutationSince,
   migrateSession,
   modelOf,
   readBeatDocument,
@@ -26,6 +28,9 @@ import {
 
 const fixture = <T = Record<string, unknown>>(version: number, name: string): T =>
   JSON.parse(readFileSync(new URL(`../fixtures/v${version}/${name}`, import.meta.url), 'utf8')) as T;
+
+/** Every model version whose documents are kept under test/fixtures/v<N>/ (each must open in this one). */
+const FIXTURE_VERSIONS = [1, 2];
 
 type Doc = Record<string, unknown>;
 
@@ -91,85 +96,129 @@ describe('the migration steps', () => {
   });
 });
 
-describe('model 1 documents (test/fixtures/v1) open with every value intact', () => {
-  it('the KV projection of a session (also the shape of a legacy KV document)', () => {
-    const old = fixture(1, 'session.json');
-    const doc = readSessionDocument(old);
-    if (!doc.ok) throw new Error(doc.message);
-    expect(doc.from).toBe(1);
-    expect(doc.value).toMatchObject({
-      model: MODEL_VERSION,
-      id: old.id,
-      version: old.version,
-      createdAt: old.createdAt,
-      updatedAt: old.updatedAt,
+type RoomDump = { tables: Record<string, { sql: string; rows: Record<string, string | number | null>[] } | undefined> };
+
+/**
+ * The session a room had folded into its storage, as it stored it, and the model it was
+ * written in: layout 1's meta doc and track rows, or layout 2's snapshot row.
+ */
+function foldedSession(room: RoomDump): { session: Doc; model: number } {
+  const rows = (name: string) => room.tables[name]?.rows ?? [];
+  const snapshot = rows('state').find((r) => r.key === 'snapshot');
+  if (snapshot) {
+    const { session, model } = JSON.parse(snapshot.value as string) as { session: Doc; model: number };
+    return { session, model };
+  }
+  const meta = Object.fromEntries(rows('meta').map((r) => [r.key, r.value as string]));
+  const { trackOrder, ...doc } = JSON.parse(meta.doc!) as Doc & { trackOrder: string[] };
+  const tracks = new Map(rows('tracks').map((r) => [r.id, JSON.parse(r.json as string) as Doc]));
+  return { session: { ...doc, tracks: trackOrder.map((id) => tracks.get(id)) }, model: 1 };
+}
+
+describe.each(FIXTURE_VERSIONS.map((from) => ({ from })))(
+  'model $from documents (test/fixtures/v$from) open with every value intact',
+  ({ from }) => {
+    it('the KV projection of a session (also the shape of a legacy KV document)', () => {
+      const old = fixture(from, 'session.json');
+      const doc = readSessionDocument(old);
+      if (!doc.ok) throw new Error(doc.message);
+      expect(doc.from).toBe(from);
+      expect(doc.value).toMatchObject({
+        model: MODEL_VERSION,
+        id: old.id,
+        version: old.version,
+        createdAt: old.createdAt,
+        updatedAt: old.updatedAt,
+      });
+      expectIntact(old, doc.value, from);
+      // Model 2's per-track fields: as stored, or at their defaults when written before them.
+      const oldTracks = old.tracks as Doc[];
+      expect(doc.value.tracks.map((t) => [t.transpose, t.swing])).toEqual(oldTracks.map((t) => [t.transpose ?? 0, t.swing ?? null]));
+      if (from >= 2) {
+        // (The fixture sets them, so this is not a comparison of defaults.)
+        expect(doc.value.tracks.some((t) => t.transpose < 0) && doc.value.tracks.some((t) => t.transpose > 0)).toBe(true);
+        expect(doc.value.tracks.filter((t) => t.swing !== null).length).toBeGreaterThanOrEqual(2);
+      }
     });
-    expectIntact(old, doc.value, 1);
-    // The two fields of model 2 are there, at their defaults.
-    for (const track of doc.value.tracks) expect(track).toMatchObject({ transpose: 0, swing: null });
-  });
 
-  it('a published beat, and its gallery card', () => {
-    const old = fixture(1, 'beat.json');
-    const beat = readBeatDocument(old);
-    if (!beat.ok) throw new Error(beat.message);
-    expect(beat.value).toMatchObject({ model: MODEL_VERSION, beatId: old.beatId, publishedAt: old.publishedAt });
-    expectIntact(old, beat.value, 1);
-    // The card written by version 1 is what this version would write, but for its model.
-    const card = fixture<{ metadata: Doc }>(1, 'gallery.json').metadata;
-    expect(galleryMetadata(beat.value)).toEqual({ ...card, model: MODEL_VERSION });
-  });
-
-  it.each(['remix-of-beat.json', 'remix-of-session.json'])('a remix: %s', (name) => {
-    const old = fixture(1, name);
-    const doc = readSessionDocument(old);
-    if (!doc.ok) throw new Error(doc.message);
-    expectIntact(old, doc.value, 1);
-    expect(doc.value.lineage.remixedFrom).toEqual((old.lineage as { remixedFrom: unknown }).remixedFrom);
-  });
-
-  it('every mutation a model 1 room logged', () => {
-    const room = fixture<{ tables: { log: { rows: { mutation: string }[] } } }>(1, 'room.json');
-    const types = new Set<string>();
-    for (const row of room.tables.log.rows) {
-      const m = migrateMutation(JSON.parse(row.mutation), 1);
-      if (!m.ok) throw new Error(`${row.mutation}: ${m.message}`);
-      types.add(m.value.type);
-      if (m.value.type === 'add_track') expect(m.value.track).toMatchObject({ transpose: 0, swing: null });
-    }
-    expect(types.size).toBeGreaterThanOrEqual(18);
-  });
-
-  it("the browser's saved record: its clientId, next clientSeq, pending edits and confirmed state", async () => {
-    const saved = fixture<{ localStorage: Record<string, string>; sessionStorage: Record<string, string> }>(1, 'client-record.json');
-    const local = new MemoryStorage(saved.localStorage);
-    const tab = new MemoryStorage(saved.sessionStorage);
-    const [tabKey, clientId] = Object.entries(saved.sessionStorage).find(([k]) => k.startsWith('kb:tab-client:'))!;
-    const sessionId = tabKey.slice('kb:tab-client:'.length);
-    const oldRecord = JSON.parse(saved.localStorage[`kb:client:${sessionId}:${clientId}`]!) as Doc & {
-      pending: { clientSeq: number; mutation: unknown; at: number }[];
-    };
-    const oldConfirmed = JSON.parse(saved.localStorage[`kb:confirmed:${sessionId}:${clientId}`]!) as { version: number; session: Doc };
-
-    const store = new ClientRecordStore(sessionId, local, tab, null, (p) => {
-      throw new Error(`unexpected problem: ${p.kind} ${p.detail}`);
+    it('a published beat, and its gallery card', () => {
+      const old = fixture(from, 'beat.json');
+      const beat = readBeatDocument(old);
+      if (!beat.ok) throw new Error(beat.message);
+      expect(beat.value).toMatchObject({ model: MODEL_VERSION, beatId: old.beatId, publishedAt: old.publishedAt });
+      expectIntact(old, beat.value, from);
+      expect(beat.value.lineage.remixedFrom).toEqual((old.lineage as { remixedFrom: unknown }).remixedFrom);
+      // The card that version wrote is what this version would write, but for its model.
+      const card = fixture<{ metadata: Doc }>(from, 'gallery.json').metadata;
+      expect(galleryMetadata(beat.value)).toEqual({ ...card, model: MODEL_VERSION });
     });
-    const record = await store.open(Date.now());
-    expect(record.clientId).toBe(clientId);
-    expect(record.nextSeq).toBe(oldRecord.nextSeq);
-    expect(record.pending.map((p) => ({ ...p }))).toEqual(
-      oldRecord.pending.map((p) => ({ ...p, mutation: migrateMutationOk(p.mutation) })),
-    );
-    expect(record.pending).toHaveLength(3);
-    expect(record.confirmed!.version).toBe(oldConfirmed.version);
-    expectIntact(oldConfirmed.session, record.confirmed!.session, 1);
-    // Saved again, it says which model wrote it.
-    expect(JSON.parse(local.getItem(`kb:client:${sessionId}:${clientId}`)!)).toMatchObject({ model: MODEL_VERSION, clientId });
-  });
-});
 
-function migrateMutationOk(m: unknown) {
-  const lifted = migrateMutation(m, 1);
+    it.each(['remix-of-beat.json', 'remix-of-session.json'])('a remix: %s', (name) => {
+      const old = fixture(from, name);
+      const doc = readSessionDocument(old);
+      if (!doc.ok) throw new Error(doc.message);
+      expectIntact(old, doc.value, from);
+      expect(doc.value.lineage.remixedFrom).toEqual((old.lineage as { remixedFrom: unknown }).remixedFrom);
+    });
+
+    it('the session a room had folded into its storage', () => {
+      const { session, model } = foldedSession(fixture<RoomDump>(from, 'room.json'));
+      expect(model).toBe(from);
+      const lifted = migrateSession(session, model);
+      if (!lifted.ok) throw new Error(lifted.message);
+      expectIntact(session, lifted.value, from);
+    });
+
+    it('every mutation a room logged or refused', () => {
+      const room = fixture<RoomDump>(from, 'room.json');
+      const types = new Set<string>();
+      const refused = (room.tables.refusals?.rows ?? []).flatMap((r) => (typeof r.mutation === 'string' ? [r.mutation] : []));
+      if (from >= 2) expect(refused.length).toBe(room.tables.refusals!.rows.length);
+      for (const json of [...room.tables.log!.rows.map((r) => r.mutation as string), ...refused]) {
+        const original = JSON.parse(json) as Doc;
+        const m = migrateMutation(original, from);
+        if (!m.ok) throw new Error(`${json}: ${m.message}`);
+        // Every field it had is kept; an added track gets the fields introduced since, at their defaults.
+        expect(m.value).toMatchObject(original);
+        types.add(m.value.type);
+        if (m.value.type === 'add_track')
+          expect(m.value.track).toEqual({ ...(original.track as Doc), ...newDefaults(TRACK_FIELDS, from, original.track as Doc) });
+      }
+      // That version's every mutation type is there.
+      expect([...types].sort()).toEqual(MUTATION_TYPES.filter((t) => mutationSince(t)! <= from).sort());
+    });
+
+    it("the browser's saved record: its clientId, next clientSeq, pending edits and confirmed state", async () => {
+      const saved = fixture<{ localStorage: Record<string, string>; sessionStorage: Record<string, string> }>(from, 'client-record.json');
+      const local = new MemoryStorage(saved.localStorage);
+      const tab = new MemoryStorage(saved.sessionStorage);
+      const [tabKey, clientId] = Object.entries(saved.sessionStorage).find(([k]) => k.startsWith('kb:tab-client:'))!;
+      const sessionId = tabKey.slice('kb:tab-client:'.length);
+      const oldRecord = JSON.parse(saved.localStorage[`kb:client:${sessionId}:${clientId}`]!) as Doc & {
+        pending: { clientSeq: number; mutation: unknown; at: number }[];
+      };
+      const oldConfirmed = JSON.parse(saved.localStorage[`kb:confirmed:${sessionId}:${clientId}`]!) as { version: number; session: Doc };
+
+      const store = new ClientRecordStore(sessionId, local, tab, null, (p) => {
+        throw new Error(`unexpected problem: ${p.kind} ${p.detail}`);
+      });
+      const record = await store.open(Date.now());
+      expect(record.clientId).toBe(clientId);
+      expect(record.nextSeq).toBe(oldRecord.nextSeq);
+      expect(record.pending.map((p) => ({ ...p }))).toEqual(
+        oldRecord.pending.map((p) => ({ ...p, mutation: migrateMutationOk(p.mutation, from) })),
+      );
+      expect(record.pending.length).toBeGreaterThanOrEqual(3);
+      expect(record.confirmed!.version).toBe(oldConfirmed.version);
+      expectIntact(oldConfirmed.session, record.confirmed!.session, from);
+      // Saved again, it says which model wrote it.
+      expect(JSON.parse(local.getItem(`kb:client:${sessionId}:${clientId}`)!)).toMatchObject({ model: MODEL_VERSION, clientId });
+    });
+  },
+);
+
+function migrateMutationOk(m: unknown, from: number) {
+  const lifted = migrateMutation(m, from);
   if (!lifted.ok) throw new Error(lifted.message);
   return lifted.value;
 }

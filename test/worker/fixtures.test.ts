@@ -1,9 +1,10 @@
 /**
  * Storage written by earlier versions (test/fixtures/v<N>/, written by running that
- * version's code) opens in this one with nothing lost: a room's SQLite database of
- * layout 1 is migrated on wake, in one transaction, into layout 2; a layout 2 room of
- * model 2 (its rows written here as model 2 wrote them) is lifted to model 3; a legacy
- * KV document is adopted; a published beat is served, played and remixed.
+ * version's code) opens in this one with nothing lost: a room's SQLite database is
+ * woken in this code's layout (layout 1 is migrated, in one transaction, into layout 2)
+ * and model (a model 1 or 2 room is lifted to model 3: its steps become pattern A); a KV
+ * session document without room storage is adopted; a published beat is served, played
+ * and remixed. Every version's fixtures go through the same tests.
  */
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -24,26 +25,57 @@ import expectedV1 from '../fixtures/v1/expected.json';
 import galleryV1 from '../fixtures/v1/gallery.json';
 import roomV1 from '../fixtures/v1/room.json';
 import sessionV1 from '../fixtures/v1/session.json';
+import beatV2 from '../fixtures/v2/beat.json';
+import expectedV2 from '../fixtures/v2/expected.json';
+import galleryV2 from '../fixtures/v2/gallery.json';
+import roomV2 from '../fixtures/v2/room.json';
+import sessionV2 from '../fixtures/v2/session.json';
 
 type Row = Record<string, SqlStorageValue>;
-const roomTables = (roomV1 as unknown as { tables: Record<string, { sql: string; rows: Row[] }> }).tables;
-const SESSION_ID = (roomTables.meta!.rows.find((r) => r.key === 'id')!.value as string) ?? '';
+type Tables = Record<string, { sql: string; rows: Row[] }>;
+type Expected = {
+  version: number;
+  session: unknown;
+  acknowledged: Record<string, number>;
+  refused: { clientId: string; clientSeq: number; code: string }[];
+};
+type Doc = Record<string, unknown>;
 
-function lifted(session: unknown): Session {
-  const result = migrateSession(session, 1);
+/** The documents each released model version stored (test/fixtures/v<N>/, written by running it). */
+const FIXTURES = [
+  { from: 1, layout: 1, room: roomV1, expected: expectedV1, session: sessionV1, beat: beatV1, gallery: galleryV1 },
+  { from: 2, layout: 2, room: roomV2, expected: expectedV2, session: sessionV2, beat: beatV2, gallery: galleryV2 },
+].map((f) => ({
+  ...f,
+  tables: (f.room as unknown as { tables: Tables }).tables,
+  expected: f.expected as Expected,
+  session: f.session as Doc,
+  beat: f.beat as unknown as BeatDocument & Doc,
+  gallery: f.gallery as { key: string; value: string; metadata: Doc },
+}));
+
+/** The session id a room's database holds: layout 2's snapshot row, or layout 1's meta 'id' row. */
+function sessionIdOf(tables: Tables): string {
+  const snapshot = tables.state?.rows.find((r) => r.key === 'snapshot');
+  if (snapshot) return (JSON.parse(snapshot.value as string) as { id: string }).id;
+  return tables.meta!.rows.find((r) => r.key === 'id')!.value as string;
+}
+
+function lifted(session: unknown, from: number): Session {
+  const result = migrateSession(session, from);
   if (!result.ok) throw new Error(result.message);
   return result.value;
 }
 
-/** A logged model 1 mutation (JSON), lifted to this model. */
-function liftedMutation(json: string): Mutation {
-  const m = migrateMutation(JSON.parse(json), 1);
+/** A mutation (JSON) logged by model `from`, lifted to this model. */
+function liftedMutation(json: string, from: number): Mutation {
+  const m = migrateMutation(JSON.parse(json), from);
   if (!m.ok) throw new Error(m.message);
   return m.value;
 }
 
 /** Write every table and row of a fixture database into the (unseeded) room of `id`. */
-async function restoreDatabase(id: string, tables: Record<string, { sql: string; rows: Row[] }>) {
+async function restoreDatabase(id: string, tables: Tables) {
   await runInDurableObject(room(id), (_instance, state) => {
     for (const { sql, rows } of Object.values(tables)) {
       state.storage.sql.exec(sql);
@@ -58,95 +90,107 @@ async function restoreDatabase(id: string, tables: Record<string, { sql: string;
   });
 }
 
-describe('a room written by model 1 (storage layout 1)', () => {
-  it('wakes migrated to layout 2 with every value, every writer and the log intact; editing goes on', async () => {
-    await restoreDatabase(SESSION_ID, roomTables);
+describe.each(FIXTURES)('a room written by model $from (storage layout $layout)', ({ from, tables, expected }) => {
+  const SESSION_ID = sessionIdOf(tables);
+
+  it('wakes in layout 2 with every value, every writer and the log intact; editing goes on', async () => {
+    await restoreDatabase(SESSION_ID, tables);
     // The room loaded (nothing) before the rows were there: wake it afresh on them.
     await evictDurableObject(room(SESSION_ID));
     const state = await serverState(SESSION_ID);
-    expect(state.version).toBe(expectedV1.version);
-    expect(state.session).toEqual(lifted(expectedV1.session));
+    expect(state.version).toBe(expected.version);
+    expect(state.session).toEqual(lifted(expected.session, from));
     expect(await tableNames(SESSION_ID)).toEqual(['log', 'refusals', 'state']);
 
     // The newest log entries came along (lifted to this model): a client a few versions
     // behind still catches up from the log.
     const behind = await TestClient.connect(SESSION_ID);
-    const reply = await behind.hello({ version: expectedV1.version - 20, resendPending: false });
-    expect(reply).toMatchObject({ type: 'catchup', fromVersion: expectedV1.version - 20 });
-    const logged = roomTables
-      .log!.rows.filter((r) => (r.version as number) > expectedV1.version - 20)
+    const reply = await behind.hello({ version: expected.version - 20, resendPending: false });
+    expect(reply).toMatchObject({ type: 'catchup', fromVersion: expected.version - 20 });
+    const logged = tables
+      .log!.rows.filter((r) => (r.version as number) > expected.version - 20)
       .sort((a, b) => (a.version as number) - (b.version as number));
     expect((reply as Extract<ServerMessage, { type: 'catchup' }>).changes.map((c) => c.mutation)).toEqual(
-      logged.map((r) => liftedMutation(r.mutation as string)),
+      logged.map((r) => liftedMutation(r.mutation as string, from)),
     );
     behind.close();
 
     // Each writer's record survived: what it was told was applied is acked again, what
     // was refused is refused again, and its next edit follows its last clientSeq.
-    const [writer, lastAcked] = Object.entries(expectedV1.acknowledged).sort(([, a], [, b]) => b - a)[0]!;
-    const ackedRow = roomTables.log!.rows.find((r) => r.client_id === writer && r.client_seq === lastAcked)!;
+    const [writer, lastAcked] = Object.entries(expected.acknowledged).sort(([, a], [, b]) => b - a)[0]!;
+    const ackedRow = tables.log!.rows.find((r) => r.client_id === writer && r.client_seq === lastAcked)!;
     const a = await TestClient.join(SESSION_ID, { clientId: writer });
     // Resent as the reloaded page sends what it had saved: lifted to this model.
-    a.sendMutate(liftedMutation(ackedRow.mutation as string), lastAcked);
-    expect(await a.outcomeOf(lastAcked)).toEqual({ type: 'ack', clientSeq: lastAcked, version: expectedV1.version });
-    const refused = expectedV1.refused.find((r) => r.clientId === writer)!;
-    a.sendMutate({ type: 'set_step', trackId: 'gone', pattern: 'A', step: 0, on: true }, refused.clientSeq);
+    a.sendMutate(liftedMutation(ackedRow.mutation as string, from), lastAcked);
+    expect(await a.outcomeOf(lastAcked)).toEqual({ type: 'ack', clientSeq: lastAcked, version: expected.version });
+    const refused = expected.refused.find((r) => r.clientId === writer)!;
+    // Layout 2 keeps the refused mutation (its resend must be that one); layout 1 did not.
+    const refusedRow = tables.refusals!.rows.find((r) => r.client_id === writer && r.client_seq === refused.clientSeq)!;
+    const resent =
+      typeof refusedRow.mutation === 'string'
+        ? liftedMutation(refusedRow.mutation, from)
+        : ({ type: 'set_step', trackId: 'gone', pattern: 'A', step: 0, on: true } as const);
+    a.sendMutate(resent, refused.clientSeq);
     expect(await a.outcomeOf(refused.clientSeq, a.messages.length)).toMatchObject({ type: 'error', code: refused.code });
-    const next = Math.max(lastAcked, ...expectedV1.refused.filter((r) => r.clientId === writer).map((r) => r.clientSeq)) + 1;
+    const next = Math.max(lastAcked, ...expected.refused.filter((r) => r.clientId === writer).map((r) => r.clientSeq)) + 1;
     const track = state.session.tracks[0]!;
     a.sendMutate({ type: 'set_transpose', trackId: track.id, transpose: 5 }, next);
-    expect(await a.outcomeOf(next)).toMatchObject({ type: 'change', version: expectedV1.version + 1 });
+    expect(await a.outcomeOf(next)).toMatchObject({ type: 'change', version: expected.version + 1 });
 
-    // And the migrated layout is what the next wake reads.
+    // And the layout 2 storage is what the next wake reads.
     a.close();
     await evictDurableObject(room(SESSION_ID), { webSockets: 'close' });
     const after = await serverState(SESSION_ID);
-    expect(after.version).toBe(expectedV1.version + 1);
-    expect(after.session.tracks[0]).toEqual({ ...lifted(expectedV1.session).tracks[0], transpose: 5 });
+    expect(after.version).toBe(expected.version + 1);
+    expect(after.session.tracks[0]).toEqual({ ...lifted(expected.session, from).tracks[0], transpose: 5 });
+    expect(after.session.tracks.slice(1)).toEqual(lifted(expected.session, from).tracks.slice(1));
   });
 });
 
-describe('KV documents written by model 1', () => {
-  it('a legacy session document (no room storage) is adopted, lifted, at its own version', async () => {
+describe.each(FIXTURES)('KV documents written by model $from', ({ from, session: stored, beat: storedBeat, gallery }) => {
+  it('a session document with no room storage (a legacy one) is adopted, lifted, at its own version', async () => {
     const id = crypto.randomUUID();
-    await env.KV.put(sessionKey(id), JSON.stringify({ ...sessionV1, id }));
-    const { id: _i, version, createdAt: _c, updatedAt: _u, ...session } = sessionV1;
+    await env.KV.put(sessionKey(id), JSON.stringify({ ...stored, id }));
+    const { model: _m, id: _i, version, createdAt: _c, updatedAt: _u, ...session } = stored;
     const client = await TestClient.join(id);
     expect(client.messages[0]).toMatchObject({ type: 'snapshot', version, model: MODEL_VERSION });
-    expect(client.replica!.confirmed).toEqual(lifted(session));
+    expect(client.replica!.confirmed).toEqual(lifted(session, from));
     // Served over HTTP in this version's shape too.
     const served = (await (await api(`/api/sessions/${id}`)).json()) as Record<string, unknown>;
     expect(served).toMatchObject({ model: MODEL_VERSION, version });
   });
 
   it('a published beat is served, pictured, listed and remixed with every value intact', async () => {
-    const beat = beatV1 as unknown as BeatDocument;
-    await env.KV.put(beatKey(beat.beatId), JSON.stringify(beatV1));
-    await env.KV.put(galleryV1.key, galleryV1.value, { metadata: galleryV1.metadata });
-    const { beatId: _b, publishedAt: _p, ...music } = beatV1;
-    const expected = lifted(music);
+    await env.KV.put(beatKey(storedBeat.beatId), JSON.stringify(storedBeat));
+    await env.KV.put(gallery.key, gallery.value, { metadata: gallery.metadata });
+    const { model: _m, beatId: _b, publishedAt: _p, ...music } = storedBeat;
+    const expected = lifted(music, from);
 
-    const served = (await (await api(`/api/beats/${beat.beatId}`)).json()) as BeatDocument;
+    const served = (await (await api(`/api/beats/${storedBeat.beatId}`)).json()) as BeatDocument;
     const { model, beatId, publishedAt, ...session } = served;
-    expect({ model, beatId, publishedAt }).toEqual({ model: MODEL_VERSION, beatId: beat.beatId, publishedAt: beat.publishedAt });
+    expect({ model, beatId, publishedAt }).toEqual({
+      model: MODEL_VERSION,
+      beatId: storedBeat.beatId,
+      publishedAt: storedBeat.publishedAt,
+    });
     expect(session).toEqual(expected);
 
     // The beat page, the embed, the preview picture and oEmbed read it through the same
     // readBeat (worker/http/beats.ts); their HTML needs the built assets (e2e covers it).
-    const preview = await api(`/b/${beat.beatId}/preview.png`);
+    const preview = await api(`/b/${storedBeat.beatId}/preview.png`);
     expect(preview.status).toBe(200);
 
-    const gallery = (await (await api('/api/beats')).json()) as { beats: { beatId: string }[] };
-    expect(gallery.beats.map((b) => b.beatId)).toContain(beat.beatId);
+    const listed = (await (await api('/api/beats')).json()) as { beats: { beatId: string }[] };
+    expect(listed.beats.map((b) => b.beatId)).toContain(storedBeat.beatId);
 
-    const remix = await api(`/api/beats/${beat.beatId}/remix`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+    const remix = await api(`/api/beats/${storedBeat.beatId}/remix`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(remix.status).toBe(201);
     const { id } = (await remix.json()) as { id: string };
     const remixed = await serverState(id);
     const { name: _n, timeline: _t, lineage, ...remixMusic } = remixed.session;
     const { name: _n2, timeline: _t2, lineage: _l2, ...beatMusic } = expected;
     expect(remixMusic).toEqual(beatMusic);
-    expect(lineage.remixedFrom).toEqual({ kind: 'beat', id: beat.beatId, name: beat.name });
+    expect(lineage.remixedFrom).toEqual({ kind: 'beat', id: storedBeat.beatId, name: storedBeat.name });
   });
 });
 
