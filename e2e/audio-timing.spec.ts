@@ -6,7 +6,7 @@
  * principles (step = 60/tempo/4 s; odd sixteenths late by swing% of half a step).
  */
 import { expect, test } from '@playwright/test';
-import { emptySession, makeTrack, type Session, sessionWithTracks } from '../core/model';
+import { emptySession, makeTrack, sessionWithTracks } from '../core/model';
 import { newSession, openSession } from './helpers';
 import { type Check, gridSeconds, measure } from './onsets';
 
