@@ -21,7 +21,7 @@ import { navigate } from '../navigate';
 import { AudioEngine, playheadStore } from '../audio/AudioEngine';
 import { audibleTracks, createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
 import { ExportMenu } from '../ui/ExportMenu';
-import { Playhead } from '../ui/Grid';
+import { Playhead, startOfPattern } from '../ui/Grid';
 import { ShareDialog } from '../ui/ShareDialog';
 
 function inlinedBeat(beatId: string): BeatDocument | null {
@@ -190,6 +190,8 @@ function usePlayingCue(session: Session) {
 function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Session }) {
   // The grid shows the pattern sounding, or the one a listener hears first.
   const pattern = usePlayingCue(session)?.pattern ?? openingPattern(session);
+  // Rows count from where their pattern started (a song entry's start).
+  const startOf = useMemo(() => startOfPattern(() => store.getState().session, pattern), [store, pattern]);
   const muted = useSessionState(store, (s) => s.muted);
   const soloed = useSessionState(store, (s) => s.soloed);
   return (
@@ -236,7 +238,7 @@ function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Sessio
                   />
                 </div>
               ))}
-              <Playhead length={row.length} />
+              <Playhead length={row.length} startOf={startOf} />
             </div>
           </div>
         );

@@ -249,7 +249,7 @@ export function Playhead({ length, startOf }: { length: number; startOf?: (globa
  * at a global step, else null. Every row's playhead asks at each step: the cue is worked
  * out once per step and session (cueAt walks the song).
  */
-function startOfPattern(session: () => Session | null, pattern: PatternId): (globalStep: number) => number | null {
+export function startOfPattern(session: () => Session | null, pattern: PatternId): (globalStep: number) => number | null {
   let last: { session: Session; step: number; start: number | null } | null = null;
   return (globalStep) => {
     const now = session();
