@@ -60,8 +60,10 @@ test('publish waits for edits still on their way: the beat holds what the editor
   await expect(page.getByRole('dialog', { name: 'Published' })).toBeHidden();
   release();
   const { beatId } = (await (await published).json()) as { beatId: string };
-  const beat = (await (await page.request.get(`/api/beats/${beatId}`)).json()) as { tracks: { id: string; steps: boolean[] }[] };
-  expect(beat.tracks.find((t) => t.id === 'snare')!.steps[1]).toBe(true);
+  const beat = (await (await page.request.get(`/api/beats/${beatId}`)).json()) as {
+    patterns: { A: { rows: Record<string, { steps: boolean[] }> } };
+  };
+  expect(beat.patterns.A.rows.snare!.steps[1]).toBe(true);
 });
 
 test('every write to a beat is refused, over HTTP and WebSocket', async ({ page }) => {
