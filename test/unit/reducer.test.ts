@@ -6,15 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyMutation,
-  emptyPattern,
+  emptyRow,
   emptySession,
+  emptySteps,
   LIMITS,
+  type Mutation,
   makeTrack,
   parseMutation,
+  rowOf,
+  type Session,
   sessionFromTemplate,
   stepsSinceAnchor,
-  type Mutation,
-  type Session,
 } from '../../core';
 
 const T0 = 1_700_000_000_000;
@@ -34,46 +36,48 @@ function apply(session: Session, mutation: Mutation, at = T0 + 1000): Session {
 
 const ids = (s: Session) => s.tracks.map((t) => t.id);
 const trackOf = (s: Session, id: string) => s.tracks.find((t) => t.id === id)!;
+/** A track's row in pattern A (where every template's steps are). */
+const rowA = (s: Session, id: string) => rowOf(s, 'A', id);
 
 describe('every mutation type applies as set-to-value', () => {
   it('set_step sets one cell, and setting it again changes nothing', () => {
     const s = starter();
-    expect(trackOf(s, 'kick').steps[1]).toBe(false);
-    const once = apply(s, { type: 'set_step', trackId: 'kick', step: 1, on: true });
-    expect(trackOf(once, 'kick').steps[1]).toBe(true);
-    const twice = apply(once, { type: 'set_step', trackId: 'kick', step: 1, on: true });
+    expect(rowA(s, 'kick').steps[1]).toBe(false);
+    const once = apply(s, { type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: true });
+    expect(rowA(once, 'kick').steps[1]).toBe(true);
+    const twice = apply(once, { type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: true });
     expect(twice).toEqual(once);
-    const off = apply(twice, { type: 'set_step', trackId: 'kick', step: 1, on: false });
+    const off = apply(twice, { type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: false });
     expect(off).toEqual(s);
-    // Only that track and that cell changed.
-    expect(trackOf(once, 'snare')).toBe(trackOf(s, 'snare'));
-    expect(trackOf(once, 'kick').steps.filter((on, i) => on !== trackOf(s, 'kick').steps[i])).toHaveLength(1);
+    // Only that row and that cell changed: the tracks and the other rows are the same objects.
+    expect(once.tracks).toBe(s.tracks);
+    expect(once.patterns.A!.rows.snare).toBe(s.patterns.A!.rows.snare);
+    expect(rowA(once, 'kick').steps.filter((on, i) => on !== rowA(s, 'kick').steps[i])).toHaveLength(1);
   });
 
   it('set_step beyond the visible length is stored', () => {
-    const s = apply(starter(), { type: 'set_step', trackId: 'kick', step: 127, on: true });
-    expect(trackOf(s, 'kick').steps[127]).toBe(true);
+    const s = apply(starter(), { type: 'set_step', trackId: 'kick', pattern: 'A', step: 127, on: true });
+    expect(rowA(s, 'kick').steps[127]).toBe(true);
   });
 
   it('set_velocity and set_pitch set one entry', () => {
-    let s = apply(starter(), { type: 'set_velocity', trackId: 'bass', step: 3, velocity: 7 });
-    s = apply(s, { type: 'set_pitch', trackId: 'bass', step: 3, pitch: -12 });
-    expect(trackOf(s, 'bass').velocities[3]).toBe(7);
-    expect(trackOf(s, 'bass').pitches[3]).toBe(-12);
-    expect(trackOf(s, 'bass').velocities[2]).toBe(trackOf(starter(), 'bass').velocities[2]);
+    let s = apply(starter(), { type: 'set_velocity', trackId: 'bass', pattern: 'A', step: 3, velocity: 7 });
+    s = apply(s, { type: 'set_pitch', trackId: 'bass', pattern: 'A', step: 3, pitch: -12 });
+    expect(rowA(s, 'bass').velocities[3]).toBe(7);
+    expect(rowA(s, 'bass').pitches[3]).toBe(-12);
+    expect(rowA(s, 'bass').velocities[2]).toBe(rowA(starter(), 'bass').velocities[2]);
   });
 
-  it('set_pattern replaces the whole pattern with copies', () => {
-    const pattern = emptyPattern();
-    pattern.steps[9] = true;
-    pattern.velocities[9] = 55;
-    pattern.pitches[9] = 4;
-    const s = apply(starter(), { type: 'set_pattern', trackId: 'kick', pattern });
-    const kick = trackOf(s, 'kick');
-    expect(kick.steps).toEqual(pattern.steps);
-    expect(kick.velocities).toEqual(pattern.velocities);
-    expect(kick.pitches).toEqual(pattern.pitches);
-    pattern.steps[0] = true; // the mutation object is not aliased into the state
+  it("set_steps replaces a row's steps with copies and keeps its length", () => {
+    const steps = emptySteps();
+    steps.steps[9] = true;
+    steps.velocities[9] = 55;
+    steps.pitches[9] = 4;
+    const before = apply(starter(), { type: 'set_length', trackId: 'kick', pattern: 'A', length: 12 });
+    const s = apply(before, { type: 'set_steps', trackId: 'kick', pattern: 'A', steps });
+    const kick = rowA(s, 'kick');
+    expect(kick).toEqual({ ...steps, length: 12 });
+    steps.steps[0] = true; // the mutation object is not aliased into the state
     expect(kick.steps[0]).toBe(false);
   });
 
@@ -117,37 +121,41 @@ describe('every mutation type applies as set-to-value', () => {
 });
 
 describe('tracks are addressed by id', () => {
-  const newTrack = (id: string) => makeTrack({ id, name: id, instrument: 'piano' });
+  const newTrack = (id: string) => makeTrack({ id, name: id, instrument: 'piano' }).track;
+  const add = (id: string, beforeTrackId: string | null): Mutation => ({ type: 'add_track', track: newTrack(id), rows: {}, beforeTrackId });
 
   it('add_track appends, or inserts before a given track', () => {
-    let s = apply(starter(), { type: 'add_track', track: newTrack('lead'), beforeTrackId: null });
+    let s = apply(starter(), add('lead', null));
     expect(ids(s)).toEqual(['kick', 'snare', 'hat', 'bass', 'lead']);
-    s = apply(s, { type: 'add_track', track: newTrack('pad'), beforeTrackId: 'snare' });
+    s = apply(s, add('pad', 'snare'));
     expect(ids(s)).toEqual(['kick', 'pad', 'snare', 'hat', 'bass', 'lead']);
     // Before a track that is gone (deleted concurrently): at the end.
-    s = apply(s, { type: 'add_track', track: newTrack('fx'), beforeTrackId: 'nope' });
+    s = apply(s, add('fx', 'nope'));
     expect(ids(s).at(-1)).toBe('fx');
   });
 
-  it('add_track copies the track, so later edits to the message do not leak in', () => {
-    const t = newTrack('lead');
-    const s = apply(starter(), { type: 'add_track', track: t, beforeTrackId: null });
-    t.steps[0] = true;
-    expect(trackOf(s, 'lead').steps[0]).toBe(false);
+  it('add_track copies the track and its rows, so later edits to the message do not leak in', () => {
+    const t = makeTrack({ id: 'lead', name: 'Lead', instrument: 'piano', on: [3] });
+    const s = apply(starter(), { type: 'add_track', track: t.track, rows: { A: t.row }, beforeTrackId: null });
+    t.row.steps[0] = true;
+    t.track.name = 'Changed';
+    expect(rowA(s, 'lead').steps[0]).toBe(false);
+    expect(rowA(s, 'lead').steps[3]).toBe(true);
+    expect(trackOf(s, 'lead').name).toBe('Lead');
   });
 
   it('add_track refuses a duplicate id and the 17th track', () => {
     const s = starter();
-    expect(applyMutation(s, { type: 'add_track', track: newTrack('kick'), beforeTrackId: null }, T0)).toMatchObject({
+    expect(applyMutation(s, add('kick', null), T0)).toMatchObject({
       ok: false,
       code: 'duplicate_track',
     });
     let full = emptySession(T0);
     for (let i = 0; i < LIMITS.maxTracks; i++) {
-      full = apply(full, { type: 'add_track', track: newTrack(`t${i}`), beforeTrackId: null });
+      full = apply(full, add(`t${i}`, null));
     }
     expect(full.tracks).toHaveLength(LIMITS.maxTracks);
-    expect(applyMutation(full, { type: 'add_track', track: newTrack('one-more'), beforeTrackId: null }, T0)).toMatchObject({
+    expect(applyMutation(full, add('one-more', null), T0)).toMatchObject({
       ok: false,
       code: 'too_many_tracks',
     });
@@ -158,10 +166,13 @@ describe('tracks are addressed by id', () => {
     let s = apply(starter(), {
       type: 'add_track',
       track: { ...newTrack('k2'), name: 'Kick', instrument: 'studio-kick' },
+      rows: { A: rowA(starter(), 'kick') },
       beforeTrackId: 'snare',
     });
     s = apply(s, { type: 'delete_track', trackId: 'kick' });
     expect(ids(s)).toEqual(['k2', 'snare', 'hat', 'bass']);
+    expect(s.patterns.A!.rows.kick).toBeUndefined();
+    expect(rowA(s, 'k2')).toEqual(rowA(starter(), 'kick'));
     const again = apply(s, { type: 'delete_track', trackId: 'kick' });
     expect(again).toEqual(s);
     expect(apply(s, { type: 'delete_track', trackId: 'never-was' })).toEqual(s);
@@ -195,11 +206,12 @@ describe('tracks are addressed by id', () => {
   });
 
   it.each([
-    { type: 'set_step', trackId: 'ghost', step: 0, on: true },
-    { type: 'set_velocity', trackId: 'ghost', step: 0, velocity: 1 },
-    { type: 'set_pitch', trackId: 'ghost', step: 0, pitch: 1 },
-    { type: 'set_pattern', trackId: 'ghost', pattern: emptyPattern() },
-    { type: 'set_length', trackId: 'ghost', length: 8 },
+    { type: 'set_step', trackId: 'ghost', pattern: 'A', step: 0, on: true },
+    { type: 'set_velocity', trackId: 'ghost', pattern: 'A', step: 0, velocity: 1 },
+    { type: 'set_pitch', trackId: 'ghost', pattern: 'A', step: 0, pitch: 1 },
+    { type: 'set_steps', trackId: 'ghost', pattern: 'A', steps: emptySteps() },
+    { type: 'set_row', trackId: 'ghost', pattern: 'A', row: emptyRow(8) },
+    { type: 'set_length', trackId: 'ghost', pattern: 'A', length: 8 },
     { type: 'set_track_name', trackId: 'ghost', name: 'x' },
     { type: 'set_instrument', trackId: 'ghost', instrument: 'piano' },
     { type: 'set_volume', trackId: 'ghost', volume: 1 },
@@ -216,17 +228,17 @@ describe('tracks are addressed by id', () => {
 describe('set_length keeps the steps beyond the visible length (failure mode 12)', () => {
   it('shrinking and growing again restores every step, velocity and pitch', () => {
     let s = starter();
-    s = apply(s, { type: 'set_length', trackId: 'bass', length: 32 });
-    s = apply(s, { type: 'set_step', trackId: 'bass', step: 30, on: true });
-    s = apply(s, { type: 'set_pitch', trackId: 'bass', step: 30, pitch: 7 });
-    s = apply(s, { type: 'set_velocity', trackId: 'bass', step: 30, velocity: 90 });
-    const full = trackOf(s, 'bass');
-    const short = apply(s, { type: 'set_length', trackId: 'bass', length: 3 });
-    expect(trackOf(short, 'bass').length).toBe(3);
-    expect(trackOf(short, 'bass').steps).toEqual(full.steps);
-    expect(trackOf(short, 'bass').steps).toHaveLength(LIMITS.maxSteps);
-    const back = apply(short, { type: 'set_length', trackId: 'bass', length: 32 });
-    expect(trackOf(back, 'bass')).toEqual(full);
+    s = apply(s, { type: 'set_length', trackId: 'bass', pattern: 'A', length: 32 });
+    s = apply(s, { type: 'set_step', trackId: 'bass', pattern: 'A', step: 30, on: true });
+    s = apply(s, { type: 'set_pitch', trackId: 'bass', pattern: 'A', step: 30, pitch: 7 });
+    s = apply(s, { type: 'set_velocity', trackId: 'bass', pattern: 'A', step: 30, velocity: 90 });
+    const full = rowA(s, 'bass');
+    const short = apply(s, { type: 'set_length', trackId: 'bass', pattern: 'A', length: 3 });
+    expect(rowA(short, 'bass').length).toBe(3);
+    expect(rowA(short, 'bass').steps).toEqual(full.steps);
+    expect(rowA(short, 'bass').steps).toHaveLength(LIMITS.maxSteps);
+    const back = apply(short, { type: 'set_length', trackId: 'bass', pattern: 'A', length: 32 });
+    expect(rowA(back, 'bass')).toEqual(full);
   });
 });
 

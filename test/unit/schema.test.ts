@@ -7,7 +7,9 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   emptyPattern,
+  emptyRow,
   emptySession,
+  emptySteps,
   SessionSchema,
   sessionFromTemplate,
   TEMPLATE_IDS,
@@ -23,15 +25,19 @@ import {
   type Mutation,
 } from '../../core';
 
-const track = makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [0, 4] });
+const { track, row } = makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [0, 4] });
+const verse = { ...emptyPattern(), name: 'Verse', rows: { kick: row } };
 
 /** One valid mutation of every type (the list must stay complete: see the last test). */
 const VALID: Mutation[] = [
-  { type: 'set_step', trackId: 'kick', step: 0, on: true },
-  { type: 'set_velocity', trackId: 'kick', step: 127, velocity: 0 },
-  { type: 'set_pitch', trackId: 'kick', step: 3, pitch: -24 },
-  { type: 'set_pattern', trackId: 'kick', pattern: emptyPattern() },
-  { type: 'set_length', trackId: 'kick', length: 128 },
+  { type: 'set_step', trackId: 'kick', pattern: 'A', step: 0, on: true },
+  { type: 'set_velocity', trackId: 'kick', pattern: 'P', step: 127, velocity: 0 },
+  { type: 'set_pitch', trackId: 'kick', pattern: 'B', step: 3, pitch: -24 },
+  { type: 'set_row', trackId: 'kick', pattern: 'C', row },
+  { type: 'set_steps', trackId: 'kick', pattern: 'A', steps: emptySteps() },
+  { type: 'set_length', trackId: 'kick', pattern: 'A', length: 128 },
+  { type: 'set_pattern_name', pattern: 'B', name: 'Chorus' },
+  { type: 'set_pattern_name', pattern: 'B', name: '' },
   { type: 'set_track_name', trackId: 'kick', name: 'Kick 2' },
   { type: 'set_instrument', trackId: 'kick', instrument: 'piano' },
   { type: 'set_volume', trackId: 'kick', volume: 0.5 },
@@ -39,7 +45,8 @@ const VALID: Mutation[] = [
   { type: 'set_transpose', trackId: 'kick', transpose: -12 },
   { type: 'set_track_swing', trackId: 'kick', swing: 66.5 },
   { type: 'set_track_swing', trackId: 'kick', swing: null },
-  { type: 'add_track', track, beforeTrackId: null },
+  { type: 'add_track', track, rows: { A: row, C: emptyRow(5) }, beforeTrackId: null },
+  { type: 'add_track', track, rows: {}, beforeTrackId: 'snare' },
   { type: 'delete_track', trackId: 'kick' },
   { type: 'move_track', trackId: 'kick', beforeTrackId: 'snare' },
   { type: 'set_tempo', tempo: 97.5 },
@@ -48,6 +55,22 @@ const VALID: Mutation[] = [
   { type: 'set_effect', param: 'delay', value: 1 },
   { type: 'set_play_together', together: true },
   { type: 'set_playing', playing: false },
+  { type: 'add_pattern', pattern: 'B', value: verse },
+  { type: 'put_pattern', pattern: 'A', value: emptyPattern() },
+  { type: 'delete_pattern', pattern: 'P' },
+  { type: 'add_song_entry', entry: { id: 'e1', pattern: 'A', repeats: 1 }, beforeEntryId: null },
+  { type: 'add_song_entry', entry: { id: 'e2', pattern: 'P', repeats: LIMITS.maxRepeats }, beforeEntryId: 'e1' },
+  { type: 'set_song_entry', entry: { id: 'e1', pattern: 'B', repeats: 4 } },
+  { type: 'delete_song_entry', entryId: 'e1' },
+  { type: 'move_song_entry', entryId: 'e1', beforeEntryId: null },
+  { type: 'move_song_entry', entryId: 'e1', beforeEntryId: 'e2' },
+  { type: 'set_song_loop', loop: false },
+  { type: 'set_song_start', entryId: 'e2' },
+  { type: 'set_song_start', entryId: null },
+  { type: 'launch_pattern', pattern: 'B', when: 'now' },
+  { type: 'launch_pattern', pattern: 'A', when: 'bar' },
+  { type: 'launch_pattern', pattern: null, when: 'end' },
+  { type: 'start_transport', anchorMs: 1_700_000_000_000.5 },
 ];
 
 function refused(input: unknown): string {
@@ -66,19 +89,22 @@ describe('parseMutation: valid input', () => {
 
   it('accepts the bounds of every range', () => {
     const ok = (m: unknown) => expect(parseMutation(m).ok, JSON.stringify(m)).toBe(true);
-    ok({ type: 'set_step', trackId: 'a', step: 0, on: false });
-    ok({ type: 'set_step', trackId: 'a', step: LIMITS.maxSteps - 1, on: true });
-    ok({ type: 'set_length', trackId: 'a', length: LIMITS.minSteps });
-    ok({ type: 'set_length', trackId: 'a', length: LIMITS.maxSteps });
+    ok({ type: 'set_step', trackId: 'a', pattern: 'A', step: 0, on: false });
+    ok({ type: 'set_step', trackId: 'a', pattern: 'A', step: LIMITS.maxSteps - 1, on: true });
+    ok({ type: 'set_length', trackId: 'a', pattern: 'A', length: LIMITS.minSteps });
+    ok({ type: 'set_length', trackId: 'a', pattern: 'A', length: LIMITS.maxSteps });
     ok({ type: 'set_tempo', tempo: LIMITS.minTempo });
     ok({ type: 'set_tempo', tempo: LIMITS.maxTempo });
     ok({ type: 'set_swing', swing: LIMITS.minSwing });
-    ok({ type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.maxPitch });
-    ok({ type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.maxVelocity });
+    ok({ type: 'set_pitch', trackId: 'a', pattern: 'A', step: 0, pitch: LIMITS.maxPitch });
+    ok({ type: 'set_velocity', trackId: 'a', pattern: 'A', step: 0, velocity: LIMITS.maxVelocity });
     ok({ type: 'set_volume', trackId: 'a', volume: LIMITS.minVolume });
     ok({ type: 'set_pan', trackId: 'a', pan: LIMITS.maxPan });
     ok({ type: 'set_track_name', trackId: 'a', name: 'x'.repeat(LIMITS.maxTrackName) });
     ok({ type: 'set_session_name', name: 'x'.repeat(LIMITS.maxSessionName) });
+    ok({ type: 'set_pattern_name', pattern: 'A', name: 'x'.repeat(LIMITS.maxPatternName) });
+    ok({ type: 'add_song_entry', entry: { id: 'e', pattern: 'A', repeats: 1 }, beforeEntryId: null });
+    ok({ type: 'set_song_entry', entry: { id: 'e', pattern: 'P', repeats: LIMITS.maxRepeats } });
     // Limits count characters (code points), not UTF-16 units.
     ok({ type: 'set_track_name', trackId: 'a', name: '🥁'.repeat(LIMITS.maxTrackName) });
     ok({ type: 'set_track_name', trackId: 'a'.repeat(LIMITS.maxIdLength), name: 'x' });
@@ -94,16 +120,17 @@ describe('parseMutation: valid input', () => {
 describe('parseMutation: numbers are checked for type before range', () => {
   // Every numeric field of every mutation, with a valid base to put a bad value into.
   const numericFields: [string, Record<string, unknown>, string, { int: boolean }][] = [
-    ['set_step.step', { type: 'set_step', trackId: 'a', on: true }, 'step', { int: true }],
-    ['set_velocity.step', { type: 'set_velocity', trackId: 'a', velocity: 1 }, 'step', { int: true }],
-    ['set_velocity.velocity', { type: 'set_velocity', trackId: 'a', step: 0 }, 'velocity', { int: true }],
-    ['set_pitch.pitch', { type: 'set_pitch', trackId: 'a', step: 0 }, 'pitch', { int: true }],
-    ['set_length.length', { type: 'set_length', trackId: 'a' }, 'length', { int: true }],
+    ['set_step.step', { type: 'set_step', trackId: 'a', pattern: 'A', on: true }, 'step', { int: true }],
+    ['set_velocity.step', { type: 'set_velocity', trackId: 'a', pattern: 'A', velocity: 1 }, 'step', { int: true }],
+    ['set_velocity.velocity', { type: 'set_velocity', trackId: 'a', pattern: 'A', step: 0 }, 'velocity', { int: true }],
+    ['set_pitch.pitch', { type: 'set_pitch', trackId: 'a', pattern: 'A', step: 0 }, 'pitch', { int: true }],
+    ['set_length.length', { type: 'set_length', trackId: 'a', pattern: 'A' }, 'length', { int: true }],
     ['set_volume.volume', { type: 'set_volume', trackId: 'a' }, 'volume', { int: false }],
     ['set_pan.pan', { type: 'set_pan', trackId: 'a' }, 'pan', { int: false }],
     ['set_tempo.tempo', { type: 'set_tempo' }, 'tempo', { int: false }],
     ['set_swing.swing', { type: 'set_swing' }, 'swing', { int: false }],
     ['set_effect.value', { type: 'set_effect', param: 'reverb' }, 'value', { int: false }],
+    ['start_transport.anchorMs', { type: 'start_transport' }, 'anchorMs', { int: false }],
   ];
   const badTypes: [string, unknown][] = [
     ['NaN', NaN],
@@ -134,14 +161,14 @@ describe('parseMutation: numbers are checked for type before range', () => {
 
 describe('parseMutation: every limit is enforced by range', () => {
   const outOfRange: [string, Record<string, unknown>][] = [
-    ['step below 0', { type: 'set_step', trackId: 'a', step: -1, on: true }],
-    ['step at maxSteps', { type: 'set_step', trackId: 'a', step: LIMITS.maxSteps, on: true }],
-    ['velocity below min', { type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.minVelocity - 1 }],
-    ['velocity above max', { type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.maxVelocity + 1 }],
-    ['pitch below min', { type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.minPitch - 1 }],
-    ['pitch above max', { type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.maxPitch + 1 }],
-    ['length 0', { type: 'set_length', trackId: 'a', length: LIMITS.minSteps - 1 }],
-    ['length above max', { type: 'set_length', trackId: 'a', length: LIMITS.maxSteps + 1 }],
+    ['step below 0', { type: 'set_step', trackId: 'a', pattern: 'A', step: -1, on: true }],
+    ['step at maxSteps', { type: 'set_step', trackId: 'a', pattern: 'A', step: LIMITS.maxSteps, on: true }],
+    ['velocity below min', { type: 'set_velocity', trackId: 'a', pattern: 'A', step: 0, velocity: LIMITS.minVelocity - 1 }],
+    ['velocity above max', { type: 'set_velocity', trackId: 'a', pattern: 'A', step: 0, velocity: LIMITS.maxVelocity + 1 }],
+    ['pitch below min', { type: 'set_pitch', trackId: 'a', pattern: 'A', step: 0, pitch: LIMITS.minPitch - 1 }],
+    ['pitch above max', { type: 'set_pitch', trackId: 'a', pattern: 'A', step: 0, pitch: LIMITS.maxPitch + 1 }],
+    ['length 0', { type: 'set_length', trackId: 'a', pattern: 'A', length: LIMITS.minSteps - 1 }],
+    ['length above max', { type: 'set_length', trackId: 'a', pattern: 'A', length: LIMITS.maxSteps + 1 }],
     ['volume below min', { type: 'set_volume', trackId: 'a', volume: LIMITS.minVolume - 0.01 }],
     ['volume above max', { type: 'set_volume', trackId: 'a', volume: LIMITS.maxVolume + 0.01 }],
     ['pan below min', { type: 'set_pan', trackId: 'a', pan: LIMITS.minPan - 0.01 }],
@@ -157,29 +184,44 @@ describe('parseMutation: every limit is enforced by range', () => {
     expect(refused(input)).toMatch(/Invalid value|at most|at least/i);
   });
 
-  it('refuses a pattern whose arrays are not exactly maxSteps long', () => {
-    const short = { ...emptyPattern(), steps: new Array(LIMITS.maxSteps - 1).fill(false) };
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: short })).toContain('pattern.steps');
-    const long = { ...emptyPattern(), velocities: new Array(LIMITS.maxSteps + 1).fill(1) };
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: long })).toContain('pattern.velocities');
+  it("refuses step arrays that are not exactly maxSteps long, in a row and in a row's steps", () => {
+    const short = { ...emptySteps(), steps: new Array(LIMITS.maxSteps - 1).fill(false) };
+    expect(refused({ type: 'set_steps', trackId: 'a', pattern: 'A', steps: short })).toContain('steps.steps');
+    const long = { ...emptyRow(), velocities: new Array(LIMITS.maxSteps + 1).fill(1) };
+    expect(refused({ type: 'set_row', trackId: 'a', pattern: 'A', row: long })).toContain('row.velocities');
   });
 
-  it('refuses a bad value inside a pattern array', () => {
-    const pitches = emptyPattern().pitches;
+  it('refuses a bad value inside a step array', () => {
+    const pitches = emptySteps().pitches;
     pitches[5] = LIMITS.maxPitch + 1;
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), pitches } })).toContain('pattern.pitches.5');
-    const velocities = emptyPattern().velocities as unknown[];
+    expect(refused({ type: 'set_steps', trackId: 'a', pattern: 'A', steps: { ...emptySteps(), pitches } })).toContain('steps.pitches.5');
+    const velocities = emptyRow().velocities as unknown[];
     velocities[0] = null;
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), velocities } })).toContain('pattern.velocities.0');
+    expect(refused({ type: 'set_row', trackId: 'a', pattern: 'A', row: { ...emptyRow(), velocities } })).toContain('row.velocities.0');
+    expect(refused({ type: 'set_row', trackId: 'a', pattern: 'A', row: { ...emptyRow(), length: 0 } })).toContain('row.length');
   });
 
-  it('refuses an added track with a bad field', () => {
-    const bad = (patch: Record<string, unknown>) => ({ type: 'add_track', track: { ...track, ...patch }, beforeTrackId: null });
-    expect(refused(bad({ length: 0 }))).toContain('track.length');
+  it('refuses an added track with a bad field, or a bad row', () => {
+    const bad = (patch: Record<string, unknown>) => ({
+      type: 'add_track',
+      track: { ...track, ...patch },
+      rows: { A: row },
+      beforeTrackId: null,
+    });
     expect(refused(bad({ volume: NaN }))).toContain('track.volume');
     expect(refused(bad({ instrument: 'kazoo' }))).toContain('track.instrument');
     expect(refused(bad({ id: 'has space' }))).toContain('track.id');
-    expect(refused(bad({ steps: track.steps.slice(0, 16) }))).toContain('track.steps');
+    // Steps and length are a row's, not a track's, since model 3.
+    expect(refused(bad({ length: 16 }))).toContain('length');
+    expect(refused(bad({ steps: row.steps }))).toContain('steps');
+    const badRow = (patch: Record<string, unknown>) => ({
+      type: 'add_track',
+      track,
+      rows: { A: { ...row, ...patch } },
+      beforeTrackId: null,
+    });
+    expect(refused(badRow({ length: 0 }))).toContain('rows.A.length');
+    expect(refused(badRow({ steps: row.steps.slice(0, 16) }))).toContain('rows.A.steps');
   });
 });
 
@@ -241,7 +283,7 @@ describe('parseMutation: strings', () => {
 
   it('refuses bad ids', () => {
     for (const trackId of ['', 'a b', 'a/b', '../x', 'x'.repeat(LIMITS.maxIdLength + 1), 7, null]) {
-      expect(refused({ type: 'set_step', trackId, step: 0, on: true })).toContain('trackId');
+      expect(refused({ type: 'set_step', trackId, pattern: 'A', step: 0, on: true })).toContain('trackId');
     }
     expect(refused({ type: 'move_track', trackId: 'a', beforeTrackId: 'b c' })).toContain('beforeTrackId');
   });
@@ -258,18 +300,21 @@ describe('parseMutation: strings', () => {
 
 describe('parseMutation: shape', () => {
   it('refuses extra fields at every level', () => {
-    expect(refused({ type: 'set_step', trackId: 'a', step: 0, on: true, flip: true })).toContain('flip');
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), extra: 1 } })).toContain('extra');
-    expect(refused({ type: 'add_track', track: { ...track, color: 'red' }, beforeTrackId: null })).toContain('color');
+    expect(refused({ type: 'set_step', trackId: 'a', pattern: 'A', step: 0, on: true, flip: true })).toContain('flip');
+    expect(refused({ type: 'set_steps', trackId: 'a', pattern: 'A', steps: { ...emptySteps(), extra: 1 } })).toContain('extra');
+    expect(refused({ type: 'set_row', trackId: 'a', pattern: 'A', row: { ...emptyRow(), extra: 1 } })).toContain('extra');
+    expect(refused({ type: 'add_track', track: { ...track, color: 'red' }, rows: {}, beforeTrackId: null })).toContain('color');
   });
 
   it('refuses a missing field', () => {
-    expect(refused({ type: 'set_step', trackId: 'a', step: 0 })).toContain('on');
-    expect(refused({ type: 'add_track', track })).toContain('beforeTrackId');
+    expect(refused({ type: 'set_step', trackId: 'a', pattern: 'A', step: 0 })).toContain('on');
+    expect(refused({ type: 'set_step', trackId: 'a', step: 0, on: true })).toContain('pattern');
+    expect(refused({ type: 'add_track', track, rows: {} })).toContain('beforeTrackId');
+    expect(refused({ type: 'add_track', track, beforeTrackId: null })).toContain('rows');
   });
 
   it('refuses booleans given as anything else', () => {
-    for (const on of [1, 0, 'true', null]) expect(refused({ type: 'set_step', trackId: 'a', step: 0, on })).toContain('on');
+    for (const on of [1, 0, 'true', null]) expect(refused({ type: 'set_step', trackId: 'a', pattern: 'A', step: 0, on })).toContain('on');
   });
 
   it('refuses toggles and unknown types', () => {
@@ -295,6 +340,7 @@ describe('parseClientMessage', () => {
       { type: 'hello', protocol: 1, clientId: 'c1', version: 12, peer, listenOnly: true },
       { type: 'mutate', clientId: 'c1', clientSeq: 1, mutation: VALID[0] },
       { type: 'presence', cursor: { trackId: 'kick', step: 3 }, playing: false, peer },
+      { type: 'presence', cursor: null, playing: true, peer, pattern: 'C' },
       { type: 'clock', t0: 123.5 },
     ]) {
       expect(parseClientMessage(message).ok, JSON.stringify(message)).toBe(true);
@@ -311,6 +357,11 @@ describe('parseClientMessage', () => {
     });
   });
 
+  it('a presence without a pattern (an older page) is on pattern A', () => {
+    const result = parseClientMessage({ type: 'presence', cursor: null, playing: false, peer });
+    expect(result.ok && result.message.type === 'presence' && result.message.pattern).toBe('A');
+  });
+
   it('defaults listenOnly to false so both spellings of a hello mean the same', () => {
     const result = parseClientMessage({ type: 'hello', protocol: 1, clientId: 'c1', version: null, peer });
     expect(result.ok && result.message.type === 'hello' && result.message.listenOnly).toBe(false);
@@ -325,6 +376,7 @@ describe('parseClientMessage', () => {
     ['long peer name', { type: 'hello', protocol: 1, clientId: 'c', version: null, peer: { ...peer, name: 'x'.repeat(33) } }, 'name'],
     ['cursor out of range', { type: 'presence', cursor: { trackId: 'a', step: 128 }, playing: false, peer }, 'step'],
     ['clock NaN', { type: 'clock', t0: NaN }, 't0'],
+    ['presence on pattern Q', { type: 'presence', cursor: null, playing: false, peer, pattern: 'Q' }, 'pattern'],
   ])('refuses %s', (_label, message, field) => {
     const result = parseClientMessage(message);
     expect(result.ok).toBe(false);
@@ -354,7 +406,7 @@ describe('SessionSchema (documents from outside the log, e.g. a legacy KV copy)'
 
   it('refuses more than maxTracks tracks, NaN and out-of-range settings', () => {
     const many = valid();
-    many.tracks = Array.from({ length: LIMITS.maxTracks + 1 }, (_, i) => makeTrack({ id: `t${i}`, name: 't', instrument: 'piano' }));
+    many.tracks = Array.from({ length: LIMITS.maxTracks + 1 }, (_, i) => makeTrack({ id: `t${i}`, name: 't', instrument: 'piano' }).track);
     expect(v.safeParse(SessionSchema, many).success).toBe(false);
     expect(v.safeParse(SessionSchema, { ...valid(), tempo: NaN }).success).toBe(false);
     expect(v.safeParse(SessionSchema, { ...valid(), swing: 101 }).success).toBe(false);
