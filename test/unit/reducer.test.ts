@@ -698,3 +698,70 @@ describe('start_transport (Play at once)', () => {
     refuse(s, { type: 'start_transport', anchorMs: 0 }, 'bad_anchor', at);
   });
 });
+
+describe('undo: the inverse of a mutation restores what it changed', () => {
+  /** What plays, and when, is not part of the music: not undoable. */
+  const NOT_UNDOABLE = new Set<Mutation['type']>(['launch_pattern', 'start_transport', 'set_play_together', 'set_playing']);
+  const intent: fc.Arbitrary<Intent> = fc.record({ kind: fc.nat(1000), track: fc.nat(1000), a: fc.nat(1000), b: fc.nat(1000) });
+
+  /** A session reached by random edits from the arranged one without C (what the sync fuzz makes, applied in order). */
+  function reached(intents: readonly Intent[]): Session {
+    let s = apply(arranged(), { type: 'delete_pattern', pattern: 'C' });
+    intents.forEach((i, n) => {
+      const at = T0 + 1000 * n;
+      const r = applyMutation(s, mutationFor(s, i, at), at);
+      if (r.ok) s = r.session;
+    });
+    return s;
+  }
+
+  it('for every undoable mutation, applying it and then its inverse gives the session back exactly', () => {
+    const undone = new Map<string, number>();
+    fc.assert(
+      fc.property(fc.array(intent, { maxLength: 40 }), intent, fc.integer({ min: 0, max: 600_000 }), (history, last, later) => {
+        const s = reached(history);
+        const at = T0 + 1000 * history.length + later;
+        const m = mutationFor(s, last, at);
+        const inverse = inverseOf(s, m);
+        const r = applyMutation(s, m, at);
+        if (!r.ok) return;
+        if (inverse === null) {
+          // Not undoable, or nothing changed (deleting a track that is gone).
+          if (!NOT_UNDOABLE.has(m.type)) expect(r.session, JSON.stringify(m)).toEqual(s);
+          return;
+        }
+        expect(NOT_UNDOABLE.has(m.type), m.type).toBe(false);
+        expect(parseMutation(inverse), JSON.stringify(inverse)).toEqual({ ok: true, mutation: inverse });
+        const back = applyMutation(r.session, inverse, at);
+        if (!back.ok) throw new Error(`the inverse of ${JSON.stringify(m)} was refused: ${back.message}`);
+        // Deleting a pattern (also undoing an add) first makes a launch whose step has come part of the
+        // transport: the same music at every step from `at` on.
+        const settled = transportAt(s.transport, stepsSinceAnchor(s.timeline.anchorMs, s.tempo, at));
+        const expected = m.type === 'delete_pattern' || inverse.type === 'delete_pattern' ? { ...s, transport: settled } : s;
+        if (m.type === 'set_tempo') {
+          // The anchor is retimed twice about `at`: the same to within float noise of an epoch-sized number.
+          expect(back.session.timeline.anchorMs).toBeCloseTo(s.timeline.anchorMs, 3);
+          expect({ ...back.session, timeline: { ...back.session.timeline, anchorMs: 0 } }).toEqual({
+            ...expected,
+            timeline: { ...expected.timeline, anchorMs: 0 },
+          });
+        } else {
+          expect(back.session, `${JSON.stringify(m)} undone by ${JSON.stringify(inverse)}`).toEqual(expected);
+        }
+        undone.set(m.type, (undone.get(m.type) ?? 0) + 1);
+      }),
+      { seed: 20_261_207, numRuns: 3000 },
+    );
+    const undoable = [...new Set(KINDS)].filter((t) => !NOT_UNDOABLE.has(t));
+    expect(undoable.filter((t) => (undone.get(t) ?? 0) < 10)).toEqual([]);
+  });
+
+  it('a mutation that cannot be undone has no inverse', () => {
+    const s = arranged();
+    expect(inverseOf(s, { type: 'launch_pattern', pattern: 'B', when: 'bar' })).toBeNull();
+    expect(inverseOf(s, { type: 'start_transport', anchorMs: T0 })).toBeNull();
+    expect(inverseOf(s, { type: 'set_step', trackId: 'kick', pattern: 'D', step: 0, on: true })).toBeNull();
+    expect(inverseOf(s, { type: 'add_pattern', pattern: 'B', value: emptyPattern() })).toBeNull();
+    expect(inverseOf(s, { type: 'set_song_entry', entry: { id: 'e9', pattern: 'A', repeats: 1 } })).toBeNull();
+  });
+});
