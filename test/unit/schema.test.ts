@@ -20,9 +20,12 @@ import {
   PeerNameSchema,
   MODEL_VERSION,
   migrateMutation,
+  PATTERN_IDS,
+  type Session,
   parseClientMessage,
   parseMutation,
   type Mutation,
+  mutationSince,
 } from '../../core';
 
 const { track, row } = makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [0, 4] });
@@ -384,6 +387,123 @@ describe('parseClientMessage', () => {
   });
 });
 
+describe('parseMutation: patterns, the song and the transport', () => {
+  const entry = { id: 'e1', pattern: 'A', repeats: 2 };
+
+  it.each([
+    ['Q', 'Q'],
+    ['lower case', 'a'],
+    ['empty', ''],
+    ['a number', 1],
+    ['null', null],
+  ])('refuses a pattern letter that is %s, in every mutation that names one', (_what, pattern) => {
+    expect(refused({ type: 'set_step', trackId: 'a', pattern, step: 0, on: true })).toContain('pattern');
+    expect(refused({ type: 'set_length', trackId: 'a', pattern, length: 4 })).toContain('pattern');
+    expect(refused({ type: 'set_row', trackId: 'a', pattern, row: emptyRow() })).toContain('pattern');
+    expect(refused({ type: 'set_steps', trackId: 'a', pattern, steps: emptySteps() })).toContain('pattern');
+    expect(refused({ type: 'set_pattern_name', pattern, name: 'x' })).toContain('pattern');
+    expect(refused({ type: 'add_pattern', pattern, value: emptyPattern() })).toContain('pattern');
+    expect(refused({ type: 'put_pattern', pattern, value: emptyPattern() })).toContain('pattern');
+    expect(refused({ type: 'delete_pattern', pattern })).toContain('pattern');
+    expect(refused({ type: 'add_song_entry', entry: { ...entry, pattern }, beforeEntryId: null })).toContain('entry.pattern');
+    expect(refused({ type: 'set_song_entry', entry: { ...entry, pattern } })).toContain('entry.pattern');
+    if (pattern !== null) expect(refused({ type: 'launch_pattern', pattern, when: 'bar' })).toContain('pattern');
+  });
+
+  it('says which letters a pattern may be', () => {
+    expect(refused({ type: 'delete_pattern', pattern: 'Q' })).toContain('A to P');
+    for (const pattern of PATTERN_IDS) expect(parseMutation({ type: 'delete_pattern', pattern }).ok, pattern).toBe(true);
+  });
+
+  it.each([
+    ['0', 0],
+    ['17', LIMITS.maxRepeats + 1],
+    ['1.5', 1.5],
+    ['-1', -1],
+    ['NaN', NaN],
+    ['a string', '2'],
+    ['missing', undefined],
+  ])('refuses repeats of %s', (_what, repeats) => {
+    const bad = { ...entry, repeats };
+    if (repeats === undefined) delete (bad as Record<string, unknown>).repeats;
+    expect(refused({ type: 'add_song_entry', entry: bad, beforeEntryId: null })).toContain('repeats');
+    expect(refused({ type: 'set_song_entry', entry: bad })).toContain('repeats');
+  });
+
+  it.each([
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['a string', '1700000000000'],
+    ['null', null],
+    ['missing', undefined],
+  ])('refuses a Play-at-once anchor of %s', (_what, anchorMs) => {
+    const input: Record<string, unknown> = { type: 'start_transport', anchorMs };
+    if (anchorMs === undefined) delete input.anchorMs;
+    expect(refused(input)).toContain('anchorMs');
+  });
+
+  it("refuses a launch whose when is not 'now', 'bar' or 'end'", () => {
+    for (const when of ['later', 'NOW', '', null, 1]) expect(refused({ type: 'launch_pattern', pattern: 'A', when })).toContain('when');
+    expect(refused({ type: 'launch_pattern', pattern: 'A' })).toContain('when');
+  });
+
+  it('refuses bad entry ids, song settings and pattern names', () => {
+    expect(refused({ type: 'add_song_entry', entry: { ...entry, id: 'a b' }, beforeEntryId: null })).toContain('entry.id');
+    expect(refused({ type: 'add_song_entry', entry, beforeEntryId: '../x' })).toContain('beforeEntryId');
+    expect(refused({ type: 'delete_song_entry', entryId: '' })).toContain('entryId');
+    expect(refused({ type: 'move_song_entry', entryId: 'e1', beforeEntryId: 7 })).toContain('beforeEntryId');
+    expect(refused({ type: 'set_song_start', entryId: 'x'.repeat(LIMITS.maxIdLength + 1) })).toContain('entryId');
+    expect(refused({ type: 'set_song_loop', loop: 'yes' })).toContain('loop');
+    expect(refused({ type: 'set_pattern_name', pattern: 'A', name: 'x'.repeat(LIMITS.maxPatternName + 1) })).toContain(
+      `at most ${LIMITS.maxPatternName}`,
+    );
+    expect(refused({ type: 'set_pattern_name', pattern: 'A', name: 'Ve\u202erse' })).toContain('control, format or bidi');
+    expect(
+      refused({ type: 'add_pattern', pattern: 'B', value: { ...emptyPattern(), name: 'x'.repeat(LIMITS.maxPatternName + 1) } }),
+    ).toContain('value.name');
+  });
+
+  it('add_track: rows for every pattern pass, a row for a 17th (no such letter) is refused', () => {
+    const all = Object.fromEntries(PATTERN_IDS.map((p) => [p, row]));
+    expect(parseMutation({ type: 'add_track', track, rows: all, beforeTrackId: null }).ok).toBe(true);
+    expect(refused({ type: 'add_track', track, rows: { ...all, Q: row }, beforeTrackId: null })).toContain('rows');
+    expect(refused({ type: 'add_track', track, rows: [row], beforeTrackId: null })).toContain('rows');
+    expect(refused({ type: 'add_track', track, rows: { A: { ...row, extra: 1 } }, beforeTrackId: null })).toContain('extra');
+  });
+
+  it(`a pattern holds at most ${LIMITS.maxTracks} rows, by valid track ids`, () => {
+    const rows = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, row]));
+    expect(parseMutation({ type: 'add_pattern', pattern: 'B', value: { name: '', rows: rows(LIMITS.maxTracks) } }).ok).toBe(true);
+    expect(refused({ type: 'add_pattern', pattern: 'B', value: { name: '', rows: rows(LIMITS.maxTracks + 1) } })).toContain(
+      `at most ${LIMITS.maxTracks}`,
+    );
+    expect(refused({ type: 'put_pattern', pattern: 'B', value: { name: '', rows: { 'a b': row } } })).toContain('rows');
+  });
+
+  it('refuses extra and missing fields in every new mutation (strict objects)', () => {
+    const extra = (m: Record<string, unknown>) => refused({ ...m, extra: 1 });
+    for (const m of VALID.filter((m) => mutationSince(m.type) === 3)) expect(extra(m), m.type).toContain('extra');
+    expect(refused({ type: 'add_pattern', pattern: 'B', value: { ...emptyPattern(), extra: 1 } })).toContain('extra');
+    expect(refused({ type: 'add_pattern', pattern: 'B', value: { rows: {} } })).toContain('name');
+    expect(refused({ type: 'put_pattern', pattern: 'B', value: { name: '' } })).toContain('rows');
+    expect(refused({ type: 'add_song_entry', entry: { ...entry, extra: 1 }, beforeEntryId: null })).toContain('extra');
+    expect(refused({ type: 'add_song_entry', entry })).toContain('beforeEntryId');
+    expect(refused({ type: 'set_song_entry', entry: { id: 'e1', pattern: 'A' } })).toContain('repeats');
+    expect(refused({ type: 'launch_pattern', when: 'bar' })).toContain('pattern');
+    expect(refused({ type: 'move_song_entry', entryId: 'e1' })).toContain('beforeEntryId');
+  });
+
+  it('each mutation type says which model introduced it', () => {
+    expect(mutationSince('set_step')).toBe(1);
+    expect(mutationSince('set_transpose')).toBe(2);
+    for (const type of ['set_row', 'set_steps', 'set_pattern_name', 'add_pattern', 'launch_pattern', 'start_transport', 'add_song_entry'])
+      expect(mutationSince(type), type).toBe(3);
+    expect(mutationSince('set_pattern')).toBeUndefined();
+    for (const type of MUTATION_TYPES) expect(mutationSince(type), type).toBeLessThanOrEqual(MODEL_VERSION);
+  });
+});
+
 it('VALID lists every mutation type', () => {
   expect([...new Set(VALID.map((m) => m.type))].sort()).toEqual([...MUTATION_TYPES].sort());
 });
@@ -412,5 +532,68 @@ describe('SessionSchema (documents from outside the log, e.g. a legacy KV copy)'
     expect(v.safeParse(SessionSchema, { ...valid(), swing: 101 }).success).toBe(false);
     expect(v.safeParse(SessionSchema, { ...valid(), effects: { ...valid().effects, delayFeedback: 0.95 } }).success).toBe(false);
     expect(v.safeParse(SessionSchema, { ...valid(), extra: 1 }).success).toBe(false);
+  });
+
+  it('refuses a row, a song entry or a transport naming what is not there, and entry ids used twice', () => {
+    const problem = (s: Session) => {
+      const result = v.safeParse(SessionSchema, s);
+      expect(result.success).toBe(false);
+      return result.issues?.[0]?.message;
+    };
+    const s = valid();
+    const kick = s.patterns.A!.rows.kick!;
+    expect(problem({ ...s, patterns: { A: { ...s.patterns.A!, rows: { ...s.patterns.A!.rows, ghost: kick } } } })).toContain(
+      'no track with id ghost',
+    );
+    expect(problem({ ...s, patterns: { ...s.patterns, C: { name: '', rows: { ghost: kick } } } })).toContain('patterns.C.rows');
+    const entry = { id: 'e1', pattern: 'B' as const, repeats: 1 };
+    expect(problem({ ...s, song: { ...s.song, entries: [entry] } })).toContain('pattern B is not in use');
+    expect(problem({ ...s, transport: { ...s.transport, pattern: 'C' } })).toContain('transport.pattern');
+    expect(problem({ ...s, transport: { ...s.transport, next: { pattern: 'D', at: 16 } } })).toContain('transport.next');
+    const withB = { ...s, patterns: { ...s.patterns, B: emptyPattern() } };
+    expect(v.safeParse(SessionSchema, { ...withB, song: { ...s.song, entries: [entry, { ...entry, pattern: 'A' }] } }).success).toBe(false);
+    expect(problem({ ...withB, song: { ...s.song, entries: [entry, { ...entry, pattern: 'A' }] } })).toContain('unique');
+    expect(problem({ ...s, patterns: {} })).toContain('at least one pattern');
+    // Consistent, they pass: B in use and in the song, queued, a start naming an entry since deleted.
+    const ok: Session = {
+      ...withB,
+      song: { entries: [entry, { ...entry, id: 'e2' }], loop: false, start: 'gone' },
+      transport: { song: true, pattern: 'A', from: 32, next: { pattern: null, at: 48 } },
+    };
+    expect(v.safeParse(SessionSchema, ok).success).toBe(true);
+    // A is not required: it may be deleted like any other.
+    const onlyB = { ...ok, patterns: { B: withB.patterns.B }, transport: { ...ok.transport, pattern: 'B' as const } };
+    expect(v.safeParse(SessionSchema, onlyB).success).toBe(true);
+  });
+
+  it('refuses malformed patterns, songs and transports', () => {
+    const s = valid();
+    const bad = (patch: Record<string, unknown>) =>
+      expect(v.safeParse(SessionSchema, { ...s, ...patch }).success, JSON.stringify(patch).slice(0, 80)).toBe(false);
+    bad({ patterns: { ...s.patterns, Q: emptyPattern() } });
+    bad({ patterns: { A: { ...s.patterns.A!, extra: 1 } } });
+    bad({ patterns: { A: { rows: s.patterns.A!.rows } } });
+    bad({ song: { ...s.song, extra: 1 } });
+    bad({ song: { ...s.song, loop: 'yes' } });
+    bad({
+      song: {
+        ...s.song,
+        entries: Array.from({ length: LIMITS.maxSongEntries + 1 }, (_, i) => ({ id: `e${i}`, pattern: 'A', repeats: 1 })),
+      },
+    });
+    bad({ song: { ...s.song, entries: [{ id: 'e', pattern: 'A', repeats: 0 }] } });
+    bad({ transport: { ...s.transport, from: 1.5 } });
+    bad({ transport: { ...s.transport, from: NaN } });
+    bad({ transport: { ...s.transport, next: { pattern: 'A', at: 2 ** 53 } } });
+    bad({ transport: { ...s.transport, next: { pattern: 'A' } } });
+    bad({ transport: { ...s.transport, extra: 1 } });
+    bad({ transport: { song: false, pattern: 'A', from: 0 } });
+    bad({ song: undefined });
+    const entries = Array.from({ length: LIMITS.maxSongEntries }, (_, i) => ({
+      id: `e${i}`,
+      pattern: 'A' as const,
+      repeats: LIMITS.maxRepeats,
+    }));
+    expect(v.safeParse(SessionSchema, { ...s, song: { ...s.song, entries } }).success).toBe(true);
   });
 });
