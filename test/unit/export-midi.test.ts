@@ -9,7 +9,7 @@ import { Midi } from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENTS, instrumentInfo } from '../../core/instruments';
 import { forRender } from '../../core/events';
-import { emptySession, makeTrack, type Row, rowOf, type Session, sessionWithTracks, type Track } from '../../core/model';
+import { emptyRow, emptySession, makeTrack, type Row, rowOf, type Session, sessionWithTracks, type Track } from '../../core/model';
 import { sessionFromTemplate } from '../../core/templates';
 import { DRUM_CHANNEL, GM_DRUM_NOTES, GM_PROGRAMS, PPQ, sessionToMidi } from '../../app/export/midi';
 
@@ -204,5 +204,36 @@ describe('MIDI export of a long polyrhythm', () => {
     const midi = new Midi(patternA(session));
     expect(session.tracks.map((t) => rowOf(session, 'A', t.id).length).sort((a, b) => a - b)).toEqual([3, 5, 7, 16]);
     expect(midi.header.meta.find((m) => m.type === 'marker')?.ticks).toBe(1680 * (PPQ / 4));
+  });
+});
+
+describe('MIDI export of a song', () => {
+  it("the song as one timeline: each entry's pattern at its place, for its repeats, the loop marker at the end", () => {
+    const kick = makeTrack({ id: 'k', name: 'Kick', instrument: 'studio-kick', on: [0, 8] });
+    const snare = makeTrack({ id: 's', name: 'Snare', instrument: 'studio-snare', length: 8, on: [4] });
+    const base = sessionWithTracks(emptySession(0, 'Song'), [kick, { track: snare.track, row: emptyRow() }]);
+    const session: Session = {
+      ...base,
+      patterns: { ...base.patterns, B: { name: 'Fill', rows: { s: snare.row } } },
+      song: {
+        entries: [
+          { id: 'e1', pattern: 'A', repeats: 2 },
+          { id: 'e2', pattern: 'B', repeats: 1 },
+        ],
+        loop: true,
+        start: 'e2',
+      },
+    };
+    // A twice (32 steps: the kick on 0, 8, 16, 24), then B once (16 steps: its pass is the kick's default 16; the
+    // 8-step snare on 36 and 44); from the first entry whatever the start entry.
+    const midi = new Midi(sessionToMidi(forRender(session, { song: true })));
+    const steps = (i: number) => midi.tracks[i]!.notes.map((n) => n.ticks / (PPQ / 4));
+    expect(steps(0)).toEqual([0, 8, 16, 24]);
+    expect(steps(1)).toEqual([36, 44]);
+    expect(midi.header.meta.find((m) => m.type === 'marker')?.ticks).toBe(48 * (PPQ / 4));
+    // One pattern alone is that pattern looped.
+    const b = new Midi(sessionToMidi(forRender(session, { song: false, pattern: 'B' })));
+    expect(b.tracks[1]!.notes.map((n) => n.ticks / (PPQ / 4))).toEqual([4, 12]);
+    expect(b.tracks[0]!.notes).toHaveLength(0);
   });
 });
