@@ -199,7 +199,8 @@ export function applyMutation(session: Session, mutation: Mutation, at: number):
       // A launch queued before it that falls due within the lead has happened (listeners
       // may have scheduled it already): this one follows it, and 'end' counts its pass.
       const settled = settle(session, at + LAUNCH_LEAD_MS);
-      const position = stepsSinceAnchor(session.timeline.anchorMs, session.tempo, at + LAUNCH_LEAD_MS);
+      // Never before what plays started (Play at once may set the anchor a little ahead of the clock).
+      const position = Math.max(settled.transport.from, stepsSinceAnchor(session.timeline.anchorMs, session.tempo, at + LAUNCH_LEAD_MS));
       const step = launchStep(settled, position, m.when);
       return done({ ...settled, transport: { ...settled.transport, next: { pattern: m.pattern, at: step } } });
     }

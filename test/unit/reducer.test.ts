@@ -611,7 +611,8 @@ describe('launch_pattern', () => {
       fc.property(
         transport,
         song,
-        fc.double({ min: 0, max: 400, noNaN: true }),
+        // Before `from` too: Play at once may have set the anchor ahead of the clock.
+        fc.double({ min: -20, max: 400, noNaN: true }),
         fc.double({ min: LIMITS.minTempo, max: LIMITS.maxTempo, noNaN: true }),
         fc.constantFrom('now', 'bar', 'end'),
         fc.option(letter, { nil: null }),
@@ -628,14 +629,15 @@ describe('launch_pattern', () => {
             },
           };
           const at = timeOf(s, t.from + after);
-          const position = positionAt(s, at);
+          // The earliest a launch may land: the request plus the lead, and not before what plays started.
+          const position = Math.max(positionAt(s, at), transportAt(s.transport, positionAt(s, at)).from);
           const l = apply(s, { type: 'launch_pattern', pattern, when }, at);
           const landing = l.transport.next!.at;
           expect(l.transport.next!.pattern).toBe(pattern);
           expect(Object.is(landing, -0)).toBe(false);
           expect(landing).toBeGreaterThanOrEqual(Math.ceil(position - 1e-6));
           // Until then plays what played: a launch due by the request plus the lead has happened, a later one is replaced.
-          const kept: Session = { ...s, transport: { ...transportAt(s.transport, position), next: null } };
+          const kept: Session = { ...s, transport: { ...transportAt(s.transport, positionAt(s, at)), next: null } };
           for (const g of [Math.floor(position), landing - 1]) if (g >= t.from && g < landing) expect(cueAt(l, g)).toEqual(cueAt(kept, g));
           const before = cueAt(l, landing - 1);
           if (when === 'now') expect(landing - position).toBeLessThan(1);
@@ -686,6 +688,18 @@ describe('start_transport (Play at once)', () => {
     const p = apply({ ...s, song: { ...s.song, start: 'e2' } }, { type: 'start_transport', anchorMs: T0 + 1000 }, T0 + 1000);
     expect(p.transport).toEqual({ song: true, pattern: 'A', from: 0, next: null });
     expect(cueAt(p, 0)).toMatchObject({ pattern: 'B', start: 0, entry: 1 });
+  });
+
+  it('a launch before the anchor it set (Play at once a little ahead of the clock) lands no earlier than step 0', () => {
+    // Tempo 120: the anchor 1 s ahead is 8 steps; asked right away, 'now' would be step -6 and B would start at its step 6.
+    const s = { ...arranged(), tempo: 120 };
+    const at = T0 + 60_000;
+    const p = apply(s, { type: 'start_transport', anchorMs: at + 1000 }, at);
+    for (const when of ['now', 'bar', 'end'] as const) {
+      const l = apply(p, { type: 'launch_pattern', pattern: 'C', when }, at + 10);
+      expect(l.transport.next, when).toEqual({ pattern: 'C', at: 0 });
+      expect(cueAt(l, 0), when).toEqual({ pattern: 'C', start: 0, entry: null, ended: false });
+    }
   });
 
   it(`refuses an anchor more than ${MAX_ANCHOR_SKEW_MS} ms from the room's clock (bad_anchor)`, () => {
