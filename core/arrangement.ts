@@ -109,7 +109,13 @@ export function fromTheTop(session: Session): Session {
   return {
     ...session,
     song: { ...session.song, start: null },
-    transport: { song, pattern: song ? session.transport.pattern : openingPattern(session), from: 0, next: null },
+    // In song mode `pattern` is what plays when the song is left: the last one asked for.
+    transport: {
+      song,
+      pattern: song ? transportAt(session.transport, Number.POSITIVE_INFINITY).pattern : openingPattern(session),
+      from: 0,
+      next: null,
+    },
   };
 }
 

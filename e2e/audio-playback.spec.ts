@@ -6,7 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { INSTRUMENTS } from '../core/instruments';
-import { emptySession, makeTrack } from '../core/model';
+import { emptySession, makeTrack, sessionWithTracks } from '../core/model';
 import { newSession, openSession } from './helpers';
 
 interface AudioHandle {
@@ -79,11 +79,10 @@ test('pressing Play makes sound: the live output is not silent, and every starte
 test('every instrument in the catalogue sounds, without clipping', async ({ page }) => {
   await openStarter(page);
   const sessions = INSTRUMENTS.map((info) => {
-    const session = emptySession(0, info.id);
+    const made = makeTrack({ id: 't', name: info.name, instrument: info.id, on: [0, 4, 8, 12] });
+    for (const [k, pitch] of [0, 7, -5, 12].entries()) made.row.pitches[k * 4] = pitch;
+    const session = sessionWithTracks(emptySession(0, info.id), [made]);
     session.effects = { reverb: 0, delay: 0, delayFeedback: 0 };
-    const track = makeTrack({ id: 't', name: info.name, instrument: info.id, on: [0, 4, 8, 12] });
-    for (const [k, pitch] of [0, 7, -5, 12].entries()) track.pitches[k * 4] = pitch;
-    session.tracks = [track];
     return session;
   });
   const levels = await page.evaluate(async (sessions) => {
@@ -156,12 +155,12 @@ test('editing while playing never rebuilds a voice; changing the instrument repl
   const before = await voicesCreated();
   const stepBefore = await lastScheduledStep(page);
   const edits = [
-    { type: 'set_step', trackId: kick, step: 2, on: true },
-    { type: 'set_velocity', trackId: kick, step: 0, velocity: 60 },
-    { type: 'set_pitch', trackId: bass, step: 0, pitch: 5 },
+    { type: 'set_step', trackId: kick, pattern: 'A', step: 2, on: true },
+    { type: 'set_velocity', trackId: kick, pattern: 'A', step: 0, velocity: 60 },
+    { type: 'set_pitch', trackId: bass, pattern: 'A', step: 0, pitch: 5 },
     { type: 'set_volume', trackId: kick, volume: 0.5 },
     { type: 'set_pan', trackId: kick, pan: -0.5 },
-    { type: 'set_length', trackId: kick, length: 12 },
+    { type: 'set_length', trackId: kick, pattern: 'A', length: 12 },
     { type: 'set_effect', param: 'reverb', value: 0.4 },
     { type: 'set_effect', param: 'delay', value: 0.3 },
     { type: 'set_swing', swing: 40 },

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import * as tonejsMidi from '@tonejs/midi';
 import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
-import { emptySession, makeTrack, type Session } from '../core/model';
+import { emptySession, makeTrack, rowOf, type Session, sessionWithTracks } from '../core/model';
 import { newSession, openSession } from './helpers';
 
 // @tonejs/midi is CommonJS to Node, whose ES import puts its exports on `default`.
@@ -76,7 +76,8 @@ test('MIDI from the Export menu parses back as the beat: notes, swung times, pit
   expect(midi.tracks.map((t) => t.name)).toEqual(doc.tracks.map((t) => t.name));
   const stepSeconds = 60 / doc.tempo / 4;
   const loopSteps = 16; // the starter's tracks are all 16 steps long
-  doc.tracks.forEach((track, i) => {
+  doc.tracks.forEach((t, i) => {
+    const track = { ...t, ...rowOf(doc, 'A', t.id) };
     const out = midi.tracks[i]!;
     const drums = track.instrument !== 'synth-bass';
     expect(out.channel === 9, track.name).toBe(drums);
@@ -100,14 +101,13 @@ test('a WAV of N bars decodes with N × 16 × step duration and sound exactly at
   await exportHook(page);
 
   // Our own beat: a snare on five steps of 16 (odd ones swung), no effects, so every hit stands out.
-  const session = emptySession(0, 'Onsets');
+  const lit = [0, 3, 6, 9, 13];
+  const snare = makeTrack({ id: 's', name: 'Snare', instrument: 'studio-snare', length: 16, on: lit });
+  snare.row.velocities.fill(127);
+  const session = sessionWithTracks(emptySession(0, 'Onsets'), [snare]);
   session.tempo = 120;
   session.swing = 40;
   session.effects = { reverb: 0, delay: 0, delayFeedback: 0 };
-  const lit = [0, 3, 6, 9, 13];
-  const snare = makeTrack({ id: 's', name: 'Snare', instrument: 'studio-snare', length: 16, on: lit });
-  snare.velocities.fill(127);
-  session.tracks = [snare];
   const bars = 2;
   const stepSeconds = 60 / session.tempo / 4;
   const at = (g: number) => (g + (g % 2 === 1 ? (session.swing / 100) * 0.5 : 0)) * stepSeconds;

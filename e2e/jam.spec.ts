@@ -1,5 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { newContextPage, newSession, openSession, step } from './helpers';
+import { MODEL_VERSION } from '../core/migrate';
+import { PROTOCOL_VERSION } from '../core/protocol';
 
 const TRACKS = ['Kick', 'Snare', 'Hi-hat', 'Bass'];
 
@@ -238,7 +240,14 @@ test('a full session refuses politely and offers to listen read-only or to remix
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => {
         ws.send(
-          JSON.stringify({ type: 'hello', protocol: 1, clientId: `bot-${i}`, version: null, peer: { name: `Bot ${i}`, color: '#123456' } }),
+          JSON.stringify({
+            type: 'hello',
+            protocol: PROTOCOL_VERSION,
+            model: MODEL_VERSION,
+            clientId: `bot-${i}`,
+            version: null,
+            peer: { name: `Bot ${i}`, color: '#123456' },
+          }),
         );
       };
       ws.onmessage = (e) => {
@@ -256,7 +265,12 @@ test('a full session refuses politely and offers to listen read-only or to remix
   await expect(step(page, 'Kick', 1)).toHaveAttribute('aria-pressed', 'true');
   // The bots' edits still reach the listener.
   editors[0]!.send(
-    JSON.stringify({ type: 'mutate', clientId: 'bot-0', clientSeq: 1, mutation: { type: 'set_step', trackId: 'kick', step: 1, on: true } }),
+    JSON.stringify({
+      type: 'mutate',
+      clientId: 'bot-0',
+      clientSeq: 1,
+      mutation: { type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: true },
+    }),
   );
   await expect(step(page, 'Kick', 2)).toHaveAttribute('aria-pressed', 'true');
   for (const ws of editors) ws.close();

@@ -37,6 +37,33 @@ test('publish from the editor; a listener plays the beat read-only without any W
   await listener.context().close();
 });
 
+test('publish waits for edits still on their way: the beat holds what the editor showed', async ({ page }) => {
+  // Hold this page's edits on their way to the room until the publish has been asked for.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage(async (message) => {
+      if (typeof message === 'string' && message.includes('"type":"mutate"')) await held;
+      server.send(message);
+    });
+  });
+  const url = await newSession(page);
+  await openSession(page, url);
+  await step(page, 'Snare', 2).click();
+  await expect(step(page, 'Snare', 2)).toHaveAttribute('aria-pressed', 'true');
+  const published = page.waitForResponse((r) => r.url().endsWith('/publish'));
+  await page.getByRole('button', { name: 'Publish' }).click();
+  // The room has not got the edit: the publish waits for it instead of copying the room without it.
+  await expect(page.getByRole('dialog', { name: 'Published' })).toBeHidden();
+  release();
+  const { beatId } = (await (await published).json()) as { beatId: string };
+  const beat = (await (await page.request.get(`/api/beats/${beatId}`)).json()) as { tracks: { id: string; steps: boolean[] }[] };
+  expect(beat.tracks.find((t) => t.id === 'snare')!.steps[1]).toBe(true);
+});
+
 test('every write to a beat is refused, over HTTP and WebSocket', async ({ page }) => {
   const url = await newSession(page);
   const id = url.split('/').pop()!;

@@ -1,7 +1,7 @@
 // @ts-check
 // The crash harness (GUIDE §8, issue 3): the built Worker runs in the local runtime
 // (wrangler dev → workerd) as a child process; five protocol clients jam on one
-// session; the runtime is killed with SIGKILL at random moments, restarted on the same
+// session (edits into patterns A and B, launches now and then); the runtime is killed with SIGKILL at random moments, restarted on the same
 // storage, and the harness checks that
 //   - every mutation acknowledged before a kill (own echo with its clientSeq, or an
 //     ack of a resend) is in the session's durable log after the restart, at the
@@ -250,28 +250,39 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 /** The starter template's tracks: the session the clients jam on starts from it. */
 const TRACKS = /** @type {import('../core/index.ts').Template} */ (core.TEMPLATES.find((t) => t.id === 'starter'))
   .tracks()
-  .map((t) => t.id);
+  .map((t) => t.track.id);
+
+/** Patterns the clients edit and launch: A, and B, which the first client adds before the jam. */
+const PATTERNS = /** @type {const} */ (['A', 'B']);
 
 /**
- * A random set-to-value edit of the starter session's tracks and settings.
+ * A random set-to-value edit of the starter session's tracks, its two patterns and its
+ * settings, or now and then a launch (of A, B or the song, at once, on the next bar or
+ * at the end of the pattern: the room counts it from its own time, which the log keeps).
+ * None of them can be refused: both patterns stay in use, every track stays.
  * @returns {Mutation}
  */
 function randomMutation() {
   const trackId = pick(TRACKS);
+  const pattern = pick(PATTERNS);
   const step = int(0, 15);
   const r = random();
-  if (r < 0.55) return { type: 'set_step', trackId, step, on: random() < 0.5 };
-  if (r < 0.7) return { type: 'set_velocity', trackId, step, velocity: int(LIMITS.minVelocity, LIMITS.maxVelocity) };
-  if (r < 0.8) return { type: 'set_pitch', trackId, step, pitch: int(LIMITS.minPitch, LIMITS.maxPitch) };
-  if (r < 0.86)
+  if (r < 0.5) return { type: 'set_step', trackId, pattern, step, on: random() < 0.5 };
+  if (r < 0.63) return { type: 'set_velocity', trackId, pattern, step, velocity: int(LIMITS.minVelocity, LIMITS.maxVelocity) };
+  if (r < 0.72) return { type: 'set_pitch', trackId, pattern, step, pitch: int(LIMITS.minPitch, LIMITS.maxPitch) };
+  if (r < 0.77)
     return {
       type: 'set_volume',
       trackId,
       volume: LIMITS.minVolume + Math.round(random() * 100 * (LIMITS.maxVolume - LIMITS.minVolume)) / 100,
     };
-  if (r < 0.9) return { type: 'set_pan', trackId, pan: LIMITS.minPan + Math.round(random() * 100 * (LIMITS.maxPan - LIMITS.minPan)) / 100 };
-  if (r < 0.93) return { type: 'set_length', trackId, length: pick([4, 8, 12, 16, 32]) };
-  if (r < 0.96) return { type: 'set_swing', swing: int(LIMITS.minSwing, LIMITS.maxSwing) };
+  if (r < 0.8) return { type: 'set_pan', trackId, pan: LIMITS.minPan + Math.round(random() * 100 * (LIMITS.maxPan - LIMITS.minPan)) / 100 };
+  if (r < 0.84) return { type: 'set_length', trackId, pattern, length: pick([4, 8, 12, 16, 32]) };
+  if (r < 0.88)
+    return { type: 'launch_pattern', pattern: pick([...PATTERNS, null]), when: pick(/** @type {const} */ (['now', 'bar', 'end'])) };
+  if (r < 0.9) return { type: 'set_pattern_name', pattern, name: `Part ${int(1, 99)}` };
+  if (r < 0.92) return { type: 'set_steps', trackId, pattern, steps: core.emptySteps() };
+  if (r < 0.95) return { type: 'set_swing', swing: int(LIMITS.minSwing, LIMITS.maxSwing) };
   if (r < 0.98) return { type: 'set_tempo', tempo: int(60, 180) };
   return { type: 'set_session_name', name: `Crash jam ${int(1, 999)}` };
 }
@@ -375,9 +386,10 @@ class Client {
     return this.synced && this.replica?.pending.length === 0;
   }
 
-  mutate() {
+  /** @param {Mutation} mutation */
+  mutate(mutation = randomMutation()) {
     if (!this.replica) return;
-    const result = this.protocol.mutate(randomMutation());
+    const result = this.protocol.mutate(mutation);
     if (!result.ok && result.message !== null) throw new Error(`${this.name}: a valid edit was refused locally: ${result.message}`);
     if (result.ok) totals.made++;
   }
@@ -662,6 +674,15 @@ async function jam(rt, sessionId, clients) {
   for (const c of clients) c.connect(rt.base);
   await waitFor('clients to sync', () => clients.every((c) => c.synced), TIMEOUT.sync);
   let checkpoint = await takeCheckpoint(rt.base, sessionId, clients, null);
+  // Pattern B comes into use before anyone edits it (an edit into a pattern not in use is
+  // refused); the next checkpoint verifies its acknowledgement like any other.
+  /** @type {Client} */ (clients[0]).mutate({ type: 'add_pattern', pattern: 'B', value: { ...core.emptyPattern(), name: 'Jam B' } });
+  await waitFor(
+    'pattern B to reach every client',
+    () => clients.every((c) => c.settled && c.replica?.confirmed.patterns.B !== undefined),
+    TIMEOUT.sync,
+  );
+  checkpoint = await takeCheckpoint(rt.base, sessionId, clients, checkpoint);
 
   for (round = 1; round <= ROUNDS; round++) {
     // Jam: every client edits on its own random clock until the kill.

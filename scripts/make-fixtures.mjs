@@ -9,17 +9,23 @@
 //                       fills a persisted state folder under `npm start` (vite dev) with
 //                       the same sessions and beats, stops it like Ctrl-C, and writes
 //                       <dir>/README.txt and <dir>/expected.json beside <dir>/state
+//   npx node scripts/make-fixtures.mjs --check-dev-state /work/v1-state
+//                       starts this commit's `npm start` on such a folder (written by any
+//                       earlier version) and checks every session and beat in it opens
+//                       with every value intact and takes edits; upgrades it in place
 //
 // N is core's MODEL_VERSION, or 1 for the code from before it existed. The script
 // refuses to overwrite a folder that exists: fixtures are only ever added.
 //
 // How: the built app runs under `vite preview` (the Worker, the Durable Object and KV in
 // workerd) on a throwaway KEYBOARDIA_STATE_DIR. Protocol clients (docs/PROTOCOL.md) edit
-// a session across several compactions and stop with edits still in the log; the room's
+// a session past at least one compaction and stop with edits still in the log; the room's
 // SQLite file is then read as it is on disk, and the KV documents through the HTTP API
 // and KV's own store. A real Chromium writes the client's saved record. Every file is
 // checked before it is written (see `check`), and room.json is replayed the way
-// RoomStorage loads it, to prove it holds exactly the state the room reported.
+// RoomStorage loads it, to prove it holds exactly the state the room reported. It reads
+// either storage layout: 1 (the first release: meta/tracks/log/clients tables) and 2
+// (a `state` table whose one 'snapshot' row holds the folded session, and the log ring).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +49,7 @@ const { values: options } = parseArgs({
     port: { type: 'string', default: process.env.E2E_PORT ?? '4415' },
     'skip-build': { type: 'boolean', default: false },
     'dev-state': { type: 'string' },
+    'check-dev-state': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -52,10 +59,13 @@ const { values: options } = parseArgs({
 registerTypeScriptHooks('npx node scripts/make-fixtures.mjs');
 const core = await import('../core/index.ts');
 // The room's storage module needs the Workers types to type-check (SqlStorage): it is
-// loaded untyped, for two of its constants.
-const { LOG_SLOTS, COMPACT_EVERY } = /** @type {{ LOG_SLOTS: number, COMPACT_EVERY: number }} */ (
+// loaded untyped, for three of its constants (the first release had no STORAGE_LAYOUT:
+// it wrote layout 1).
+const roomStorage = /** @type {{ LOG_SLOTS: number, COMPACT_EVERY: number, STORAGE_LAYOUT?: number }} */ (
   await import(pathToFileURL(join(ROOT, 'worker/room/RoomStorage.ts')).href)
 );
+const { LOG_SLOTS, COMPACT_EVERY } = roomStorage;
+const STORAGE_LAYOUT = roomStorage.STORAGE_LAYOUT ?? 1;
 const { DatabaseSync } = await import('node:sqlite');
 /** The code before issue 11 has no version anywhere: it is version 1. */
 const MODEL_VERSION = /** @type {number | undefined} */ (core.MODEL_VERSION) ?? 1;
@@ -331,6 +341,10 @@ class Editor {
         await sleep(1000); // the protocol's back-off, then resend from this one
         continue;
       }
+      if (reply.type === 'error' && reply.code === 'bad_message') {
+        // Malformed: the room did not take this clientSeq, so the editor cannot go on.
+        throw new Error(`${this.name}: ${mutation.type} is malformed (${reply.message})`);
+      }
       if (reply.type === 'error') {
         this.refused.push({ clientId: this.clientId, clientSeq, code: reply.code, message: reply.message, mutation });
         return { refused: reply.code };
@@ -425,11 +439,24 @@ async function makeSession(server) {
   await b.mustApply({ type: 'set_pan', trackId: ids.keys, pan: 0.25 });
   await a.mustApply({ type: 'set_length', trackId: ids.keys, length: 64 });
   await a.mustApply({ type: 'delete_track', trackId: ids.temp });
-  // Refusals, remembered in `refusals`: a step on the deleted track, a used id, an effect over its limit.
+  // Model 2's per-track fields, folded by the compaction below: transpose either way,
+  // a track's own swing (0 is its own setting, not the session's), one set and unset
+  // again; the kick, the triangle and the snare keep their defaults here.
+  await b.mustApply({ type: 'set_transpose', trackId: ids.bass, transpose: -12 });
+  await a.mustApply({ type: 'set_transpose', trackId: ids.keys, transpose: 7 });
+  await a.mustApply({ type: 'set_transpose', trackId: ids.clap, transpose: -3 });
+  await b.mustApply({ type: 'set_track_swing', trackId: ids.hat, swing: 62.5 });
+  await a.mustApply({ type: 'set_track_swing', trackId: ids.pad, swing: 0 });
+  await b.mustApply({ type: 'set_track_swing', trackId: ids.snare, swing: 20 });
+  await b.mustApply({ type: 'set_track_swing', trackId: ids.tri, swing: 75 });
+  await a.mustApply({ type: 'set_track_swing', trackId: ids.tri, swing: null });
+  // Refusals, remembered in `refusals`: a step and a transpose on the deleted track, a
+  // used id. (A value out of its range is not a refusal but a malformed frame, never
+  // stored: the first release refused it as out_of_range and stored it.)
   await a.mustRefuse({ type: 'set_step', trackId: ids.temp, step: 3, on: true }, 'unknown_track');
   const usedId = track(ids.kick, 'Kick again', 'studio-kick', 16);
   await b.mustRefuse({ type: 'add_track', track: usedId, beforeTrackId: null }, 'duplicate_track');
-  await b.mustRefuse({ type: 'set_effect', param: 'delayFeedback', value: 0.95 }, 'out_of_range');
+  await b.mustRefuse({ type: 'set_transpose', trackId: ids.temp, transpose: -7 }, 'unknown_track');
 
   // Steps past the visible length, then shorten: they are kept (failure mode 12).
   for (const step of [9, 12, 15]) await a.mustApply({ type: 'set_step', trackId: ids.bass, step, on: true });
@@ -498,7 +525,15 @@ async function makeSession(server) {
   await c.mustApply({ type: 'set_instrument', trackId: ids.kick, instrument: '808-kick' });
   await a.mustApply({ type: 'set_volume', trackId: ids.snare, volume: 0.55 });
   await c.mustApply({ type: 'set_pan', trackId: ids.pad, pan: 0.8 });
-  await a.mustApply({ type: 'add_track', track: { ...track(ids.zap, 'Zap ⚡', 'zap', 5), volume: 0.6, pan: -1 }, beforeTrackId: ids.pad });
+  await a.mustApply({
+    type: 'add_track',
+    track: { ...track(ids.zap, 'Zap ⚡', 'zap', 5), volume: 0.6, pan: -1, transpose: 3, swing: 12.5 },
+    beforeTrackId: ids.pad,
+  });
+  await c.mustApply({ type: 'set_transpose', trackId: ids.pad, transpose: -5 });
+  await a.mustApply({ type: 'set_track_swing', trackId: ids.kick, swing: 55.5 });
+  await c.mustApply({ type: 'set_track_swing', trackId: ids.snare, swing: null });
+  await a.mustApply({ type: 'set_transpose', trackId: ids.keys, transpose: 24 });
   await c.mustApply({ type: 'set_step', trackId: ids.zap, step: 4, on: true });
   await c.mustApply({ type: 'set_pitch', trackId: ids.zap, step: 4, pitch: 12 });
   await a.mustApply({ type: 'move_track', trackId: ids.keys, beforeTrackId: null });
@@ -528,7 +563,23 @@ async function roomSnapshot(server, sessionId) {
 // ---- reading storage on disk -----------------------------------------------------------------
 
 /**
- * The SQLite file of one session's Durable Object, found by its meta 'id' row.
+ * The session id a room's database holds: layout 1's meta 'id' row, or layout 2's
+ * snapshot row; null for a database of neither (a room never seeded).
+ * @param {import('node:sqlite').DatabaseSync} db
+ */
+function roomIdOf(db) {
+  /** @param {string} name */
+  const has = (name) => db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name=?`).get(name);
+  if (has('state')) {
+    const row = db.prepare(`SELECT value FROM state WHERE key='snapshot'`).get();
+    return row ? String(JSON.parse(String(row.value)).id) : null;
+  }
+  if (has('meta')) return String(db.prepare(`SELECT value FROM meta WHERE key='id'`).get()?.value ?? '') || null;
+  return null;
+}
+
+/**
+ * The SQLite file of one session's Durable Object, found by the id it holds.
  * @param {string} stateDir
  * @param {string} sessionId
  */
@@ -539,8 +590,7 @@ function findRoomDatabase(stateDir, sessionId) {
       const path = join(doDir, objects, file);
       const db = new DatabaseSync(path, { readOnly: true });
       try {
-        const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'`).get();
-        if (hasMeta && db.prepare(`SELECT value FROM meta WHERE key='id'`).get()?.value === sessionId) return path;
+        if (roomIdOf(db) === sessionId) return path;
       } finally {
         db.close();
       }
@@ -608,20 +658,68 @@ function readKv(stateDir) {
 }
 
 /**
- * Rebuild the session from a room.json the way RoomStorage.load does (meta doc + track
- * rows, then the log after compactedVersion replayed in version order).
+ * The storage layout of a room's dump: 2 has the `state` table (one 'snapshot' row), 1
+ * the `meta`/`tracks`/`clients` tables of the first release.
+ * @param {RoomDump} room
+ */
+function layoutOf(room) {
+  if (room.tables.state) return 2;
+  if (room.tables.meta) return 1;
+  throw new Error(`not a room database: tables ${Object.keys(room.tables).join(', ')}`);
+}
+
+/**
+ * Rebuild the session from a room.json the way RoomStorage loads it in its layout:
+ *   layout 1  the meta doc + track rows, `clients` for the writers;
+ *   layout 2  the 'snapshot' row of `state` (the session, its version, the writers);
+ * then, in both, the log after the folded version replayed in version order, and each
+ * writer's last processed clientSeq rebuilt from the folded writers, the replayed log
+ * and the refusals. Stricter than the room: a hole in the log or an entry that does not
+ * apply is an error here (the room stops at a hole and skips such an entry).
  * @param {RoomDump} room
  */
 function replayRoom(room) {
   /** @param {string} name */
   const rows = (name) => tableRows(room, name);
-  const meta = Object.fromEntries(rows('meta').map((r) => [r.key, r.value]));
-  const { trackOrder, ...doc } = /** @type {Session & { trackOrder: string[] }} */ (JSON.parse(meta.doc));
-  const counters = JSON.parse(meta.counters);
-  const tracks = new Map(rows('tracks').map((r) => [r.id, JSON.parse(r.json)]));
+  const layout = layoutOf(room);
+  /** @type {string} */
+  let id;
+  /** @type {{ compactedVersion: number, publishedVersion: number, kvWrites: number, createdAt?: number }} */
+  let counters;
   /** @type {Session} */
-  let session = { ...doc, tracks: trackOrder.map((id) => tracks.get(id)) };
+  let folded;
+  /** @type {Record<string, number>} */
+  let foldedWriters;
+  /** The snapshot row (layout 2). @type {Record<string, any> | null} */
+  let snapshot = null;
+  if (layout === 1) {
+    const meta = Object.fromEntries(rows('meta').map((r) => [r.key, r.value]));
+    const { trackOrder, ...doc } = /** @type {Session & { trackOrder: string[] }} */ (JSON.parse(meta.doc));
+    id = meta.id;
+    counters = JSON.parse(meta.counters);
+    const tracks = new Map(rows('tracks').map((r) => [r.id, JSON.parse(r.json)]));
+    folded = { ...doc, tracks: trackOrder.map((t) => tracks.get(t)) };
+    foldedWriters = Object.fromEntries(rows('clients').map((r) => [r.client_id, r.last_seq]));
+  } else {
+    const stateRows = rows('state');
+    const row = stateRows.find((r) => r.key === 'snapshot');
+    if (!row) throw new Error('layout 2 without its snapshot row');
+    if (stateRows.length !== 1) throw new Error(`layout 2: unexpected state rows ${stateRows.map((r) => r.key).join(', ')}`);
+    snapshot = JSON.parse(row.value);
+    const s = /** @type {Record<string, any>} */ (snapshot);
+    if (s.layout !== 2) throw new Error(`the snapshot row says layout ${s.layout}`);
+    // This code replays in its own model only (an older snapshot goes through core's migrate in the room).
+    if (s.model !== MODEL_VERSION) throw new Error(`the snapshot is model ${s.model}; this code is model ${MODEL_VERSION}`);
+    id = s.id;
+    counters = { compactedVersion: s.version, publishedVersion: s.publishedVersion, kvWrites: s.kvWrites, createdAt: s.createdAt };
+    folded = s.session;
+    foldedWriters = s.writers;
+  }
+  let session = folded;
   let version = counters.compactedVersion;
+  const writers = new Map(Object.entries(foldedWriters));
+  /** @param {string} clientId @param {number} seq */
+  const note = (clientId, seq) => writers.set(clientId, Math.max(writers.get(clientId) ?? 0, seq));
   const tail = rows('log')
     .filter((r) => r.version > version)
     .sort((x, y) => x.version - y.version);
@@ -631,8 +729,10 @@ function replayRoom(room) {
     if (!result.ok) throw new Error(`logged version ${entry.version} does not apply: ${result.message}`);
     session = result.session;
     version = entry.version;
+    note(entry.client_id, entry.client_seq);
   }
-  return { id: meta.id, counters, session, version, tail };
+  for (const r of rows('refusals')) note(r.client_id, r.client_seq);
+  return { id, layout, snapshot, counters, folded, foldedWriters, session, version, tail, writers: Object.fromEntries(writers) };
 }
 
 // ---- the client's saved record, from a real browser ------------------------------------------
@@ -694,11 +794,21 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
     await cell(trackNames.kick, 15).click();
     await cell(trackNames.bass, 2).click();
     await cell(trackNames.pad, 1).click();
-    await expect(status).toContainText('3 unsynced');
-    return await poll('the saved record with the 3 offline edits pending', async () => {
+    /** @type {string[]} */
+    const pendingTypes = ['set_step', 'set_step', 'set_step'];
+    if (HAS_MODEL_2_FIELDS) {
+      // And a model 2 edit: the pad's transpose, from its detail panel.
+      await page.getByRole('button', { name: `${trackNames.pad}: show velocity and pitch`, exact: true }).click();
+      await page.getByRole('slider', { name: `${trackNames.pad} transpose`, exact: true }).fill('-9');
+      pendingTypes.push('set_transpose');
+    }
+    const n = pendingTypes.length;
+    await expect(status).toContainText(`${n} unsynced`);
+    return await poll(`the saved record with the ${n} offline edits pending`, async () => {
       const storage = await dump();
       const record = saved(storage, 'kb:client:');
-      return record?.pending.length === 3 && record.nextSeq === 6 ? storage : null;
+      const types = record?.pending.map((/** @type {{ mutation: Mutation }} */ p) => p.mutation.type);
+      return canonical(types) === canonical(pendingTypes) && record.nextSeq === 3 + n ? storage : null;
     });
   } finally {
     await browser.close();
@@ -757,6 +867,49 @@ function checkSessionContent(session, where) {
     tracks.every((t) => full(t.steps) && full(t.velocities) && full(t.pitches)),
     `${where}: every track array full length`,
   );
+  if (HAS_MODEL_2_FIELDS) {
+    // Model 2: transpose either way on several tracks, a track's own swing (an explicit
+    // 0 among them) on several, and tracks left at both defaults.
+    const transposed = tracks.filter((t) => t.transpose !== 0);
+    check(
+      transposed.length >= 3 && transposed.some((t) => t.transpose < 0) && transposed.some((t) => t.transpose > 0),
+      `${where}: transpose up and down on several tracks`,
+    );
+    const ownSwing = tracks.filter((t) => t.swing !== null);
+    check(ownSwing.length >= 3 && ownSwing.some((t) => t.swing === 0), `${where}: a track's own swing on several tracks, 0 among them`);
+    check(tracks.filter((t) => t.transpose === 0 && t.swing === null).length >= 2, `${where}: tracks at model 2's defaults`);
+  }
+}
+
+/** Model 2 added per-track transpose and swing (core/fields.ts). */
+const HAS_MODEL_2_FIELDS = ['transpose', 'swing'].every((k) => k in core.TRACK_FIELDS);
+
+/**
+ * Model 2's fields are both folded into the stored session and in the unfolded tail.
+ * @param {Session} folded
+ * @param {Record<string, any>[]} tail the log rows after the fold
+ */
+function checkFoldedFields(folded, tail) {
+  if (!HAS_MODEL_2_FIELDS) return;
+  check(
+    folded.tracks.some((t) => t.transpose < 0) && folded.tracks.some((t) => t.transpose > 0),
+    'room.json: transposes folded into the stored session',
+  );
+  check(
+    folded.tracks.some((t) => t.swing !== null),
+    "room.json: a track's own swing folded into the stored session",
+  );
+  const mutations = tail.map((r) => /** @type {Mutation} */ (JSON.parse(r.mutation)));
+  check(
+    mutations.some((m) => m.type === 'set_transpose' && m.transpose < 0) &&
+      mutations.some((m) => m.type === 'set_track_swing' && m.swing !== null) &&
+      mutations.some((m) => m.type === 'set_track_swing' && m.swing === null),
+    'room.json: transposes and swings (set and unset) in the unfolded tail',
+  );
+  check(
+    mutations.some((m) => m.type === 'add_track' && m.track.transpose !== 0 && m.track.swing !== null),
+    'room.json: a track added in the tail with its own transpose and swing',
+  );
 }
 
 // ---- the two runs ---------------------------------------------------------------------------------
@@ -785,10 +938,18 @@ async function writeFixtures() {
     // Editors are still connected: the tail after the last compaction is on disk, unfolded.
     const room = dumpRoom(findRoomDatabase(stateDir, id));
     const replayed = replayRoom(room);
-    check(replayed.id === id, 'room.json: meta id is the session');
+    check(replayed.id === id, 'room.json: the id it holds is the session');
+    check(replayed.layout === STORAGE_LAYOUT, `room.json is storage layout ${replayed.layout}; this code writes ${STORAGE_LAYOUT}`);
     check(replayed.version === expected.version, `room.json replays to version ${replayed.version}, the room said ${expected.version}`);
     check(canonical(replayed.session) === canonical(expected.session), 'room.json replays to the session the room reported');
+    // What each writer was told, rebuilt as the room rebuilds it on wake: a resend of an
+    // acknowledged clientSeq is acknowledged again, one of a refused one refused again.
+    for (const e of editors) {
+      const told = Math.max(e.lastAcked, ...e.refused.map((r) => r.clientSeq));
+      check(replayed.writers[e.clientId] === told, `room.json: ${e.name}'s last clientSeq ${replayed.writers[e.clientId]}, told ${told}`);
+    }
     check(expected.version > LOG_SLOTS, `more than ${LOG_SLOTS} versions, so the log ring wrapped (${expected.version})`);
+    check(tableRows(room, 'log').length === LOG_SLOTS, `every log slot used (${tableRows(room, 'log').length} of ${LOG_SLOTS})`);
     const { compactedVersion } = replayed.counters;
     check(compactedVersion >= COMPACT_EVERY && replayed.tail.length > 0, `compacted (${compactedVersion}), tail (${replayed.tail.length})`);
     const tailTypes = new Set(replayed.tail.map((r) => JSON.parse(r.mutation).type));
@@ -799,16 +960,20 @@ async function writeFixtures() {
       'the log ring wrapped (a slot that is not its version)',
     );
     check(tableRows(room, 'refusals').length >= 3, 'refusals recorded');
-    check(tableRows(room, 'clients').length >= 2, 'clients folded by compaction');
-    check(
-      !tableRows(room, 'clients').some((r) => r.client_id === editors[2]?.clientId),
-      'a writer only in the tail is not yet in `clients`',
-    );
+    if (replayed.layout >= 2) {
+      check(
+        tableRows(room, 'refusals').every((r) => typeof r.mutation === 'string'),
+        'refusals keep the refused mutation',
+      );
+    }
+    check(Object.keys(replayed.foldedWriters).length >= 2, 'writers folded by compaction');
+    check(!(String(editors[2]?.clientId) in replayed.foldedWriters), 'a writer only in the tail is not folded yet');
     const { clap } = made.ids;
     check(
-      tableRows(room, 'tracks').some((r) => r.id === clap) && !expected.session.tracks.some((t) => t.id === clap),
-      'a track row the tail deletes',
+      replayed.folded.tracks.some((t) => t.id === clap) && !expected.session.tracks.some((t) => t.id === clap),
+      'a folded track the tail deletes',
     );
+    checkFoldedFields(replayed.folded, replayed.tail);
     checkSessionContent(expected.session, 'expected.json');
     files['room.json'] = roomJson(room);
     files['expected.json'] = {
@@ -819,20 +984,40 @@ async function writeFixtures() {
       refused: editors.flatMap((e) => e.refused.map(({ clientId, clientSeq, code }) => ({ clientId, clientSeq, code }))),
     };
 
-    // The last editor leaves: the room compacts and writes the KV projection.
+    // The last editor leaves: the room compacts and writes the KV projection. The files
+    // hold KV's stored values (JSON.stringify of each gives the stored string back);
+    // what the HTTP API serves from them must be the same document.
     for (const editor of editors) editor.close();
-    const session = await poll('the KV projection at the final version', async () => {
-      const doc = await http(server.base, 'GET', `/api/sessions/${id}`);
-      return doc.version === expected.version ? doc : null;
+    // (GET answers from the room until KV has a document: wait for KV's own.)
+    await poll('the KV projection at the final version', async () => {
+      const value = readKv(stateDir).get(`session:${id}`)?.value;
+      return value && JSON.parse(value).version === expected.version;
     });
-    const { id: docId, version, createdAt, updatedAt, ...projected } = session;
+    const served = await http(server.base, 'GET', `/api/sessions/${id}`);
+    /**
+     * A KV document as stored, checked against what the API serves of it.
+     * @param {string} key
+     * @param {unknown} fromApi
+     * @param {string} file
+     */
+    const storedDoc = async (key, fromApi, file) => {
+      const value = await poll(`KV's ${key}`, async () => readKv(stateDir).get(key)?.value);
+      const doc = JSON.parse(value);
+      check(JSON.stringify(doc) === value, `${file}: the stored value, byte for byte`);
+      check(doc.model === MODEL_VERSION, `${file}: stored as model ${doc.model}`);
+      check(canonical(doc) === canonical(fromApi), `${file}: the API serves what is stored`);
+      return doc;
+    };
+    const session = await storedDoc(`session:${id}`, served, 'session.json');
+    const { model: _model, id: docId, version, createdAt, updatedAt, ...projected } = session;
     check(docId === id && Number.isFinite(createdAt) && updatedAt >= createdAt, 'session.json: id, createdAt, updatedAt');
+    check(version === expected.version, `session.json: version ${version}`);
     check(canonical(projected) === canonical(expected.session), 'session.json holds the session the room reported');
     files['session.json'] = session;
 
     // Publish the session; remix the beat and the session.
     const published = await http(server.base, 'POST', `/api/sessions/${id}/publish`);
-    const beat = await http(server.base, 'GET', `/api/beats/${published.beatId}`);
+    const beat = await storedDoc(`beat:${published.beatId}`, await http(server.base, 'GET', `/api/beats/${published.beatId}`), 'beat.json');
     check(beat.lineage.remixedFrom?.kind === 'beat' && beat.lineage.remixedFrom.id === made.originBeat, 'beat.json keeps its beat lineage');
     check(!JSON.stringify(beat).includes(id), 'beat.json never names its session');
     files['beat.json'] = beat;
@@ -847,13 +1032,21 @@ async function writeFixtures() {
     );
     if (galleryEntry)
       files['gallery.json'] = { key: galleryEntry[0], metadata: JSON.parse(galleryEntry[1].metadata), value: galleryEntry[1].value };
-    check(JSON.stringify(beat) === kv.get(`beat:${beat.beatId}`)?.value, 'beat.json is the stored value');
-    check(JSON.stringify(session) === kv.get(`session:${id}`)?.value, 'session.json is the stored value');
 
-    const remixOfBeat = await http(server.base, 'POST', `/api/beats/${beat.beatId}/remix`);
-    const remixOfSession = await http(server.base, 'POST', `/api/sessions/${id}/remix`);
-    files['remix-of-beat.json'] = await http(server.base, 'GET', `/api/sessions/${remixOfBeat.id}`);
-    files['remix-of-session.json'] = await http(server.base, 'GET', `/api/sessions/${remixOfSession.id}`);
+    // A new session has no KV document until someone has been in it and left (the room
+    // answers GET until then): a listener visits each remix, and its projection is stored.
+    for (const [file, path] of /** @type {[string, string][]} */ ([
+      ['remix-of-beat.json', `/api/beats/${beat.beatId}/remix`],
+      ['remix-of-session.json', `/api/sessions/${id}/remix`],
+    ])) {
+      const remix = await http(server.base, 'POST', path);
+      await roomSnapshot(server, remix.id);
+      const fromApi = await poll(`the KV projection of ${file}`, async () =>
+        readKv(stateDir).has(`session:${remix.id}`) ? http(server.base, 'GET', `/api/sessions/${remix.id}`) : null,
+      );
+      files[file] = await storedDoc(`session:${remix.id}`, fromApi, file);
+      check(files[file].version === 0, `${file}: as created, at version 0`);
+    }
     check(files['remix-of-beat.json'].lineage.remixedFrom?.kind === 'beat', 'remix-of-beat.json: lineage kind beat');
     check(files['remix-of-session.json'].lineage.remixedFrom?.id === id, 'remix-of-session.json: lineage names the session');
 
@@ -875,6 +1068,8 @@ async function writeFixtures() {
 
     facts = {
       session: id,
+      layout: replayed.layout,
+      tables: Object.keys(room.tables),
       version: expected.version,
       compactedVersion: replayed.counters.compactedVersion,
       tail: replayed.tail.length,
@@ -884,6 +1079,18 @@ async function writeFixtures() {
       originBeat: made.originBeat,
       clientConfirmedVersion: JSON.parse(Object.entries(storage.localStorage).find(([k]) => k.startsWith('kb:confirmed:'))?.[1] ?? 'null')
         ?.version,
+      clientPending: JSON.parse(Object.entries(storage.localStorage).find(([k]) => k.startsWith('kb:client:'))?.[1] ?? 'null')?.pending.map(
+        (/** @type {{ mutation: Mutation }} */ p) => p.mutation.type,
+      ),
+      perTrack: HAS_MODEL_2_FIELDS
+        ? {
+            folded: replayed.folded.tracks.filter((t) => t.transpose !== 0 || t.swing !== null).map((t) => t.name),
+            tail: [...new Set(replayed.tail.map((r) => JSON.parse(r.mutation).type))].filter((t) =>
+              ['set_transpose', 'set_track_swing'].includes(t),
+            ),
+            final: expected.session.tracks.map((t) => ({ name: t.name, transpose: t.transpose, swing: t.swing })),
+          }
+        : null,
     };
   } finally {
     await stopServer(server);
@@ -899,8 +1106,30 @@ async function writeFixtures() {
   console.log(`wrote ${relative(ROOT, out)}: ${JSON.stringify(facts)}`);
 }
 
-/** @param {Record<string, unknown>} facts */
+/**
+ * @param {Record<string, any>} facts
+ */
 function fixturesReadme(facts) {
+  const tables = /** @type {string[]} */ (facts.tables).map((t) => `\`${t}\``).join(', ');
+  const room =
+    facts.layout === 1
+      ? `every row of every table of session \`${facts.session}\`'s Durable Object SQLite database (${tables}), with each table's CREATE statement, read while editors were still connected: version ${facts.version}, compacted at ${facts.compactedVersion}, so the last ${facts.tail} log entries (every mutation type) are not folded into \`tracks\`/\`meta\`/\`clients\`; the ${facts.logRows}-slot log ring has wrapped; ${facts.refusals} refusals`
+      : `every row of every table of session \`${facts.session}\`'s Durable Object SQLite database (${tables}: storage layout ${facts.layout}), with each table's CREATE statement, read while editors were still connected: version ${facts.version}, folded into the \`state\` table's one \`snapshot\` row (\`layout\`, \`model\`, the session, \`writers\`, the KV counters) at ${facts.compactedVersion}, so the last ${facts.tail} log entries (every mutation type) are not in the snapshot, nor is the writer who joined after the fold in its \`writers\`; the ${facts.logRows}-slot log ring has wrapped; ${facts.refusals} refusals, each with the refused mutation`;
+  /** @type {string[]} */
+  const pending = facts.clientPending ?? [];
+  const steps = pending.filter((t) => t === 'set_step').length;
+  const others = pending.filter((t) => t !== 'set_step');
+  const offline = `${pending.length} made offline (${steps} steps${others.map((t) => `, a \`${t}\``).join('')}), still pending`;
+  /** @param {number | null} swing */
+  const swing = (swing) => (swing === null ? "swing null (the session's)" : `swing ${swing}`);
+  const perTrack = facts.perTrack
+    ? `
+Model ${MODEL_VERSION}'s per-track fields (\`transpose\`, \`swing\`): ${facts.perTrack.folded.length} tracks had one set when the
+room last folded (${facts.perTrack.folded.map((/** @type {string} */ n) => `"${n}"`).join(', ')}), and the tail sets more
+(${facts.perTrack.tail.map((/** @type {string} */ t) => `\`${t}\``).join(', ')}, and an \`add_track\` carrying both). The session as reported:
+${facts.perTrack.final.map((/** @type {{ name: string, transpose: number, swing: number | null }} */ t) => `- "${t.name}": transpose ${t.transpose}, ${swing(t.swing)}`).join('\n')}
+`
+    : '';
   return `# Stored documents of model version ${MODEL_VERSION}
 
 Written by ${provenance()} on ${new Date().toISOString().slice(0, 10)},
@@ -914,14 +1143,14 @@ version adds its own \`test/fixtures/v<N>/\` with the same script.
 
 | file | what it holds |
 |---|---|
-| \`room.json\` | every row of every table of session \`${facts.session}\`'s Durable Object SQLite database (\`meta\`, \`tracks\`, \`log\`, \`clients\`, \`refusals\`), with each table's CREATE statement, read while editors were still connected: version ${facts.version}, compacted at ${facts.compactedVersion}, so the last ${facts.tail} log entries (every mutation type) are not folded into \`tracks\`/\`meta\`/\`clients\`; the ${facts.logRows}-slot log ring has wrapped; ${facts.refusals} refusals |
+| \`room.json\` | ${room} |
 | \`expected.json\` | what the room reported at that moment (a listener's snapshot: \`version\`, \`session\`), plus what its writers were told: the last acknowledged \`clientSeq\` per \`clientId\` and the refused mutations |
 | \`session.json\` | the session's KV projection (\`GET /api/sessions/<id>\`) after the last editor left: the same session at the same version, with \`id\`, \`createdAt\`, \`updatedAt\`. A legacy KV document (no DO storage) has this shape too |
 | \`beat.json\` | the beat published from that session (\`GET /api/beats/${facts.beat}\`), byte for byte the stored KV value; its lineage names the beat the session was remixed from (\`${facts.originBeat}\`) |
 | \`gallery.json\` | the beat's gallery entry in KV: its \`key\`, its \`metadata\` (the card \`GET /api/beats\` serves) and its (empty) \`value\` |
-| \`remix-of-beat.json\`, \`remix-of-session.json\` | the KV documents of a remix of the beat and of the session, as created |
-| \`client-record.json\` | every \`localStorage\` and \`sessionStorage\` key the editor wrote in Chromium (raw strings) for the same session, opened afterwards: two edits made online and acknowledged (its confirmed snapshot is at version ${facts.clientConfirmedVersion}), then three made offline, still pending |
-
+| \`remix-of-beat.json\`, \`remix-of-session.json\` | the KV documents of a remix of the beat and of the session, as created${facts.layout === 1 ? '' : ' (version 0; written when a first listener had visited and left: a session has no KV document before)'} |
+| \`client-record.json\` | every \`localStorage\` and \`sessionStorage\` key the editor wrote in Chromium (raw strings) for the same session, opened afterwards: two edits made online and acknowledged (its confirmed snapshot is at version ${facts.clientConfirmedVersion}), then ${offline} |
+${perTrack}
 \`room.json\` leaves out the runtime's own table (\`__miniflare_do_name\` locally, \`_cf_*\` in
 production), which \`ctx.storage.sql\` cannot write; the backstop alarm is kept by the
 runtime outside the database. To rebuild the room, run each table's \`sql\` and insert its
@@ -1016,8 +1245,260 @@ Session ${remixOfSession.id}: a remix of the session at version ${closedAt.versi
   );
 }
 
+// ---- the upgrade of a persisted state folder ----------------------------------------------------
+
+/**
+ * @param {unknown} session
+ * @param {number} from the model it was written in
+ * @returns {Session}
+ */
+function lift(session, from) {
+  const lifted = core.migrateSession(session, from);
+  if (!lifted.ok) throw new Error(`cannot lift a model ${from} session: ${lifted.message}`);
+  return lifted.value;
+}
+
+/**
+ * What a remix keeps of a session or beat: all but its name, timeline and lineage (and a
+ * document's envelope).
+ * @param {Session} session
+ */
+function music(session) {
+  const { name: _n, timeline: _t, lineage: _l, ...rest } = session;
+  for (const key of ['model', 'id', 'version', 'createdAt', 'updatedAt', 'beatId', 'publishedAt'])
+    delete (/** @type {Record<string, unknown>} */ (rest)[key]);
+  return rest;
+}
+
+/**
+ * A listener's hello with `version` held: the room's answer (a catch-up, or a snapshot).
+ * @param {Server} server
+ * @param {string} sessionId
+ * @param {number} version
+ */
+async function helloAt(server, sessionId, version) {
+  const conn = await Conn.open(`${server.base.replace(/^http/, 'ws')}/api/sessions/${sessionId}/ws`);
+  try {
+    const answer = conn.next((raw) => /^\{"type":"(snapshot|catchup)"/.test(raw), 15_000, 'the answer to a hello');
+    conn.send({ ...hello(randomUUID(), 'Catch-up', version), listenOnly: true });
+    return JSON.parse(await answer);
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * Edit a session as a writer and check the room applied it: each change is acknowledged
+ * at the next version, and a fresh listener then sees the edited session.
+ * @param {Server} server
+ * @param {string} sessionId
+ * @param {Session} session what it holds before
+ * @param {number} version
+ * @param {Mutation[]} mutations
+ * @param {string} what
+ */
+async function editAndCheck(server, sessionId, session, version, mutations, what) {
+  const editor = await Editor.join(server, sessionId, 'Après ✓');
+  let expected = session;
+  let at = version;
+  for (const mutation of mutations) {
+    const applied = await editor.mustApply(mutation);
+    check(applied === at + 1, `${what}: ${mutation.type} applied at version ${applied}, after ${at}`);
+    at = applied;
+    const result = core.applyMutation(expected, mutation, Date.now());
+    if (!result.ok) throw new Error(`${what}: ${mutation.type} does not apply here: ${result.message}`);
+    expected = result.session;
+  }
+  const seen = await roomSnapshot(server, sessionId);
+  editor.close();
+  check(seen.version === at && canonical(seen.session) === canonical(expected), `${what}: the edits are what a listener sees`);
+  return { session: expected, version: at };
+}
+
+/**
+ * `--check-dev-state <dir>`: start this code under \`npm start\` on a state folder that
+ * --dev-state filled (with any earlier version), and check over HTTP and the WebSocket
+ * protocol that every session and beat it lists opens with every value intact (lifted
+ * to this model) and takes edits; stop it, check the room's storage on disk is this
+ * code's layout, start it again and check the edits are there. The folder is upgraded
+ * in place: copy it first to keep the old one.
+ */
+async function checkDevState() {
+  const dir = resolve(String(options['check-dev-state']));
+  const stateDir = join(dir, 'state');
+  const written = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+  const readme = readFileSync(join(dir, 'README.txt'), 'utf8');
+  const from = Number(/model version (\d+)/.exec(readme)?.[1]);
+  const origin = /^Beat (\S+): the .* \(session (\S+)\)\.$/m.exec(readme);
+  const remixOfSession = /^Session (\S+): a remix of the session/m.exec(readme)?.[1];
+  if (!Number.isSafeInteger(from) || !origin || !remixOfSession) throw new Error(`${dir}/README.txt is not one --dev-state wrote`);
+  const [, originBeat = '', originSession = ''] = origin;
+  /** @type {string} */
+  const id = written.session;
+  const final = { version: Number(written.final.version), session: lift(written.final.session, from) };
+  const left = { version: Number(written.whenEveryoneLeft.version), session: lift(written.whenEveryoneLeft.session, from) };
+  const beatWritten = core.readBeatDocument(written.beat);
+  if (!beatWritten.ok) throw new Error(`the beat in expected.json: ${beatWritten.message}`);
+  const layoutBefore = layoutOf(dumpRoom(findRoomDatabase(stateDir, id)));
+  console.log(`checking ${stateDir} (model ${from}, session ${id} in storage layout ${layoutBefore}) under this code's npm start`);
+
+  /** @type {{ session: Session, version: number }} */
+  let edited;
+  let server = await startServer('dev', Number(options.port), stateDir);
+  try {
+    // Over HTTP first: the KV projection, before any socket wakes the room (the room's
+    // backstop alarm may already have brought KV up to the room's version).
+    const served = await http(server.base, 'GET', `/api/sessions/${id}`);
+    const doc = core.readSessionDocument(served);
+    const kvAt = [left, final].find((x) => x.version === served.version);
+    check(
+      doc.ok && served.model === MODEL_VERSION && doc.from === MODEL_VERSION,
+      `GET /api/sessions/${id} is a model ${MODEL_VERSION} document`,
+    );
+    check(!!kvAt, `GET /api/sessions/${id}: version ${served.version}, one of ${left.version} (KV) or ${final.version} (the room)`);
+    if (doc.ok && kvAt) {
+      const { model: _m, id: _i, version: _v, createdAt: _c, updatedAt: _u, ...session } = doc.value;
+      check(canonical(session) === canonical(kvAt.session), `GET /api/sessions/${id}: every value of version ${kvAt.version} intact`);
+    }
+    console.log(`  GET /api/sessions/${id}: model ${served.model}, version ${served.version}`);
+
+    // The room: the listener's snapshot, and a catch-up from KV's version through the migrated log.
+    const snapshot = await roomSnapshot(server, id);
+    check(snapshot.version === final.version, `the room is at version ${snapshot.version}, it was at ${final.version}`);
+    check(canonical(snapshot.session) === canonical(final.session), 'the room holds every value it held, lifted');
+    const caughtUp = await helloAt(server, id, left.version);
+    check(
+      caughtUp.type === 'catchup' && caughtUp.changes.length === final.version - left.version,
+      `a hello at ${left.version} is caught up from the log`,
+    );
+    if (caughtUp.type === 'catchup') {
+      let session = left.session;
+      for (const change of caughtUp.changes) {
+        const result = core.applyMutation(session, change.mutation, change.at);
+        if (result.ok) session = result.session;
+        else check(false, `logged change ${change.version} does not apply: ${result.message}`);
+      }
+      check(canonical(session) === canonical(final.session), 'the catch-up leads to the session the room holds');
+    }
+    console.log(
+      `  room: version ${snapshot.version}, ${snapshot.session.tracks.length} tracks; catch-up from ${left.version}: ${caughtUp.type}`,
+    );
+
+    // Edits, of model 1 and model 2 fields.
+    const [first, second] = final.session.tracks;
+    if (!first || !second) throw new Error('the session has fewer than 2 tracks');
+    edited = await editAndCheck(
+      server,
+      id,
+      final.session,
+      final.version,
+      [
+        { type: 'set_step', trackId: first.id, step: 5, on: !first.steps[5] },
+        { type: 'set_transpose', trackId: first.id, transpose: -4 },
+        { type: 'set_track_swing', trackId: second.id, swing: 33 },
+        { type: 'set_session_name', name: 'Après la mise à jour ✓ 🎚️' },
+      ],
+      `session ${id}`,
+    );
+    const kvEdited = await poll('the KV projection of the edits', async () => {
+      const d = await http(server.base, 'GET', `/api/sessions/${id}`);
+      return d.version === edited.version ? d : null;
+    });
+    const { model, id: _i, version: _v, createdAt: _c, updatedAt: _u, ...kvSession } = kvEdited;
+    check(model === MODEL_VERSION && canonical(kvSession) === canonical(edited.session), 'KV holds the edits when the editor has left');
+    console.log(`  edited: version ${edited.version}, KV at ${kvEdited.version}`);
+
+    // The beats: served lifted, listed, pictured, remixed; the remix takes edits.
+    const gallery = await http(server.base, 'GET', '/api/beats?limit=50');
+    for (const beatId of [beatWritten.value.beatId, originBeat]) {
+      const beat = await http(server.base, 'GET', `/api/beats/${beatId}`);
+      const read = core.readBeatDocument(beat);
+      check(read.ok && beat.model === MODEL_VERSION, `GET /api/beats/${beatId} is a model ${MODEL_VERSION} document`);
+      if (beatId === beatWritten.value.beatId)
+        check(canonical(beat) === canonical(beatWritten.value), `beat ${beatId}: every value intact`);
+      check(
+        gallery.beats.some((/** @type {{ beatId: string }} */ c) => c.beatId === beatId),
+        `beat ${beatId} is listed`,
+      );
+      const page = await fetch(`${server.base}/b/${beatId}`);
+      const html = await page.text();
+      check(page.status === 200 && html.includes('<html'), `GET /b/${beatId}: ${page.status}`);
+      const picture = await fetch(`${server.base}/b/${beatId}/preview.png`);
+      await picture.arrayBuffer();
+      check(picture.status === 200, `GET /b/${beatId}/preview.png: ${picture.status}`);
+      if (!read.ok) continue;
+      const { id: remixId } = await http(server.base, 'POST', `/api/beats/${beatId}/remix`);
+      const remix = await roomSnapshot(server, remixId);
+      check(canonical(music(remix.session)) === canonical(music(read.value)), `a remix of beat ${beatId} holds its music`);
+      check(
+        canonical(remix.session.lineage.remixedFrom) === canonical({ kind: 'beat', id: beatId, name: read.value.name }),
+        `a remix of beat ${beatId} names it`,
+      );
+      const track = remix.session.tracks[0];
+      if (track) {
+        const mutations = [{ type: 'set_transpose', trackId: track.id, transpose: 5 }];
+        await editAndCheck(server, remixId, remix.session, remix.version, /** @type {Mutation[]} */ (mutations), `remix of beat ${beatId}`);
+      }
+      console.log(
+        `  beat ${beatId}: served as model ${beat.model}, listed, page ${page.status}, picture ${picture.status}; remixed as ${remixId}, edited`,
+      );
+    }
+
+    // The other sessions: a remix of the session (at KV's version) and the template the origin beat was published from.
+    const originBeatDoc = core.readBeatDocument(await http(server.base, 'GET', `/api/beats/${originBeat}`));
+    for (const [sessionId, source, what] of /** @type {[string, Session | null, string][]} */ ([
+      [remixOfSession, left.session, 'the remix of the session'],
+      [originSession, originBeatDoc.ok ? originBeatDoc.value : null, 'the session the origin beat was published from'],
+    ])) {
+      const open = await roomSnapshot(server, sessionId);
+      const kv = core.readSessionDocument(await http(server.base, 'GET', `/api/sessions/${sessionId}`));
+      check(kv.ok && kv.value.version === open.version, `${what}: GET /api/sessions/${sessionId} at the room's version`);
+      check(!!source && canonical(music(open.session)) === canonical(music(source)), `${what}: its music intact`);
+      if (sessionId === remixOfSession) {
+        check(
+          canonical(open.session.lineage.remixedFrom) === canonical({ kind: 'session', id, name: left.session.name }),
+          `${what}: names the session`,
+        );
+      }
+      const track = open.session.tracks.at(-1);
+      if (track) {
+        const mutations = [
+          { type: 'set_track_swing', trackId: track.id, swing: 0 },
+          { type: 'set_volume', trackId: track.id, volume: 0.5 },
+        ];
+        await editAndCheck(server, sessionId, open.session, open.version, /** @type {Mutation[]} */ (mutations), what);
+      }
+      console.log(`  ${what} (${sessionId}): version ${open.version}, opened and edited`);
+    }
+  } finally {
+    await stopServer(server);
+  }
+
+  // On disk, the room is now in this code's layout and model; after a restart, it still holds the edits.
+  const onDisk = replayRoom(dumpRoom(findRoomDatabase(stateDir, id)));
+  check(onDisk.layout === STORAGE_LAYOUT, `on disk: storage layout ${onDisk.layout}, this code writes ${STORAGE_LAYOUT}`);
+  check(
+    onDisk.version === edited.version && canonical(onDisk.session) === canonical(edited.session),
+    'on disk: the room replays to the edited session',
+  );
+  server = await startServer('dev', Number(options.port), stateDir);
+  try {
+    const again = await roomSnapshot(server, id);
+    check(
+      again.version === edited.version && canonical(again.session) === canonical(edited.session),
+      'after a restart: the edits are there',
+    );
+    console.log(`  restarted: version ${again.version}, layout ${onDisk.layout} on disk (was ${layoutBefore})`);
+  } finally {
+    await stopServer(server);
+  }
+  if (problems.length) throw new Error(`the upgraded state is not what it should be:\n  ${problems.join('\n  ')}`);
+  console.log(`${dir}: every session and beat opened in model ${MODEL_VERSION} with every value intact, and took edits`);
+}
+
 try {
-  await withTimeout(options['dev-state'] ? writeDevState() : writeFixtures(), 15 * 60_000, 'make-fixtures');
+  const run = options['check-dev-state'] ? checkDevState : options['dev-state'] ? writeDevState : writeFixtures;
+  await withTimeout(run(), 15 * 60_000, 'make-fixtures');
   process.exit(0);
 } catch (error) {
   console.error(`make-fixtures: ${error instanceof Error ? error.message : error}`);

@@ -14,7 +14,7 @@
  */
 import * as Tone from 'tone';
 import { createStore } from 'zustand/vanilla';
-import { nextBoundary, stepDurationMs, type Session } from '../../core';
+import { cueAt, nextBoundary, type PatternId, type Session, stepDurationMs } from '../../core';
 import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
@@ -27,6 +27,15 @@ import { createVoice, type Voice } from './voices';
 
 export type { InstrumentStatus } from './samples';
 
+export interface PlayOptions {
+  /**
+   * Nobody else is playing: start at once from the top, moving the shared timeline there
+   * (the callback sends start_transport with the new anchor). Otherwise Play joins the
+   * others in phase at the next step.
+   */
+  atOnce?: (anchorMs: number) => void;
+}
+
 export interface PlayheadState {
   /** Global step index on the shared timeline, or null when stopped. */
   globalStep: number | null;
@@ -37,17 +46,27 @@ export const playheadStore = createStore<PlayheadState>(() => ({ globalStep: nul
 export interface ScheduledStep {
   globalStep: number;
   serverMs: number;
+  /** The pattern that sounded (a launch switches it on a bar everyone shares). */
+  pattern: PatternId;
 }
 
 /** How many recent clock readings audioAnchor keeps (a few seconds of playback). */
 const PAIRING_WINDOW = 48;
+/** Readings younger than this are reused by the next Play (the clocks drift far less than a millisecond in it). */
+const PAIRING_FRESH_MS = 5000;
 
 /** Scheduled steps further than this from the shared timeline, this many in a row, trigger a re-join. */
 const DRIFT_TOLERANCE_MS = 3;
 const DRIFT_STEPS = 2;
 
-/** Start this far ahead of "now" so the first step is never late. */
+/** Joining others: start this far ahead of "now" so the first step is never late. */
 const START_LEAD_MS = 120;
+/**
+ * Playing alone, Play starts the pattern (or song) this soon after the click: enough
+ * for the first note's nodes to be built before its time. Steps that fall before Tone's
+ * look-ahead are handed to the mixer directly; Tone's transport takes over after them.
+ */
+const PLAY_AT_ONCE_LEAD_MS = 12;
 /** Play waits at most this long for the session's samples (they are usually decoded long before). */
 const SAMPLE_WAIT_MS = 1500;
 /** A preview voice is kept this long after its last use (hovering along the picker reuses it). */
@@ -64,11 +83,15 @@ export class AudioEngine {
   /** Recent scheduled steps (for the alignment measurement), newest last. */
   /** Recent (client ms − audio ms) readings; see audioAnchor. */
   private pairings: number[] = [];
+  private pairedAt = 0;
   /** The last global step handed to the mixer (never schedule one twice). */
   private lastPlayedStep = -Infinity;
   private driftStreak = 0;
   /** Counts Play requests and Stops: a Play that finds it moved on while it waited was cancelled. */
   private playRequests = 0;
+  /** The song has ended (it does not loop): playback stops when its last step has sounded. */
+  private songEnded = false;
+  private endTimer: ReturnType<typeof setTimeout> | null = null;
   /** How often playback re-joined the timeline to correct drift (for tests and benchmarks). */
   realignments = 0;
   readonly scheduled: ScheduledStep[] = [];
@@ -117,7 +140,7 @@ export class AudioEngine {
    * Play waits (for the audio context, the clock, up to SAMPLE_WAIT_MS for samples): a
    * Stop, or the page leaving, during that wait cancels it, so it never starts afterwards.
    */
-  async play(): Promise<void> {
+  async play(options: PlayOptions = {}): Promise<void> {
     if (!this.store.getState().session) return;
     const request = ++this.playRequests;
     const cancelled = () => request !== this.playRequests;
@@ -131,12 +154,47 @@ export class AudioEngine {
     const current = this.store.getState().session;
     if (!current || cancelled()) return;
     mixer.sync(current, audibleTracks(this.store.getState()), false);
-    this.startTransport(current);
+    this.lastPlayedStep = Number.NEGATIVE_INFINITY;
+    this.songEnded = false;
+    if (options.atOnce) this.startAtOnce(options.atOnce);
+    else this.startTransport(current);
     this.store.setState({ playing: true });
+  }
+
+  /**
+   * Play from step 0 of the pattern or song in PLAY_AT_ONCE_LEAD_MS: the shared timeline
+   * moves there (`announce` sends start_transport with the new anchor), so that others
+   * who press Play later join in phase.
+   */
+  private startAtOnce(announce: (anchorMs: number) => void): void {
+    const anchorMs = this.serverNow() + PLAY_AT_ONCE_LEAD_MS;
+    // Known before the store changes, so the change does not read as a re-join.
+    this.playingAnchor = anchorMs;
+    announce(anchorMs);
+    const session = this.store.getState().session!;
+    this.playingTempo = session.tempo;
+    const transport = Tone.getTransport();
+    if (this.repeatId !== null) transport.clear(this.repeatId);
+    transport.stop();
+    transport.cancel();
+    setTempoNow(transport, session.tempo);
+    // Steps sooner than Tone's look-ahead would be late through the transport: play them here.
+    const stepMs = stepDurationMs(session.tempo);
+    const horizon = Tone.now() + 0.02;
+    let step = 0;
+    for (; ; step++) {
+      const time = this.serverMsToAudioTime(anchorMs + step * stepMs);
+      if (time >= horizon) break;
+      this.playStep(step, time);
+    }
+    this.repeatId = repeatSteps(transport, step, (globalStep, time) => this.playStep(globalStep, time));
+    transport.start(this.serverMsToAudioTime(anchorMs + step * stepMs));
   }
 
   stop(): void {
     this.playRequests++; // a Play still waiting will not start
+    if (this.endTimer) clearTimeout(this.endTimer);
+    this.endTimer = null;
     const transport = Tone.getTransport();
     if (this.repeatId !== null) transport.clear(this.repeatId);
     this.repeatId = null;
@@ -206,7 +264,9 @@ export class AudioEngine {
     if (session && session !== prev.session) {
       void this.preload(session);
       // A tempo change moves the shared anchor: re-join the timeline at the next step.
+      // Someone's Play at once moves it too, and numbers the steps from 0 again.
       if (this.isPlaying && (session.tempo !== this.playingTempo || session.timeline.anchorMs !== this.playingAnchor)) {
+        if (session.tempo === this.playingTempo) this.lastPlayedStep = Number.NEGATIVE_INFINITY;
         this.startTransport(session);
       }
     }
@@ -257,9 +317,18 @@ export class AudioEngine {
     // After a re-join, steps already scheduled by the previous run are not played twice.
     if (globalStep <= this.lastPlayedStep) return;
     this.lastPlayedStep = globalStep;
+    const cue = cueAt(session, globalStep);
+    if (cue.ended) {
+      // A song that does not loop has played to its end: stop when its last step has.
+      if (!this.songEnded) {
+        this.songEnded = true;
+        this.endTimer = setTimeout(() => this.stop(), Math.max(0, (time - Tone.now()) * 1000 + Tone.getContext().lookAhead * 1000));
+      }
+      return;
+    }
     this.mixer.playStep(session, globalStep, time, audibleTracks(state));
     const serverMs = this.audioTimeToServerMs(time);
-    this.scheduled.push({ globalStep, serverMs });
+    this.scheduled.push({ globalStep, serverMs, pattern: cue.pattern });
     this.correctDrift(session, globalStep, serverMs);
     if (this.scheduled.length > 256) this.scheduled.splice(0, this.scheduled.length - 256);
     // Drawn callbacks queued before a Stop must not bring the playhead back.
@@ -272,6 +341,9 @@ export class AudioEngine {
    * longer wait measurably delays the first sound for little more alignment).
    */
   private async primeClockPairing(): Promise<void> {
+    // Readings from the last few seconds (playback takes one per step) still hold: Play
+    // again soon after Stop starts without waiting for the audio clock to move.
+    if (this.pairings.length > 0 && performance.now() - this.pairedAt < PAIRING_FRESH_MS) return;
     this.pairings = [];
     const raw = Tone.getContext().rawContext as AudioContext;
     let updates = 0;
@@ -302,6 +374,7 @@ export class AudioEngine {
     const audio = raw.currentTime + latency;
     const now = clientNow();
     this.pairings.push(now - audio * 1000);
+    this.pairedAt = performance.now();
     if (this.pairings.length > PAIRING_WINDOW) this.pairings.shift();
     return { audio, clientMs: audio * 1000 + Math.min(...this.pairings) };
   }

@@ -7,7 +7,9 @@
  * samples load only when Play is pressed (./playback, a separate chunk). The playhead
  * moves by toggling one class per track, never by rebuilding the grid.
  */
+import { cueAt } from '../../core/arrangement';
 import { instrumentInfo } from '../../core/instruments';
+import { type PatternId, rowOf } from '../../core/model';
 import { trackStepAt } from '../../core/timeline';
 import { readInlineBeat, type EmbedBeat } from './beat';
 import './embed.css';
@@ -32,23 +34,27 @@ function renderMissing(root: HTMLElement): void {
   root.replaceChildren(message, link);
 }
 
-function renderGrid(beat: EmbedBeat): { grid: HTMLElement; cells: HTMLElement[][] } {
-  const columns = Math.max(1, ...beat.tracks.map((t) => t.length));
+/** The grid of one pattern (the one sounding: a song shows each pattern as it plays). */
+function renderGrid(beat: EmbedBeat, pattern: PatternId): { grid: HTMLElement; cells: HTMLElement[][] } {
+  const rows = beat.tracks.map((t) => rowOf(beat, pattern, t.id));
+  const columns = Math.max(1, ...rows.map((r) => r.length));
   const grid = element('div', 'kb-grid');
   grid.setAttribute('role', 'img');
+  grid.dataset.pattern = pattern;
   grid.setAttribute(
     'aria-label',
-    `Pattern: ${beat.tracks.map((t) => `${t.name || t.instrument}, ${t.length} steps`).join('; ') || 'no tracks'}`,
+    `Pattern ${pattern}: ${beat.tracks.map((t, i) => `${t.name || t.instrument}, ${rows[i]!.length} steps`).join('; ') || 'no tracks'}`,
   );
   grid.style.setProperty('--columns', String(columns));
-  const cells = beat.tracks.map((track) => {
+  const cells = beat.tracks.map((track, index) => {
+    const pattern = rows[index]!;
     const row = element('div', 'kb-row');
     row.dataset.category = instrumentInfo(track.instrument)?.category ?? 'fx';
     row.append(element('span', 'kb-label', track.name || track.instrument));
     const steps = element('div', 'kb-steps');
-    const cellsOfTrack = Array.from({ length: track.length }, (_, i) => {
-      const cell = element('span', track.steps[i] ? 'kb-cell kb-on' : 'kb-cell');
-      if (track.steps[i]) cell.style.setProperty('--velocity', String(0.35 + 0.65 * ((track.velocities[i] ?? 100) / 127)));
+    const cellsOfTrack = Array.from({ length: pattern.length }, (_, i) => {
+      const cell = element('span', pattern.steps[i] ? 'kb-cell kb-on' : 'kb-cell');
+      if (pattern.steps[i]) cell.style.setProperty('--velocity', String(0.35 + 0.65 * ((pattern.velocities[i] ?? 100) / 127)));
       return cell;
     });
     steps.append(...cellsOfTrack);
@@ -82,15 +88,33 @@ function renderPlayer(root: HTMLElement, beat: EmbedBeat): void {
   header.append(button, title, open);
   const status = element('p', 'kb-status');
   status.setAttribute('role', 'status');
-  const { grid, cells } = renderGrid(beat);
-  root.replaceChildren(header, grid, status);
+  let shown = renderGrid(beat, beat.transport.song ? (beat.song.entries[0]?.pattern ?? beat.transport.pattern) : beat.transport.pattern);
+  root.replaceChildren(header, shown.grid, status);
 
-  // The playhead: one lit cell per track, moved as each step sounds.
+  // The playhead: one lit cell per track, moved as each step sounds; the grid follows
+  // the song from pattern to pattern.
   const lit: (HTMLElement | undefined)[] = [];
   const showStep = (globalStep: number | null) => {
+    const cue = globalStep === null ? null : cueAt(beat, globalStep);
+    if (cue?.ended) {
+      // A song that does not loop has ended: the player stops by itself.
+      press++;
+      playback?.stop();
+      setState('stopped');
+      return;
+    }
+    if (cue && shown.grid.dataset.pattern !== cue.pattern) {
+      const next = renderGrid(beat, cue.pattern);
+      shown.grid.replaceWith(next.grid);
+      shown = next;
+      lit.length = 0;
+    }
     beat.tracks.forEach((track, i) => {
       lit[i]?.classList.remove('kb-now');
-      lit[i] = globalStep === null ? undefined : cells[i]![trackStepAt(globalStep, track.length)];
+      lit[i] =
+        globalStep === null || !cue
+          ? undefined
+          : shown.cells[i]![trackStepAt(globalStep - cue.start, rowOf(beat, cue.pattern, track.id).length)];
       lit[i]?.classList.add('kb-now');
     });
     if (globalStep === null) delete root.dataset.step;

@@ -7,15 +7,15 @@
  * Importing it also sets `window.__keyboardiaExport` (the same functions) for the
  * end-to-end tests and the console.
  */
+import { defaultRender, forRender, loopLengthSteps, type RenderTarget } from '../../core/events';
 import type { Session } from '../../core/model';
-import { loopLengthSteps } from '../../core/events';
 import { downloadBlob, exportFileName } from './download';
 import { sessionToMidi } from './midi';
 import {
   barSeconds,
   barsForSeconds,
   checkWavBars,
-  cycleBars,
+  cycleBars as cycleBarsOfPlayed,
   encodeWav,
   maxWavBars,
   samplesForSteps,
@@ -27,7 +27,6 @@ export { downloadBlob, exportFileName } from './download';
 export {
   barSeconds,
   barsForSeconds,
-  cycleBars,
   DEFAULT_WAV_SECONDS,
   MAX_WAV_SECONDS,
   maxWavBars,
@@ -40,14 +39,27 @@ export const MIDI_MIME = 'audio/midi';
 /** Rendered past the end, then wrapped onto the start: reverb and delay tails. */
 const TAIL_SECONDS = 3;
 
-/** The session as a Standard MIDI File (see midi.ts for the mapping). */
-export function midiBlob(session: Session): Blob {
-  return new Blob([sessionToMidi(session) as Uint8Array<ArrayBuffer>], { type: MIDI_MIME });
+/**
+ * The session set to play what is exported from its first step: `target`, by default
+ * the song when it has entries, else the pattern playing (core/events.ts).
+ */
+function played(session: Session, target: RenderTarget = defaultRender(session)): Session {
+  return forRender(session, target);
+}
+
+/** Bars after which every track of what is exported lines up again (the song's length in song mode), or null. */
+export function cycleBars(session: Session, target?: RenderTarget): number | null {
+  return cycleBarsOfPlayed(played(session, target));
+}
+
+/** The session as a Standard MIDI File (see midi.ts for the mapping): the song as one timeline, or one pattern's cycle. */
+export function midiBlob(session: Session, target?: RenderTarget): Blob {
+  return new Blob([sessionToMidi(played(session, target)) as Uint8Array<ArrayBuffer>], { type: MIDI_MIME });
 }
 
 /** Build the MIDI file and download it (default name: the session's, `.mid`). Returns the file. */
-export function exportMidi(session: Session, fileName = exportFileName(session.name, 'mid')): Blob {
-  const blob = midiBlob(session);
+export function exportMidi(session: Session, fileName = exportFileName(session.name, 'mid'), target?: RenderTarget): Blob {
+  const blob = midiBlob(session, target);
   downloadBlob(blob, fileName);
   return blob;
 }
@@ -63,6 +75,8 @@ export interface WavOptions {
   onProgress?: (fraction: number) => void;
   /** Cancels the export: the promise rejects with the signal's reason (an AbortError) and nothing is kept. */
   signal?: AbortSignal;
+  /** What to render: the song, or one pattern looped. Default: the song when it has entries, else the pattern playing. */
+  target?: RenderTarget;
 }
 
 /**
@@ -101,7 +115,7 @@ export async function exportWav(session: Session, bars: number, options: WavOpti
   };
   show(0);
   const { renderSession } = await import('../audio/offlineRender');
-  const rendered = await renderSession(session, {
+  const rendered = await renderSession(played(session, options.target), {
     steps,
     tailSeconds: TAIL_SECONDS,
     sampleRate,

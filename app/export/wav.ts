@@ -64,7 +64,8 @@ export function cycleBars(session: Session): number | null {
   const maxSteps = maxWavBars(session) * STEPS_PER_BAR;
   // loopLengthSteps returns its cap when the cycle is longer: one more than we allow tells the two apart.
   const steps = loopLengthSteps(session, maxSteps + 1);
-  return steps <= maxSteps ? steps / STEPS_PER_BAR : null;
+  // A song whose patterns are not whole bars long ends mid-bar: its file is rounded up.
+  return steps <= maxSteps ? Math.ceil(steps / STEPS_PER_BAR) : null;
 }
 
 /** Throws a RangeError naming the problem unless `bars` is a whole number of bars within the limit. */

@@ -4,10 +4,21 @@
  * WebSocket: the beat comes inlined in the page (or from GET /api/beats/<id>).
  */
 import { useEffect, useMemo, useState } from 'react';
-import { embedSnippet, INLINE_BEAT_ELEMENT_ID, instrumentInfo, type BeatDocument, type Session } from '../../core';
+import {
+  type BeatDocument,
+  cueAt,
+  embedSnippet,
+  fromTheTop,
+  INLINE_BEAT_ELEMENT_ID,
+  instrumentInfo,
+  openingPattern,
+  type PatternId,
+  rowOf,
+  type Session,
+} from '../../core';
 import { getBeat, remixBeat } from '../api';
 import { navigate } from '../navigate';
-import { AudioEngine } from '../audio/AudioEngine';
+import { AudioEngine, playheadStore } from '../audio/AudioEngine';
 import { audibleTracks, createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
 import { ExportMenu } from '../ui/ExportMenu';
 import { Playhead } from '../ui/Grid';
@@ -48,7 +59,8 @@ export function BeatPage({ beatId }: { beatId: string }) {
 function BeatPlayer({ beat }: { beat: BeatDocument }) {
   const store = useMemo<SessionStore>(() => {
     const s = createSessionStore();
-    s.setState({ session: beat as Session, status: 'connected' });
+    // A beat plays from the top: its song when it has one.
+    s.setState({ session: fromTheTop(beat), status: 'connected' });
     return s;
   }, [beat]);
   // No server here: the beat plays on this browser's own clock.
@@ -63,6 +75,12 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
     document.title = `${beat.name} · Keyboardia`;
     return () => engine.detach();
   }, [engine, beat.name]);
+
+  // Nobody else listens on this page's clock: Play starts the beat from its top at once.
+  const startHere = (anchorMs: number) => {
+    const session = store.getState().session!;
+    store.setState({ session: { ...fromTheTop(session), timeline: { ...session.timeline, anchorMs } } });
+  };
 
   const remix = async () => {
     setBusy(true);
@@ -102,7 +120,7 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
       </header>
       <main>
         <div className="transport" role="group" aria-label="Transport">
-          <button type="button" className="play" aria-pressed={playing} onClick={() => void engine.play()}>
+          <button type="button" className="play" aria-pressed={playing} onClick={() => void engine.play({ atOnce: startHere })}>
             Play
           </button>
           <button type="button" className="stop" disabled={!playing} onClick={() => engine.stop()}>
@@ -117,6 +135,7 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
             The remix could not be made: {failure}. Try again in a moment.
           </p>
         )}
+        <SongOutline session={beat} />
         <ReadOnlyGrid store={store} session={beat} />
       </main>
       {sharing && (
@@ -136,13 +155,48 @@ function BeatPlayer({ beat }: { beat: BeatDocument }) {
   );
 }
 
+/** The song, when the beat has one: its entries in order, the one sounding marked. */
+function SongOutline({ session }: { session: Session }) {
+  const entry = usePlayingCue(session)?.entry ?? null;
+  if (session.song.entries.length === 0) return null;
+  return (
+    <ol className="song-outline" aria-label="Song">
+      {session.song.entries.map((e, i) => (
+        <li key={e.id} aria-current={i === entry ? 'step' : undefined}>
+          {e.pattern}
+          {e.repeats > 1 ? ` ×${e.repeats}` : ''}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** What sounds now (from the playhead), or null when stopped; re-renders only when the pattern or entry changes. */
+function usePlayingCue(session: Session) {
+  const [cue, setCue] = useState<{ pattern: PatternId; entry: number | null } | null>(null);
+  useEffect(() => {
+    const update = (globalStep: number | null) => {
+      const next = globalStep === null ? null : cueAt(fromTheTop(session), globalStep);
+      setCue((old) =>
+        old?.pattern === next?.pattern && old?.entry === next?.entry ? old : next && { pattern: next.pattern, entry: next.entry },
+      );
+    };
+    update(playheadStore.getState().globalStep);
+    return playheadStore.subscribe((s) => update(s.globalStep));
+  }, [session]);
+  return cue;
+}
+
 function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Session }) {
+  // The grid shows the pattern sounding, or the one a listener hears first.
+  const pattern = usePlayingCue(session)?.pattern ?? openingPattern(session);
   const muted = useSessionState(store, (s) => s.muted);
   const soloed = useSessionState(store, (s) => s.soloed);
   return (
-    <div className="grid read-only" role="grid" aria-label="Pattern" aria-readonly="true">
+    <div className="grid read-only" role="grid" aria-label={`Pattern ${pattern}`} aria-readonly="true">
       {session.tracks.map((track) => {
         const silent = !isAudible({ session, muted, soloed }, track.id);
+        const row = rowOf(session, pattern, track.id);
         return (
           <div className={`track-row${silent ? ' silent' : ''}`} role="row" key={track.id}>
             <div className="track-header" role="rowheader">
@@ -167,8 +221,8 @@ function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Sessio
                 S
               </button>
             </div>
-            <div className="steps" role="presentation" style={{ ['--steps' as string]: track.length }}>
-              {Array.from({ length: track.length }, (_, step) => (
+            <div className="steps" role="presentation" style={{ ['--steps' as string]: row.length }}>
+              {Array.from({ length: row.length }, (_, step) => (
                 // As in the editor's grid, the state is on a toggle inside the cell: disabled here,
                 // it is still announced as pressed or not.
                 <div key={step} role="gridcell" className="step-cell">
@@ -177,12 +231,12 @@ function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Sessio
                     disabled
                     className={`step${step % 4 === 0 ? ' beat' : ''}`}
                     aria-label={`${track.name} step ${step + 1}`}
-                    aria-pressed={track.steps[step] ?? false}
-                    style={{ ['--velocity' as string]: (track.velocities[step] ?? 100) / 127 }}
+                    aria-pressed={row.steps[step] ?? false}
+                    style={{ ['--velocity' as string]: (row.velocities[step] ?? 100) / 127 }}
                   />
                 </div>
               ))}
-              <Playhead length={track.length} />
+              <Playhead length={row.length} />
             </div>
           </div>
         );

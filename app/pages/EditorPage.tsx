@@ -4,6 +4,7 @@ import { remixSession } from '../api';
 import { navigate } from '../navigate';
 import { AudioEngine } from '../audio/AudioEngine';
 import { EditController } from '../store/EditController';
+import { followViewedPattern } from '../store/patternView';
 import { rememberSession } from '../store/recentSessions';
 import { createSessionStore } from '../store/sessionStore';
 import { loadIdentity } from '../sync/identity';
@@ -13,6 +14,8 @@ import { consumeAutoplay } from '../ui/autoplay';
 import { ConnectionStatus } from '../ui/ConnectionStatus';
 import { Grid } from '../ui/Grid';
 import { Notices } from '../ui/Notices';
+import { PatternBar } from '../ui/patterns/PatternBar';
+import { SongEditor } from '../ui/patterns/SongEditor';
 import { Presence } from '../ui/Presence';
 import { SessionActions } from '../ui/SessionActions';
 import { SessionContext, useSession, useSessionContext, type SessionContextValue } from '../ui/SessionContext';
@@ -29,6 +32,8 @@ function useSessionRuntime(sessionId: string, listenOnly: boolean): SessionConte
     const sync = new SyncClient({ sessionId, store, identity: loadIdentity(), listenOnly });
     const engine = new AudioEngine(store, () => sync.serverNow());
     const edits = new EditController(sync, store);
+    // Which pattern this editor views: settled on the one playing once synced, kept in use.
+    const unfollow = followViewedPattern(store, () => sync.serverNow());
     engine.attach();
     sync.start();
     const value = { store, sync, engine, edits };
@@ -36,6 +41,7 @@ function useSessionRuntime(sessionId: string, listenOnly: boolean): SessionConte
     // A handle for end-to-end tests and debugging in the console.
     (window as unknown as { __keyboardia?: SessionContextValue }).__keyboardia = value;
     return () => {
+      unfollow();
       engine.detach();
       sync.stop();
     };
@@ -117,11 +123,16 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
         <UpdateBanner />
         <Transport />
         {loaded ? (
-          <div className="workspace" inert={listenOnly ? true : undefined}>
-            <Grid />
-            {!listenOnly && <AddTrack />}
-            <StepDetail />
-          </div>
+          <>
+            {/* Viewing another pattern is local: listeners may too; editing it is not offered to them. */}
+            <PatternBar readOnly={listenOnly} />
+            <div className="workspace" inert={listenOnly ? true : undefined}>
+              <Grid />
+              {!listenOnly && <AddTrack />}
+              <StepDetail />
+              <SongEditor readOnly={listenOnly} />
+            </div>
+          </>
         ) : (
           <p className="loading">Loading session…</p>
         )}

@@ -6,6 +6,7 @@
  */
 import { inverseOf, type Mutation } from '../../core';
 import type { SyncClient } from '../sync/SyncClient';
+import { patternTouched } from './patternView';
 import type { SessionStore } from './sessionStore';
 
 interface HistoryEntry {
@@ -52,6 +53,7 @@ export class EditController {
     if (!entry) return;
     for (const m of entry.inverse) this.sync.mutate(m);
     this.redoStack.push(entry);
+    this.show(entry.inverse);
     this.publish();
   }
 
@@ -60,7 +62,14 @@ export class EditController {
     if (!entry) return;
     for (const m of entry.forward) this.sync.mutate(m);
     this.undoStack.push({ ...entry, group: null });
+    this.show(entry.forward);
     this.publish();
+  }
+
+  /** An undo or redo shows the pattern it changed (it may not be the one in view). */
+  private show(mutations: Mutation[]): void {
+    const pattern = patternTouched(mutations);
+    if (pattern && this.store.getState().session?.patterns[pattern]) this.store.setState({ viewedPattern: pattern });
   }
 
   private record(forward: Mutation[], inverse: Mutation[], group: string | null): void {

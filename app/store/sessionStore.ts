@@ -3,7 +3,7 @@
  * engine subscribe without React; components use the thin hooks below.
  */
 import { createStore, useStore } from 'zustand';
-import type { Peer, Session } from '../../core';
+import type { PatternId, Peer, Row, Session } from '../../core';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 /**
@@ -38,6 +38,13 @@ export interface SessionState {
   flashes: Record<string, { color: string; until: number }>;
   /** The track whose velocity and pitch lanes are open (local UI state). */
   selectedTrackId: string | null;
+  /**
+   * The pattern this editor views and edits (local, like mute; presence tells others).
+   * Null until settled: read it with viewedPatternOf (app/store/patternView.ts).
+   */
+  viewedPattern: PatternId | null;
+  /** "Copy row" of a track's menu: what "Paste row" puts into the viewed pattern. */
+  rowClipboard: { row: Row; trackName: string; pattern: PatternId } | null;
   undoDepth: number;
   redoDepth: number;
   /** Saving pending edits in this browser fails (storage full): a reload could lose them. */
@@ -62,6 +69,8 @@ export const initialSessionState: SessionState = {
   playing: false,
   flashes: {},
   selectedTrackId: null,
+  viewedPattern: null,
+  rowClipboard: null,
   undoDepth: 0,
   redoDepth: 0,
   unsaved: false,
@@ -79,6 +88,27 @@ export function pushNotice(store: SessionStore, kind: Notice['kind'], text: stri
   const notice = { id: nextNoticeId++, kind, text };
   store.setState((s) => ({ notices: [...s.notices.slice(-4), notice] }));
   setTimeout(() => store.setState((s) => ({ notices: s.notices.filter((n) => n !== notice) })), 6000);
+}
+
+/**
+ * Resolves true once every edit made here has been acknowledged by the room (nothing
+ * pending), false if that takes longer than `timeoutMs` (offline, say). Publishing and
+ * remixing copy the room's state: they wait for this, so what you see is what is copied.
+ */
+export function whenAcknowledged(store: SessionStore, timeoutMs: number): Promise<boolean> {
+  if (store.getState().pendingCount === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      resolve(false);
+    }, timeoutMs);
+    const unsubscribe = store.subscribe((s) => {
+      if (s.pendingCount !== 0) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(true);
+    });
+  });
 }
 
 type ListeningState = Pick<SessionState, 'session' | 'muted' | 'soloed'>;

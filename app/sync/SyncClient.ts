@@ -16,6 +16,7 @@ import {
   type Mutation,
   type ServerMessage,
 } from '../../core';
+import { viewedPatternOf } from '../store/patternView';
 import { pushNotice, type SessionStore } from '../store/sessionStore';
 import { ClientProtocol } from './ClientProtocol';
 import { ClockSync } from './ClockSync';
@@ -47,6 +48,7 @@ export class SyncClient {
   private presence: { cursor: { trackId: string; step: number } | null; playing: boolean } = { cursor: null, playing: false };
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<(message: ServerMessage) => void>();
+  private unsubscribeView: (() => void) | null = null;
   /** Frames from the server that were not JSON: counted and logged, never silently dropped. */
   unreadableFrames = 0;
 
@@ -117,6 +119,10 @@ export class SyncClient {
 
   /** Open the client record (taking its Web Lock), show what it holds, then connect. */
   start(): void {
+    // Presence says which pattern this editor views ("Sam is on C"): tell others when it changes.
+    this.unsubscribeView = this.store.subscribe((state, prev) => {
+      if (viewedPatternOf(state) !== viewedPatternOf(prev)) this.setPresence({});
+    });
     void this.records.open().then((record) => {
       if (this.stopped) return this.records.close();
       this.protocol = this.makeProtocol(record);
@@ -150,6 +156,8 @@ export class SyncClient {
 
   stop(): void {
     this.stopped = true;
+    this.unsubscribeView?.();
+    this.unsubscribeView = null;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     removeEventListener('online', this.onBrowserOnline);
@@ -199,7 +207,13 @@ export class SyncClient {
 
   private sendPresence(): void {
     if (!this.protocol?.synced) return;
-    this.sendMessage({ type: 'presence', cursor: this.presence.cursor, playing: this.presence.playing, peer: this.identity });
+    this.sendMessage({
+      type: 'presence',
+      cursor: this.presence.cursor,
+      playing: this.presence.playing,
+      peer: this.identity,
+      pattern: viewedPatternOf(this.store.getState()),
+    });
   }
 
   private onOpen(): void {
@@ -285,6 +299,8 @@ export class SyncClient {
   private flashRemote(change: Change): void {
     const m = change.mutation;
     if (!('trackId' in m) || !('step' in m)) return;
+    // Only edits to the pattern in view are on screen to flash.
+    if (m.pattern !== viewedPatternOf(this.store.getState())) return;
     const peer = this.store.getState().peers.find((p) => p.peerId === change.by);
     if (!peer) return;
     const key = `${m.trackId}:${m.step}`;

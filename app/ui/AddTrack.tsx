@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { instrumentInfo, LIMITS, makeTrack } from '../../core';
+import { instrumentInfo, isEmptyRow, LIMITS, makeTrack } from '../../core';
+import { viewedPatternOf } from '../store/patternView';
 import { newTrackId, uniqueTrackName } from '../store/trackIds';
 import { InstrumentPicker } from './InstrumentPicker';
 import { useSession, useSessionContext } from './SessionContext';
@@ -30,7 +31,10 @@ export function AddTrack() {
             const session = store.getState().session;
             if (session) {
               const name = uniqueTrackName(session, instrumentInfo(instrument)?.name ?? 'Track');
-              edits.apply({ type: 'add_track', track: makeTrack({ id: newTrackId(), name, instrument }), beforeTrackId: null });
+              const { track, row } = makeTrack({ id: newTrackId(), name, instrument });
+              // Empty in every pattern; a starting row (none today) would go to the pattern in view.
+              const rows = isEmptyRow(row) ? {} : { [viewedPatternOf(store.getState())]: row };
+              edits.apply({ type: 'add_track', track, rows, beforeTrackId: null });
             }
             setOpen(false);
           }}

@@ -9,10 +9,14 @@
  *
  * ARIA: grid > row > gridcell, each step cell holding a toggle button (aria-pressed) named
  * "<track> step <n>": a gridcell may not carry aria-pressed, so the state lives on the button.
+ *
+ * The grid shows and edits the rows of the pattern this editor views (PatternBar);
+ * others' cursors show when they are on the same pattern.
  */
-import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { trackStepAt, type Peer, type Track } from '../../core';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { cueAt, type PatternId, type Peer, type Row, type Session, type Track, trackStepAt } from '../../core';
 import { playheadStore } from '../audio/AudioEngine';
+import { DEFAULT_ROW, patternLabel, viewedPatternOf } from '../store/patternView';
 import { isAudible } from '../store/sessionStore';
 import { useSession, useSessionContext } from './SessionContext';
 import { TrackHeader } from './TrackHeader';
@@ -29,10 +33,15 @@ if (typeof window !== 'undefined') {
 }
 
 export function Grid() {
-  const tracks = useSession((s) => s.session?.tracks ?? []);
+  const { sync, store } = useSessionContext();
+  const tracks = useSession((s) => s.session?.tracks ?? NO_TRACKS);
+  const pattern = useSession(viewedPatternOf);
+  const rows = useSession((s) => s.session?.patterns[pattern]?.rows);
+  const label = useSession((s) => patternLabel(s.session, pattern));
+  const startOf = useMemo(() => startOfPattern(() => store.getState().session, pattern), [store, pattern]);
+  const lengthOf = (index: number) => (rows?.[tracks[index]?.id ?? ''] ?? DEFAULT_ROW).length;
   const peers = useSession((s) => s.peers);
   const selfPeerId = useSession((s) => s.selfPeerId);
-  const { sync } = useSessionContext();
   const [active, setActive] = useState<{ row: number; step: number }>({ row: 0, step: 0 });
   const gridRef = useRef<HTMLDivElement>(null);
 
@@ -51,13 +60,13 @@ export function Grid() {
     if (move) {
       e.preventDefault();
       const nextRow = Math.min(Math.max(row + move[0], 0), tracks.length - 1);
-      const length = tracks[nextRow]?.length ?? 16;
+      const length = lengthOf(nextRow);
       const nextStep = Math.min(Math.max(step + move[1], 0), length - 1);
       setActive({ row: nextRow, step: nextStep });
       focusCell(nextRow, nextStep);
     } else if (e.key === 'Home' || e.key === 'End') {
       e.preventDefault();
-      const nextStep = e.key === 'Home' ? 0 : (tracks[row]?.length ?? 16) - 1;
+      const nextStep = e.key === 'Home' ? 0 : lengthOf(row) - 1;
       setActive({ row, step: nextStep });
       focusCell(row, nextStep);
     }
@@ -73,7 +82,7 @@ export function Grid() {
 
   const remoteCursors = new Map<string, Peer[]>();
   for (const peer of peers) {
-    if (peer.peerId === selfPeerId || !peer.cursor) continue;
+    if (peer.peerId === selfPeerId || !peer.cursor || peer.pattern !== pattern) continue;
     const key = peer.cursor.trackId;
     remoteCursors.set(key, [...(remoteCursors.get(key) ?? []), peer]);
   }
@@ -82,20 +91,23 @@ export function Grid() {
     <div
       className="grid"
       role="grid"
-      aria-label="Pattern"
+      aria-label={label}
       ref={gridRef}
       onKeyDown={onKeyDown}
       onBlur={(e) => {
         if (!gridRef.current?.contains(e.relatedTarget as Node)) sync.setPresence({ cursor: null });
       }}
     >
-      {tracks.map((track, row) => (
+      {tracks.map((track, index) => (
         <TrackRow
           key={track.id}
           track={track}
-          row={row}
+          pattern={pattern}
+          startOf={startOf}
+          row={rows?.[track.id] ?? DEFAULT_ROW}
+          index={index}
           trackCount={tracks.length}
-          activeStep={active.row === row ? active.step : row === 0 && active.row >= tracks.length ? 0 : null}
+          activeStep={active.row === index ? active.step : index === 0 && active.row >= tracks.length ? 0 : null}
           cursors={remoteCursors.get(track.id) ?? NO_PEERS}
           onCellFocus={onCellFocus}
         />
@@ -105,32 +117,47 @@ export function Grid() {
 }
 
 const NO_PEERS: Peer[] = [];
+const NO_TRACKS: Track[] = [];
 
 interface TrackRowProps {
   track: Track;
-  row: number;
+  pattern: PatternId;
+  startOf: (globalStep: number) => number | null;
+  /** The track's row in `pattern`. */
+  row: Row;
+  index: number;
   trackCount: number;
   activeStep: number | null;
   cursors: Peer[];
   onCellFocus: (row: number, step: number, trackId: string) => void;
 }
 
-const TrackRow = memo(function TrackRow({ track, row, trackCount, activeStep, cursors, onCellFocus }: TrackRowProps) {
+const TrackRow = memo(function TrackRow({
+  track,
+  pattern,
+  startOf,
+  row,
+  index,
+  trackCount,
+  activeStep,
+  cursors,
+  onCellFocus,
+}: TrackRowProps) {
   const { edits } = useSessionContext();
   const flashes = useSession((s) => flashesFor(s.flashes, track.id));
   const selected = useSession((s) => s.selectedTrackId === track.id);
   const muted = useSession((s) => !isAudible(s, track.id));
 
   const setStep = (step: number, on: boolean, group?: string) => {
-    if ((track.steps[step] ?? false) === on) return;
-    edits.apply({ type: 'set_step', trackId: track.id, step, on }, { group });
+    if ((row.steps[step] ?? false) === on) return;
+    edits.apply({ type: 'set_step', trackId: track.id, pattern, step, on }, { group });
   };
 
   const onPointerDown = (e: PointerEvent<HTMLButtonElement>, step: number) => {
     if (e.pointerType === 'mouse' && e.button !== 0) return;
     // Let other cells receive pointerenter during a touch drag.
     if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
-    paint = { on: !track.steps[step], group: `paint:${Date.now()}` };
+    paint = { on: !row.steps[step], group: `paint:${Date.now()}` };
     setStep(step, paint.on, paint.group);
   };
 
@@ -140,13 +167,15 @@ const TrackRow = memo(function TrackRow({ track, row, trackCount, activeStep, cu
   };
 
   const cursorAt = new Map(cursors.map((p) => [p.cursor!.step, p]));
+  // The grid's one tab stop stays on this row when another pattern shows it shorter.
+  const tabStop = activeStep === null ? null : Math.min(activeStep, row.length - 1);
 
   return (
     <div className={`track-row${selected ? ' selected' : ''}${muted ? ' silent' : ''}`} role="row" data-track-id={track.id}>
-      <TrackHeader track={track} index={row} count={trackCount} />
-      <div className="steps" role="presentation" style={{ ['--steps' as string]: track.length }}>
-        {Array.from({ length: track.length }, (_, step) => {
-          const on = track.steps[step] ?? false;
+      <TrackHeader track={track} length={row.length} index={index} count={trackCount} />
+      <div className="steps" role="presentation" style={{ ['--steps' as string]: row.length }}>
+        {Array.from({ length: row.length }, (_, step) => {
+          const on = row.steps[step] ?? false;
           const cursor = cursorAt.get(step);
           const flash = flashes[step];
           return (
@@ -156,11 +185,11 @@ const TrackRow = memo(function TrackRow({ track, row, trackCount, activeStep, cu
                 className={`step${step % 4 === 0 ? ' beat' : ''}`}
                 aria-label={`${track.name} step ${step + 1}`}
                 aria-pressed={on}
-                tabIndex={activeStep === step ? 0 : -1}
-                data-row={row}
+                tabIndex={tabStop === step ? 0 : -1}
+                data-row={index}
                 data-step={step}
                 style={{
-                  ['--velocity' as string]: (track.velocities[step] ?? 100) / 127,
+                  ['--velocity' as string]: (row.velocities[step] ?? 100) / 127,
                   ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
                   ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
                 }}
@@ -169,12 +198,12 @@ const TrackRow = memo(function TrackRow({ track, row, trackCount, activeStep, cu
                 onPointerEnter={(e) => onPointerEnter(e, step)}
                 // Pointer presses are handled on pointerdown; click only for the keyboard.
                 onClick={(e) => e.detail === 0 && setStep(step, !on)}
-                onFocus={() => onCellFocus(row, step, track.id)}
+                onFocus={() => onCellFocus(index, step, track.id)}
               />
             </div>
           );
         })}
-        <Playhead length={track.length} />
+        <Playhead length={row.length} startOf={startOf} />
       </div>
     </div>
   );
@@ -193,18 +222,42 @@ function flashesFor(all: Record<string, { color: string }>, trackId: string): Re
   return value;
 }
 
-/** Moves with the transport by writing a CSS variable: no React re-render. */
-export function Playhead({ length }: { length: number }) {
+/**
+ * Moves with the transport by writing a CSS variable: no React re-render. `startOf`
+ * gives the global step the rows shown count from at a global step (where their pattern
+ * started), or null when they do not sound then (another pattern plays): the playhead
+ * hides. Without it, rows count from the timeline's step 0.
+ */
+export function Playhead({ length, startOf }: { length: number; startOf?: (globalStep: number) => number | null }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const update = (globalStep: number | null) => {
       const el = ref.current;
       if (!el) return;
-      el.style.display = globalStep === null ? 'none' : 'block';
-      if (globalStep !== null) el.style.setProperty('--playhead', String(trackStepAt(globalStep, length)));
+      const start = globalStep === null ? null : startOf ? startOf(globalStep) : 0;
+      el.style.display = globalStep === null || start === null ? 'none' : 'block';
+      if (globalStep !== null && start !== null) el.style.setProperty('--playhead', String(trackStepAt(globalStep - start, length)));
     };
     update(playheadStore.getState().globalStep);
     return playheadStore.subscribe((s) => update(s.globalStep));
-  }, [length]);
+  }, [length, startOf]);
   return <div ref={ref} className="playhead" aria-hidden="true" />;
+}
+
+/**
+ * The `startOf` of the editor's playheads: where `pattern` started if it is what sounds
+ * at a global step, else null. Every row's playhead asks at each step: the cue is worked
+ * out once per step and session (cueAt walks the song).
+ */
+function startOfPattern(session: () => Session | null, pattern: PatternId): (globalStep: number) => number | null {
+  let last: { session: Session; step: number; start: number | null } | null = null;
+  return (globalStep) => {
+    const now = session();
+    if (!now) return null;
+    if (!last || last.session !== now || last.step !== globalStep) {
+      const cue = cueAt(now, globalStep);
+      last = { session: now, step: globalStep, start: cue.ended || cue.pattern !== pattern ? null : cue.start };
+    }
+    return last.start;
+  };
 }

@@ -1,9 +1,11 @@
 /**
- * Who is here: an avatar per connected person (with a mark while they play), your
- * own name (editable), and notices when someone joins or leaves.
+ * Who is here: an avatar per connected person (with a mark while they play, and the
+ * pattern they are on: "Sam is on C", marked when it is not yours), your own name
+ * (editable), and notices when someone joins or leaves.
  */
 import { useEffect, useRef, useState } from 'react';
 import { LIMITS, type Peer } from '../../core';
+import { viewedPatternOf } from '../store/patternView';
 import { pushNotice } from '../store/sessionStore';
 import { checkPeerName, loadIdentity, saveIdentity } from '../sync/identity';
 import { useSession, useSessionContext } from './SessionContext';
@@ -12,6 +14,7 @@ export function Presence() {
   const { store, sync } = useSessionContext();
   const peers = useSession((s) => s.peers);
   const selfPeerId = useSession((s) => s.selfPeerId);
+  const mine = useSession(viewedPatternOf);
   const known = useRef<Map<string, Peer> | null>(null);
   const [editing, setEditing] = useState(false);
   const [identity, setIdentity] = useState(loadIdentity);
@@ -51,25 +54,32 @@ export function Presence() {
   return (
     <div className="presence" role="group" aria-label="People here">
       <ul className="avatars">
-        {others.map((p) => (
-          <li
-            key={p.peerId}
-            className="avatar"
-            style={{ background: p.color }}
-            title={`${p.name}${p.playing ? ' (playing)' : ''}${p.listenOnly ? ' (listening)' : ''}`}
-          >
-            <span aria-hidden="true">{initials(p.name)}</span>
-            <span className="visually-hidden">
-              {p.name}
-              {p.playing ? ', playing' : ''}
-            </span>
-            {p.playing && (
-              <span className="playing-mark" aria-hidden="true">
-                ♪
+        {others.map((p) => {
+          const on = `${p.name} is on ${p.pattern}`;
+          return (
+            <li
+              key={p.peerId}
+              className="avatar"
+              style={{ background: p.color, color: inkOn(p.color) }}
+              title={`${on}${p.playing ? ' (playing)' : ''}${p.listenOnly ? ' (listening)' : ''}`}
+            >
+              <span aria-hidden="true">{initials(p.name)}</span>
+              <span className="visually-hidden">
+                {on}
+                {p.playing ? ', playing' : ''}
+                {p.listenOnly ? ', listening' : ''}
               </span>
-            )}
-          </li>
-        ))}
+              <span className={`pattern-mark${p.pattern === mine ? '' : ' elsewhere'}`} aria-hidden="true">
+                {p.pattern}
+              </span>
+              {p.playing && (
+                <span className="playing-mark" aria-hidden="true">
+                  ♪
+                </span>
+              )}
+            </li>
+          );
+        })}
       </ul>
       {editing ? (
         <input
@@ -113,3 +123,14 @@ const initials = (name: string) =>
     .join('')
     .slice(0, 2)
     .toUpperCase();
+
+/** Near-black or white, whichever reads better on a #rrggbb background (WCAG relative luminance). */
+export function inkOn(background: string): string {
+  const channel = (i: number) => {
+    const c = Number.parseInt(background.slice(1 + 2 * i, 3 + 2 * i), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+  // Contrast with #111 (luminance ≈ 0.0056) against contrast with white.
+  return (l + 0.05) / 0.0556 >= 1.05 / (l + 0.05) ? '#111' : '#fff';
+}

@@ -5,11 +5,14 @@
 import { useState } from 'react';
 import { publishSession, remixSession, type Published } from '../api';
 import { navigate } from '../navigate';
-import { audibleTracks, pushNotice } from '../store/sessionStore';
+import { audibleTracks, pushNotice, whenAcknowledged } from '../store/sessionStore';
 import { ExportMenu } from './ExportMenu';
 import { useSession, useSessionContext } from './SessionContext';
 import { embedSnippet } from '../../core';
 import { ShareDialog } from './ShareDialog';
+
+/** How long Publish and Remix wait for the room to acknowledge edits still on their way. */
+const ACK_WAIT_MS = 5000;
 
 export function SessionActions({ sessionId }: { sessionId: string }) {
   const { store } = useSessionContext();
@@ -18,9 +21,17 @@ export function SessionActions({ sessionId }: { sessionId: string }) {
   const [published, setPublished] = useState<Published | null>(null);
   const [busy, setBusy] = useState(false);
 
+  /** Publish and remix copy the room's state: first let the room have every edit made here. */
+  const acknowledged = async (what: string) => {
+    if (await whenAcknowledged(store, ACK_WAIT_MS)) return true;
+    pushNotice(store, 'error', `Could not ${what} yet: your last edits have not reached the server. Try again once they are saved.`);
+    return false;
+  };
+
   const publish = async () => {
     setBusy(true);
     try {
+      if (!(await acknowledged('publish'))) return;
       setPublished(await publishSession(sessionId));
     } catch (e) {
       pushNotice(store, 'error', `Could not publish: ${(e as Error).message}`);
@@ -32,6 +43,10 @@ export function SessionActions({ sessionId }: { sessionId: string }) {
   const remix = async () => {
     setBusy(true);
     try {
+      if (!(await acknowledged('remix'))) {
+        setBusy(false);
+        return;
+      }
       const { url } = await remixSession(sessionId);
       navigate(url);
     } catch (e) {

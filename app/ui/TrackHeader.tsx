@@ -1,12 +1,14 @@
 /**
- * A track's controls: name (rename), instrument, step count, volume and pan
- * (synced), mute and solo (local to this listener), and a menu to duplicate,
- * clear, delete and reorder. The name is also a drag handle for reordering.
+ * A track's controls: name (rename), instrument, step count in the viewed pattern,
+ * volume and pan (synced), mute and solo (local to this listener), and a menu to
+ * duplicate, copy and paste its row, clear, delete and reorder. The name is also a drag
+ * handle for reordering.
  */
 import { memo, useState, type DragEvent } from 'react';
 import { useStore } from 'zustand';
 import { instrumentStatusStore } from '../audio/samples';
-import { COMMON_STEP_COUNTS, emptyPattern, instrumentInfo, LIMITS, type Track } from '../../core';
+import { COMMON_STEP_COUNTS, copyRow, emptySteps, instrumentInfo, LIMITS, type PatternId, type Row, rowOf, type Track } from '../../core';
+import { viewedPatternOf } from '../store/patternView';
 import { newTrackId, uniqueTrackName } from '../store/trackIds';
 import { InstrumentPicker } from './InstrumentPicker';
 import { useSession, useSessionContext } from './SessionContext';
@@ -14,8 +16,21 @@ import { useThrottledCommit } from './useThrottledCommit';
 
 const DRAG_TYPE = 'application/x-keyboardia-track';
 
-export const TrackHeader = memo(function TrackHeader({ track, index, count }: { track: Track; index: number; count: number }) {
+export const TrackHeader = memo(function TrackHeader({
+  track,
+  length,
+  index,
+  count,
+}: {
+  track: Track;
+  /** The track's length in the viewed pattern. */
+  length: number;
+  index: number;
+  count: number;
+}) {
   const { edits, store } = useSessionContext();
+  const pattern = useSession(viewedPatternOf);
+  const clipboard = useSession((s) => s.rowClipboard);
   const muted = useSession((s) => !!s.muted[track.id]);
   const soloed = useSession((s) => !!s.soloed[track.id]);
   const selected = useSession((s) => s.selectedTrackId === track.id);
@@ -42,15 +57,24 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
     const session = store.getState().session;
     if (!session || session.tracks.length >= LIMITS.maxTracks) return;
     const copy: Track = { ...structuredClone(track), id: newTrackId(), name: uniqueTrackName(session, track.name) };
-    edits.apply({ type: 'add_track', track: copy, beforeTrackId: tracks[index + 1]?.id ?? null });
+    // The copy has the track's row in every pattern.
+    const rows: Partial<Record<PatternId, Row>> = {};
+    for (const [p, value] of Object.entries(session.patterns)) {
+      const row = value?.rows[track.id];
+      if (row) rows[p as PatternId] = copyRow(row);
+    }
+    edits.apply({ type: 'add_track', track: copy, rows, beforeTrackId: tracks[index + 1]?.id ?? null });
   };
 
-  const clear = () =>
-    edits.apply({
-      type: 'set_pattern',
-      trackId: track.id,
-      pattern: { steps: emptyPattern().steps, velocities: track.velocities, pitches: track.pitches },
-    });
+  // Clear and paste change the row in the viewed pattern only; clear keeps its length.
+  const clear = () => edits.apply({ type: 'set_steps', trackId: track.id, pattern, steps: emptySteps() });
+  const copyToClipboard = () => {
+    const session = store.getState().session;
+    if (session) store.setState({ rowClipboard: { row: copyRow(rowOf(session, pattern, track.id)), trackName: track.name, pattern } });
+  };
+  const paste = () => {
+    if (clipboard) edits.apply({ type: 'set_row', trackId: track.id, pattern, row: copyRow(clipboard.row) });
+  };
 
   const onDrop = (e: DragEvent) => {
     const dragged = e.dataTransfer.getData(DRAG_TYPE);
@@ -62,9 +86,7 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
     if (before !== dragged) edits.apply({ type: 'move_track', trackId: dragged, beforeTrackId: before });
   };
 
-  const lengths = COMMON_STEP_COUNTS.includes(track.length as never)
-    ? COMMON_STEP_COUNTS
-    : [...COMMON_STEP_COUNTS, track.length].sort((a, b) => a - b);
+  const lengths = COMMON_STEP_COUNTS.includes(length as never) ? COMMON_STEP_COUNTS : [...COMMON_STEP_COUNTS, length].sort((a, b) => a - b);
   const instrument = instrumentInfo(track.instrument);
   // Sampled instruments load lazily: show it while they do (playback goes on meanwhile).
   const loadState = useStore(instrumentStatusStore, (s) => s[track.instrument] ?? 'idle');
@@ -144,8 +166,8 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
         )}
         <select
           aria-label={`${track.name} steps`}
-          value={track.length}
-          onChange={(e) => edits.apply({ type: 'set_length', trackId: track.id, length: Number(e.currentTarget.value) })}
+          value={length}
+          onChange={(e) => edits.apply({ type: 'set_length', trackId: track.id, pattern, length: Number(e.currentTarget.value) })}
         >
           {lengths.map((n) => (
             <option key={n} value={n}>
@@ -218,6 +240,18 @@ export const TrackHeader = memo(function TrackHeader({ track, index, count }: { 
             </button>
             <button type="button" role="menuitem" onClick={duplicate} disabled={count >= LIMITS.maxTracks}>
               Duplicate {track.name}
+            </button>
+            <button type="button" role="menuitem" onClick={copyToClipboard}>
+              Copy row of {track.name}
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              onClick={paste}
+              disabled={!clipboard}
+              title={clipboard ? `${clipboard.trackName}'s row from pattern ${clipboard.pattern}` : 'Copy a row first'}
+            >
+              Paste row into {track.name}
             </button>
             <button type="button" role="menuitem" onClick={clear}>
               Clear {track.name}

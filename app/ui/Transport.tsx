@@ -3,14 +3,25 @@
  * effects, undo/redo and "play together".
  */
 import { useEffect, useRef, useState } from 'react';
-import { EFFECT_LIMITS, LIMITS } from '../../core';
+import { EFFECT_LIMITS, LIMITS, type Peer, type Session } from '../../core';
 import { useSession, useSessionContext } from './SessionContext';
 import { useThrottledCommit } from './useThrottledCommit';
+
+/**
+ * Whether anyone else in the session is playing: then Play joins them in phase; else it
+ * starts at once from the top and moves the shared timeline there.
+ */
+export function othersArePlaying(state: { peers: readonly Peer[]; selfPeerId: string | null; session: Session | null }): boolean {
+  const timeline = state.session?.timeline;
+  if (timeline?.together && timeline.playing) return true;
+  return state.peers.some((p) => p.playing && p.peerId !== state.selfPeerId);
+}
 
 export function usePlayback() {
   const { engine, sync, edits, store } = useSessionContext();
   const play = async () => {
-    await engine.play();
+    const join = othersArePlaying(store.getState());
+    await engine.play(join ? {} : { atOnce: (anchorMs) => edits.apply({ type: 'start_transport', anchorMs }) });
     sync.setPresence({ playing: true });
     sync.clock.setRefreshing(true);
     if (store.getState().session?.timeline.together) edits.apply({ type: 'set_playing', playing: true });
@@ -25,9 +36,18 @@ export function usePlayback() {
 }
 
 export function Transport() {
-  const { edits } = useSessionContext();
+  const { edits, sync } = useSessionContext();
   const { play, stop } = usePlayback();
   const playing = useSession((s) => s.playing);
+  // Playback can stop by itself (a song that does not loop ends): others see it.
+  const wasPlaying = useRef(playing);
+  useEffect(() => {
+    if (wasPlaying.current && !playing) {
+      sync.setPresence({ playing: false });
+      sync.clock.setRefreshing(false);
+    }
+    wasPlaying.current = playing;
+  }, [playing, sync]);
   const session = useSession((s) => s.session);
   const undoDepth = useSession((s) => s.undoDepth);
   const redoDepth = useSession((s) => s.redoDepth);

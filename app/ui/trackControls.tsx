@@ -11,7 +11,6 @@ import { useThrottledCommit } from './useThrottledCommit';
 export const TRACK_CONTROLS = {
   name: 'header',
   instrument: 'header',
-  length: 'header',
   volume: 'header',
   pan: 'header',
   transpose: 'detail',

@@ -162,11 +162,10 @@ async function openEditor(context, base, sessionPath) {
 }
 
 /**
- * Play click → first scheduled onset (server time), repeated Stop/Play.
+ * Record each Play click (server time and page time), from now on.
  * @param {Page} page
- * @param {number} runs
  */
-async function playToOnset(page, runs) {
+async function recordClicks(page) {
   await page.evaluate(() => {
     window.__benchClicks = [];
     document.addEventListener(
@@ -179,6 +178,30 @@ async function playToOnset(page, runs) {
       { capture: true },
     );
   });
+}
+
+/**
+ * Play click → first scheduled onset (server time) of the last click.
+ * @param {Page} page
+ */
+function lastOnset(page) {
+  return page.evaluate(() => {
+    const h = window.__keyboardia;
+    const click = /** @type {{ serverMs: number, perf: number }} */ (window.__benchClicks.at(-1));
+    const first = /** @type {Scheduled} */ (h.engine.scheduled[0]);
+    const session = h.store.getState().session;
+    return { onsetMs: first.serverMs - click.serverMs, callbackMs: performance.now() - click.perf, stepMs: 60000 / session.tempo / 4 };
+  });
+}
+
+/**
+ * Play click → first scheduled onset (server time), repeated Stop/Play, alone in the
+ * session: Play starts at once from the top (issue 12).
+ * @param {Page} page
+ * @param {number} runs
+ */
+async function playToOnset(page, runs) {
+  await recordClicks(page);
   const play = page.getByRole('button', { name: 'Play', exact: true });
   const stop = page.getByRole('button', { name: 'Stop', exact: true });
   /** @type {{ onsetMs: number, callbackMs: number, stepMs: number }[]} */
@@ -186,14 +209,7 @@ async function playToOnset(page, runs) {
   for (let i = 0; i < runs; i++) {
     await play.click();
     await page.waitForFunction(() => window.__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
-    const r = await page.evaluate(() => {
-      const h = window.__keyboardia;
-      const click = /** @type {{ serverMs: number, perf: number }} */ (window.__benchClicks.at(-1));
-      const first = /** @type {Scheduled} */ (h.engine.scheduled[0]);
-      const session = h.store.getState().session;
-      return { onsetMs: first.serverMs - click.serverMs, callbackMs: performance.now() - click.perf, stepMs: 60000 / session.tempo / 4 };
-    });
-    results.push(r);
+    results.push(await lastOnset(page));
     await stop.click();
     await sleep(250);
   }
@@ -224,12 +240,17 @@ async function onsetErrors(page) {
    */
   const make = (label, instrument, tempo, swing, length, on, steps) => {
     // core's model: every field of this model version, then what the check needs.
-    const track = core.makeTrack({ id: 't', name: 'T', instrument, length, on });
-    track.velocities = new Array(core.LIMITS.maxSteps).fill(core.LIMITS.maxVelocity);
-    track.volume = 0.8;
-    track.pan = 0;
+    const made = core.makeTrack({ id: 't', name: 'T', instrument, length, on });
+    made.row.velocities = new Array(core.LIMITS.maxSteps).fill(core.LIMITS.maxVelocity);
+    made.track.volume = 0.8;
+    made.track.pan = 0;
     /** @type {Session} */
-    const session = { ...core.emptySession(0, label), tempo, swing, tracks: [track], effects: { reverb: 0, delay: 0, delayFeedback: 0 } };
+    const session = {
+      ...core.sessionWithTracks(core.emptySession(0, label), [made]),
+      tempo,
+      swing,
+      effects: { reverb: 0, delay: 0, delayFeedback: 0 },
+    };
     /** @type {number[]} */
     const expected = [];
     for (let g = 0; g < steps; g++) if (on.includes(g % length)) expected.push(grid(g, tempo, swing));
@@ -294,7 +315,10 @@ async function onsetErrors(page) {
 }
 
 /**
- * Two browser contexts play one session; difference of the server time each scheduled a shared global step at.
+ * Two browser contexts play one session; difference of the server time each scheduled a
+ * shared global step at. The second one's Play joins the first (click → first onset,
+ * joining); then the first launches pattern B on the next bar, and the server times at
+ * which each scheduled the first step of B are compared.
  * @param {Browser} browser
  * @param {string} base
  * @param {() => Promise<string>} newSessionPath
@@ -308,8 +332,25 @@ async function alignment(browser, base, newSessionPath) {
     await a.getByRole('button', { name: 'Play', exact: true }).click();
     await sleep(1500);
     const { page: b } = await openEditor(ctxB, base, path);
+    await recordClicks(b);
     await b.getByRole('button', { name: 'Play', exact: true }).click();
+    await b.waitForFunction(() => window.__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
+    const join = await lastOnset(b);
     await sleep(2500);
+    // A launch: pattern B (a copy of A) on the next bar, for both.
+    await a.evaluate(() => {
+      const h = window.__keyboardia;
+      const A = h.store.getState().session.patterns.A;
+      h.edits.apply({ type: 'add_pattern', pattern: 'B', value: A });
+      h.edits.apply({ type: 'launch_pattern', pattern: 'B', when: 'bar' });
+    });
+    /** @param {Page} p */
+    const firstOfB = (p) => p.evaluate(() => window.__keyboardia.engine.scheduled.find((s) => s.pattern === 'B') ?? null);
+    await a.waitForFunction(() => window.__keyboardia.engine.scheduled.some((s) => s.pattern === 'B'), null, { timeout: 15_000 });
+    await b.waitForFunction(() => window.__keyboardia.engine.scheduled.some((s) => s.pattern === 'B'), null, { timeout: 15_000 });
+    const [launchA, launchB] = [await firstOfB(a), await firstOfB(b)];
+    const launch =
+      launchA && launchB && launchA.globalStep === launchB.globalStep ? Math.abs(launchA.serverMs - launchB.serverMs) : Number.NaN;
     /** @param {Page} p */
     const get = (p) =>
       p.evaluate(() => {
@@ -333,7 +374,16 @@ async function alignment(browser, base, newSessionPath) {
     const step1 = shared.filter((s) => s.globalStep % 16 === 0).map(apart);
     const stepMs = 60000 / A.tempo / 4;
     const timelineError = [...A.scheduled, ...B.scheduled].map((s) => Math.abs(s.serverMs - (A.anchor + s.globalStep * stepMs)));
-    return { differences, step1, stepMs, timelineError, rtt: [A.clock.rtt, B.clock.rtt], realignments: A.realignments + B.realignments };
+    return {
+      differences,
+      step1,
+      stepMs,
+      timelineError,
+      rtt: [A.clock.rtt, B.clock.rtt],
+      realignments: A.realignments + B.realignments,
+      joinOnsetMs: join.onsetMs,
+      launch,
+    };
   } finally {
     await ctxA.close();
     await ctxB.close();
@@ -392,9 +442,14 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
         first,
         warm: summary(warm.map((p) => p.onsetMs)),
         stepMs: first.stepMs,
-        // The engine starts at the first step boundary ≥ click + 120 ms (START_LEAD_MS): on average 120 ms + half a step.
-        designFloorMs: 120 + first.stepMs / 2,
+        // Alone, Play starts from step 0 PLAY_AT_ONCE_LEAD_MS (12 ms) after the engine has the audio clock.
+        designFloorMs: 12,
+        // Joining others: the first step boundary ≥ click + 120 ms (START_LEAD_MS): on average 120 ms + half a step.
+        join: summary(runs.map((r) => r.joinOnsetMs)),
+        joinFloorMs: 120 + first.stepMs / 2,
       },
+      launch: summary(runs.map((r) => r.launch).filter((x) => Number.isFinite(x))),
+      launchesMissed: runs.filter((r) => !Number.isFinite(r.launch)).length,
       render: {
         ...summary(render.errors),
         missing: render.missing,

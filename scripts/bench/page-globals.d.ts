@@ -7,6 +7,7 @@ import type { Session } from '../../core/index.ts';
 export interface Scheduled {
   globalStep: number;
   serverMs: number;
+  pattern: string;
 }
 
 declare global {
@@ -15,6 +16,7 @@ declare global {
       engine: { scheduled: Scheduled[]; realignments: number };
       sync: { serverNow(): number; clock: { estimate(): { rtt: number | null } } };
       store: { getState(): { session: Session } };
+      edits: { apply(mutation: unknown): boolean };
     };
     __keyboardiaAudio: {
       renderSession(session: Session, options: { steps: number; tailSeconds: number; sampleRate: number }): Promise<AudioBuffer>;

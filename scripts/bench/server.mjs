@@ -6,7 +6,7 @@ import { core } from '../core.mjs';
 import { median, percentile, pool, rng, sampleProcesses, sleep, summary } from './lib.mjs';
 import { Conn, clientSeqOf, createSession, hello, isChange, join, mutate, probe, versionOf } from './wsclient.mjs';
 
-/** @import { Mutation, Track } from '../../core/index.ts' */
+/** @import { Mutation, Row, Track } from '../../core/index.ts' */
 /** @import { Runtime } from './runtime.mjs' */
 /** @import { Probe } from './wsclient.mjs' */
 /** @typedef {Awaited<ReturnType<typeof join>>} Member a joined client: its socket and the room's first answer */
@@ -17,16 +17,16 @@ const range = (n) => Array.from({ length: n }, (_, i) => i);
 /** The starter template's track ids: the sessions the bench edits start from it. */
 const STARTER_TRACKS = /** @type {import('../../core/index.ts').Template} */ (core.TEMPLATES.find((t) => t.id === 'starter'))
   .tracks()
-  .map((t) => t.id);
+  .map((t) => t.track.id);
 /** @param {number} k */
 const starterTrack = (k) => /** @type {string} */ (STARTER_TRACKS[k % STARTER_TRACKS.length]);
 
 /**
- * A set_step edit of the starter session.
+ * A set_step edit of the starter session (its pattern A).
  * @param {number} k which edit (picks the track, the step and the value)
  * @returns {Mutation}
  */
-const starterEdit = (k, on = (k >> 6) % 2 === 0) => ({ type: 'set_step', trackId: starterTrack(k), step: (k >> 2) % 16, on });
+const starterEdit = (k, on = (k >> 6) % 2 === 0) => ({ type: 'set_step', trackId: starterTrack(k), pattern: 'A', step: (k >> 2) % 16, on });
 
 /**
  * Wait until at least `gapMs` has passed since `last[i]`, then stamp it.
@@ -507,24 +507,31 @@ export async function benchThroughput(rt, { clients = 5, window = 8, rounds = 3,
 // ---- 4. storage: per edit, and over a session's life ---------------------------------------------
 
 /**
- * A track of 128 steps, all on, with random velocities and pitches (core's makeTrack,
- * so it carries every field of this model).
+ * A track whose row (in pattern A) has 128 steps, all on, with random velocities and
+ * pitches (core's makeTrack, so it carries every field of this model).
  * @param {number} i
  * @param {() => number} random
- * @returns {Track}
+ * @returns {{ track: Track, row: Row }}
  */
 function fullTrack(i, random) {
-  const track = core.makeTrack({
+  const { track, row } = core.makeTrack({
     id: `t${i}`,
     name: `Track ${i + 1}`,
     instrument: /** @type {string} */ (core.INSTRUMENT_IDS[i % core.INSTRUMENT_IDS.length]),
     length: LIMITS.maxSteps,
     on: range(LIMITS.maxSteps),
   });
-  track.velocities = range(LIMITS.maxSteps).map(() => 1 + Math.floor(random() * LIMITS.maxVelocity));
-  track.pitches = range(LIMITS.maxSteps).map(() => LIMITS.minPitch + Math.floor(random() * (LIMITS.maxPitch - LIMITS.minPitch + 1)));
-  return track;
+  row.velocities = range(LIMITS.maxSteps).map(() => 1 + Math.floor(random() * LIMITS.maxVelocity));
+  row.pitches = range(LIMITS.maxSteps).map(() => LIMITS.minPitch + Math.floor(random() * (LIMITS.maxPitch - LIMITS.minPitch + 1)));
+  return { track, row };
 }
+
+/**
+ * `add_track` of a track and its row in pattern A, appended.
+ * @param {{ track: Track, row: Row }} t
+ * @returns {Mutation}
+ */
+const addTrack = ({ track, row }) => ({ type: 'add_track', track, rows: { A: row }, beforeTrackId: null });
 
 /**
  * Send one mutation and wait for its ack (the author's own change).
@@ -550,8 +557,7 @@ export async function buildFullSession(rt, clientId, seed = 1) {
   const { conn } = await join(rt.ws, id, clientId);
   const random = rng(seed);
   let seq = 0;
-  for (const i of range(LIMITS.maxTracks))
-    await applyOne(conn, clientId, ++seq, { type: 'add_track', track: fullTrack(i, random), beforeTrackId: null });
+  for (const i of range(LIMITS.maxTracks)) await applyOne(conn, clientId, ++seq, addTrack(fullTrack(i, random)));
   return { id, conn, seq };
 }
 
@@ -572,7 +578,13 @@ async function editsWithProbe(rt, id, conn, clientId, seq, trackId, edits) {
   const bytes = [];
   for (let k = 0; k < edits; k++) {
     const before = await probe(rt.base, id);
-    const raw = await applyOne(conn, clientId, ++seq, { type: 'set_step', trackId, step: (k * 7) % LIMITS.maxSteps, on: k % 2 === 0 });
+    const raw = await applyOne(conn, clientId, ++seq, {
+      type: 'set_step',
+      trackId,
+      pattern: 'A',
+      step: (k * 7) % LIMITS.maxSteps,
+      on: k % 2 === 0,
+    });
     const after = await probe(rt.base, id, { version: versionOf(raw) });
     const w = wrote(before, after);
     if (!w) throw new Evicted(`the room of session ${id} was evicted during an edit`);
@@ -695,11 +707,7 @@ export async function benchStorage(rt, { edits = 16, tag, lifeMutations, compact
   const emptyId = await createSession(rt.base, 'empty');
   const emptyClient = `st-${tag}-e`;
   const e = await join(rt.ws, emptyId, emptyClient);
-  await applyOne(e.conn, emptyClient, 1, {
-    type: 'add_track',
-    track: core.makeTrack({ id: 't0', name: 'Track 1', instrument: 'studio-kick' }),
-    beforeTrackId: null,
-  });
+  await applyOne(e.conn, emptyClient, 1, addTrack(core.makeTrack({ id: 't0', name: 'Track 1', instrument: 'studio-kick' })));
   const empty = await editsWithProbe(rt, emptyId, e.conn, emptyClient, 1, 't0', edits);
   const emptyDoc = (await join(rt.ws, emptyId, `${emptyClient}-r`)).snapshot.session;
   e.conn.close();
@@ -950,6 +958,7 @@ export async function benchLoad(
       const mutation = {
         type: 'set_step',
         trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)),
+        pattern: 'A',
         step: Math.floor(random() * 16),
         on: random() < 0.5,
       };
@@ -1035,11 +1044,12 @@ export async function benchLoad(
     conn.close();
     if (snapshot.version !== maxVersion) versionMismatches++;
     for (const track of snapshot.session.tracks) {
-      const initial = st.initial?.tracks.find((t) => t.id === track.id);
+      const initial = st.initial ? core.rowOf(st.initial, 'A', track.id) : undefined;
+      const row = core.rowOf(snapshot.session, 'A', track.id);
       for (let step = 0; step < 16; step++) {
         const want = expected.get(`${track.id}:${step}`)?.on ?? initial?.steps[step];
         cellsChecked++;
-        if (track.steps[step] !== want) cellMismatches++;
+        if (row.steps[step] !== want) cellMismatches++;
       }
     }
     const doc = /** @type {{ version: number }} */ (await (await fetch(`${rt.base}/api/sessions/${st.id}`)).json());
@@ -1185,7 +1195,9 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
       seq++;
       pending.set(seq, { sentAt: performance.now(), phase });
       honestSent++;
-      conn.send(mutate(clientId, seq, { type: 'set_step', trackId: i % 2 ? 'snare' : 'kick', step: seq % 16, on: seq % 3 !== 0 }));
+      conn.send(
+        mutate(clientId, seq, { type: 'set_step', trackId: i % 2 ? 'snare' : 'kick', pattern: 'A', step: seq % 16, on: seq % 3 !== 0 }),
+      );
     }
     await until(
       `${clientId}'s acks`,
@@ -1224,6 +1236,7 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
         mutate(flooderId, floodSent + 1, {
           type: 'set_step',
           trackId: floodSent % 2 ? 'hat' : 'bass',
+          pattern: 'A',
           step: floodSent % 16,
           on: floodSent % 2 === 0,
         }),

@@ -332,7 +332,8 @@ describe('fromTheTop and openingPattern', () => {
   it('the song from its first entry when there is one, else the pattern playing (a queued launch counted)', () => {
     const s = band({ pattern: 'C', from: 50, next: { pattern: 'D', at: 64 } }, [['B', 1]]);
     const top = fromTheTop({ ...s, song: { ...s.song, start: 'e0' } });
-    expect(top.transport).toEqual({ song: true, pattern: 'C', from: 0, next: null });
+    // The pattern kept under the song (the one to leave it for) is the one last asked for: D, queued.
+    expect(top.transport).toEqual({ song: true, pattern: 'D', from: 0, next: null });
     expect(top.song.start).toBeNull();
     expect(openingPattern(s)).toBe('B');
     const noSong = band({ pattern: 'C', from: 50, next: { pattern: 'D', at: 64 } });

@@ -6,8 +6,8 @@
  * deletes and moves cannot hit the wrong track (failure modes 8 and 11).
  */
 import { describe, expect, it } from 'vitest';
-import { makeTrack, type Mutation } from '../../core';
-import { addTrack, convergence, createSession, serverState, setStep, TestClient } from './helpers';
+import { emptyPattern, makeTrack, type Mutation } from '../../core';
+import { addTrack, convergence, createSession, rowIn, serverState, setStep, TestClient } from './helpers';
 
 async function twoEditors() {
   const id = await createSession();
@@ -45,11 +45,11 @@ describe('concurrent writes converge', () => {
       first.mutate(setStep('kick', 3, firstValue));
       second.mutate(setStep('kick', 3, !firstValue));
       // Both views show their own edit until the server's order comes back.
-      expect(first.replica!.view.tracks[0]!.steps[3]).toBe(firstValue);
-      expect(second.replica!.view.tracks[0]!.steps[3]).toBe(!firstValue);
+      expect(rowIn(first.replica!.view, 'kick').steps[3]).toBe(firstValue);
+      expect(rowIn(second.replica!.view, 'kick').steps[3]).toBe(!firstValue);
       const server = await expectConverged(id, [a, b]);
       // The server applied them in arrival order: the second sender's value wins.
-      expect(server.session.tracks[0]!.steps[3]).toBe(!firstValue);
+      expect(rowIn(server.session, 'kick').steps[3]).toBe(!firstValue);
     }
     expect((await serverState(id)).version).toBe(16);
   });
@@ -128,5 +128,51 @@ describe('concurrent writes converge', () => {
     ]);
     const server = await expectConverged(id, [a, b]);
     expect(server.session.tracks.map((t) => t.id)).toEqual(['bass', 'snare', 'hat', 'kick']);
+  });
+
+  it('to different patterns: each pattern holds its own writer’s edits, the same cell included', async () => {
+    const { id, a, b } = await twoEditors();
+    a.mutate({ type: 'add_pattern', pattern: 'B', value: { ...emptyPattern(), name: 'Chorus' } });
+    await expectConverged(id, [a, b]);
+    const before = (await serverState(id)).session;
+    sendTogether(
+      a,
+      [
+        setStep('kick', 3, true, 'B'),
+        { type: 'set_length', trackId: 'kick', pattern: 'B', length: 12 },
+        { type: 'set_velocity', trackId: 'kick', pattern: 'B', step: 3, velocity: 40 },
+        { type: 'set_pattern_name', pattern: 'B', name: 'Drop' },
+      ],
+      b,
+      [
+        setStep('kick', 3, true, 'A'),
+        { type: 'set_length', trackId: 'kick', pattern: 'A', length: 32 },
+        { type: 'set_velocity', trackId: 'kick', pattern: 'A', step: 3, velocity: 90 },
+        setStep('snare', 0, true, 'A'),
+      ],
+    );
+    const server = await expectConverged(id, [a, b]);
+    expect(server.version).toBe(9);
+    const session = server.session;
+    expect(session.patterns.B!.name).toBe('Drop');
+    expect(rowIn(session, 'kick', 'B')).toMatchObject({ length: 12 });
+    expect([rowIn(session, 'kick', 'B').steps[3], rowIn(session, 'kick', 'B').velocities[3]]).toEqual([true, 40]);
+    expect(rowIn(session, 'kick', 'A')).toMatchObject({ length: 32 });
+    expect([rowIn(session, 'kick', 'A').steps[3], rowIn(session, 'kick', 'A').velocities[3]]).toEqual([true, 90]);
+    // Nothing crossed over: B's snare is still the default row, A's other rows are as they were.
+    expect(session.patterns.B!.rows.snare).toBeUndefined();
+    expect(rowIn(session, 'snare', 'A').steps[0]).toBe(true);
+    expect(rowIn(session, 'hat', 'A')).toEqual(rowIn(before, 'hat', 'A'));
+  });
+
+  it('adding the same pattern letter twice: one add wins, the other is refused with duplicate_pattern', async () => {
+    const { id, a, b } = await twoEditors();
+    const { aSeqs, bSeqs } = sendTogether(a, [{ type: 'add_pattern', pattern: 'B', value: { ...emptyPattern(), name: 'Mine' } }], b, [
+      { type: 'add_pattern', pattern: 'B', value: { ...emptyPattern(), name: 'Yours' } },
+    ]);
+    expect(await a.outcomeOf(aSeqs[0]!)).toMatchObject({ type: 'change', version: 1 });
+    expect(await b.outcomeOf(bSeqs[0]!)).toMatchObject({ type: 'error', code: 'duplicate_pattern', clientSeq: bSeqs[0] });
+    const server = await expectConverged(id, [a, b]);
+    expect(server.session.patterns.B!.name).toBe('Mine');
   });
 });

@@ -7,7 +7,7 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { LOG_SLOTS } from '../../worker/room/RoomStorage';
-import { createSession, eventually, room, serverState, setStep, sqlRows, TestClient } from './helpers';
+import { createSession, eventually, room, rowIn, serverState, setStep, sqlRows, TestClient } from './helpers';
 
 const logCount = async (id: string) => (await sqlRows<{ n: number }>(id, 'SELECT count(*) AS n FROM log'))[0]!.n;
 
@@ -48,7 +48,7 @@ describe('duplicates are applied once and acknowledged every time', () => {
     expect(await a.outcomeOf(1, a.messages.length)).toEqual({ type: 'ack', clientSeq: 1, version: 2 });
     const state = await serverState(id);
     expect(state.version).toBe(2);
-    expect(state.session.tracks[0]!.steps[9]).toBe(false);
+    expect(rowIn(state.session, 'kick').steps[9]).toBe(false);
   });
 
   it('after a reconnect: pending mutations resent with the hello are acked, then new ones apply', async () => {
@@ -175,8 +175,8 @@ describe('acknowledged means applied, whatever a client does with its clientId',
     expect(await a.outcomeOf(13)).toMatchObject({ type: 'change', version: 13, clientSeq: 13 });
     const { session, version } = await serverState(id);
     expect(version).toBe(13);
-    expect(session.tracks.find((t) => t.id === 'snare')!.steps.slice(0, 2)).toEqual([false, false]);
-    expect(session.tracks.find((t) => t.id === 'snare')!.steps[13]).toBe(true);
+    expect(rowIn(session, 'snare').steps.slice(0, 2)).toEqual([false, false]);
+    expect(rowIn(session, 'snare').steps[13]).toBe(true);
   });
 
   it('a different edit under a clientSeq already used is refused, not acked as a duplicate', async () => {
@@ -186,7 +186,7 @@ describe('acknowledged means applied, whatever a client does with its clientId',
     expect(await a.outcomeOf(1)).toMatchObject({ type: 'change', version: 1 });
     a.sendMutate(setStep('kick', 5, true), 1);
     expect(await a.outcomeOf(1, a.messages.length)).toMatchObject({ type: 'error', code: 'seq_conflict', clientSeq: 1 });
-    expect((await serverState(id)).session.tracks[0]!.steps[5]).toBe(false);
+    expect(rowIn((await serverState(id)).session, 'kick').steps[5]).toBe(false);
   });
 
   it('two tabs under one clientId: the second is refused at hello, so their edits never mix', async () => {

@@ -5,7 +5,7 @@
  */
 import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createSession, eventually, kvDoc, room, roomStats, serverState, setStep, TestClient } from './helpers';
+import { createSession, eventually, kvDoc, room, roomStats, rowIn, serverState, setStep, TestClient } from './helpers';
 
 /** A session with one editor whose edit (kick step 5 on, version 1) has been acknowledged. */
 async function acknowledgedEdit() {
@@ -24,7 +24,7 @@ describe('an acknowledged mutation survives eviction', () => {
 
     const b = await TestClient.join(id);
     expect(b.messages[0]).toMatchObject({ type: 'snapshot', version: 1 });
-    expect(b.replica!.confirmed.tracks[0]!.steps[5]).toBe(true);
+    expect(rowIn(b.replica!.confirmed, 'kick').steps[5]).toBe(true);
     // The next change continues the sequence instead of reusing a version.
     const seq = b.mutate(setStep('kick', 6, true));
     expect(await b.outcomeOf(seq)).toMatchObject({ type: 'change', version: 2 });
@@ -39,8 +39,8 @@ describe('an acknowledged mutation survives eviction', () => {
     expect(await a.outcomeOf(seq)).toMatchObject({ type: 'change', version: 2, clientSeq: seq });
     const state = await serverState(id);
     expect(state.version).toBe(2);
-    expect(state.session.tracks[0]!.steps[5]).toBe(true);
-    expect(state.session.tracks[0]!.steps[7]).toBe(true);
+    expect(rowIn(state.session, 'kick').steps[5]).toBe(true);
+    expect(rowIn(state.session, 'kick').steps[7]).toBe(true);
     expect(a.replica!.confirmed).toEqual(state.session);
     // A fresh instance answered (its counters start at its load): the eviction was real.
     expect((await roomStats(id)).mutationsApplied).toBe(1);
@@ -57,7 +57,7 @@ describe('an acknowledged mutation survives eviction', () => {
       () => kvDoc(id),
       (d) => d?.version === 1,
     );
-    expect(doc!.tracks[0]!.steps[5]).toBe(true);
+    expect(rowIn(doc!, 'kick').steps[5]).toBe(true);
     expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 1, mutationsApplied: 0 });
   });
 
@@ -69,7 +69,7 @@ describe('an acknowledged mutation survives eviction', () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const doc = await kvDoc(id);
     expect(doc?.version).toBe(1);
-    expect(doc!.tracks[0]!.steps[5]).toBe(true);
+    expect(rowIn(doc!, 'kick').steps[5]).toBe(true);
     expect(await roomStats(id)).toMatchObject({ version: 1, publishedVersion: 1, kvWrites: 1, alarmAt: null, mutationsApplied: 0 });
   });
 });

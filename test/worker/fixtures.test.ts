@@ -1,32 +1,81 @@
 /**
  * Storage written by earlier versions (test/fixtures/v<N>/, written by running that
- * version's code) opens in this one with nothing lost: a room's SQLite database of
- * layout 1 is migrated on wake, in one transaction, into layout 2; a legacy KV
- * document is adopted; a published beat is served, played and remixed.
+ * version's code) opens in this one with nothing lost: a room's SQLite database is
+ * woken in this code's layout (layout 1 is migrated, in one transaction, into layout 2)
+ * and model (a model 1 or 2 room is lifted to model 3: its steps become pattern A); a KV
+ * session document without room storage is adopted; a published beat is served, played
+ * and remixed. Every version's fixtures go through the same tests.
  */
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { type BeatDocument, MODEL_VERSION, migrateMutation, migrateSession, type ServerMessage, type Session } from '../../core';
+import {
+  type BeatDocument,
+  MODEL_VERSION,
+  type Mutation,
+  migrateMutation,
+  migrateSession,
+  type ServerMessage,
+  type Session,
+} from '../../core';
 import { beatKey, sessionKey } from '../../worker/room/kvProjection';
-import { api, env, room, serverState, tableNames, TestClient } from './helpers';
+import { LOG_SLOTS } from '../../worker/room/RoomStorage';
+import { api, env, room, rowIn, serverState, sqlRows, tableNames, TestClient } from './helpers';
 import beatV1 from '../fixtures/v1/beat.json';
 import expectedV1 from '../fixtures/v1/expected.json';
 import galleryV1 from '../fixtures/v1/gallery.json';
 import roomV1 from '../fixtures/v1/room.json';
 import sessionV1 from '../fixtures/v1/session.json';
+import beatV2 from '../fixtures/v2/beat.json';
+import expectedV2 from '../fixtures/v2/expected.json';
+import galleryV2 from '../fixtures/v2/gallery.json';
+import roomV2 from '../fixtures/v2/room.json';
+import sessionV2 from '../fixtures/v2/session.json';
 
 type Row = Record<string, SqlStorageValue>;
-const roomTables = (roomV1 as unknown as { tables: Record<string, { sql: string; rows: Row[] }> }).tables;
-const SESSION_ID = (roomTables.meta!.rows.find((r) => r.key === 'id')!.value as string) ?? '';
+type Tables = Record<string, { sql: string; rows: Row[] }>;
+type Expected = {
+  version: number;
+  session: unknown;
+  acknowledged: Record<string, number>;
+  refused: { clientId: string; clientSeq: number; code: string }[];
+};
+type Doc = Record<string, unknown>;
 
-function lifted(session: unknown): Session {
-  const result = migrateSession(session, 1);
+/** The documents each released model version stored (test/fixtures/v<N>/, written by running it). */
+const FIXTURES = [
+  { from: 1, layout: 1, room: roomV1, expected: expectedV1, session: sessionV1, beat: beatV1, gallery: galleryV1 },
+  { from: 2, layout: 2, room: roomV2, expected: expectedV2, session: sessionV2, beat: beatV2, gallery: galleryV2 },
+].map((f) => ({
+  ...f,
+  tables: (f.room as unknown as { tables: Tables }).tables,
+  expected: f.expected as Expected,
+  session: f.session as Doc,
+  beat: f.beat as unknown as BeatDocument & Doc,
+  gallery: f.gallery as { key: string; value: string; metadata: Doc },
+}));
+
+/** The session id a room's database holds: layout 2's snapshot row, or layout 1's meta 'id' row. */
+function sessionIdOf(tables: Tables): string {
+  const snapshot = tables.state?.rows.find((r) => r.key === 'snapshot');
+  if (snapshot) return (JSON.parse(snapshot.value as string) as { id: string }).id;
+  return tables.meta!.rows.find((r) => r.key === 'id')!.value as string;
+}
+
+function lifted(session: unknown, from: number): Session {
+  const result = migrateSession(session, from);
   if (!result.ok) throw new Error(result.message);
   return result.value;
 }
 
+/** A mutation (JSON) logged by model `from`, lifted to this model. */
+function liftedMutation(json: string, from: number): Mutation {
+  const m = migrateMutation(JSON.parse(json), from);
+  if (!m.ok) throw new Error(m.message);
+  return m.value;
+}
+
 /** Write every table and row of a fixture database into the (unseeded) room of `id`. */
-async function restoreDatabase(id: string, tables: Record<string, { sql: string; rows: Row[] }>) {
+async function restoreDatabase(id: string, tables: Tables) {
   await runInDurableObject(room(id), (_instance, state) => {
     for (const { sql, rows } of Object.values(tables)) {
       state.storage.sql.exec(sql);
@@ -41,97 +90,321 @@ async function restoreDatabase(id: string, tables: Record<string, { sql: string;
   });
 }
 
-describe('a room written by model 1 (storage layout 1)', () => {
-  it('wakes migrated to layout 2 with every value, every writer and the log intact; editing goes on', async () => {
-    await restoreDatabase(SESSION_ID, roomTables);
+describe.each(FIXTURES)('a room written by model $from (storage layout $layout)', ({ from, tables, expected }) => {
+  const SESSION_ID = sessionIdOf(tables);
+
+  it('wakes in layout 2 with every value, every writer and the log intact; editing goes on', async () => {
+    await restoreDatabase(SESSION_ID, tables);
     // The room loaded (nothing) before the rows were there: wake it afresh on them.
     await evictDurableObject(room(SESSION_ID));
     const state = await serverState(SESSION_ID);
-    expect(state.version).toBe(expectedV1.version);
-    expect(state.session).toEqual(lifted(expectedV1.session));
+    expect(state.version).toBe(expected.version);
+    expect(state.session).toEqual(lifted(expected.session, from));
     expect(await tableNames(SESSION_ID)).toEqual(['log', 'refusals', 'state']);
 
     // The newest log entries came along (lifted to this model): a client a few versions
     // behind still catches up from the log.
     const behind = await TestClient.connect(SESSION_ID);
-    const reply = await behind.hello({ version: expectedV1.version - 20, resendPending: false });
-    expect(reply).toMatchObject({ type: 'catchup', fromVersion: expectedV1.version - 20 });
-    const logged = roomTables
-      .log!.rows.filter((r) => (r.version as number) > expectedV1.version - 20)
+    const reply = await behind.hello({ version: expected.version - 20, resendPending: false });
+    expect(reply).toMatchObject({ type: 'catchup', fromVersion: expected.version - 20 });
+    const logged = tables
+      .log!.rows.filter((r) => (r.version as number) > expected.version - 20)
       .sort((a, b) => (a.version as number) - (b.version as number));
     expect((reply as Extract<ServerMessage, { type: 'catchup' }>).changes.map((c) => c.mutation)).toEqual(
-      logged.map((r) => {
-        const m = migrateMutation(JSON.parse(r.mutation as string), 1);
-        if (!m.ok) throw new Error(m.message);
-        return m.value;
-      }),
+      logged.map((r) => liftedMutation(r.mutation as string, from)),
     );
     behind.close();
 
     // Each writer's record survived: what it was told was applied is acked again, what
     // was refused is refused again, and its next edit follows its last clientSeq.
-    const [writer, lastAcked] = Object.entries(expectedV1.acknowledged).sort(([, a], [, b]) => b - a)[0]!;
-    const ackedRow = roomTables.log!.rows.find((r) => r.client_id === writer && r.client_seq === lastAcked)!;
+    const [writer, lastAcked] = Object.entries(expected.acknowledged).sort(([, a], [, b]) => b - a)[0]!;
+    const ackedRow = tables.log!.rows.find((r) => r.client_id === writer && r.client_seq === lastAcked)!;
     const a = await TestClient.join(SESSION_ID, { clientId: writer });
-    a.sendMutate(JSON.parse(ackedRow.mutation as string), lastAcked);
-    expect(await a.outcomeOf(lastAcked)).toEqual({ type: 'ack', clientSeq: lastAcked, version: expectedV1.version });
-    const refused = expectedV1.refused.find((r) => r.clientId === writer)!;
-    a.sendMutate({ type: 'set_step', trackId: 'gone', step: 0, on: true }, refused.clientSeq);
+    // Resent as the reloaded page sends what it had saved: lifted to this model.
+    a.sendMutate(liftedMutation(ackedRow.mutation as string, from), lastAcked);
+    expect(await a.outcomeOf(lastAcked)).toEqual({ type: 'ack', clientSeq: lastAcked, version: expected.version });
+    const refused = expected.refused.find((r) => r.clientId === writer)!;
+    // Layout 2 keeps the refused mutation (its resend must be that one); layout 1 did not.
+    const refusedRow = tables.refusals!.rows.find((r) => r.client_id === writer && r.client_seq === refused.clientSeq)!;
+    const resent =
+      typeof refusedRow.mutation === 'string'
+        ? liftedMutation(refusedRow.mutation, from)
+        : ({ type: 'set_step', trackId: 'gone', pattern: 'A', step: 0, on: true } as const);
+    a.sendMutate(resent, refused.clientSeq);
     expect(await a.outcomeOf(refused.clientSeq, a.messages.length)).toMatchObject({ type: 'error', code: refused.code });
-    const next = Math.max(lastAcked, ...expectedV1.refused.filter((r) => r.clientId === writer).map((r) => r.clientSeq)) + 1;
+    const next = Math.max(lastAcked, ...expected.refused.filter((r) => r.clientId === writer).map((r) => r.clientSeq)) + 1;
     const track = state.session.tracks[0]!;
     a.sendMutate({ type: 'set_transpose', trackId: track.id, transpose: 5 }, next);
-    expect(await a.outcomeOf(next)).toMatchObject({ type: 'change', version: expectedV1.version + 1 });
+    expect(await a.outcomeOf(next)).toMatchObject({ type: 'change', version: expected.version + 1 });
 
-    // And the migrated layout is what the next wake reads.
+    // And the layout 2 storage is what the next wake reads.
     a.close();
     await evictDurableObject(room(SESSION_ID), { webSockets: 'close' });
     const after = await serverState(SESSION_ID);
-    expect(after.version).toBe(expectedV1.version + 1);
-    expect(after.session.tracks[0]).toEqual({ ...lifted(expectedV1.session).tracks[0], transpose: 5 });
+    expect(after.version).toBe(expected.version + 1);
+    expect(after.session.tracks[0]).toEqual({ ...lifted(expected.session, from).tracks[0], transpose: 5 });
+    expect(after.session.tracks.slice(1)).toEqual(lifted(expected.session, from).tracks.slice(1));
   });
 });
 
-describe('KV documents written by model 1', () => {
-  it('a legacy session document (no room storage) is adopted, lifted, at its own version', async () => {
+describe.each(FIXTURES)('KV documents written by model $from', ({ from, session: stored, beat: storedBeat, gallery }) => {
+  it('a session document with no room storage (a legacy one) is adopted, lifted, at its own version', async () => {
     const id = crypto.randomUUID();
-    await env.KV.put(sessionKey(id), JSON.stringify({ ...sessionV1, id }));
-    const { id: _i, version, createdAt: _c, updatedAt: _u, ...session } = sessionV1;
+    await env.KV.put(sessionKey(id), JSON.stringify({ ...stored, id }));
+    const { model: _m, id: _i, version, createdAt: _c, updatedAt: _u, ...session } = stored;
     const client = await TestClient.join(id);
     expect(client.messages[0]).toMatchObject({ type: 'snapshot', version, model: MODEL_VERSION });
-    expect(client.replica!.confirmed).toEqual(lifted(session));
+    expect(client.replica!.confirmed).toEqual(lifted(session, from));
     // Served over HTTP in this version's shape too.
     const served = (await (await api(`/api/sessions/${id}`)).json()) as Record<string, unknown>;
     expect(served).toMatchObject({ model: MODEL_VERSION, version });
   });
 
   it('a published beat is served, pictured, listed and remixed with every value intact', async () => {
-    const beat = beatV1 as unknown as BeatDocument;
-    await env.KV.put(beatKey(beat.beatId), JSON.stringify(beatV1));
-    await env.KV.put(galleryV1.key, galleryV1.value, { metadata: galleryV1.metadata });
-    const { beatId: _b, publishedAt: _p, ...music } = beatV1;
-    const expected = lifted(music);
+    await env.KV.put(beatKey(storedBeat.beatId), JSON.stringify(storedBeat));
+    await env.KV.put(gallery.key, gallery.value, { metadata: gallery.metadata });
+    const { model: _m, beatId: _b, publishedAt: _p, ...music } = storedBeat;
+    const expected = lifted(music, from);
 
-    const served = (await (await api(`/api/beats/${beat.beatId}`)).json()) as BeatDocument;
+    const served = (await (await api(`/api/beats/${storedBeat.beatId}`)).json()) as BeatDocument;
     const { model, beatId, publishedAt, ...session } = served;
-    expect({ model, beatId, publishedAt }).toEqual({ model: MODEL_VERSION, beatId: beat.beatId, publishedAt: beat.publishedAt });
+    expect({ model, beatId, publishedAt }).toEqual({
+      model: MODEL_VERSION,
+      beatId: storedBeat.beatId,
+      publishedAt: storedBeat.publishedAt,
+    });
     expect(session).toEqual(expected);
 
     // The beat page, the embed, the preview picture and oEmbed read it through the same
     // readBeat (worker/http/beats.ts); their HTML needs the built assets (e2e covers it).
-    const preview = await api(`/b/${beat.beatId}/preview.png`);
+    const preview = await api(`/b/${storedBeat.beatId}/preview.png`);
     expect(preview.status).toBe(200);
 
-    const gallery = (await (await api('/api/beats')).json()) as { beats: { beatId: string }[] };
-    expect(gallery.beats.map((b) => b.beatId)).toContain(beat.beatId);
+    const listed = (await (await api('/api/beats')).json()) as { beats: { beatId: string }[] };
+    expect(listed.beats.map((b) => b.beatId)).toContain(storedBeat.beatId);
 
-    const remix = await api(`/api/beats/${beat.beatId}/remix`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+    const remix = await api(`/api/beats/${storedBeat.beatId}/remix`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(remix.status).toBe(201);
     const { id } = (await remix.json()) as { id: string };
     const remixed = await serverState(id);
     const { name: _n, timeline: _t, lineage, ...remixMusic } = remixed.session;
     const { name: _n2, timeline: _t2, lineage: _l2, ...beatMusic } = expected;
     expect(remixMusic).toEqual(beatMusic);
-    expect(lineage.remixedFrom).toEqual({ kind: 'beat', id: beat.beatId, name: beat.name });
+    expect(lineage.remixedFrom).toEqual({ kind: 'beat', id: storedBeat.beatId, name: storedBeat.name });
+  });
+});
+
+describe('a room written by model 2 (storage layout 2)', () => {
+  /** 128 entries: `fill` everywhere, `at` where given. */
+  const array = <T>(fill: T, at: Record<number, T> = {}) => Array.from({ length: 128 }, (_, i) => (i in at ? at[i]! : fill));
+  const onAt = (...steps: number[]) => array(false, Object.fromEntries(steps.map((s) => [s, true])));
+
+  /** A model 2 track: the shared fields, then its one loop. */
+  function v2Track(id: string, name: string, instrument: string, length: number, on: number[], extra: object = {}) {
+    return {
+      id,
+      name,
+      instrument,
+      length,
+      volume: 0.6,
+      pan: -0.25,
+      transpose: 3,
+      swing: 40,
+      steps: onAt(...on),
+      velocities: array(100, { [on[0] ?? 0]: 55 }),
+      pitches: array(0),
+      ...extra,
+    };
+  }
+
+  /** The session as of the snapshot (version 3), in model 2. */
+  function snapshotSession() {
+    return {
+      name: 'Model two',
+      tempo: 96,
+      swing: 12,
+      tracks: [
+        v2Track('kick', 'Kick', 'studio-kick', 12, [0, 3, 9]),
+        v2Track('bass', 'Bass', 'synth-bass', 16, [0, 7], { pitches: array(0, { 0: -5, 7: 12 }), swing: null }),
+        v2Track('hat', 'Hat', 'studio-hat', 16, []),
+      ],
+      effects: { reverb: 0.3, delay: 0.1, delayFeedback: 0.5 },
+      timeline: { anchorMs: 1_700_000_000_000, together: true, playing: false },
+      lineage: { remixedFrom: null },
+    };
+  }
+
+  const WRITER = 'writer-2';
+  /** Log rows as model 2 wrote them: versions 1–3 folded into the snapshot, 4–9 after it. */
+  const LOGGED: [version: number, clientSeq: number, mutation: object][] = [
+    [1, 1, { type: 'set_tempo', tempo: 96 }],
+    [2, 2, { type: 'set_step', trackId: 'kick', step: 9, on: true }],
+    [3, 3, { type: 'set_length', trackId: 'kick', length: 12 }],
+    // clientSeq 4 was refused (the refusals table).
+    [4, 5, { type: 'set_step', trackId: 'kick', step: 5, on: true }],
+    [5, 6, { type: 'set_length', trackId: 'kick', length: 7 }],
+    [6, 7, { type: 'set_pattern', trackId: 'hat', pattern: { steps: onAt(1, 3), velocities: array(90), pitches: array(0) } }],
+    [7, 8, { type: 'add_track', track: v2Track('lead', 'Lead', 'piano', 24, [2, 20]), beforeTrackId: 'hat' }],
+    [8, 9, { type: 'set_velocity', trackId: 'lead', step: 20, velocity: 33 }],
+    [9, 10, { type: 'set_pitch', trackId: 'bass', step: 7, pitch: -12 }],
+  ];
+  const REFUSED = { type: 'set_step', trackId: 'gone', step: 0, on: true };
+
+  /** The session after the log, in model 2, edited by hand: what the room must hold, lifted. */
+  function expectedSession(): Session {
+    const s = snapshotSession();
+    const [kick, bass, hat] = s.tracks as [ReturnType<typeof v2Track>, ReturnType<typeof v2Track>, ReturnType<typeof v2Track>];
+    kick.steps[5] = true;
+    kick.length = 7;
+    hat.steps = onAt(1, 3);
+    hat.velocities = array(90);
+    const lead = v2Track('lead', 'Lead', 'piano', 24, [2, 20]);
+    lead.velocities[20] = 33;
+    bass.pitches[7] = -12;
+    s.tracks = [kick, bass, lead, hat];
+    const lifted = migrateSession(s, 2);
+    if (!lifted.ok) throw new Error(lifted.message);
+    return lifted.value;
+  }
+
+  function tables(id: string): Record<string, { sql: string; rows: Row[] }> {
+    const snapshot = {
+      layout: 2,
+      model: 2,
+      id,
+      version: 3,
+      session: snapshotSession(),
+      writers: { [WRITER]: 3 },
+      createdAt: 1_700_000_000_000,
+      publishedVersion: 3,
+      kvWrites: 1,
+    };
+    return {
+      state: {
+        sql: 'CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID',
+        rows: [{ key: 'snapshot', value: JSON.stringify(snapshot) }],
+      },
+      log: {
+        sql: `CREATE TABLE IF NOT EXISTS log (slot INTEGER PRIMARY KEY, version INTEGER NOT NULL, at REAL NOT NULL,
+          client_id TEXT NOT NULL, client_seq INTEGER NOT NULL, author TEXT, mutation TEXT NOT NULL)`,
+        rows: LOGGED.map(([version, clientSeq, mutation]) => ({
+          slot: version % LOG_SLOTS,
+          version,
+          at: 1_700_000_000_000 + version * 1000,
+          client_id: WRITER,
+          client_seq: clientSeq,
+          author: 'peer-two',
+          mutation: JSON.stringify(mutation),
+        })),
+      },
+      refusals: {
+        sql: `CREATE TABLE IF NOT EXISTS refusals (client_id TEXT NOT NULL, client_seq INTEGER NOT NULL,
+          mutation TEXT, code TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (client_id, client_seq))`,
+        rows: [
+          { client_id: WRITER, client_seq: 4, mutation: JSON.stringify(REFUSED), code: 'unknown_track', message: 'no track with id gone' },
+        ],
+      },
+    };
+  }
+
+  const lift2 = (m: object): Mutation => {
+    const result = migrateMutation(m, 2);
+    if (!result.ok) throw new Error(result.message);
+    return result.value;
+  };
+
+  it('wakes lifted to model 3: every value in pattern A, the log and the refusals lifted; editing goes on', async () => {
+    const id = crypto.randomUUID();
+    await restoreDatabase(id, tables(id));
+    await evictDurableObject(room(id));
+
+    const state = await serverState(id);
+    expect(state.version).toBe(9);
+    const expected = expectedSession();
+    expect(state.session).toEqual(expected);
+    // Spelled out: the shared fields stay on the tracks, each loop is its row in A.
+    const { session } = state;
+    expect(session.tracks.map((t) => t.id)).toEqual(['kick', 'bass', 'lead', 'hat']);
+    expect(session.tracks[0]).toEqual({
+      id: 'kick',
+      name: 'Kick',
+      instrument: 'studio-kick',
+      volume: 0.6,
+      pan: -0.25,
+      transpose: 3,
+      swing: 40,
+    });
+    expect(Object.keys(session.patterns)).toEqual(['A']);
+    expect(session.song).toEqual({ entries: [], loop: true, start: null });
+    expect(session.transport).toEqual({ song: false, pattern: 'A', from: 0, next: null });
+    expect(session).toMatchObject({ name: 'Model two', tempo: 96, swing: 12, effects: { reverb: 0.3, delay: 0.1, delayFeedback: 0.5 } });
+    expect(rowIn(session, 'kick')).toEqual({ length: 7, steps: onAt(0, 3, 5, 9), velocities: array(100, { 0: 55 }), pitches: array(0) });
+    expect(rowIn(session, 'bass')).toEqual({
+      length: 16,
+      steps: onAt(0, 7),
+      velocities: array(100, { 0: 55 }),
+      pitches: array(0, { 0: -5, 7: -12 }),
+    });
+    expect(session.tracks[1]!.swing).toBeNull();
+    expect(rowIn(session, 'lead')).toEqual({
+      length: 24,
+      steps: onAt(2, 20),
+      velocities: array(100, { 2: 55, 20: 33 }),
+      pitches: array(0),
+    });
+    // The old set_pattern set the hat's steps in A and kept its length.
+    expect(rowIn(session, 'hat')).toEqual({ length: 16, steps: onAt(1, 3), velocities: array(90), pitches: array(0) });
+
+    // Written back in model 3: the snapshot, every log row and the refused mutation.
+    const [snapshotRow] = await sqlRows<{ value: string }>(id, `SELECT value FROM state WHERE key = 'snapshot'`);
+    const snapshot = JSON.parse(snapshotRow!.value) as { model: number; layout: number; session: Record<string, unknown> };
+    expect({ model: snapshot.model, layout: snapshot.layout }).toEqual({ model: MODEL_VERSION, layout: 2 });
+    expect(snapshot.session).toHaveProperty('patterns');
+    const logRows = await sqlRows<{ version: number; mutation: string }>(id, 'SELECT version, mutation FROM log ORDER BY version');
+    expect(logRows.map((r) => [r.version, JSON.parse(r.mutation)])).toEqual(LOGGED.map(([v, , m]) => [v, lift2(m)]));
+    expect(logRows.map((r) => (JSON.parse(r.mutation) as Mutation).type)).toEqual([
+      'set_tempo',
+      'set_step',
+      'set_length',
+      'set_step',
+      'set_length',
+      'set_steps',
+      'add_track',
+      'set_velocity',
+      'set_pitch',
+    ]);
+    const [refusal] = await sqlRows<{ mutation: string }>(id, 'SELECT mutation FROM refusals');
+    expect(JSON.parse(refusal!.mutation)).toEqual({ ...REFUSED, pattern: 'A' });
+
+    // A client a few versions behind catches up from the lifted log.
+    const behind = await TestClient.connect(id);
+    const reply = await behind.hello({ version: 2, resendPending: false });
+    expect(reply).toMatchObject({ type: 'catchup', fromVersion: 2 });
+    expect((reply as Extract<ServerMessage, { type: 'catchup' }>).changes.map((c) => c.mutation)).toEqual(
+      LOGGED.slice(2).map(([, , m]) => lift2(m)),
+    );
+    behind.close();
+
+    // The writer, reloaded into model 3, resends what it had saved, lifted: what was
+    // applied is acked, what was refused is refused again, and its next edit applies.
+    const a = await TestClient.join(id, { clientId: WRITER });
+    a.sendMutate(lift2(REFUSED), 4);
+    expect(await a.outcomeOf(4)).toMatchObject({ type: 'error', code: 'unknown_track', clientSeq: 4 });
+    a.sendMutate(lift2(LOGGED[8]![2]), 10);
+    expect(await a.outcomeOf(10)).toEqual({ type: 'ack', clientSeq: 10, version: 9 });
+    a.sendMutate({ type: 'set_length', trackId: 'lead', pattern: 'A', length: 32 }, 11);
+    expect(await a.outcomeOf(11)).toMatchObject({ type: 'change', version: 10 });
+
+    // What the next wake reads is model 3 already: the same session.
+    a.close();
+    await evictDurableObject(room(id), { webSockets: 'close' });
+    const after = await serverState(id);
+    expect(after.version).toBe(10);
+    expect(after.session).toEqual({
+      ...expected,
+      patterns: {
+        A: { ...expected.patterns.A!, rows: { ...expected.patterns.A!.rows, lead: { ...rowIn(expected, 'lead'), length: 32 } } },
+      },
+    });
   });
 });

@@ -14,8 +14,11 @@ import {
   MODEL_VERSION,
   PROTOCOL_VERSION,
   Replica,
+  rowOf,
   type ClientMessage,
   type Mutation,
+  type PatternId,
+  type Row,
   type ServerMessage,
   type Session,
   type Track,
@@ -98,14 +101,29 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 // ---- Mutations and tracks used across files -------------------------------------------
 
-export const setStep = (trackId: string, step: number, on: boolean): Mutation => ({ type: 'set_step', trackId, step, on });
+export const setStep = (trackId: string, step: number, on: boolean, pattern: PatternId = 'A'): Mutation => ({
+  type: 'set_step',
+  trackId,
+  pattern,
+  step,
+  on,
+});
 
-/** A track with every one of its 128 steps on: the "full session" building block. */
-export function fullTrack(id: string): Track {
+/** A track's row in a pattern (the default row when it has none there). */
+export const rowIn = (session: Session, trackId: string, pattern: PatternId = 'A'): Row => rowOf(session, pattern, trackId);
+
+/** A track with every one of its 128 steps on (in pattern A): the "full session" building block. */
+export function fullTrack(id: string): { track: Track; row: Row } {
   return makeTrack({ id, name: `Track ${id}`, instrument: 'studio-kick', length: 128, on: [...Array(128).keys()] });
 }
 
-export const addTrack = (track: Track): Mutation => ({ type: 'add_track', track, beforeTrackId: null });
+/** `add_track` of a track with its row in pattern A (from makeTrack), appended. */
+export const addTrack = ({ track, row }: { track: Track; row: Row }): Mutation => ({
+  type: 'add_track',
+  track,
+  rows: { A: row },
+  beforeTrackId: null,
+});
 
 /**
  * A session whose tracks are all full: `count` tracks × 128 steps, every step on,
@@ -117,7 +135,7 @@ export async function fullSession(count: number): Promise<{ id: string; client: 
   for (let i = 0; i < count; i++) client.mutate(addTrack(fullTrack(`t${i}`)));
   await client.settled();
   const { session } = await serverState(id);
-  if (session.tracks.length !== count || !session.tracks.every((t) => t.steps.every(Boolean))) {
+  if (session.tracks.length !== count || !session.tracks.every((t) => rowIn(session, t.id).steps.every(Boolean))) {
     throw new Error('the full session did not fill');
   }
   return { id, client };

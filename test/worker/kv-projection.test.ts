@@ -6,7 +6,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { KV_BACKSTOP_MS } from '../../worker/room/SessionRoom';
-import { createSession, env, eventually, kvDoc, room, roomStats, serverState, setStep, TestClient } from './helpers';
+import { createSession, env, eventually, kvDoc, room, roomStats, rowIn, serverState, setStep, TestClient } from './helpers';
 
 /** Wait until every socket is gone, then let in-flight close handlers drain (eviction waits for them). */
 async function allLeft(id: string) {
@@ -45,6 +45,13 @@ describe('KV projection', () => {
     const { session } = await serverState(id);
     expect(doc).toMatchObject({ id, version: 5, tempo: 140 });
     expect(doc!.tracks).toEqual(session.tracks);
+    // The whole session: the rows live in the patterns, with the song and the transport.
+    expect({ patterns: doc!.patterns, song: doc!.song, transport: doc!.transport }).toEqual({
+      patterns: session.patterns,
+      song: session.song,
+      transport: session.transport,
+    });
+    expect(rowIn(doc!, 'bass').steps.slice(0, 4)).toEqual([true, true, true, true]);
     // Nothing left to do: no backstop alarm pending, and a late one would write nothing.
     expect(await runDurableObjectAlarm(room(id))).toBe(false);
     expect((await roomStats(id)).kvWrites).toBe(1);
@@ -94,7 +101,7 @@ describe('KV projection', () => {
     expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 1, alarmAt: null });
     const doc = await kvDoc(id);
     expect(doc?.version).toBe(1);
-    expect(doc!.tracks[0]!.steps[15]).toBe(true);
+    expect(rowIn(doc!, 'kick').steps[15]).toBe(true);
 
     // More edits re-arm the backstop, and it publishes the latest version.
     a.mutate(setStep('kick', 14, true));
@@ -120,7 +127,7 @@ describe('KV projection', () => {
     a.close();
     await allLeft(id);
     expect(await roomStats(id)).toMatchObject({ kvWrites: 1, publishedVersion: 1, alarmAt: null });
-    expect((await kvDoc(id))?.tracks[1]?.steps[2]).toBe(true);
+    expect(rowIn((await kvDoc(id))!, 'snare').steps[2]).toBe(true);
   });
 
   it('a failed KV write leaves the backstop armed; the alarm retries it, even after an eviction', async () => {
@@ -147,6 +154,6 @@ describe('KV projection', () => {
     await evictDurableObject(room(id));
     expect(await runDurableObjectAlarm(room(id))).toBe(true);
     expect(await roomStats(id)).toMatchObject({ publishedVersion: 1, kvWrites: 1, alarmAt: null });
-    expect((await kvDoc(id))?.tracks[2]?.steps[1]).toBe(true);
+    expect(rowIn((await kvDoc(id))!, 'hat').steps[1]).toBe(true);
   });
 });

@@ -4,22 +4,30 @@
  */
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { makeTrack, sessionFromTemplate } from '../../core';
-import { sessionKey, type SessionDocument } from '../../worker/room/kvProjection';
-import { api, env, eventually, kvDoc, room, roomStats, serverState, setStep, tableNames, TestClient } from './helpers';
+import { makeTrack, migrateSession, rowOf, type Session, sessionFromTemplate } from '../../core';
+import { sessionKey } from '../../worker/room/kvProjection';
+import { api, env, eventually, kvDoc, room, roomStats, rowIn, serverState, setStep, tableNames, TestClient } from './helpers';
 
-/** A KV document as the first release wrote it: no model version. */
-function legacyDocument(id: string, version: number): Omit<SessionDocument, 'model'> {
-  const session = sessionFromTemplate('lofi', 1_700_000_000_000)!;
-  return {
-    ...session,
-    name: 'From the old days',
-    tracks: [...session.tracks, makeTrack({ id: 'old-1', name: 'Old', instrument: 'piano', on: [1, 5] })],
-    id,
-    version,
-    createdAt: 1_700_000_000_000,
-    updatedAt: 1_700_000_100_000,
-  };
+/**
+ * A KV document as the first release wrote it: no model version, each track holding its
+ * one loop (length and step arrays), no transpose or swing, no patterns, song or transport.
+ */
+function legacyDocument(id: string, version: number) {
+  const template = sessionFromTemplate('lofi', 1_700_000_000_000)!;
+  const { patterns: _p, song: _s, transport: _t, ...session } = template;
+  const tracks = [
+    ...template.tracks.map((track) => ({ track, row: rowOf(template, 'A', track.id) })),
+    makeTrack({ id: 'old-1', name: 'Old', instrument: 'piano', on: [1, 5] }),
+  ].map(({ track: { transpose: _tr, swing: _sw, ...track }, row }) => ({ ...track, ...row }));
+  return { ...session, name: 'From the old days', tracks, id, version, createdAt: 1_700_000_000_000, updatedAt: 1_700_000_100_000 };
+}
+
+/** The session a first-release document holds, lifted to this model. */
+function liftedSession(doc: ReturnType<typeof legacyDocument>): Session {
+  const { id: _i, version: _v, createdAt: _c, updatedAt: _u, ...session } = doc;
+  const lifted = migrateSession(session, 1);
+  if (!lifted.ok) throw new Error(lifted.message);
+  return lifted.value;
 }
 
 describe('a legacy KV document with no DO storage', () => {
@@ -32,9 +40,12 @@ describe('a legacy KV document with no DO storage', () => {
     expect(await tableNames(id)).toEqual([]);
 
     const a = await TestClient.join(id);
-    const { id: _i, version: _v, createdAt: _c, updatedAt: _u, ...session } = legacy;
     expect(a.messages[0]).toMatchObject({ type: 'snapshot' });
+    // Lifted on adoption: each track's loop is its row in pattern A.
+    const session = liftedSession(legacy);
     expect(a.replica!.confirmed).toEqual(session);
+    expect(rowIn(session, 'old-1').steps.slice(0, 6)).toEqual([false, true, false, false, false, true]);
+    expect(session.transport).toEqual({ song: false, pattern: 'A', from: 0, next: null });
     expect(await tableNames(id)).toEqual(['log', 'state']);
     const adoptedAt = a.replica!.version;
     // The adopted session keeps the legacy version: nobody sees it go backwards.
@@ -47,7 +58,7 @@ describe('a legacy KV document with no DO storage', () => {
       () => kvDoc(id),
       (d) => d?.version === 43,
     );
-    expect(doc!.tracks.find((t) => t.id === 'old-1')!.steps.slice(0, 6)).toEqual([false, true, true, false, false, true]);
+    expect(rowIn(doc!, 'old-1').steps.slice(0, 6)).toEqual([false, true, true, false, false, true]);
     expect(doc!.createdAt).toBeGreaterThan(0);
 
     // Storage, not KV, is now the source: a stale KV document does not come back.

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIMITS, makeTrack } from '../../core';
-import { addTrack, createSession, eventually, serverState, setStep, TestClient } from './helpers';
+import { addTrack, createSession, eventually, rowIn, serverState, setStep, TestClient } from './helpers';
 
 describe('rate limit', () => {
   // The room shares the test's isolate, so a frozen clock freezes its token buckets
@@ -38,7 +38,7 @@ describe('rate limit', () => {
 
     const state = await serverState(id);
     expect(state.version).toBe(1 + accepted.length);
-    const on = state.session.tracks[0]!.steps.flatMap((isOn, step) => (isOn ? [step] : []));
+    const on = rowIn(state.session, 't0').steps.flatMap((isOn, step) => (isOn ? [step] : []));
     expect(on).toEqual(accepted.map((seq) => seq - 2)); // seq n set step n−2
     // The refusals named their clientSeq (this test client drops refused mutations,
     // so its view agrees with the server).

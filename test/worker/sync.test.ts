@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LOG_SLOTS } from '../../worker/room/RoomStorage';
-import { createSession, serverState, setStep, sqlRows, TestClient } from './helpers';
+import { createSession, rowIn, serverState, setStep, sqlRows, TestClient } from './helpers';
 
 interface LogRow extends Record<string, SqlStorageValue> {
   slot: number;
@@ -26,7 +26,7 @@ describe('two editors', () => {
       expect(c.replica!.confirmed).toEqual(initial.session);
     }
     expect(a.peerId).not.toBe(b.peerId);
-    expect(initial.session.tracks[0]!.steps[1]).toBe(false);
+    expect(rowIn(initial.session, 'kick').steps[1]).toBe(false);
 
     const seq = a.mutate(setStep('kick', 1, true));
     const echo = await a.outcomeOf(seq);
@@ -50,7 +50,7 @@ describe('two editors', () => {
     ]);
     const after = await serverState(id);
     expect(after.version).toBe(1);
-    expect(after.session.tracks[0]!.steps[1]).toBe(true);
+    expect(rowIn(after.session, 'kick').steps[1]).toBe(true);
     expect(a.replica!.pending).toEqual([]);
     expect(a.replica!.confirmed).toEqual(after.session);
     expect(b.replica!.confirmed).toEqual(after.session);

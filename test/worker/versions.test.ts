@@ -1,11 +1,13 @@
 /**
  * Old and new clients (docs/PROTOCOL.md, "Old and new clients"): the room serves
- * clients of models OLDEST_CLIENT_MODEL…MODEL_VERSION, lifting an older client's
- * mutations and sending it a snapshot instead of a change it could not apply; a client
- * it cannot serve is closed with 4005 and a reason that says which side is older.
+ * clients of models OLDEST_CLIENT_MODEL…MODEL_VERSION. Model 3 moved every step into
+ * patterns, which a model 1 or 2 page cannot show: such a page is closed with 4005
+ * client_outdated before anything else, reloads, and the reloaded page lifts the edits
+ * it had saved (core migrateMutation) and sends them again. A client the room cannot
+ * serve is closed with 4005 and a reason that says which side is older.
  */
 import { describe, expect, it } from 'vitest';
-import { CLOSE, CLOSE_REASON, makeTrack, MODEL_VERSION, OLDEST_CLIENT_MODEL, type ServerMessage } from '../../core';
+import { CLOSE, CLOSE_REASON, makeTrack, MODEL_VERSION, migrateMutation, OLDEST_CLIENT_MODEL, PATTERNS_MODEL, rowOf } from '../../core';
 import { createSession, serverState, TestClient } from './helpers';
 
 /** A hello as the first release sent it: protocol 1, no model, no tab. */
@@ -17,37 +19,81 @@ const firstReleaseHello = (clientId: string) => ({
   peer: { name: 'Old tab', color: '#123456' },
 });
 
-describe('a client of the first release (model 1)', () => {
-  it('is served: its edits are lifted to this model, and it gets a snapshot instead of a change it cannot apply', async () => {
-    expect(OLDEST_CLIENT_MODEL).toBe(1);
+/** A hello as a model 2 page sends it. */
+const modelTwoHello = (clientId: string) => ({
+  type: 'hello',
+  protocol: 2,
+  model: 2,
+  clientId,
+  tab: clientId,
+  version: null,
+  peer: { name: 'Old tab', color: '#123456' },
+  listenOnly: false,
+});
+
+/** A model 1 track as its add_track carried it: the row on the track, no transpose or swing. */
+function firstReleaseTrack() {
+  const { track, row } = makeTrack({ id: 'old', name: 'Old', instrument: 'piano', on: [0, 5] });
+  const { transpose: _t, swing: _s, ...shared } = track;
+  return { ...shared, ...row };
+}
+
+describe('a page older than the patterns model', () => {
+  it('is the oldest this room serves', () => {
+    expect(OLDEST_CLIENT_MODEL).toBe(PATTERNS_MODEL);
+    expect(MODEL_VERSION).toBe(3);
+  });
+
+  it.each([
+    ['of the first release (model 1)', firstReleaseHello],
+    ['of model 2', modelTwoHello],
+  ])('%s is told to reload (4005 client_outdated) before anything else, and changes nothing', async (_what, hello) => {
     const id = await createSession();
+    const before = await serverState(id);
+    const watcher = await TestClient.join(id);
     const old = await TestClient.connect(id);
-    old.send(firstReleaseHello(old.clientId));
-    expect(await old.waitFor((m) => m.type === 'snapshot')).toMatchObject({ type: 'snapshot', version: 0 });
+    old.send(hello(old.clientId));
+    // A mutation it sent right behind its hello (a saved edit) is never applied.
+    old.send({ type: 'mutate', clientId: old.clientId, clientSeq: 1, mutation: { type: 'set_step', trackId: 'kick', step: 1, on: true } });
+    expect(await old.waitFor((m) => m.type === 'error')).toMatchObject({ code: 'protocol_version' });
+    expect(await old.closed()).toEqual({ code: CLOSE.protocolVersion, reason: CLOSE_REASON.clientOutdated });
+    expect(old.messagesOfType('snapshot')).toEqual([]);
+    expect(old.messagesOfType('change')).toEqual([]);
+    expect(await serverState(id)).toEqual(before);
+    // It never joined: nobody heard of a change, and no peer list names it.
+    await watcher.roundTrip();
+    expect(watcher.messagesOfType('change')).toEqual([]);
+    for (const m of watcher.messagesOfType('peers')) expect(m.peers.map((p) => p.peerId)).toEqual([watcher.peerId]);
+  });
 
-    // A model 1 track has no transpose or swing: the room fills them in.
-    const { transpose: _t, swing: _s, ...v1Track } = makeTrack({ id: 'old', name: 'Old', instrument: 'piano', on: [0] });
-    old.send({
-      type: 'mutate',
-      clientId: old.clientId,
-      clientSeq: 1,
-      mutation: { type: 'add_track', track: v1Track, beforeTrackId: null },
+  it('after the reload its saved edits, lifted, land in pattern A with the newer fields filled in', async () => {
+    const id = await createSession();
+    const reloaded = await TestClient.join(id);
+    const hat = rowOf((await serverState(id)).session, 'A', 'hat');
+    // What a model 1 page had saved: a new track (its row on the track) and a step edit.
+    const saved: [unknown, number][] = [
+      [{ type: 'add_track', track: firstReleaseTrack(), beforeTrackId: null }, 1],
+      [{ type: 'set_step', trackId: 'old', step: 3, on: true }, 1],
+      [{ type: 'set_length', trackId: 'old', length: 12 }, 2],
+      [{ type: 'set_pattern', trackId: 'kick', pattern: { steps: hat.steps, velocities: hat.velocities, pitches: hat.pitches } }, 2],
+    ];
+    const lifted = saved.map(([m, from]) => {
+      const result = migrateMutation(m, from);
+      if (!result.ok) throw new Error(result.message);
+      return result.value;
     });
-    expect(await old.outcomeOf(1)).toMatchObject({ type: 'change', version: 1 });
-    expect((await serverState(id)).session.tracks.at(-1)).toMatchObject({ id: 'old', transpose: 0, swing: null });
+    expect(lifted.map((m) => m.type)).toEqual(['add_track', 'set_step', 'set_length', 'set_steps']);
+    const seqs = lifted.map((m) => reloaded.mutate(m));
+    for (const seq of seqs) expect(await reloaded.outcomeOf(seq)).toMatchObject({ type: 'change', clientSeq: seq });
 
-    // A current client transposes it: the old one gets the new state as a snapshot.
-    const current = await TestClient.join(id);
-    const since = old.messages.length;
-    const seq = current.mutate({ type: 'set_transpose', trackId: 'old', transpose: 7 });
-    expect(await current.outcomeOf(seq)).toMatchObject({ type: 'change', version: 2 });
-    const next = await old.waitFor((m) => m.type === 'snapshot' || m.type === 'change', { since });
-    expect(next).toMatchObject({ type: 'snapshot', version: 2 });
-    expect((next as Extract<ServerMessage, { type: 'snapshot' }>).session.tracks.at(-1)!.transpose).toBe(7);
-    // …while a change it knows still comes as a change.
-    const seq2 = current.mutate({ type: 'set_step', trackId: 'old', step: 3, on: true });
-    await current.outcomeOf(seq2);
-    expect(await old.waitFor((m) => m.type === 'change' && m.version === 3, { since })).toMatchObject({ mutation: { type: 'set_step' } });
+    const { session } = await serverState(id);
+    expect(session.tracks.at(-1)).toMatchObject({ id: 'old', transpose: 0, swing: null });
+    expect(session.tracks.at(-1)).not.toHaveProperty('steps');
+    const row = rowOf(session, 'A', 'old');
+    expect(row.length).toBe(12);
+    expect(row.steps.slice(0, 6)).toEqual([true, false, false, true, false, true]);
+    // The old set_pattern (a track's step arrays) became set_steps in A: the kick now has the hat's steps.
+    expect(rowOf(session, 'A', 'kick').steps).toEqual(rowOf(session, 'A', 'hat').steps);
   });
 });
 

@@ -1,10 +1,11 @@
 /**
- * The link-preview picture of a beat (Open Graph / Twitter card): its grid drawn as
- * a 1200×630 palette PNG. Written by hand because it is a few rectangles; the pixel
- * data is compressed with the runtime's own CompressionStream ('deflate' is exactly
- * the zlib stream PNG wants).
+ * The link-preview picture of a beat (Open Graph / Twitter card): the first bar of the
+ * pattern a listener hears first (core openingPattern), drawn as a 1200×630 palette
+ * PNG. Written by hand because it is a few rectangles; the pixel data is compressed
+ * with the runtime's own CompressionStream ('deflate' is exactly the zlib stream PNG
+ * wants).
  */
-import type { Session } from '../../core';
+import { openingPattern, rowOf, type Session } from '../../core';
 
 const WIDTH = 1200;
 const HEIGHT = 630;
@@ -34,9 +35,11 @@ export async function renderPreviewPng(session: Session): Promise<Uint8Array> {
   const cell = Math.min(Math.floor((WIDTH - 120 - gap * (columns - 1)) / columns), Math.floor((HEIGHT - 100 - gap * (rows - 1)) / rows));
   const left = Math.floor((WIDTH - (cell * columns + gap * (columns - 1))) / 2);
   const top = Math.floor((HEIGHT - (cell * rows + gap * (rows - 1))) / 2) + 6;
+  const pattern = openingPattern(session);
   tracks.forEach((track, row) => {
+    const cells = rowOf(session, pattern, track.id);
     for (let step = 0; step < columns; step++) {
-      const on = track.steps[step % track.length];
+      const on = cells.steps[step % cells.length];
       const color = on ? 3 : step % 4 === 0 ? 2 : 1;
       fill(left + step * (cell + gap), top + row * (cell + gap), cell, cell, color);
     }

@@ -1,6 +1,15 @@
 /** /api/sessions: create, read (from KV), connect, publish, remix. */
 import * as v from 'valibot';
-import { SessionNameSchema, sessionFromTemplate, TEMPLATE_IDS, LIMITS, emptySession, readSessionDocument, type Session } from '../../core';
+import {
+  emptySession,
+  fromTheTop,
+  LIMITS,
+  readSessionDocument,
+  type Session,
+  SessionNameSchema,
+  sessionFromTemplate,
+  TEMPLATE_IDS,
+} from '../../core';
 import type { Env } from '../env';
 import { isSessionId } from '../ids';
 import { sessionKey } from '../room/kvProjection';
@@ -87,12 +96,15 @@ export async function handleSessionRoute(request: Request, env: Env, id: string,
   return createSession(env, remixOf(source.session, { kind: 'session', id }));
 }
 
-/** A remix: the same music, a fresh timeline, and a note of where it came from. */
+/**
+ * A remix: the same music set to play from its top (the song when it has entries), a
+ * fresh timeline, and a note of where it came from.
+ */
 export function remixOf(source: Session, from: { kind: 'beat' | 'session'; id: string }): Session {
   const now = Date.now();
   const name = [...`${source.name} (remix)`].slice(0, LIMITS.maxSessionName).join('');
   return {
-    ...source,
+    ...fromTheTop(source),
     name,
     timeline: { anchorMs: now, together: false, playing: false },
     lineage: { remixedFrom: { kind: from.kind, id: from.id, name: source.name } },

@@ -38,6 +38,7 @@ import {
   type ReceivedClientMessage,
   type RefusalCode,
   SUPPORTED_PROTOCOLS,
+  type PatternId,
   type ServerMessage,
   type Session,
 } from '../../core';
@@ -106,6 +107,8 @@ export interface Attachment {
   color: string;
   playing: boolean;
   cursor: Peer['cursor'];
+  /** The pattern this editor views (presence). */
+  pattern: PatternId;
   /**
    * Set when a mutation was refused by the rate limit: the clientSeq it carried. Later
    * mutations on this socket are refused too until that one is sent again, so edits
@@ -158,6 +161,7 @@ export class RoomProtocol {
       color: '#888888',
       playing: false,
       cursor: null,
+      pattern: 'A',
       resumeAt: null,
     };
     ws.serializeAttachment(attachment);
@@ -253,11 +257,8 @@ export class RoomProtocol {
     if (protocol > newest || model > MODEL_VERSION) reason = CLOSE_REASON.serverOutdated;
     else if (!SUPPORTED_PROTOCOLS.includes(protocol) || model < OLDEST_CLIENT_MODEL) reason = CLOSE_REASON.clientOutdated;
     if (reason === null) return true;
-    this.sendError(
-      ws,
-      'protocol_version',
-      `this room speaks protocol ${SUPPORTED_PROTOCOLS.join(' or ')} and model ${OLDEST_CLIENT_MODEL}–${MODEL_VERSION}`,
-    );
+    const models = OLDEST_CLIENT_MODEL === MODEL_VERSION ? `${MODEL_VERSION}` : `${OLDEST_CLIENT_MODEL}–${MODEL_VERSION}`;
+    this.sendError(ws, 'protocol_version', `this room speaks protocol ${SUPPORTED_PROTOCOLS.join(' or ')} and model ${models}`);
     ws.close(CLOSE.protocolVersion, reason);
     return false;
   }
@@ -393,6 +394,7 @@ export class RoomProtocol {
       playing: message.playing,
       name: message.peer.name,
       color: message.peer.color,
+      pattern: message.pattern,
     });
     this.broadcastPeers();
   }
@@ -423,7 +425,8 @@ export class RoomProtocol {
     const result: [RoomSocket, Attachment][] = [];
     for (const ws of this.host.sockets()) {
       const a = ws.deserializeAttachment() as Attachment | null;
-      if (a?.helloed) result.push([ws, { ...a, model: a.model ?? 1 }]);
+      // Attachments written before a field existed read as its default.
+      if (a?.helloed) result.push([ws, { ...a, model: a.model ?? 1, pattern: a.pattern ?? 'A' }]);
     }
     return result;
   }
@@ -436,6 +439,7 @@ export class RoomProtocol {
       color: a.color,
       playing: a.playing,
       cursor: a.cursor,
+      pattern: a.pattern,
       listenOnly: a.listenOnly,
     }));
     const frame = JSON.stringify({ type: 'peers', peers } satisfies ServerMessage);

@@ -302,7 +302,29 @@ export class RoomStorage implements RoomLog {
     const next: Snapshot = { ...snapshot, model: MODEL_VERSION, session: lifted.value };
     this.writeSnapshotRow(next);
     this.rewriteLog(this.liftEntries(entries, snapshot.model));
+    if (this.refusalsTable) this.liftRefusals(snapshot.model);
     this.loadFrom(next);
+  }
+
+  /**
+   * Refused mutations stored in an older model, lifted like the log: a resend (lifted
+   * by the room before it is compared) must still match the stored JSON to be refused
+   * again. One that cannot be lifted keeps its refusal without the mutation (null: any
+   * resend under that clientSeq is refused again, as for layout 1's rows).
+   */
+  private liftRefusals(model: number): void {
+    const rows = this.sql
+      .exec<{ client_id: string; client_seq: number; mutation: string | null }>(
+        'SELECT client_id, client_seq, mutation FROM refusals WHERE mutation IS NOT NULL',
+      )
+      .toArray();
+    for (const row of rows) {
+      const m = migrateMutation(parseJson(row.mutation!), model);
+      if (!m.ok) console.error(`refusal ${row.client_id}#${row.client_seq} kept without its mutation: ${m.message}`);
+      const mutation = m.ok ? JSON.stringify(m.value) : null;
+      if (mutation === row.mutation) continue;
+      this.exec('UPDATE refusals SET mutation = ? WHERE client_id = ? AND client_seq = ?', mutation, row.client_id, row.client_seq);
+    }
   }
 
   /** Log entries with their mutations lifted from `model`; an entry that cannot be lifted ends the list. */
@@ -528,6 +550,14 @@ export class RoomStorage implements RoomLog {
   private requireState(): LoadedState {
     if (!this.state) throw new Error('session not seeded');
     return this.state;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
   }
 }
 

@@ -15,7 +15,7 @@
  * keepalive pings are answered by the runtime without waking the object.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { CLOSE, KEEPALIVE_PING, KEEPALIVE_PONG, MODEL_VERSION, readSessionDocument, type Session } from '../../core';
+import { CLOSE, fromTheTop, KEEPALIVE_PING, KEEPALIVE_PONG, MODEL_VERSION, readSessionDocument, type Session } from '../../core';
 import type { Env } from '../env';
 import { randomId } from '../ids';
 import { beatKey, galleryKey, galleryMetadata, sessionKey, type BeatDocument, type SessionDocument } from './kvProjection';
@@ -86,10 +86,13 @@ export class SessionRoom extends DurableObject<Env> {
     if (!state) return null;
     const publishedAt = Date.now();
     const remixedFrom = state.session.lineage.remixedFrom;
+    // A beat plays from its top: the song from its first entry when it has one, else the
+    // pattern that plays (a launch still queued has happened).
+    const session = fromTheTop(state.session);
     const beat: BeatDocument = {
       model: MODEL_VERSION,
-      ...state.session,
-      timeline: { ...state.session.timeline, together: false, playing: false },
+      ...session,
+      timeline: { ...session.timeline, together: false, playing: false },
       // Only a beat is public; an editable session's id must never leak through lineage.
       lineage: { remixedFrom: remixedFrom?.kind === 'beat' ? remixedFrom : null },
       beatId: randomId(),
