@@ -588,7 +588,7 @@ describe('launch_pattern', () => {
       ),
       { seed: 20_261_207, numRuns: 2000 },
     );
-  });
+  }, 60_000);
 
   it('every launch lands at or after the request plus the lead: the next step, the next bar, or where the pattern sounding then ends a pass', () => {
     // A (16 a pass), B (every row 12), C (a 32-step row): any transport, song, position and tempo.
@@ -653,7 +653,7 @@ describe('launch_pattern', () => {
       ),
       { seed: 20_261_207, numRuns: 3000 },
     );
-  });
+  }, 60_000);
 
   it('a second launch replaces one queued later; one already due has happened first', () => {
     const s = arranged();
@@ -768,7 +768,7 @@ describe('undo: the inverse of a mutation restores what it changed', () => {
     );
     const undoable = [...new Set(KINDS)].filter((t) => !NOT_UNDOABLE.has(t));
     expect(undoable.filter((t) => (undone.get(t) ?? 0) < 10)).toEqual([]);
-  });
+  }, 60_000);
 
   it('a mutation that cannot be undone has no inverse', () => {
     const s = arranged();
