@@ -195,9 +195,12 @@ export function applyMutation(session: Session, mutation: Mutation, at: number):
       return done({ ...session, song: { ...session.song, start: m.entryId } });
     case 'launch_pattern': {
       if (m.pattern !== null && !session.patterns[m.pattern]) return refuse('unknown_pattern', `pattern ${m.pattern} is not in use`);
-      const settled = settle(session, at);
       // Counted from `at` plus the lead: everyone hears of the launch before it happens.
-      const position = stepsSinceAnchor(session.timeline.anchorMs, session.tempo, at + LAUNCH_LEAD_MS);
+      // A launch queued before it that falls due within the lead has happened (listeners
+      // may have scheduled it already): this one follows it, and 'end' counts its pass.
+      const settled = settle(session, at + LAUNCH_LEAD_MS);
+      // Never before what plays started (Play at once may set the anchor a little ahead of the clock).
+      const position = Math.max(settled.transport.from, stepsSinceAnchor(session.timeline.anchorMs, session.tempo, at + LAUNCH_LEAD_MS));
       const step = launchStep(settled, position, m.when);
       return done({ ...settled, transport: { ...settled.transport, next: { pattern: m.pattern, at: step } } });
     }

@@ -5,7 +5,16 @@
  * about the room holds for the room that ships only if both keep these promises.
  */
 import { describe, expect, it } from 'vitest';
-import { type Change, makeTrack, type Mutation, sessionFromTemplate, type Session } from '../../core';
+import {
+  applyMutation,
+  type Change,
+  makeTrack,
+  type Mutation,
+  rowOf,
+  type Session,
+  sessionFromTemplate,
+  sessionWithTracks,
+} from '../../core';
 import type { RoomLog } from '../../worker/room/RoomProtocol';
 
 /** A log seeded with `initial` at version 0, and a way to read it back as a restarted room would. */
@@ -22,32 +31,22 @@ export const CONTRACT_LOG_SLOTS = 160;
 
 const T0 = 1_700_000_000_000;
 
-const step = (n: number, on = true): Mutation => ({ type: 'set_step', trackId: 'kick', step: n % 128, on });
+const step = (n: number, on = true): Mutation => ({ type: 'set_step', trackId: 'kick', pattern: 'A', step: n % 128, on });
 
 /** Apply `mutation` as the room would: next version, one append. */
 function appendAs(log: RoomLog, clientId: string, clientSeq: number, mutation: Mutation): Change {
   const state = log.loaded!;
-  const track = state.session.tracks[0]!;
-  const next: Session =
-    mutation.type === 'set_step'
-      ? {
-          ...state.session,
-          tracks: [
-            { ...track, steps: track.steps.map((s, i) => (i === mutation.step ? mutation.on : s)) },
-            ...state.session.tracks.slice(1),
-          ],
-        }
-      : state.session;
-  const change: Change = { version: state.version + 1, at: T0 + state.version, mutation, by: 'peer' };
-  log.append(change, next, clientId, clientSeq);
+  const at = T0 + state.version;
+  const applied = applyMutation(state.session, mutation, at);
+  if (!applied.ok) throw new Error(`the contract's own edit was refused: ${applied.message}`);
+  const change: Change = { version: state.version + 1, at, mutation, by: 'peer' };
+  log.append(change, applied.session, clientId, clientSeq);
   return change;
 }
 
 export function roomLogContract(name: string, withLog: WithLog): void {
-  const initial = (): Session => ({
-    ...sessionFromTemplate('starter', T0)!,
-    tracks: [makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick' })],
-  });
+  const initial = (): Session =>
+    sessionWithTracks(sessionFromTemplate('starter', T0)!, [makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick' })]);
 
   describe(`RoomLog contract: ${name}`, () => {
     it('starts at version 0 with no writers', () =>
@@ -69,7 +68,7 @@ export function roomLogContract(name: string, withLog: WithLog): void {
           expect(l.earlier('a', 2)).toEqual({ outcome: 'applied', mutation: JSON.stringify(step(3, false)), version: 3 });
           expect(l.earlier('b', 1)).toMatchObject({ outcome: 'applied', mutation: JSON.stringify(step(2)) });
           expect(l.earlier('b', 2)).toBeNull();
-          expect(l.loaded!.session.tracks[0]!.steps.slice(0, 4)).toEqual([false, true, true, false]);
+          expect(rowOf(l.loaded!.session, 'A', 'kick').steps.slice(0, 4)).toEqual([false, true, true, false]);
         }
       }));
 

@@ -51,11 +51,11 @@ describe('ClientProtocol', () => {
       return true;
     });
     h.join();
-    expect(h.protocol.mutate({ type: 'set_step', trackId: 'kick', step: 1, on: true }).ok).toBe(true);
+    expect(h.protocol.mutate({ type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: true }).ok).toBe(true);
     expect(h.mutates()).toHaveLength(1);
     expect(h.calls.unsaved).toEqual([true]);
     full = false;
-    h.protocol.mutate({ type: 'set_step', trackId: 'kick', step: 2, on: true });
+    h.protocol.mutate({ type: 'set_step', trackId: 'kick', pattern: 'A', step: 2, on: true });
     expect(h.mutates()).toHaveLength(2);
     expect(h.calls.unsaved).toEqual([true, false]);
   });
@@ -69,11 +69,11 @@ describe('ClientProtocol', () => {
   it('a change it cannot apply (a newer Keyboardia) stops it and asks for a reload, keeping its edits', () => {
     const h = harness();
     h.join();
-    h.protocol.mutate({ type: 'set_step', trackId: 'kick', step: 1, on: true });
+    h.protocol.mutate({ type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: true });
     h.receive({ type: 'change', version: 1, at: T0, by: 'p2', mutation: { type: 'set_everything' } as never });
     expect(h.calls.outdated).toEqual([true]);
     expect(h.protocol.synced).toBe(false);
-    expect(h.protocol.mutate({ type: 'set_step', trackId: 'kick', step: 2, on: true }).ok).toBe(true);
+    expect(h.protocol.mutate({ type: 'set_step', trackId: 'kick', pattern: 'A', step: 2, on: true }).ok).toBe(true);
     expect(h.mutates()).toHaveLength(1); // the second is kept for after the reload, not sent
     expect(h.record.pending.map((p) => p.clientSeq)).toEqual([1, 2]);
   });
@@ -88,8 +88,8 @@ describe('ClientProtocol', () => {
   it('after a seq_conflict it goes on as a new writer: fresh clientId, pending numbered from 1 and sent again', () => {
     const h = harness();
     h.join();
-    h.protocol.mutate({ type: 'set_step', trackId: 'kick', step: 1, on: true });
-    h.protocol.mutate({ type: 'set_step', trackId: 'kick', step: 2, on: true });
+    h.protocol.mutate({ type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: true });
+    h.protocol.mutate({ type: 'set_step', trackId: 'kick', pattern: 'A', step: 2, on: true });
     h.receive({ type: 'error', code: 'seq_conflict', message: 'x', clientSeq: 1 });
     expect(h.calls.reidentified).toEqual([['page-1', 'fresh-1']]);
     const hello = h.sent.at(-1)!;
@@ -99,8 +99,18 @@ describe('ClientProtocol', () => {
     expect(h.calls.reidentified).toHaveLength(1);
     h.receive({ type: 'catchup', fromVersion: 0, changes: [], peerId: 'p1', serverTime: T0, model: MODEL_VERSION });
     expect(h.mutates().slice(-2)).toEqual([
-      { type: 'mutate', clientId: 'fresh-1', clientSeq: 1, mutation: { type: 'set_step', trackId: 'kick', step: 1, on: true } },
-      { type: 'mutate', clientId: 'fresh-1', clientSeq: 2, mutation: { type: 'set_step', trackId: 'kick', step: 2, on: true } },
+      {
+        type: 'mutate',
+        clientId: 'fresh-1',
+        clientSeq: 1,
+        mutation: { type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: true },
+      },
+      {
+        type: 'mutate',
+        clientId: 'fresh-1',
+        clientSeq: 2,
+        mutation: { type: 'set_step', trackId: 'kick', pattern: 'A', step: 2, on: true },
+      },
     ]);
     expect(h.record).toMatchObject({ clientId: 'fresh-1', nextSeq: 3 });
   });

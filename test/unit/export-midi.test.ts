@@ -8,7 +8,8 @@
 import { Midi } from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENTS, instrumentInfo } from '../../core/instruments';
-import { emptySession, makeTrack, type Session, type Track } from '../../core/model';
+import { forRender } from '../../core/events';
+import { emptyRow, emptySession, makeTrack, type Row, rowOf, type Session, sessionWithTracks, type Track } from '../../core/model';
 import { sessionFromTemplate } from '../../core/templates';
 import { DRUM_CHANNEL, GM_DRUM_NOTES, GM_PROGRAMS, PPQ, sessionToMidi } from '../../app/export/midi';
 
@@ -22,17 +23,18 @@ interface Expected {
 /** Every note a track should produce over `loopSteps`, written out independently of the exporter. */
 function expectedNotes(session: Session, track: Track, loopSteps: number): Expected[] {
   const info = instrumentInfo(track.instrument)!;
+  const row: Row = rowOf(session, 'A', track.id);
   const stepSeconds = 60 / session.tempo / 4;
   const notes: Expected[] = [];
   for (let g = 0; g < loopSteps; g++) {
-    const s = g % track.length;
-    if (!track.steps[s]) continue;
+    const s = g % row.length;
+    if (!row.steps[s]) continue;
     const swingFraction = g % 2 === 1 ? ((track.swing ?? session.swing) / 100) * 0.5 : 0;
     notes.push({
       ticks: (g + swingFraction) * (PPQ / 4),
       seconds: (g + swingFraction) * stepSeconds,
-      midi: info.melodic ? info.root + track.pitches[s]! + track.transpose : GM_DRUM_NOTES[track.instrument]!,
-      velocity: Math.max(1, track.velocities[s]!),
+      midi: info.melodic ? info.root + row.pitches[s]! + track.transpose : GM_DRUM_NOTES[track.instrument]!,
+      velocity: Math.max(1, row.velocities[s]!),
     });
   }
   return notes;
@@ -43,27 +45,29 @@ function groove(): Session {
   session.tempo = 96;
   session.swing = 40;
   const kick = makeTrack({ id: 'k', name: 'Kick', instrument: 'studio-kick', length: 16, on: [0, 4, 8, 11, 12] });
-  kick.velocities[4] = 64;
-  kick.velocities[11] = 0; // lit but silent: written at velocity 1
+  kick.row.velocities[4] = 64;
+  kick.row.velocities[11] = 0; // lit but silent: written at velocity 1
   const hat = makeTrack({ id: 'h', name: 'Hat', instrument: '808-hat', length: 6, on: [1, 3, 4] });
-  hat.velocities[1] = 30;
-  hat.velocities[3] = 127;
+  hat.row.velocities[1] = 30;
+  hat.row.velocities[3] = 127;
   const bass = makeTrack({ id: 'b', name: 'Bass', instrument: 'synth-bass', length: 5, on: [0, 2, 3] });
-  bass.pitches[0] = -3;
-  bass.pitches[2] = 7;
-  bass.pitches[3] = 24;
-  bass.velocities[2] = 88;
+  bass.row.pitches[0] = -3;
+  bass.row.pitches[2] = 7;
+  bass.row.pitches[3] = 24;
+  bass.row.velocities[2] = 88;
   const pad = makeTrack({ id: 'p', name: 'Pad', instrument: 'warm-pad', length: 32, on: [0, 16] });
-  pad.pitches[16] = -24;
+  pad.row.pitches[16] = -24;
   const snare = makeTrack({ id: 's', name: 'Snare', instrument: 'electro-snare', length: 16, on: [4, 12] });
-  session.tracks = [kick, hat, bass, pad, snare];
-  return session;
+  return sessionWithTracks(session, [kick, hat, bass, pad, snare]);
 }
+
+/** The MIDI file of pattern A looped (every session here keeps its steps in A). */
+const patternA = (session: Session) => sessionToMidi(forRender(session, { song: false, pattern: 'A' }));
 
 describe('MIDI export', () => {
   it('parses back as the same pattern: notes, swung times, pitches, velocities, channels, tempo', () => {
     const session = groove();
-    const bytes = sessionToMidi(session);
+    const bytes = patternA(session);
     expect(String.fromCharCode(...bytes.slice(0, 4))).toBe('MThd');
     const midi = new Midi(bytes);
 
@@ -126,7 +130,7 @@ describe('MIDI export', () => {
     pad!.transpose = 12;
     hat!.swing = 0; // straight hats over a swung groove
     kick!.transpose = 7; // drums have no pitch: ignored
-    const midi = new Midi(sessionToMidi(session));
+    const midi = new Midi(patternA(session));
     session.tracks.forEach((track, i) => {
       const want = expectedNotes(session, track, 480);
       const got = midi.tracks[i]!.notes;
@@ -144,21 +148,19 @@ describe('MIDI export', () => {
   });
 
   it('drum hits last half a step; melodic notes hold until the track’s next note, at most a bar', () => {
-    const session = emptySession(0, 'Lengths');
-    session.tempo = 120;
     const hat = makeTrack({ id: 'h', name: 'Hat', instrument: 'studio-hat', length: 16, on: [0, 1] });
     const lead = makeTrack({ id: 'l', name: 'Lead', instrument: 'saw-lead', length: 64, on: [0, 3, 40] });
-    session.tracks = [hat, lead];
-    const midi = new Midi(sessionToMidi(session));
+    const session = sessionWithTracks({ ...emptySession(0, 'Lengths'), tempo: 120 }, [hat, lead]);
+    const midi = new Midi(patternA(session));
     expect(midi.tracks[0]!.notes[0]!.durationTicks).toBe(60);
     expect(midi.tracks[1]!.notes.map((n) => n.durationTicks)).toEqual([3 * 120, 16 * 120, 16 * 120]);
   });
 
   it('swing of 100 % makes the odd hit end exactly where the next one starts, and still parses', () => {
-    const session = emptySession(0, 'Hard shuffle');
-    session.swing = 100;
-    session.tracks = [makeTrack({ id: 'h', name: 'Hat', instrument: '808-hat', length: 16, on: [...Array(16).keys()] })];
-    const notes = new Midi(sessionToMidi(session)).tracks[0]!.notes;
+    const session = sessionWithTracks({ ...emptySession(0, 'Hard shuffle'), swing: 100 }, [
+      makeTrack({ id: 'h', name: 'Hat', instrument: '808-hat', length: 16, on: [...Array(16).keys()] }),
+    ]);
+    const notes = new Midi(patternA(session)).tracks[0]!.notes;
     expect(notes).toHaveLength(16);
     expect(notes.slice(0, 4).map((n) => n.ticks)).toEqual([0, 180, 240, 420]);
     expect(notes[1]!.ticks + notes[1]!.durationTicks).toBe(240);
@@ -167,14 +169,16 @@ describe('MIDI export', () => {
   it('keeps a decimal tempo, an empty session and more melodic tracks than channels', () => {
     const empty = emptySession(0, 'Nothing yet');
     empty.tempo = 87.5;
-    const parsed = new Midi(sessionToMidi(empty));
+    const parsed = new Midi(patternA(empty));
     expect(parsed.tracks).toHaveLength(0);
     expect(parsed.header.tempos[0]!.bpm).toBeCloseTo(87.5, 3);
     expect(parsed.header.meta.find((m) => m.type === 'marker')?.ticks).toBe(16 * 120);
 
-    const many = emptySession(0, 'Sixteen keys');
-    many.tracks = Array.from({ length: 16 }, (_, i) => makeTrack({ id: `t${i}`, name: `Keys ${i}`, instrument: 'piano', on: [i] }));
-    const tracks = new Midi(sessionToMidi(many)).tracks;
+    const many = sessionWithTracks(
+      emptySession(0, 'Sixteen keys'),
+      Array.from({ length: 16 }, (_, i) => makeTrack({ id: `t${i}`, name: `Keys ${i}`, instrument: 'piano', on: [i] })),
+    );
+    const tracks = new Midi(patternA(many)).tracks;
     expect(tracks).toHaveLength(16);
     expect(tracks.every((t) => t.channel !== DRUM_CHANNEL)).toBe(true);
     expect(new Set(tracks.slice(0, 15).map((t) => t.channel)).size).toBe(15);
@@ -197,8 +201,39 @@ describe('MIDI export', () => {
 describe('MIDI export of a long polyrhythm', () => {
   it('unrolls the whole cycle of the "Polyrhythm" template (16, 3, 5 and 7 steps: 1,680 steps)', () => {
     const session = sessionFromTemplate('polyrhythm', 0)!;
-    const midi = new Midi(sessionToMidi(session));
-    expect(session.tracks.map((t) => t.length).sort((a, b) => a - b)).toEqual([3, 5, 7, 16]);
+    const midi = new Midi(patternA(session));
+    expect(session.tracks.map((t) => rowOf(session, 'A', t.id).length).sort((a, b) => a - b)).toEqual([3, 5, 7, 16]);
     expect(midi.header.meta.find((m) => m.type === 'marker')?.ticks).toBe(1680 * (PPQ / 4));
+  });
+});
+
+describe('MIDI export of a song', () => {
+  it("the song as one timeline: each entry's pattern at its place, for its repeats, the loop marker at the end", () => {
+    const kick = makeTrack({ id: 'k', name: 'Kick', instrument: 'studio-kick', on: [0, 8] });
+    const snare = makeTrack({ id: 's', name: 'Snare', instrument: 'studio-snare', length: 8, on: [4] });
+    const base = sessionWithTracks(emptySession(0, 'Song'), [kick, { track: snare.track, row: emptyRow() }]);
+    const session: Session = {
+      ...base,
+      patterns: { ...base.patterns, B: { name: 'Fill', rows: { s: snare.row } } },
+      song: {
+        entries: [
+          { id: 'e1', pattern: 'A', repeats: 2 },
+          { id: 'e2', pattern: 'B', repeats: 1 },
+        ],
+        loop: true,
+        start: 'e2',
+      },
+    };
+    // A twice (32 steps: the kick on 0, 8, 16, 24), then B once (16 steps: its pass is the kick's default 16; the
+    // 8-step snare on 36 and 44); from the first entry whatever the start entry.
+    const midi = new Midi(sessionToMidi(forRender(session, { song: true })));
+    const steps = (i: number) => midi.tracks[i]!.notes.map((n) => n.ticks / (PPQ / 4));
+    expect(steps(0)).toEqual([0, 8, 16, 24]);
+    expect(steps(1)).toEqual([36, 44]);
+    expect(midi.header.meta.find((m) => m.type === 'marker')?.ticks).toBe(48 * (PPQ / 4));
+    // One pattern alone is that pattern looped.
+    const b = new Midi(sessionToMidi(forRender(session, { song: false, pattern: 'B' })));
+    expect(b.tracks[1]!.notes.map((n) => n.ticks / (PPQ / 4))).toEqual([4, 12]);
+    expect(b.tracks[0]!.notes).toHaveLength(0);
   });
 });

@@ -1,6 +1,7 @@
 /** WAV export, the pure parts: lengths in bars, the 16-bit PCM encoder and the seamless-loop tail wrap. */
 import { describe, expect, it } from 'vitest';
-import { emptySession, makeTrack } from '../../core/model';
+import { forRender } from '../../core/events';
+import { emptySession, makeTrack, type Session, sessionWithTracks } from '../../core/model';
 import { sessionFromTemplate } from '../../core/templates';
 import {
   barsForSeconds,
@@ -138,7 +139,9 @@ describe('tail wrap', () => {
 });
 
 describe('WAV length in bars', () => {
-  const polyrhythm = sessionFromTemplate('polyrhythm', 0)!; // 100 BPM: a bar is 2.4 s; tracks of 16, 3, 5 and 7 steps
+  /** Exports render pattern A looped, set with forRender. */
+  const patternA = (session: Session) => forRender(session, { song: false, pattern: 'A' });
+  const polyrhythm = patternA(sessionFromTemplate('polyrhythm', 0)!); // 100 BPM: a bar is 2.4 s; tracks of 16, 3, 5 and 7 steps
 
   it('a length in seconds becomes the nearest whole number of bars, at least one, within 10 minutes', () => {
     expect(wavSeconds(polyrhythm, 13)).toBeCloseTo(31.2, 9);
@@ -147,19 +150,23 @@ describe('WAV length in bars', () => {
     expect(barsForSeconds(polyrhythm, 0.5)).toBe(1);
     expect(maxWavBars(polyrhythm)).toBe(250); // 250 × 2.4 s = 600 s
     expect(barsForSeconds(polyrhythm, 10_000)).toBe(250);
-    const slowest = { ...emptySession(0), tempo: 30 }; // 8 s a bar
+    const slowest = patternA({ ...emptySession(0), tempo: 30 }); // 8 s a bar
     expect(maxWavBars(slowest)).toBe(75);
   });
 
   it('the whole cycle is the least common multiple of the track lengths, in bars, when it fits in 10 minutes', () => {
     expect(cycleBars(polyrhythm)).toBe(105); // lcm(16, 3, 5, 7) = 1680 steps: 4 min 12 s
     expect(wavSeconds(polyrhythm, 105)).toBeCloseTo(252, 9);
-    const straight = { ...emptySession(0), tracks: [makeTrack({ id: 'k', name: 'Kick', instrument: 'studio-kick', length: 32, on: [0] })] };
+    const straight = patternA(
+      sessionWithTracks(emptySession(0), [makeTrack({ id: 'k', name: 'Kick', instrument: 'studio-kick', length: 32, on: [0] })]),
+    );
     expect(cycleBars(straight)).toBe(2);
-    const odd = {
-      ...polyrhythm,
-      tracks: [9, 11, 13].map((length) => makeTrack({ id: `t${length}`, name: 'T', instrument: 'studio-kick', length, on: [0] })),
-    };
+    const odd = patternA(
+      sessionWithTracks(
+        polyrhythm,
+        [9, 11, 13].map((length) => makeTrack({ id: `t${length}`, name: 'T', instrument: 'studio-kick', length, on: [0] })),
+      ),
+    );
     expect(cycleBars(odd)).toBeNull(); // 1,287 bars
   });
 

@@ -3,60 +3,64 @@
  * (GUIDE §11). The fixtures under test/fixtures/v<N>/ were written by running version
  * N's code (see their README); these tests lift each kind through core's migrate and
  * compare every value the old version stored, and check the new fields got their
- * declared defaults.
+ * declared defaults. Every fixture folder there is tested: a version's folder is picked
+ * up as soon as it is added.
+ *
+ * Model 3 moved each track's steps into patterns: a document from before it opens as
+ * pattern A holding every track's row (its length, steps, velocities and pitches), an
+ * empty song, and pattern A playing from the top. What the expected values are is
+ * written out here, independently of core/migrate.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ClientRecordStore } from '../../app/sync/clientRecord';
 import {
+  applyMutation,
   EFFECT_FIELDS,
+  emptyRow,
   galleryMetadata,
   MIGRATION_STEPS,
   MODEL_VERSION,
   MUTATION_TYPES,
   migrateMutation,
-  mutationSince,
   migrateSession,
+  migrateTrack,
   modelOf,
+  type Mutation,
+  mutationSince,
+  PATTERN_FIELDS,
+  PATTERNS_MODEL,
+  parseMutation,
+  ROW_FIELDS,
   readBeatDocument,
   readSessionDocument,
+  rowOf,
   SESSION_FIELDS,
   STEP_FIELDS,
-  TRACK_FIELDS,
   type Session,
+  TRACK_FIELDS,
 } from '../../core';
-
-const fixture = <T = Record<string, unknown>>(version: number, name: string): T =>
-  JSON.parse(readFileSync(new URL(`../fixtures/v${version}/${name}`, import.meta.url), 'utf8')) as T;
-
-/** Every model version whose documents are kept under test/fixtures/v<N>/ (each must open in this one). */
-const FIXTURE_VERSIONS = [1, 2];
 
 type Doc = Record<string, unknown>;
 
-/**
- * Every value `old` holds is in `lifted`, unchanged; every field `lifted` holds beyond
- * them is a declared field introduced after `from`, at its default.
- */
-function expectIntact(old: Doc, lifted: Session, from: number) {
-  const { tracks: oldTracks, effects: oldEffects, ...oldRest } = old as Doc & { tracks: Doc[]; effects: Doc };
-  for (const [k, v] of Object.entries(oldRest)) {
-    if (['model', 'id', 'version', 'createdAt', 'updatedAt', 'beatId', 'publishedAt'].includes(k)) continue;
-    expect((lifted as unknown as Doc)[k], k).toEqual(v);
-  }
-  expect(lifted.effects).toEqual({ ...oldEffects, ...newDefaults(EFFECT_FIELDS, from, oldEffects) });
-  expect(lifted.tracks.map((t) => t.id)).toEqual(oldTracks.map((t) => t.id));
-  lifted.tracks.forEach((track, i) => {
-    const before = oldTracks[i]!;
-    const arrays = Object.fromEntries(
-      Object.values(STEP_FIELDS)
-        .filter((f) => f.since > from && !(f.array in before))
-        .map((f) => [f.array, new Array(128).fill(f.default)]),
-    );
-    expect(track).toEqual({ ...before, ...newDefaults(TRACK_FIELDS, from, before), ...arrays });
-  });
-  expect(Object.keys(newDefaults(SESSION_FIELDS, from, oldRest)).every((k) => (lifted as unknown as Doc)[k] !== undefined)).toBe(true);
-}
+const FIXTURES = new URL('../fixtures/', import.meta.url);
+
+/** The model versions with a fixture folder (test/fixtures/v<N>), oldest first. */
+const FIXTURE_VERSIONS = readdirSync(FIXTURES)
+  .flatMap((name) => /^v(\d+)$/.exec(name)?.[1] ?? [])
+  .map(Number)
+  .sort((a, b) => a - b);
+
+const fixture = <T = Doc>(version: number, name: string): T =>
+  JSON.parse(readFileSync(new URL(`v${version}/${name}`, FIXTURES), 'utf8')) as T;
+
+/** Keys a stored document carries around its session. */
+const ENVELOPE = ['model', 'id', 'version', 'createdAt', 'updatedAt', 'beatId', 'publishedAt'];
+/** The keys of a row: before model 3 they sat on the track. */
+const ROW_KEYS = [...Object.keys(ROW_FIELDS), ...Object.values(STEP_FIELDS).map((f) => f.array)];
+
+const pick = (doc: Doc, keys: readonly string[]) => Object.fromEntries(Object.entries(doc).filter(([k]) => keys.includes(k)));
+const omit = (doc: Doc, keys: readonly string[]) => Object.fromEntries(Object.entries(doc).filter(([k]) => !keys.includes(k)));
 
 function newDefaults(fields: Record<string, { since: number; default: unknown }>, from: number, present: Doc): Doc {
   return Object.fromEntries(
@@ -66,16 +70,126 @@ function newDefaults(fields: Record<string, { since: number; default: unknown }>
   );
 }
 
+/** A pre-model-3 track split as model 3 keeps it: what every pattern shares, and its row (new fields at their defaults). */
+function splitTrack(old: Doc, from: number): { track: Doc; row: Doc } {
+  const arrays = Object.fromEntries(
+    Object.values(STEP_FIELDS)
+      .filter((f) => f.since > from && !(f.array in old))
+      .map((f) => [f.array, new Array(128).fill(f.default)]),
+  );
+  const track = omit(old, ROW_KEYS);
+  return { track: { ...track, ...newDefaults(TRACK_FIELDS, from, old) }, row: { ...pick(old, ROW_KEYS), ...arrays } };
+}
+
+/** A default row (length 16, every step at its default) is not stored. */
+const isDefaultRow = (row: Doc) => JSON.stringify(row) === JSON.stringify(emptyRow());
+
+/**
+ * Every value `old` holds is in `lifted`, unchanged; every field `lifted` holds beyond
+ * them is a declared field introduced after `from`, at its default. Before model 3 the
+ * steps were the tracks': they are pattern A's rows.
+ */
+function expectIntact(old: Doc, lifted: Session, from: number) {
+  const { tracks: oldTracks, effects: oldEffects, ...oldRest } = old as Doc & { tracks: Doc[]; effects: Doc };
+  for (const [k, v] of Object.entries(oldRest)) {
+    if (ENVELOPE.includes(k)) continue;
+    expect((lifted as unknown as Doc)[k], k).toEqual(v);
+  }
+  expect(lifted.effects).toEqual({ ...oldEffects, ...newDefaults(EFFECT_FIELDS, from, oldEffects) });
+  expect(lifted.tracks.map((t) => t.id)).toEqual(oldTracks.map((t) => t.id));
+  expect(Object.keys(newDefaults(SESSION_FIELDS, from, oldRest)).every((k) => (lifted as unknown as Doc)[k] !== undefined)).toBe(true);
+  if (from >= PATTERNS_MODEL) {
+    // Already patterns: tracks keep what they had, plus fields introduced since.
+    for (const [i, track] of lifted.tracks.entries()) {
+      expect(track).toEqual({ ...oldTracks[i], ...newDefaults(TRACK_FIELDS, from, oldTracks[i]!) });
+    }
+    return;
+  }
+  // One pattern, A (unnamed), every track's row in it; an empty song; A plays from the top.
+  expect(Object.keys(lifted.patterns)).toEqual(['A']);
+  expect(omit(lifted.patterns.A!, ['rows'])).toEqual(Object.fromEntries(Object.entries(PATTERN_FIELDS).map(([k, f]) => [k, f.default])));
+  expect(lifted.song).toEqual({ entries: [], loop: true, start: null });
+  expect(lifted.transport).toEqual({ song: false, pattern: 'A', from: 0, next: null });
+  let stored = 0;
+  lifted.tracks.forEach((track, i) => {
+    const { track: shared, row } = splitTrack(oldTracks[i]!, from);
+    expect(track, `track ${track.id}`).toEqual(shared);
+    // Every step, velocity, pitch and the length, as they were.
+    const inA = rowOf(lifted, 'A', track.id);
+    expect(inA.length, `${track.id} length`).toBe(row.length);
+    for (const f of Object.values(STEP_FIELDS)) expect(inA[f.array], `${track.id} ${f.array}`).toEqual(row[f.array]);
+    expect(inA).toEqual(row);
+    // Only rows that differ from the default are stored.
+    expect(track.id in lifted.patterns.A!.rows, `${track.id} stored`).toBe(!isDefaultRow(row));
+    if (!isDefaultRow(row)) stored++;
+  });
+  expect(Object.keys(lifted.patterns.A!.rows)).toHaveLength(stored);
+}
+
+/** What a mutation of model `from` is, lifted to this model: written out by hand. */
+function expectedLift(m: Doc, from: number): Doc {
+  if (from >= PATTERNS_MODEL) return m;
+  switch (m.type) {
+    case 'set_step':
+    case 'set_velocity':
+    case 'set_pitch':
+    case 'set_length':
+      return { ...m, pattern: 'A' };
+    case 'set_pattern':
+      return { type: 'set_steps', trackId: m.trackId, pattern: 'A', steps: m.pattern };
+    case 'add_track': {
+      const { track, row } = splitTrack(m.track as Doc, from);
+      return { ...m, track, rows: isDefaultRow(row) ? {} : { A: row } };
+    }
+    default:
+      return m;
+  }
+}
+
+/** The room's state before its log's tail, and the tail: storage layout 1 (meta + tracks) or 2 (a snapshot row). */
+function roomBeforeTail(room: { tables: Record<string, { rows: Doc[] }> }) {
+  const rows = (name: string) => room.tables[name]?.rows ?? [];
+  let base: { session: Doc; version: number; model: number };
+  if (room.tables.meta) {
+    const meta = Object.fromEntries(rows('meta').map((r) => [r.key, r.value as string]));
+    const { trackOrder, ...doc } = JSON.parse(meta.doc!) as Doc & { trackOrder: string[] };
+    const tracks = new Map(rows('tracks').map((r) => [r.id, JSON.parse(r.json as string) as Doc]));
+    const version = JSON.parse(meta.counters!).compactedVersion as number;
+    // Layout 1 was model 1's only.
+    base = { session: { ...doc, tracks: trackOrder.map((id) => tracks.get(id)) }, version, model: 1 };
+  } else if (room.tables.state) {
+    const snapshot = JSON.parse(rows('state').find((r) => r.key === 'snapshot')!.value as string) as {
+      session: Doc;
+      version: number;
+      model: number;
+    };
+    // The snapshot says which model it (and every log row) is written in.
+    base = { session: snapshot.session, version: snapshot.version, model: snapshot.model };
+  } else {
+    throw new Error(`a room of an unknown storage layout: tables ${Object.keys(room.tables).join(', ')}`);
+  }
+  const tail = rows('log')
+    .filter((r) => (r.version as number) > base.version)
+    .sort((a, b) => (a.version as number) - (b.version as number));
+  return { ...base, tail };
+}
+
 describe('the migration steps', () => {
   it('rise by one from 2 to MODEL_VERSION, and every field was introduced by one of them', () => {
     expect(MIGRATION_STEPS.map((s) => s.to)).toEqual(Array.from({ length: MODEL_VERSION - 1 }, (_, i) => i + 2));
     for (const step of MIGRATION_STEPS) expect(step.name).toMatch(new RegExp(`^${step.to}/[a-z0-9-]+$`));
-    for (const fields of [TRACK_FIELDS, STEP_FIELDS, SESSION_FIELDS, EFFECT_FIELDS]) {
+    for (const fields of [TRACK_FIELDS, ROW_FIELDS, STEP_FIELDS, PATTERN_FIELDS, SESSION_FIELDS, EFFECT_FIELDS]) {
       for (const [name, f] of Object.entries(fields)) {
         expect(f.since, name).toBeGreaterThanOrEqual(1);
         expect(f.since, name).toBeLessThanOrEqual(MODEL_VERSION);
       }
     }
+  });
+
+  it('include the move into patterns, as model 3', () => {
+    expect(PATTERNS_MODEL).toBe(3);
+    expect(MIGRATION_STEPS.map((s) => s.name)).toContain('3/patterns-song-transport');
+    expect(MODEL_VERSION).toBeGreaterThanOrEqual(PATTERNS_MODEL);
   });
 
   it('refuse what they cannot read with a reason, never a throw', () => {
@@ -86,6 +200,11 @@ describe('the migration steps', () => {
     expect(readBeatDocument([])).toMatchObject({ ok: false, reason: 'unreadable' });
     expect(modelOf({})).toBe(1);
     expect(modelOf({ model: MODEL_VERSION })).toBe(MODEL_VERSION);
+    expect(migrateTrack('nope', {}, 1)).toMatchObject({ ok: false, reason: 'unreadable' });
+    expect(migrateTrack({ id: 'a' }, {}, MODEL_VERSION + 1)).toMatchObject({ ok: false, reason: 'too_new' });
+    expect(migrateTrack({ id: 'a', name: 'A' }, {}, 1)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(migrateMutation(null, 1)).toMatchObject({ ok: false, reason: 'unreadable' });
+    expect(migrateMutation({ type: 'set_tempo', tempo: 90 }, MODEL_VERSION + 1)).toMatchObject({ ok: false, reason: 'too_new' });
   });
 
   it('lift a document of this version unchanged', () => {
@@ -94,29 +213,15 @@ describe('the migration steps', () => {
     const again = readSessionDocument(JSON.parse(JSON.stringify(v1.value)));
     expect(again).toEqual({ ok: true, value: v1.value, from: MODEL_VERSION });
   });
+
+  it('there is a fixture folder of model 1 at least', () => {
+    expect(FIXTURE_VERSIONS).toContain(1);
+    expect(FIXTURE_VERSIONS.every((v) => v >= 1 && v <= MODEL_VERSION)).toBe(true);
+  });
 });
 
-type RoomDump = { tables: Record<string, { sql: string; rows: Record<string, string | number | null>[] } | undefined> };
-
-/**
- * The session a room had folded into its storage, as it stored it, and the model it was
- * written in: layout 1's meta doc and track rows, or layout 2's snapshot row.
- */
-function foldedSession(room: RoomDump): { session: Doc; model: number } {
-  const rows = (name: string) => room.tables[name]?.rows ?? [];
-  const snapshot = rows('state').find((r) => r.key === 'snapshot');
-  if (snapshot) {
-    const { session, model } = JSON.parse(snapshot.value as string) as { session: Doc; model: number };
-    return { session, model };
-  }
-  const meta = Object.fromEntries(rows('meta').map((r) => [r.key, r.value as string]));
-  const { trackOrder, ...doc } = JSON.parse(meta.doc!) as Doc & { trackOrder: string[] };
-  const tracks = new Map(rows('tracks').map((r) => [r.id, JSON.parse(r.json as string) as Doc]));
-  return { session: { ...doc, tracks: trackOrder.map((id) => tracks.get(id)) }, model: 1 };
-}
-
-describe.each(FIXTURE_VERSIONS.map((from) => ({ from })))(
-  'model $from documents (test/fixtures/v$from) open with every value intact',
+describe.each(FIXTURE_VERSIONS.map((from) => ({ from, folder: `test/fixtures/v${from}` })))(
+  'model $from documents ($folder) open with every value intact',
   ({ from }) => {
     it('the KV projection of a session (also the shape of a legacy KV document)', () => {
       const old = fixture(from, 'session.json');
@@ -139,6 +244,15 @@ describe.each(FIXTURE_VERSIONS.map((from) => ({ from })))(
         expect(doc.value.tracks.some((t) => t.transpose < 0) && doc.value.tracks.some((t) => t.transpose > 0)).toBe(true);
         expect(doc.value.tracks.filter((t) => t.swing !== null).length).toBeGreaterThanOrEqual(2);
       }
+      // The fixture is worth testing: most tracks have steps.
+      expect(Object.keys(doc.value.patterns.A!.rows).length).toBeGreaterThan(doc.value.tracks.length / 2);
+    });
+
+    it('what the room reported (expected.json)', () => {
+      const expected = fixture<{ session: Doc }>(from, 'expected.json');
+      const lifted = migrateSession(expected.session, from);
+      if (!lifted.ok) throw new Error(lifted.message);
+      expectIntact(expected.session, lifted.value, from);
     });
 
     it('a published beat, and its gallery card', () => {
@@ -147,8 +261,7 @@ describe.each(FIXTURE_VERSIONS.map((from) => ({ from })))(
       if (!beat.ok) throw new Error(beat.message);
       expect(beat.value).toMatchObject({ model: MODEL_VERSION, beatId: old.beatId, publishedAt: old.publishedAt });
       expectIntact(old, beat.value, from);
-      expect(beat.value.lineage.remixedFrom).toEqual((old.lineage as { remixedFrom: unknown }).remixedFrom);
-      // The card that version wrote is what this version would write, but for its model.
+      // The card written then is what this version would write, but for its model.
       const card = fixture<{ metadata: Doc }>(from, 'gallery.json').metadata;
       expect(galleryMetadata(beat.value)).toEqual({ ...card, model: MODEL_VERSION });
     });
@@ -161,31 +274,57 @@ describe.each(FIXTURE_VERSIONS.map((from) => ({ from })))(
       expect(doc.value.lineage.remixedFrom).toEqual((old.lineage as { remixedFrom: unknown }).remixedFrom);
     });
 
-    it('the session a room had folded into its storage', () => {
-      const { session, model } = foldedSession(fixture<RoomDump>(from, 'room.json'));
-      expect(model).toBe(from);
-      const lifted = migrateSession(session, model);
-      if (!lifted.ok) throw new Error(lifted.message);
-      expectIntact(session, lifted.value, from);
+    it('every mutation the room logged or refused lifts as expected (steps into pattern A, set_pattern to set_steps, add_track with its row)', () => {
+      const room = fixture<{ tables: Record<string, { rows: Doc[] }> }>(from, 'room.json');
+      const logged = room.tables.log!.rows.map((r) => r.mutation as string);
+      // Refusals keep their mutation since storage layout 2.
+      const refused = (room.tables.refusals?.rows ?? []).flatMap((r) => (typeof r.mutation === 'string' ? [r.mutation] : []));
+      if (from >= 2) expect(refused).toHaveLength(room.tables.refusals!.rows.length);
+      const types = new Set<string>();
+      for (const json of [...logged, ...refused]) {
+        const old = JSON.parse(json) as Doc;
+        const m = migrateMutation(old, from);
+        if (!m.ok) throw new Error(`${json}: ${m.message}`);
+        expect(m, json).toEqual({ ok: true, value: expectedLift(old, from), from });
+        types.add(m.value.type);
+      }
+      // Every mutation type of that model is there, under its name in this one (set_pattern is set_steps).
+      const then = MUTATION_TYPES.filter((t) => mutationSince(t)! <= from);
+      expect([...types].sort()).toEqual([...then, ...(from < PATTERNS_MODEL ? ['set_steps'] : [])].sort());
     });
 
-    it('every mutation a room logged or refused', () => {
-      const room = fixture<RoomDump>(from, 'room.json');
-      const types = new Set<string>();
-      const refused = (room.tables.refusals?.rows ?? []).flatMap((r) => (typeof r.mutation === 'string' ? [r.mutation] : []));
-      if (from >= 2) expect(refused.length).toBe(room.tables.refusals!.rows.length);
-      for (const json of [...room.tables.log!.rows.map((r) => r.mutation as string), ...refused]) {
-        const original = JSON.parse(json) as Doc;
-        const m = migrateMutation(original, from);
-        if (!m.ok) throw new Error(`${json}: ${m.message}`);
-        // Every field it had is kept; an added track gets the fields introduced since, at their defaults.
-        expect(m.value).toMatchObject(original);
-        types.add(m.value.type);
-        if (m.value.type === 'add_track')
-          expect(m.value.track).toEqual({ ...(original.track as Doc), ...newDefaults(TRACK_FIELDS, from, original.track as Doc) });
+    it("the room's log tail, lifted, replays on its lifted state to what the room reported, lifted", () => {
+      const { session, tail, model } = roomBeforeTail(fixture(from, 'room.json'));
+      expect(model).toBe(from);
+      const base = migrateSession(session, from);
+      if (!base.ok) throw new Error(base.message);
+      let state = base.value;
+      expect(tail.length).toBeGreaterThan(0);
+      for (const entry of tail) {
+        const m = migrateMutation(JSON.parse(entry.mutation as string), from);
+        if (!m.ok) throw new Error(m.message);
+        const applied = applyMutation(state, m.value, entry.at as number);
+        if (!applied.ok) throw new Error(`version ${entry.version}: ${applied.message}`);
+        state = applied.session;
       }
-      // That version's every mutation type is there.
-      expect([...types].sort()).toEqual(MUTATION_TYPES.filter((t) => mutationSince(t)! <= from).sort());
+      const expected = migrateSession(fixture<{ session: Doc }>(from, 'expected.json').session, from);
+      if (!expected.ok) throw new Error(expected.message);
+      expect(state).toEqual(expected.value);
+    });
+
+    it('a track the room stored lifts with its row in pattern A (migrateTrack)', () => {
+      const room = fixture<{ tables: Record<string, { rows: Doc[] }> }>(from, 'room.json');
+      const tracks = room.tables.tracks
+        ? room.tables.tracks.rows.map((r) => JSON.parse(r.json as string) as Doc)
+        : (roomBeforeTail(room).session.tracks as Doc[]);
+      expect(tracks.length).toBeGreaterThan(0);
+      for (const old of tracks) {
+        const lifted = migrateTrack(old, undefined, from);
+        if (!lifted.ok) throw new Error(lifted.message);
+        if (from >= PATTERNS_MODEL) continue;
+        const { track, row } = splitTrack(old, from);
+        expect(lifted).toEqual({ ok: true, value: { track, rows: isDefaultRow(row) ? {} : { A: row } }, from });
+      }
     });
 
     it("the browser's saved record: its clientId, next clientSeq, pending edits and confirmed state", async () => {
@@ -195,7 +334,7 @@ describe.each(FIXTURE_VERSIONS.map((from) => ({ from })))(
       const [tabKey, clientId] = Object.entries(saved.sessionStorage).find(([k]) => k.startsWith('kb:tab-client:'))!;
       const sessionId = tabKey.slice('kb:tab-client:'.length);
       const oldRecord = JSON.parse(saved.localStorage[`kb:client:${sessionId}:${clientId}`]!) as Doc & {
-        pending: { clientSeq: number; mutation: unknown; at: number }[];
+        pending: { clientSeq: number; mutation: Doc; at: number }[];
       };
       const oldConfirmed = JSON.parse(saved.localStorage[`kb:confirmed:${sessionId}:${clientId}`]!) as { version: number; session: Doc };
 
@@ -206,7 +345,7 @@ describe.each(FIXTURE_VERSIONS.map((from) => ({ from })))(
       expect(record.clientId).toBe(clientId);
       expect(record.nextSeq).toBe(oldRecord.nextSeq);
       expect(record.pending.map((p) => ({ ...p }))).toEqual(
-        oldRecord.pending.map((p) => ({ ...p, mutation: migrateMutationOk(p.mutation, from) })),
+        oldRecord.pending.map((p) => ({ ...p, mutation: expectedLift(p.mutation, from) })),
       );
       expect(record.pending.length).toBeGreaterThanOrEqual(3);
       expect(record.confirmed!.version).toBe(oldConfirmed.version);
@@ -217,11 +356,89 @@ describe.each(FIXTURE_VERSIONS.map((from) => ({ from })))(
   },
 );
 
-function migrateMutationOk(m: unknown, from: number) {
-  const lifted = migrateMutation(m, from);
-  if (!lifted.ok) throw new Error(lifted.message);
-  return lifted.value;
-}
+describe('mutations of models 1 and 2 lift into pattern A', () => {
+  const steps = Object.fromEntries(Object.values(STEP_FIELDS).map((f) => [f.array, new Array(128).fill(f.default)]));
+  const oldTrack = {
+    id: 'lead',
+    name: 'Lead',
+    instrument: 'saw-lead',
+    volume: 0.5,
+    pan: 0.25,
+    length: 12,
+    ...steps,
+    steps: [true, ...new Array(127).fill(false)],
+  };
+
+  it.each([1, 2])('from model %i', (from) => {
+    const lift = (m: Doc) => {
+      const lifted = migrateMutation(m, from);
+      if (!lifted.ok) throw new Error(lifted.message);
+      return lifted.value;
+    };
+    expect(lift({ type: 'set_step', trackId: 'k', step: 3, on: true })).toEqual({
+      type: 'set_step',
+      trackId: 'k',
+      pattern: 'A',
+      step: 3,
+      on: true,
+    });
+    expect(lift({ type: 'set_velocity', trackId: 'k', step: 3, velocity: 9 })).toMatchObject({ pattern: 'A', velocity: 9 });
+    expect(lift({ type: 'set_pitch', trackId: 'k', step: 3, pitch: -2 })).toMatchObject({ pattern: 'A', pitch: -2 });
+    expect(lift({ type: 'set_length', trackId: 'k', length: 7 })).toEqual({ type: 'set_length', trackId: 'k', pattern: 'A', length: 7 });
+    expect(lift({ type: 'set_pattern', trackId: 'k', pattern: steps })).toEqual({ type: 'set_steps', trackId: 'k', pattern: 'A', steps });
+    // Track and session setters are as they were.
+    expect(lift({ type: 'set_volume', trackId: 'k', volume: 0.5 })).toEqual({ type: 'set_volume', trackId: 'k', volume: 0.5 });
+    expect(lift({ type: 'set_tempo', tempo: 99 })).toEqual({ type: 'set_tempo', tempo: 99 });
+    // add_track: the row goes to A, the track keeps the rest (model 2's fields at their defaults from model 1).
+    const track2 = from < 2 ? oldTrack : { ...oldTrack, transpose: 3, swing: 12 };
+    const added = lift({ type: 'add_track', track: track2, beforeTrackId: null });
+    expect(added).toEqual({
+      type: 'add_track',
+      track: {
+        id: 'lead',
+        name: 'Lead',
+        instrument: 'saw-lead',
+        volume: 0.5,
+        pan: 0.25,
+        transpose: from < 2 ? 0 : 3,
+        swing: from < 2 ? null : 12,
+      },
+      rows: { A: { length: 12, ...steps, steps: oldTrack.steps } },
+      beforeTrackId: null,
+    });
+    // A default row is not carried.
+    const plain = lift({ type: 'add_track', track: { ...track2, length: 16, steps: new Array(128).fill(false) }, beforeTrackId: 'x' });
+    expect(plain).toMatchObject({ type: 'add_track', rows: {}, beforeTrackId: 'x' });
+    // Invalid stays invalid, with the reason.
+    expect(migrateMutation({ type: 'set_step', trackId: 'k', step: 300, on: true }, from)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(migrateMutation({ type: 'add_track', track: { id: 'x' }, beforeTrackId: null }, from)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('track'),
+    });
+  });
+
+  it('a model-3 mutation is taken as it is; set_pattern is no longer one', () => {
+    const m: Mutation = { type: 'set_step', trackId: 'k', pattern: 'C', step: 3, on: true };
+    expect(migrateMutation(m, 3)).toEqual({ ok: true, value: m, from: 3 });
+    expect(migrateMutation({ type: 'set_pattern', trackId: 'k', pattern: steps }, 3)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(parseMutation({ type: 'set_pattern', trackId: 'k', pattern: steps }).ok).toBe(false);
+    // A model-3 add_track keeps its rows in whichever patterns it names.
+    const rows = { B: { ...emptyRow(5) }, C: { ...emptyRow(), steps: [true, ...new Array(127).fill(false)] } };
+    const added = migrateMutation({ type: 'add_track', track: splitTrack(oldTrack, 1).track, rows, beforeTrackId: null }, 3);
+    expect(added).toMatchObject({ ok: true, value: { rows } });
+  });
+
+  it('migrateTrack lifts a model-1 track into a track and its row in A; a model-3 one keeps its rows', () => {
+    expect(migrateTrack(oldTrack, undefined, 1)).toEqual({
+      ok: true,
+      value: { track: { ...omit(oldTrack, ROW_KEYS), transpose: 0, swing: null }, rows: { A: pick(oldTrack, ROW_KEYS) } },
+      from: 1,
+    });
+    const { track } = splitTrack(oldTrack, 1);
+    const rows = { D: { ...emptyRow(24) } };
+    expect(migrateTrack(track, rows, 3)).toEqual({ ok: true, value: { track, rows }, from: 3 });
+  });
+});
 
 /** The Web Storage API over a Map, preloaded with what a browser had saved. */
 class MemoryStorage implements Storage {

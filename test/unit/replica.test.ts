@@ -3,13 +3,14 @@
  * refusals revert, remote changes rebase the pending ones, gaps are reported.
  */
 import { describe, expect, it } from 'vitest';
-import { applyMutation, makeTrack, Replica, sessionFromTemplate, type Change, type Mutation, type Session } from '../../core';
+import { applyMutation, type Change, makeTrack, type Mutation, Replica, rowOf, type Session, sessionFromTemplate } from '../../core';
 
 const T0 = 1_700_000_000_000;
 const base = () => sessionFromTemplate('starter', T0)!;
-const step = (trackId: string, s: number, on: boolean): Mutation => ({ type: 'set_step', trackId, step: s, on });
+const step = (trackId: string, s: number, on: boolean): Mutation => ({ type: 'set_step', trackId, pattern: 'A', step: s, on });
 const change = (version: number, mutation: Mutation, at = T0 + version): Change => ({ version, at, mutation, by: null });
-const cell = (s: Session, trackId: string, i: number) => s.tracks.find((t) => t.id === trackId)?.steps[i];
+const cell = (s: Session, trackId: string, i: number) =>
+  s.tracks.some((t) => t.id === trackId) ? rowOf(s, 'A', trackId).steps[i] : undefined;
 
 function serverApply(session: Session, mutation: Mutation, at: number): Session {
   const r = applyMutation(session, mutation, at);
@@ -152,7 +153,8 @@ describe('Replica', () => {
   it('restores from a persisted record: pending replayed, nextSeq past every pending', () => {
     const r = new Replica({ session: base(), version: 7 });
     r.mutate(step('kick', 1, true), T0);
-    r.mutate({ type: 'add_track', track: makeTrack({ id: 'lead', name: 'Lead', instrument: 'saw-lead' }), beforeTrackId: null }, T0);
+    const lead = makeTrack({ id: 'lead', name: 'Lead', instrument: 'saw-lead', on: [2] });
+    r.mutate({ type: 'add_track', track: lead.track, rows: { A: lead.row }, beforeTrackId: null }, T0);
     const record = JSON.parse(JSON.stringify({ session: r.confirmed, version: r.version, pending: r.pending, nextSeq: 1 }));
     const restored = new Replica(record);
     expect(restored.nextSeq).toBe(3);

@@ -7,7 +7,9 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   emptyPattern,
+  emptyRow,
   emptySession,
+  emptySteps,
   SessionSchema,
   sessionFromTemplate,
   TEMPLATE_IDS,
@@ -18,20 +20,27 @@ import {
   PeerNameSchema,
   MODEL_VERSION,
   migrateMutation,
+  PATTERN_IDS,
+  type Session,
   parseClientMessage,
   parseMutation,
   type Mutation,
+  mutationSince,
 } from '../../core';
 
-const track = makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [0, 4] });
+const { track, row } = makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [0, 4] });
+const verse = { ...emptyPattern(), name: 'Verse', rows: { kick: row } };
 
 /** One valid mutation of every type (the list must stay complete: see the last test). */
 const VALID: Mutation[] = [
-  { type: 'set_step', trackId: 'kick', step: 0, on: true },
-  { type: 'set_velocity', trackId: 'kick', step: 127, velocity: 0 },
-  { type: 'set_pitch', trackId: 'kick', step: 3, pitch: -24 },
-  { type: 'set_pattern', trackId: 'kick', pattern: emptyPattern() },
-  { type: 'set_length', trackId: 'kick', length: 128 },
+  { type: 'set_step', trackId: 'kick', pattern: 'A', step: 0, on: true },
+  { type: 'set_velocity', trackId: 'kick', pattern: 'P', step: 127, velocity: 0 },
+  { type: 'set_pitch', trackId: 'kick', pattern: 'B', step: 3, pitch: -24 },
+  { type: 'set_row', trackId: 'kick', pattern: 'C', row },
+  { type: 'set_steps', trackId: 'kick', pattern: 'A', steps: emptySteps() },
+  { type: 'set_length', trackId: 'kick', pattern: 'A', length: 128 },
+  { type: 'set_pattern_name', pattern: 'B', name: 'Chorus' },
+  { type: 'set_pattern_name', pattern: 'B', name: '' },
   { type: 'set_track_name', trackId: 'kick', name: 'Kick 2' },
   { type: 'set_instrument', trackId: 'kick', instrument: 'piano' },
   { type: 'set_volume', trackId: 'kick', volume: 0.5 },
@@ -39,7 +48,8 @@ const VALID: Mutation[] = [
   { type: 'set_transpose', trackId: 'kick', transpose: -12 },
   { type: 'set_track_swing', trackId: 'kick', swing: 66.5 },
   { type: 'set_track_swing', trackId: 'kick', swing: null },
-  { type: 'add_track', track, beforeTrackId: null },
+  { type: 'add_track', track, rows: { A: row, C: emptyRow(5) }, beforeTrackId: null },
+  { type: 'add_track', track, rows: {}, beforeTrackId: 'snare' },
   { type: 'delete_track', trackId: 'kick' },
   { type: 'move_track', trackId: 'kick', beforeTrackId: 'snare' },
   { type: 'set_tempo', tempo: 97.5 },
@@ -48,6 +58,22 @@ const VALID: Mutation[] = [
   { type: 'set_effect', param: 'delay', value: 1 },
   { type: 'set_play_together', together: true },
   { type: 'set_playing', playing: false },
+  { type: 'add_pattern', pattern: 'B', value: verse },
+  { type: 'put_pattern', pattern: 'A', value: emptyPattern() },
+  { type: 'delete_pattern', pattern: 'P' },
+  { type: 'add_song_entry', entry: { id: 'e1', pattern: 'A', repeats: 1 }, beforeEntryId: null },
+  { type: 'add_song_entry', entry: { id: 'e2', pattern: 'P', repeats: LIMITS.maxRepeats }, beforeEntryId: 'e1' },
+  { type: 'set_song_entry', entry: { id: 'e1', pattern: 'B', repeats: 4 } },
+  { type: 'delete_song_entry', entryId: 'e1' },
+  { type: 'move_song_entry', entryId: 'e1', beforeEntryId: null },
+  { type: 'move_song_entry', entryId: 'e1', beforeEntryId: 'e2' },
+  { type: 'set_song_loop', loop: false },
+  { type: 'set_song_start', entryId: 'e2' },
+  { type: 'set_song_start', entryId: null },
+  { type: 'launch_pattern', pattern: 'B', when: 'now' },
+  { type: 'launch_pattern', pattern: 'A', when: 'bar' },
+  { type: 'launch_pattern', pattern: null, when: 'end' },
+  { type: 'start_transport', anchorMs: 1_700_000_000_000.5 },
 ];
 
 function refused(input: unknown): string {
@@ -66,19 +92,22 @@ describe('parseMutation: valid input', () => {
 
   it('accepts the bounds of every range', () => {
     const ok = (m: unknown) => expect(parseMutation(m).ok, JSON.stringify(m)).toBe(true);
-    ok({ type: 'set_step', trackId: 'a', step: 0, on: false });
-    ok({ type: 'set_step', trackId: 'a', step: LIMITS.maxSteps - 1, on: true });
-    ok({ type: 'set_length', trackId: 'a', length: LIMITS.minSteps });
-    ok({ type: 'set_length', trackId: 'a', length: LIMITS.maxSteps });
+    ok({ type: 'set_step', trackId: 'a', pattern: 'A', step: 0, on: false });
+    ok({ type: 'set_step', trackId: 'a', pattern: 'A', step: LIMITS.maxSteps - 1, on: true });
+    ok({ type: 'set_length', trackId: 'a', pattern: 'A', length: LIMITS.minSteps });
+    ok({ type: 'set_length', trackId: 'a', pattern: 'A', length: LIMITS.maxSteps });
     ok({ type: 'set_tempo', tempo: LIMITS.minTempo });
     ok({ type: 'set_tempo', tempo: LIMITS.maxTempo });
     ok({ type: 'set_swing', swing: LIMITS.minSwing });
-    ok({ type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.maxPitch });
-    ok({ type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.maxVelocity });
+    ok({ type: 'set_pitch', trackId: 'a', pattern: 'A', step: 0, pitch: LIMITS.maxPitch });
+    ok({ type: 'set_velocity', trackId: 'a', pattern: 'A', step: 0, velocity: LIMITS.maxVelocity });
     ok({ type: 'set_volume', trackId: 'a', volume: LIMITS.minVolume });
     ok({ type: 'set_pan', trackId: 'a', pan: LIMITS.maxPan });
     ok({ type: 'set_track_name', trackId: 'a', name: 'x'.repeat(LIMITS.maxTrackName) });
     ok({ type: 'set_session_name', name: 'x'.repeat(LIMITS.maxSessionName) });
+    ok({ type: 'set_pattern_name', pattern: 'A', name: 'x'.repeat(LIMITS.maxPatternName) });
+    ok({ type: 'add_song_entry', entry: { id: 'e', pattern: 'A', repeats: 1 }, beforeEntryId: null });
+    ok({ type: 'set_song_entry', entry: { id: 'e', pattern: 'P', repeats: LIMITS.maxRepeats } });
     // Limits count characters (code points), not UTF-16 units.
     ok({ type: 'set_track_name', trackId: 'a', name: '🥁'.repeat(LIMITS.maxTrackName) });
     ok({ type: 'set_track_name', trackId: 'a'.repeat(LIMITS.maxIdLength), name: 'x' });
@@ -94,16 +123,17 @@ describe('parseMutation: valid input', () => {
 describe('parseMutation: numbers are checked for type before range', () => {
   // Every numeric field of every mutation, with a valid base to put a bad value into.
   const numericFields: [string, Record<string, unknown>, string, { int: boolean }][] = [
-    ['set_step.step', { type: 'set_step', trackId: 'a', on: true }, 'step', { int: true }],
-    ['set_velocity.step', { type: 'set_velocity', trackId: 'a', velocity: 1 }, 'step', { int: true }],
-    ['set_velocity.velocity', { type: 'set_velocity', trackId: 'a', step: 0 }, 'velocity', { int: true }],
-    ['set_pitch.pitch', { type: 'set_pitch', trackId: 'a', step: 0 }, 'pitch', { int: true }],
-    ['set_length.length', { type: 'set_length', trackId: 'a' }, 'length', { int: true }],
+    ['set_step.step', { type: 'set_step', trackId: 'a', pattern: 'A', on: true }, 'step', { int: true }],
+    ['set_velocity.step', { type: 'set_velocity', trackId: 'a', pattern: 'A', velocity: 1 }, 'step', { int: true }],
+    ['set_velocity.velocity', { type: 'set_velocity', trackId: 'a', pattern: 'A', step: 0 }, 'velocity', { int: true }],
+    ['set_pitch.pitch', { type: 'set_pitch', trackId: 'a', pattern: 'A', step: 0 }, 'pitch', { int: true }],
+    ['set_length.length', { type: 'set_length', trackId: 'a', pattern: 'A' }, 'length', { int: true }],
     ['set_volume.volume', { type: 'set_volume', trackId: 'a' }, 'volume', { int: false }],
     ['set_pan.pan', { type: 'set_pan', trackId: 'a' }, 'pan', { int: false }],
     ['set_tempo.tempo', { type: 'set_tempo' }, 'tempo', { int: false }],
     ['set_swing.swing', { type: 'set_swing' }, 'swing', { int: false }],
     ['set_effect.value', { type: 'set_effect', param: 'reverb' }, 'value', { int: false }],
+    ['start_transport.anchorMs', { type: 'start_transport' }, 'anchorMs', { int: false }],
   ];
   const badTypes: [string, unknown][] = [
     ['NaN', NaN],
@@ -134,14 +164,14 @@ describe('parseMutation: numbers are checked for type before range', () => {
 
 describe('parseMutation: every limit is enforced by range', () => {
   const outOfRange: [string, Record<string, unknown>][] = [
-    ['step below 0', { type: 'set_step', trackId: 'a', step: -1, on: true }],
-    ['step at maxSteps', { type: 'set_step', trackId: 'a', step: LIMITS.maxSteps, on: true }],
-    ['velocity below min', { type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.minVelocity - 1 }],
-    ['velocity above max', { type: 'set_velocity', trackId: 'a', step: 0, velocity: LIMITS.maxVelocity + 1 }],
-    ['pitch below min', { type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.minPitch - 1 }],
-    ['pitch above max', { type: 'set_pitch', trackId: 'a', step: 0, pitch: LIMITS.maxPitch + 1 }],
-    ['length 0', { type: 'set_length', trackId: 'a', length: LIMITS.minSteps - 1 }],
-    ['length above max', { type: 'set_length', trackId: 'a', length: LIMITS.maxSteps + 1 }],
+    ['step below 0', { type: 'set_step', trackId: 'a', pattern: 'A', step: -1, on: true }],
+    ['step at maxSteps', { type: 'set_step', trackId: 'a', pattern: 'A', step: LIMITS.maxSteps, on: true }],
+    ['velocity below min', { type: 'set_velocity', trackId: 'a', pattern: 'A', step: 0, velocity: LIMITS.minVelocity - 1 }],
+    ['velocity above max', { type: 'set_velocity', trackId: 'a', pattern: 'A', step: 0, velocity: LIMITS.maxVelocity + 1 }],
+    ['pitch below min', { type: 'set_pitch', trackId: 'a', pattern: 'A', step: 0, pitch: LIMITS.minPitch - 1 }],
+    ['pitch above max', { type: 'set_pitch', trackId: 'a', pattern: 'A', step: 0, pitch: LIMITS.maxPitch + 1 }],
+    ['length 0', { type: 'set_length', trackId: 'a', pattern: 'A', length: LIMITS.minSteps - 1 }],
+    ['length above max', { type: 'set_length', trackId: 'a', pattern: 'A', length: LIMITS.maxSteps + 1 }],
     ['volume below min', { type: 'set_volume', trackId: 'a', volume: LIMITS.minVolume - 0.01 }],
     ['volume above max', { type: 'set_volume', trackId: 'a', volume: LIMITS.maxVolume + 0.01 }],
     ['pan below min', { type: 'set_pan', trackId: 'a', pan: LIMITS.minPan - 0.01 }],
@@ -157,29 +187,44 @@ describe('parseMutation: every limit is enforced by range', () => {
     expect(refused(input)).toMatch(/Invalid value|at most|at least/i);
   });
 
-  it('refuses a pattern whose arrays are not exactly maxSteps long', () => {
-    const short = { ...emptyPattern(), steps: new Array(LIMITS.maxSteps - 1).fill(false) };
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: short })).toContain('pattern.steps');
-    const long = { ...emptyPattern(), velocities: new Array(LIMITS.maxSteps + 1).fill(1) };
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: long })).toContain('pattern.velocities');
+  it("refuses step arrays that are not exactly maxSteps long, in a row and in a row's steps", () => {
+    const short = { ...emptySteps(), steps: new Array(LIMITS.maxSteps - 1).fill(false) };
+    expect(refused({ type: 'set_steps', trackId: 'a', pattern: 'A', steps: short })).toContain('steps.steps');
+    const long = { ...emptyRow(), velocities: new Array(LIMITS.maxSteps + 1).fill(1) };
+    expect(refused({ type: 'set_row', trackId: 'a', pattern: 'A', row: long })).toContain('row.velocities');
   });
 
-  it('refuses a bad value inside a pattern array', () => {
-    const pitches = emptyPattern().pitches;
+  it('refuses a bad value inside a step array', () => {
+    const pitches = emptySteps().pitches;
     pitches[5] = LIMITS.maxPitch + 1;
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), pitches } })).toContain('pattern.pitches.5');
-    const velocities = emptyPattern().velocities as unknown[];
+    expect(refused({ type: 'set_steps', trackId: 'a', pattern: 'A', steps: { ...emptySteps(), pitches } })).toContain('steps.pitches.5');
+    const velocities = emptyRow().velocities as unknown[];
     velocities[0] = null;
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), velocities } })).toContain('pattern.velocities.0');
+    expect(refused({ type: 'set_row', trackId: 'a', pattern: 'A', row: { ...emptyRow(), velocities } })).toContain('row.velocities.0');
+    expect(refused({ type: 'set_row', trackId: 'a', pattern: 'A', row: { ...emptyRow(), length: 0 } })).toContain('row.length');
   });
 
-  it('refuses an added track with a bad field', () => {
-    const bad = (patch: Record<string, unknown>) => ({ type: 'add_track', track: { ...track, ...patch }, beforeTrackId: null });
-    expect(refused(bad({ length: 0 }))).toContain('track.length');
+  it('refuses an added track with a bad field, or a bad row', () => {
+    const bad = (patch: Record<string, unknown>) => ({
+      type: 'add_track',
+      track: { ...track, ...patch },
+      rows: { A: row },
+      beforeTrackId: null,
+    });
     expect(refused(bad({ volume: NaN }))).toContain('track.volume');
     expect(refused(bad({ instrument: 'kazoo' }))).toContain('track.instrument');
     expect(refused(bad({ id: 'has space' }))).toContain('track.id');
-    expect(refused(bad({ steps: track.steps.slice(0, 16) }))).toContain('track.steps');
+    // Steps and length are a row's, not a track's, since model 3.
+    expect(refused(bad({ length: 16 }))).toContain('length');
+    expect(refused(bad({ steps: row.steps }))).toContain('steps');
+    const badRow = (patch: Record<string, unknown>) => ({
+      type: 'add_track',
+      track,
+      rows: { A: { ...row, ...patch } },
+      beforeTrackId: null,
+    });
+    expect(refused(badRow({ length: 0 }))).toContain('rows.A.length');
+    expect(refused(badRow({ steps: row.steps.slice(0, 16) }))).toContain('rows.A.steps');
   });
 });
 
@@ -241,7 +286,7 @@ describe('parseMutation: strings', () => {
 
   it('refuses bad ids', () => {
     for (const trackId of ['', 'a b', 'a/b', '../x', 'x'.repeat(LIMITS.maxIdLength + 1), 7, null]) {
-      expect(refused({ type: 'set_step', trackId, step: 0, on: true })).toContain('trackId');
+      expect(refused({ type: 'set_step', trackId, pattern: 'A', step: 0, on: true })).toContain('trackId');
     }
     expect(refused({ type: 'move_track', trackId: 'a', beforeTrackId: 'b c' })).toContain('beforeTrackId');
   });
@@ -258,18 +303,21 @@ describe('parseMutation: strings', () => {
 
 describe('parseMutation: shape', () => {
   it('refuses extra fields at every level', () => {
-    expect(refused({ type: 'set_step', trackId: 'a', step: 0, on: true, flip: true })).toContain('flip');
-    expect(refused({ type: 'set_pattern', trackId: 'a', pattern: { ...emptyPattern(), extra: 1 } })).toContain('extra');
-    expect(refused({ type: 'add_track', track: { ...track, color: 'red' }, beforeTrackId: null })).toContain('color');
+    expect(refused({ type: 'set_step', trackId: 'a', pattern: 'A', step: 0, on: true, flip: true })).toContain('flip');
+    expect(refused({ type: 'set_steps', trackId: 'a', pattern: 'A', steps: { ...emptySteps(), extra: 1 } })).toContain('extra');
+    expect(refused({ type: 'set_row', trackId: 'a', pattern: 'A', row: { ...emptyRow(), extra: 1 } })).toContain('extra');
+    expect(refused({ type: 'add_track', track: { ...track, color: 'red' }, rows: {}, beforeTrackId: null })).toContain('color');
   });
 
   it('refuses a missing field', () => {
-    expect(refused({ type: 'set_step', trackId: 'a', step: 0 })).toContain('on');
-    expect(refused({ type: 'add_track', track })).toContain('beforeTrackId');
+    expect(refused({ type: 'set_step', trackId: 'a', pattern: 'A', step: 0 })).toContain('on');
+    expect(refused({ type: 'set_step', trackId: 'a', step: 0, on: true })).toContain('pattern');
+    expect(refused({ type: 'add_track', track, rows: {} })).toContain('beforeTrackId');
+    expect(refused({ type: 'add_track', track, beforeTrackId: null })).toContain('rows');
   });
 
   it('refuses booleans given as anything else', () => {
-    for (const on of [1, 0, 'true', null]) expect(refused({ type: 'set_step', trackId: 'a', step: 0, on })).toContain('on');
+    for (const on of [1, 0, 'true', null]) expect(refused({ type: 'set_step', trackId: 'a', pattern: 'A', step: 0, on })).toContain('on');
   });
 
   it('refuses toggles and unknown types', () => {
@@ -295,6 +343,7 @@ describe('parseClientMessage', () => {
       { type: 'hello', protocol: 1, clientId: 'c1', version: 12, peer, listenOnly: true },
       { type: 'mutate', clientId: 'c1', clientSeq: 1, mutation: VALID[0] },
       { type: 'presence', cursor: { trackId: 'kick', step: 3 }, playing: false, peer },
+      { type: 'presence', cursor: null, playing: true, peer, pattern: 'C' },
       { type: 'clock', t0: 123.5 },
     ]) {
       expect(parseClientMessage(message).ok, JSON.stringify(message)).toBe(true);
@@ -311,6 +360,11 @@ describe('parseClientMessage', () => {
     });
   });
 
+  it('a presence without a pattern (an older page) is on pattern A', () => {
+    const result = parseClientMessage({ type: 'presence', cursor: null, playing: false, peer });
+    expect(result.ok && result.message.type === 'presence' && result.message.pattern).toBe('A');
+  });
+
   it('defaults listenOnly to false so both spellings of a hello mean the same', () => {
     const result = parseClientMessage({ type: 'hello', protocol: 1, clientId: 'c1', version: null, peer });
     expect(result.ok && result.message.type === 'hello' && result.message.listenOnly).toBe(false);
@@ -325,10 +379,128 @@ describe('parseClientMessage', () => {
     ['long peer name', { type: 'hello', protocol: 1, clientId: 'c', version: null, peer: { ...peer, name: 'x'.repeat(33) } }, 'name'],
     ['cursor out of range', { type: 'presence', cursor: { trackId: 'a', step: 128 }, playing: false, peer }, 'step'],
     ['clock NaN', { type: 'clock', t0: NaN }, 't0'],
+    ['presence on pattern Q', { type: 'presence', cursor: null, playing: false, peer, pattern: 'Q' }, 'pattern'],
   ])('refuses %s', (_label, message, field) => {
     const result = parseClientMessage(message);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.message).toContain(field);
+  });
+});
+
+describe('parseMutation: patterns, the song and the transport', () => {
+  const entry = { id: 'e1', pattern: 'A', repeats: 2 };
+
+  it.each([
+    ['Q', 'Q'],
+    ['lower case', 'a'],
+    ['empty', ''],
+    ['a number', 1],
+    ['null', null],
+  ])('refuses a pattern letter that is %s, in every mutation that names one', (_what, pattern) => {
+    expect(refused({ type: 'set_step', trackId: 'a', pattern, step: 0, on: true })).toContain('pattern');
+    expect(refused({ type: 'set_length', trackId: 'a', pattern, length: 4 })).toContain('pattern');
+    expect(refused({ type: 'set_row', trackId: 'a', pattern, row: emptyRow() })).toContain('pattern');
+    expect(refused({ type: 'set_steps', trackId: 'a', pattern, steps: emptySteps() })).toContain('pattern');
+    expect(refused({ type: 'set_pattern_name', pattern, name: 'x' })).toContain('pattern');
+    expect(refused({ type: 'add_pattern', pattern, value: emptyPattern() })).toContain('pattern');
+    expect(refused({ type: 'put_pattern', pattern, value: emptyPattern() })).toContain('pattern');
+    expect(refused({ type: 'delete_pattern', pattern })).toContain('pattern');
+    expect(refused({ type: 'add_song_entry', entry: { ...entry, pattern }, beforeEntryId: null })).toContain('entry.pattern');
+    expect(refused({ type: 'set_song_entry', entry: { ...entry, pattern } })).toContain('entry.pattern');
+    if (pattern !== null) expect(refused({ type: 'launch_pattern', pattern, when: 'bar' })).toContain('pattern');
+  });
+
+  it('says which letters a pattern may be', () => {
+    expect(refused({ type: 'delete_pattern', pattern: 'Q' })).toContain('A to P');
+    for (const pattern of PATTERN_IDS) expect(parseMutation({ type: 'delete_pattern', pattern }).ok, pattern).toBe(true);
+  });
+
+  it.each([
+    ['0', 0],
+    ['17', LIMITS.maxRepeats + 1],
+    ['1.5', 1.5],
+    ['-1', -1],
+    ['NaN', NaN],
+    ['a string', '2'],
+    ['missing', undefined],
+  ])('refuses repeats of %s', (_what, repeats) => {
+    const bad = { ...entry, repeats };
+    if (repeats === undefined) delete (bad as Record<string, unknown>).repeats;
+    expect(refused({ type: 'add_song_entry', entry: bad, beforeEntryId: null })).toContain('repeats');
+    expect(refused({ type: 'set_song_entry', entry: bad })).toContain('repeats');
+  });
+
+  it.each([
+    ['NaN', NaN],
+    ['Infinity', Infinity],
+    ['-Infinity', -Infinity],
+    ['a string', '1700000000000'],
+    ['null', null],
+    ['missing', undefined],
+  ])('refuses a Play-at-once anchor of %s', (_what, anchorMs) => {
+    const input: Record<string, unknown> = { type: 'start_transport', anchorMs };
+    if (anchorMs === undefined) delete input.anchorMs;
+    expect(refused(input)).toContain('anchorMs');
+  });
+
+  it("refuses a launch whose when is not 'now', 'bar' or 'end'", () => {
+    for (const when of ['later', 'NOW', '', null, 1]) expect(refused({ type: 'launch_pattern', pattern: 'A', when })).toContain('when');
+    expect(refused({ type: 'launch_pattern', pattern: 'A' })).toContain('when');
+  });
+
+  it('refuses bad entry ids, song settings and pattern names', () => {
+    expect(refused({ type: 'add_song_entry', entry: { ...entry, id: 'a b' }, beforeEntryId: null })).toContain('entry.id');
+    expect(refused({ type: 'add_song_entry', entry, beforeEntryId: '../x' })).toContain('beforeEntryId');
+    expect(refused({ type: 'delete_song_entry', entryId: '' })).toContain('entryId');
+    expect(refused({ type: 'move_song_entry', entryId: 'e1', beforeEntryId: 7 })).toContain('beforeEntryId');
+    expect(refused({ type: 'set_song_start', entryId: 'x'.repeat(LIMITS.maxIdLength + 1) })).toContain('entryId');
+    expect(refused({ type: 'set_song_loop', loop: 'yes' })).toContain('loop');
+    expect(refused({ type: 'set_pattern_name', pattern: 'A', name: 'x'.repeat(LIMITS.maxPatternName + 1) })).toContain(
+      `at most ${LIMITS.maxPatternName}`,
+    );
+    expect(refused({ type: 'set_pattern_name', pattern: 'A', name: 'Ve\u202erse' })).toContain('control, format or bidi');
+    expect(
+      refused({ type: 'add_pattern', pattern: 'B', value: { ...emptyPattern(), name: 'x'.repeat(LIMITS.maxPatternName + 1) } }),
+    ).toContain('value.name');
+  });
+
+  it('add_track: rows for every pattern pass, a row for a 17th (no such letter) is refused', () => {
+    const all = Object.fromEntries(PATTERN_IDS.map((p) => [p, row]));
+    expect(parseMutation({ type: 'add_track', track, rows: all, beforeTrackId: null }).ok).toBe(true);
+    expect(refused({ type: 'add_track', track, rows: { ...all, Q: row }, beforeTrackId: null })).toContain('rows');
+    expect(refused({ type: 'add_track', track, rows: [row], beforeTrackId: null })).toContain('rows');
+    expect(refused({ type: 'add_track', track, rows: { A: { ...row, extra: 1 } }, beforeTrackId: null })).toContain('extra');
+  });
+
+  it(`a pattern holds at most ${LIMITS.maxTracks} rows, by valid track ids`, () => {
+    const rows = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, row]));
+    expect(parseMutation({ type: 'add_pattern', pattern: 'B', value: { name: '', rows: rows(LIMITS.maxTracks) } }).ok).toBe(true);
+    expect(refused({ type: 'add_pattern', pattern: 'B', value: { name: '', rows: rows(LIMITS.maxTracks + 1) } })).toContain(
+      `at most ${LIMITS.maxTracks}`,
+    );
+    expect(refused({ type: 'put_pattern', pattern: 'B', value: { name: '', rows: { 'a b': row } } })).toContain('rows');
+  });
+
+  it('refuses extra and missing fields in every new mutation (strict objects)', () => {
+    const extra = (m: Record<string, unknown>) => refused({ ...m, extra: 1 });
+    for (const m of VALID.filter((m) => mutationSince(m.type) === 3)) expect(extra(m), m.type).toContain('extra');
+    expect(refused({ type: 'add_pattern', pattern: 'B', value: { ...emptyPattern(), extra: 1 } })).toContain('extra');
+    expect(refused({ type: 'add_pattern', pattern: 'B', value: { rows: {} } })).toContain('name');
+    expect(refused({ type: 'put_pattern', pattern: 'B', value: { name: '' } })).toContain('rows');
+    expect(refused({ type: 'add_song_entry', entry: { ...entry, extra: 1 }, beforeEntryId: null })).toContain('extra');
+    expect(refused({ type: 'add_song_entry', entry })).toContain('beforeEntryId');
+    expect(refused({ type: 'set_song_entry', entry: { id: 'e1', pattern: 'A' } })).toContain('repeats');
+    expect(refused({ type: 'launch_pattern', when: 'bar' })).toContain('pattern');
+    expect(refused({ type: 'move_song_entry', entryId: 'e1' })).toContain('beforeEntryId');
+  });
+
+  it('each mutation type says which model introduced it', () => {
+    expect(mutationSince('set_step')).toBe(1);
+    expect(mutationSince('set_transpose')).toBe(2);
+    for (const type of ['set_row', 'set_steps', 'set_pattern_name', 'add_pattern', 'launch_pattern', 'start_transport', 'add_song_entry'])
+      expect(mutationSince(type), type).toBe(3);
+    expect(mutationSince('set_pattern')).toBeUndefined();
+    for (const type of MUTATION_TYPES) expect(mutationSince(type), type).toBeLessThanOrEqual(MODEL_VERSION);
   });
 });
 
@@ -354,11 +526,74 @@ describe('SessionSchema (documents from outside the log, e.g. a legacy KV copy)'
 
   it('refuses more than maxTracks tracks, NaN and out-of-range settings', () => {
     const many = valid();
-    many.tracks = Array.from({ length: LIMITS.maxTracks + 1 }, (_, i) => makeTrack({ id: `t${i}`, name: 't', instrument: 'piano' }));
+    many.tracks = Array.from({ length: LIMITS.maxTracks + 1 }, (_, i) => makeTrack({ id: `t${i}`, name: 't', instrument: 'piano' }).track);
     expect(v.safeParse(SessionSchema, many).success).toBe(false);
     expect(v.safeParse(SessionSchema, { ...valid(), tempo: NaN }).success).toBe(false);
     expect(v.safeParse(SessionSchema, { ...valid(), swing: 101 }).success).toBe(false);
     expect(v.safeParse(SessionSchema, { ...valid(), effects: { ...valid().effects, delayFeedback: 0.95 } }).success).toBe(false);
     expect(v.safeParse(SessionSchema, { ...valid(), extra: 1 }).success).toBe(false);
+  });
+
+  it('refuses a row, a song entry or a transport naming what is not there, and entry ids used twice', () => {
+    const problem = (s: Session) => {
+      const result = v.safeParse(SessionSchema, s);
+      expect(result.success).toBe(false);
+      return result.issues?.[0]?.message;
+    };
+    const s = valid();
+    const kick = s.patterns.A!.rows.kick!;
+    expect(problem({ ...s, patterns: { A: { ...s.patterns.A!, rows: { ...s.patterns.A!.rows, ghost: kick } } } })).toContain(
+      'no track with id ghost',
+    );
+    expect(problem({ ...s, patterns: { ...s.patterns, C: { name: '', rows: { ghost: kick } } } })).toContain('patterns.C.rows');
+    const entry = { id: 'e1', pattern: 'B' as const, repeats: 1 };
+    expect(problem({ ...s, song: { ...s.song, entries: [entry] } })).toContain('pattern B is not in use');
+    expect(problem({ ...s, transport: { ...s.transport, pattern: 'C' } })).toContain('transport.pattern');
+    expect(problem({ ...s, transport: { ...s.transport, next: { pattern: 'D', at: 16 } } })).toContain('transport.next');
+    const withB = { ...s, patterns: { ...s.patterns, B: emptyPattern() } };
+    expect(v.safeParse(SessionSchema, { ...withB, song: { ...s.song, entries: [entry, { ...entry, pattern: 'A' }] } }).success).toBe(false);
+    expect(problem({ ...withB, song: { ...s.song, entries: [entry, { ...entry, pattern: 'A' }] } })).toContain('unique');
+    expect(problem({ ...s, patterns: {} })).toContain('at least one pattern');
+    // Consistent, they pass: B in use and in the song, queued, a start naming an entry since deleted.
+    const ok: Session = {
+      ...withB,
+      song: { entries: [entry, { ...entry, id: 'e2' }], loop: false, start: 'gone' },
+      transport: { song: true, pattern: 'A', from: 32, next: { pattern: null, at: 48 } },
+    };
+    expect(v.safeParse(SessionSchema, ok).success).toBe(true);
+    // A is not required: it may be deleted like any other.
+    const onlyB = { ...ok, patterns: { B: withB.patterns.B }, transport: { ...ok.transport, pattern: 'B' as const } };
+    expect(v.safeParse(SessionSchema, onlyB).success).toBe(true);
+  });
+
+  it('refuses malformed patterns, songs and transports', () => {
+    const s = valid();
+    const bad = (patch: Record<string, unknown>) =>
+      expect(v.safeParse(SessionSchema, { ...s, ...patch }).success, JSON.stringify(patch).slice(0, 80)).toBe(false);
+    bad({ patterns: { ...s.patterns, Q: emptyPattern() } });
+    bad({ patterns: { A: { ...s.patterns.A!, extra: 1 } } });
+    bad({ patterns: { A: { rows: s.patterns.A!.rows } } });
+    bad({ song: { ...s.song, extra: 1 } });
+    bad({ song: { ...s.song, loop: 'yes' } });
+    bad({
+      song: {
+        ...s.song,
+        entries: Array.from({ length: LIMITS.maxSongEntries + 1 }, (_, i) => ({ id: `e${i}`, pattern: 'A', repeats: 1 })),
+      },
+    });
+    bad({ song: { ...s.song, entries: [{ id: 'e', pattern: 'A', repeats: 0 }] } });
+    bad({ transport: { ...s.transport, from: 1.5 } });
+    bad({ transport: { ...s.transport, from: NaN } });
+    bad({ transport: { ...s.transport, next: { pattern: 'A', at: 2 ** 53 } } });
+    bad({ transport: { ...s.transport, next: { pattern: 'A' } } });
+    bad({ transport: { ...s.transport, extra: 1 } });
+    bad({ transport: { song: false, pattern: 'A', from: 0 } });
+    bad({ song: undefined });
+    const entries = Array.from({ length: LIMITS.maxSongEntries }, (_, i) => ({
+      id: `e${i}`,
+      pattern: 'A' as const,
+      repeats: LIMITS.maxRepeats,
+    }));
+    expect(v.safeParse(SessionSchema, { ...s, song: { ...s.song, entries } }).success).toBe(true);
   });
 });

@@ -20,6 +20,8 @@ export class MemoryRoomLog implements RoomLog {
   readonly appliedCount = new Map<string, number>();
   /** The mutation (JSON) applied under each clientId#clientSeq: an ack must name this very edit. */
   readonly appliedMutation = new Map<string, string>();
+  /** How many changes of each mutation type were applied: the fuzz must reach every one. */
+  readonly appliedTypes = new Map<string, number>();
   private readonly log: (Change & { clientId: string; clientSeq: number })[] = [];
   private readonly lastSeq = new Map<string, number>();
   private readonly refusals = new Map<string, { mutation: string; code: RefusalCode; message: string }>();
@@ -51,6 +53,7 @@ export class MemoryRoomLog implements RoomLog {
     const k = key(clientId, clientSeq);
     this.appliedCount.set(k, (this.appliedCount.get(k) ?? 0) + 1);
     this.appliedMutation.set(k, JSON.stringify(change.mutation));
+    this.appliedTypes.set(change.mutation.type, (this.appliedTypes.get(change.mutation.type) ?? 0) + 1);
   }
 
   recordRefusal(clientId: string, clientSeq: number, mutation: string, code: RefusalCode, message: string): void {

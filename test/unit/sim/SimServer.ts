@@ -58,6 +58,8 @@ export class SimServer {
 
   /** For the checks: which clientId#clientSeq the room refused, and with what. */
   readonly refused = new Map<string, ErrorCode[]>();
+  /** How often the room refused an edit with each code (the fuzz must reach every refusal of the model). */
+  readonly refusalCodes = new Map<ErrorCode, number>();
   readonly stats = { frames: 0, applied: 0, duplicates: 0, refusals: 0, rateLimited: 0, snapshots: 0, catchups: 0, restarts: 0 };
 
   constructor(
@@ -87,6 +89,10 @@ export class SimServer {
 
   get appliedMutation(): ReadonlyMap<string, string> {
     return this.storage.appliedMutation;
+  }
+
+  get appliedTypes(): ReadonlyMap<string, number> {
+    return this.storage.appliedTypes;
   }
 
   /** A WebSocket upgrade was accepted (the session exists). */
@@ -143,6 +149,7 @@ export class SimServer {
       if (error.code === 'rate_limited') this.stats.rateLimited++;
       if (error.clientSeq !== undefined) {
         this.stats.refusals++;
+        this.refusalCodes.set(error.code, (this.refusalCodes.get(error.code) ?? 0) + 1);
         // The author is the writer the socket said hello as (it changes after a seq_conflict).
         const writer = (end.deserializeAttachment() as Attachment | null)?.clientId ?? end.conn.owner;
         const k = key(writer, error.clientSeq);

@@ -18,7 +18,8 @@
  * — each making its own edits: the room must keep their edits apart (seq_conflict)
  * and still acknowledge only what it applied.
  */
-import { sessionFromTemplate, type Session } from '../../../core';
+import * as v from 'valibot';
+import { describeIssues, type Session, SessionSchema, sessionFromTemplate } from '../../../core';
 import { canonical, sameJson } from './canonical';
 import { mutationFor, ROGUE_FRAMES, type Intent } from './mutations';
 import { Connection } from './network';
@@ -56,6 +57,10 @@ export interface WorldReport {
   /** Clients that took a fresh clientId after a seq_conflict. */
   reidentified: number;
   twins: number;
+  /** Changes the room applied, by mutation type. */
+  appliedTypes: Map<string, number>;
+  /** Edits the room refused, by code. */
+  refusalCodes: Map<string, number>;
 }
 
 const T0 = 1_700_000_000_000;
@@ -101,14 +106,14 @@ export class World {
     switch (command.c) {
       case 'mutate': {
         const client = this.client(command.client);
-        if (client.replica) client.mutate(mutationFor(client.replica.view, command.intent));
+        if (client.replica) client.mutate(mutationFor(client.replica.view, command.intent, this.clock));
         return;
       }
       case 'paint': {
         const client = this.client(command.client);
         for (let i = 0; i < command.count && client.replica; i++) {
           const intent = { ...command.intent, a: command.intent.a + i };
-          client.mutate(mutationFor(client.replica.view, intent));
+          client.mutate(mutationFor(client.replica.view, intent, this.clock));
         }
         return;
       }
@@ -275,6 +280,9 @@ export class World {
     }
     // The final state is exactly the log replayed: no change was applied out of order.
     if (this.server.history.length !== this.server.version + 1) throw new Error('history and version disagree');
+    // …and a document the schema accepts: the reducer never makes what a stored copy could not be read back as.
+    const parsed = v.safeParse(SessionSchema, this.server.session);
+    if (!parsed.success) throw new Error(`the server's session fails SessionSchema: ${describeIssues(parsed.issues)}`);
   }
 
   private report(): WorldReport {
@@ -292,6 +300,8 @@ export class World {
       resyncs: sum((l) => l.resyncs),
       reidentified: sum((l) => l.reidentified),
       twins: this.twins,
+      appliedTypes: new Map(this.server.appliedTypes),
+      refusalCodes: new Map(this.server.refusalCodes),
     };
   }
 }
