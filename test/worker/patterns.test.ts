@@ -245,7 +245,8 @@ describe('publishing and remixing play from the top', () => {
     expect(published.status).toBe(201);
     const { beatId } = (await published.json()) as { beatId: string };
     const beat = (await (await api(`/api/beats/${beatId}`)).json()) as BeatDocument;
-    expect(beat.transport).toEqual({ song: true, pattern: 'A', from: 0, next: null });
+    // The song plays; the pattern to leave it for is the one last asked for (the queued B).
+    expect(beat.transport).toEqual({ song: true, pattern: 'B', from: 0, next: null });
     expect(beat.song).toEqual({ ...session.song, start: null });
     expect(beat.song.entries).toEqual([
       { id: 'e1', pattern: 'B', repeats: 2 },
@@ -281,7 +282,7 @@ describe('publishing and remixing play from the top', () => {
     const remix = await api(`/api/sessions/${id}/remix`, { method: 'POST' });
     expect(remix.status).toBe(201);
     const remixed = (await serverState(((await remix.json()) as { id: string }).id)).session;
-    expect(remixed.transport).toEqual({ song: true, pattern: 'A', from: 0, next: null });
+    expect(remixed.transport).toEqual({ song: true, pattern: 'B', from: 0, next: null });
     expect(remixed.song).toEqual({ ...session.song, start: null });
     expect(remixed.patterns).toEqual(session.patterns);
 
