@@ -6,7 +6,7 @@
  * The exporters load when the menu first opens; they are not needed to play.
  */
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { Session } from '../../core';
+import { defaultRender, patternsInUse, type RenderTarget, type Session } from '../../core';
 
 type Exporters = typeof import('../export');
 type Unit = 'bars' | 'seconds';
@@ -49,6 +49,8 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
   const [asking, setAsking] = useState<{ ex: Exporters; session: Session } | null>(null);
   const [amount, setAmount] = useState('');
   const [unit, setUnit] = useState<Unit>('bars');
+  /** What the WAV plays: the song, or one pattern looped. */
+  const [target, setTarget] = useState<RenderTarget>({ song: true });
   const [wav, setWav] = useState<WavState>({ phase: 'idle' });
   const load = () => (exporters.current ??= import('../export'));
 
@@ -77,7 +79,10 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
     // Tone.js and the renderer load while the length is chosen, not when the export starts.
     void ex.preloadWavRenderer().catch(() => undefined);
     setUnit('bars');
-    setAmount(String(ex.barsForSeconds(session, ex.DEFAULT_WAV_SECONDS)));
+    const what = defaultRender(session);
+    setTarget(what);
+    // A song is exported whole (when it fits); a pattern for about DEFAULT_WAV_SECONDS.
+    setAmount(String((what.song && ex.cycleBars(session, what)) || ex.barsForSeconds(session, ex.DEFAULT_WAV_SECONDS)));
     setAsking({ ex, session });
   };
 
@@ -104,6 +109,7 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
     setWav({ phase: 'rendering', progress: 0 });
     try {
       const blob = await ex.exportWav(session, choice.bars, {
+        target,
         audible: getAudible(),
         signal: controller.signal,
         onProgress: (progress) => setWav({ phase: 'rendering', progress }),
@@ -119,7 +125,19 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
   };
 
   const choice = asking && chosenBars(asking.ex, asking.session, amount, unit);
-  const cycle = asking ? asking.ex.cycleBars(asking.session) : null;
+  const cycle = asking ? asking.ex.cycleBars(asking.session, target) : null;
+  const chooseTarget = (value: string) => {
+    const next: RenderTarget =
+      value === 'song' ? { song: true } : { song: false, pattern: value as Extract<RenderTarget, { song: false }>['pattern'] };
+    setTarget(next);
+    if (asking && next.song) {
+      const whole = asking.ex.cycleBars(asking.session, next);
+      if (whole) {
+        setUnit('bars');
+        setAmount(String(whole));
+      }
+    }
+  };
 
   return (
     <div className="export-menu">
@@ -172,6 +190,18 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
         <dialog ref={dialog} className="share-dialog export-dialog" aria-label="Export WAV" onClose={() => setAsking(null)}>
           <h2>Export WAV</h2>
           <form onSubmit={startWav}>
+            <label className="field">
+              What
+              <select value={target.song ? 'song' : target.pattern} onChange={(e) => chooseTarget(e.currentTarget.value)}>
+                {asking.session.song.entries.length > 0 && <option value="song">The song</option>}
+                {patternsInUse(asking.session).map((p) => (
+                  <option key={p} value={p}>
+                    Pattern {p}
+                    {asking.session.patterns[p]?.name ? `: ${asking.session.patterns[p]!.name}` : ''} (looped)
+                  </option>
+                ))}
+              </select>
+            </label>
             <div className="row">
               <label className="field">
                 Length
@@ -200,10 +230,16 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
             </p>
             {choice && 'bars' in choice && (cycle === null || choice.bars % cycle !== 0) && (
               <p className="note">
-                {cycle === null
-                  ? 'The tracks line up again only after more than 10 minutes.'
-                  : `The tracks line up again every ${plural(cycle, 'bar')} (${formatSeconds(asking.ex.wavSeconds(asking.session, cycle))}).`}{' '}
-                This file loops as bars: at its end, tracks of other lengths start again from their first step.
+                {target.song
+                  ? cycle === null
+                    ? 'The song is longer than 10 minutes.'
+                    : `The song is ${plural(cycle, 'bar')} long (${formatSeconds(asking.ex.wavSeconds(asking.session, cycle))}).`
+                  : cycle === null
+                    ? 'The tracks line up again only after more than 10 minutes.'
+                    : `The tracks line up again every ${plural(cycle, 'bar')} (${formatSeconds(asking.ex.wavSeconds(asking.session, cycle))}).`}{' '}
+                {target.song
+                  ? 'This file loops as bars: at its end, the song starts again.'
+                  : 'This file loops as bars: at its end, tracks of other lengths start again from their first step.'}
                 {cycle !== null && (
                   <>
                     {' '}
@@ -215,7 +251,7 @@ export function ExportMenu({ getSession, getAudible }: { getSession: () => Sessi
                         setAmount(String(cycle));
                       }}
                     >
-                      Whole cycle: {plural(cycle, 'bar')}
+                      {target.song ? 'Whole song' : 'Whole cycle'}: {plural(cycle, 'bar')}
                     </button>
                   </>
                 )}
