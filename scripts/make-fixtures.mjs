@@ -12,7 +12,8 @@
 //   npx node scripts/make-fixtures.mjs --check-dev-state /work/v1-state
 //                       starts this commit's `npm start` on such a folder (written by any
 //                       earlier version) and checks every session and beat in it opens
-//                       with every value intact and takes edits; upgrades it in place
+//                       with every value intact (one written before model 3: each track's
+//                       steps as its row in pattern A) and takes edits; upgrades it in place
 //
 // N is core's MODEL_VERSION, or 1 for the code from before it existed. The script
 // refuses to overwrite a folder that exists: fixtures are only ever added.
@@ -37,7 +38,7 @@ import { Conn, hello, mutate } from './bench/wsclient.mjs';
 import { rng, sleep, withTimeout } from './bench/lib.mjs';
 import { registerTypeScriptHooks } from './typescript-hooks.mjs';
 
-/** @import { Mutation, Session } from '../core/index.ts' */
+/** @import { Mutation, Pattern, PatternId, Row, Session } from '../core/index.ts' */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
@@ -379,12 +380,36 @@ class Editor {
 
 // ---- the session: every stored value exercised ------------------------------------------------
 
+/** A song entry id the way the song editor makes them (app/ui/patterns/SongEditor.tsx). */
+const newEntryId = () => `e${newTrackId().slice(1)}`;
+
+/**
+ * A row: `length`, these steps on, and velocities and pitches where given.
+ * @param {number} length
+ * @param {number[]} on
+ * @param {Record<number, number>} [velocities]
+ * @param {Record<number, number>} [pitches]
+ * @returns {Row}
+ */
+function makeRow(length, on, velocities = {}, pitches = {}) {
+  const row = core.emptyRow(length);
+  for (const i of on) row.steps[i] = true;
+  for (const [i, v] of Object.entries(velocities)) row.velocities[Number(i)] = v;
+  for (const [i, p] of Object.entries(pitches)) row.pitches[Number(i)] = p;
+  return row;
+}
+
 /**
  * Makes the fixture session and everything around it:
  *   origin  a template session, published as `originBeat`;
  *   main    a remix of originBeat (lineage kind 'beat'), edited by editors A, B and C
  *           past LOG_SLOTS versions (the log ring wraps) and several compactions, with a
  *           tail of every kind of mutation after the last compaction, still unfolded.
+ * Model 3: patterns B ("Chorus") and C (rows of odd lengths) are added and edited, D is
+ * duplicated from B, cleared and deleted, a song of three entries is made, B launched and
+ * played, before the last compaction; the tail edits A, B and C, adds, clears and deletes
+ * E, grows the song to five entries, changes, moves and deletes some, stops it looping,
+ * starts it from a later entry, launches the song, plays it and queues C.
  * Resolves once the tail is written, with the editors still connected.
  * @param {Server} server
  */
@@ -408,15 +433,28 @@ async function makeSession(server) {
     temp: newTrackId(),
     zap: newTrackId(),
   };
+  const entries = { s1: newEntryId(), s2: newEntryId(), s3: newEntryId(), s4: newEntryId(), s5: newEntryId() };
   /**
+   * An add_track as the editor sends it: the track and its (empty) row in A.
    * @param {string} trackId
    * @param {string} name
    * @param {string} instrument
    * @param {number} length
+   * @param {string | null} beforeTrackId
+   * @returns {Mutation}
    */
-  const track = (trackId, name, instrument, length) => ({ ...core.makeTrack({ id: trackId, name, instrument, length }) });
+  const addTrack = (trackId, name, instrument, length, beforeTrackId) => {
+    const { track, row } = core.makeTrack({ id: trackId, name, instrument, length });
+    return { type: 'add_track', track, rows: { A: row }, beforeTrackId };
+  };
+  /** The pattern as the room holds it now (a listener's snapshot: no version is used). @param {PatternId} pattern */
+  const patternNow = async (pattern) => {
+    const value = (await roomSnapshot(server, id)).session.patterns[pattern];
+    if (!value) throw new Error(`pattern ${pattern} is not in use`);
+    return value;
+  };
 
-  // Structure: names with emoji, accents and CJK; drums and melodic; lengths 3, 7, 32, 128.
+  // Structure: names with emoji, accents and CJK; drums and melodic; lengths 3, 7, 32, 128 in A.
   await a.mustApply({ type: 'set_session_name', name: 'Premier jet' });
   await a.mustApply({ type: 'set_tempo', tempo: 97.25 });
   await b.mustApply({ type: 'set_swing', swing: 37.5 });
@@ -427,17 +465,17 @@ async function makeSession(server) {
   await b.mustApply({ type: 'set_track_name', trackId: ids.snare, name: 'Caisse claire é' });
   await b.mustApply({ type: 'set_instrument', trackId: ids.hat, instrument: 'electro-hat' });
   await a.mustApply({ type: 'set_track_name', trackId: ids.keys, name: 'Clés ñ 鍵盤' });
-  await a.mustApply({ type: 'add_track', track: track(ids.bass, 'Bässline 🎸', 'synth-bass', 16), beforeTrackId: null });
-  await b.mustApply({ type: 'add_track', track: track(ids.tri, 'Trío △', '808-cowbell', 3), beforeTrackId: ids.keys });
-  await a.mustApply({ type: 'add_track', track: track(ids.pad, 'Pad ✨ long', 'warm-pad', 128), beforeTrackId: null });
-  await b.mustApply({ type: 'add_track', track: track(ids.clap, 'Clap 👏', 'electro-clap', 16), beforeTrackId: ids.hat });
-  await a.mustApply({ type: 'add_track', track: track(ids.temp, 'Temp 🗑', 'organ', 16), beforeTrackId: null });
+  await a.mustApply(addTrack(ids.bass, 'Bässline 🎸', 'synth-bass', 16, null));
+  await b.mustApply(addTrack(ids.tri, 'Trío △', '808-cowbell', 3, ids.keys));
+  await a.mustApply(addTrack(ids.pad, 'Pad ✨ long', 'warm-pad', 128, null));
+  await b.mustApply(addTrack(ids.clap, 'Clap 👏', 'electro-clap', 16, ids.hat));
+  await a.mustApply(addTrack(ids.temp, 'Temp 🗑', 'organ', 16, null));
   await b.mustApply({ type: 'move_track', trackId: ids.bass, beforeTrackId: ids.kick });
   await a.mustApply({ type: 'set_volume', trackId: ids.kick, volume: 0.93 });
   await a.mustApply({ type: 'set_volume', trackId: ids.pad, volume: 0.35 });
   await b.mustApply({ type: 'set_pan', trackId: ids.hat, pan: -0.4 });
   await b.mustApply({ type: 'set_pan', trackId: ids.keys, pan: 0.25 });
-  await a.mustApply({ type: 'set_length', trackId: ids.keys, length: 64 });
+  await a.mustApply({ type: 'set_length', trackId: ids.keys, pattern: 'A', length: 64 });
   await a.mustApply({ type: 'delete_track', trackId: ids.temp });
   // Model 2's per-track fields, folded by the compaction below: transpose either way,
   // a track's own swing (0 is its own setting, not the session's), one set and unset
@@ -453,100 +491,188 @@ async function makeSession(server) {
   // Refusals, remembered in `refusals`: a step and a transpose on the deleted track, a
   // used id. (A value out of its range is not a refusal but a malformed frame, never
   // stored: the first release refused it as out_of_range and stored it.)
-  await a.mustRefuse({ type: 'set_step', trackId: ids.temp, step: 3, on: true }, 'unknown_track');
-  const usedId = track(ids.kick, 'Kick again', 'studio-kick', 16);
-  await b.mustRefuse({ type: 'add_track', track: usedId, beforeTrackId: null }, 'duplicate_track');
+  await a.mustRefuse({ type: 'set_step', trackId: ids.temp, pattern: 'A', step: 3, on: true }, 'unknown_track');
+  const usedId = addTrack(ids.kick, 'Kick again', 'studio-kick', 16, null);
+  await b.mustRefuse(usedId, 'duplicate_track');
   await b.mustRefuse({ type: 'set_transpose', trackId: ids.temp, transpose: -7 }, 'unknown_track');
 
   // Steps past the visible length, then shorten: they are kept (failure mode 12).
-  for (const step of [9, 12, 15]) await a.mustApply({ type: 'set_step', trackId: ids.bass, step, on: true });
-  await a.mustApply({ type: 'set_velocity', trackId: ids.bass, step: 12, velocity: 31 });
-  await a.mustApply({ type: 'set_pitch', trackId: ids.bass, step: 12, pitch: -12 });
-  await a.mustApply({ type: 'set_length', trackId: ids.bass, length: 7 });
-  for (const step of [40, 50, 63]) await b.mustApply({ type: 'set_step', trackId: ids.keys, step, on: true });
-  await b.mustApply({ type: 'set_pitch', trackId: ids.keys, step: 50, pitch: 19 });
-  await b.mustApply({ type: 'set_length', trackId: ids.keys, length: 32 });
-  for (const step of [100, 127]) await a.mustApply({ type: 'set_step', trackId: ids.pad, step, on: true });
-  await a.mustApply({ type: 'set_pitch', trackId: ids.pad, step: 127, pitch: -24 });
-  await a.mustApply({ type: 'set_pitch', trackId: ids.pad, step: 100, pitch: 24 });
+  for (const step of [9, 12, 15]) await a.mustApply({ type: 'set_step', trackId: ids.bass, pattern: 'A', step, on: true });
+  await a.mustApply({ type: 'set_velocity', trackId: ids.bass, pattern: 'A', step: 12, velocity: 31 });
+  await a.mustApply({ type: 'set_pitch', trackId: ids.bass, pattern: 'A', step: 12, pitch: -12 });
+  await a.mustApply({ type: 'set_length', trackId: ids.bass, pattern: 'A', length: 7 });
+  for (const step of [40, 50, 63]) await b.mustApply({ type: 'set_step', trackId: ids.keys, pattern: 'A', step, on: true });
+  await b.mustApply({ type: 'set_pitch', trackId: ids.keys, pattern: 'A', step: 50, pitch: 19 });
+  await b.mustApply({ type: 'set_length', trackId: ids.keys, pattern: 'A', length: 32 });
+  for (const step of [100, 127]) await a.mustApply({ type: 'set_step', trackId: ids.pad, pattern: 'A', step, on: true });
+  await a.mustApply({ type: 'set_pitch', trackId: ids.pad, pattern: 'A', step: 127, pitch: -24 });
+  await a.mustApply({ type: 'set_pitch', trackId: ids.pad, pattern: 'A', step: 100, pitch: 24 });
   // A clear and its undo, as the editor sends them.
-  await b.mustApply({ type: 'set_pattern', trackId: ids.snare, pattern: core.emptyPattern() });
-  const snare = /** @type {import('../core/index.ts').Track} */ (core.sessionFromTemplate('lofi', 0)?.tracks.find((t) => t.id === 'snare'));
-  const { steps, velocities, pitches } = snare;
-  await b.mustApply({ type: 'set_pattern', trackId: ids.snare, pattern: { steps, velocities, pitches } });
+  await b.mustApply({ type: 'set_steps', trackId: ids.snare, pattern: 'A', steps: core.emptySteps() });
+  const template = core.sessionFromTemplate('lofi', 0);
+  if (!template) throw new Error('no lofi template');
+  const snare = core.rowOf(template, 'A', 'snare');
+  await b.mustApply({
+    type: 'set_steps',
+    trackId: ids.snare,
+    pattern: 'A',
+    steps: { steps: snare.steps, velocities: snare.velocities, pitches: snare.pitches },
+  });
 
-  // Jam until the log ring has wrapped: steps, velocities and pitches within each visible
-  // length (so what lies past it stays as set above), from a seeded source.
-  const random = rng(20_261_111);
+  // Model 3, folded by the compaction below. Pattern B, "Chorus", edited step by step,
+  // with a row pasted from A; adding it again is refused.
+  await a.mustApply({ type: 'add_pattern', pattern: 'B', value: core.emptyPattern() });
+  await b.mustApply({ type: 'set_pattern_name', pattern: 'B', name: 'Chorus' });
+  await b.mustRefuse({ type: 'add_pattern', pattern: 'B', value: core.emptyPattern() }, 'duplicate_pattern');
+  for (const step of [0, 4, 8, 12]) await a.mustApply({ type: 'set_step', trackId: ids.kick, pattern: 'B', step, on: true });
+  await a.mustApply({ type: 'set_velocity', trackId: ids.kick, pattern: 'B', step: 4, velocity: 64 });
+  await b.mustApply({ type: 'set_length', trackId: ids.bass, pattern: 'B', length: 32 });
+  for (const step of [3, 20, 30]) await b.mustApply({ type: 'set_step', trackId: ids.bass, pattern: 'B', step, on: true });
+  await b.mustApply({ type: 'set_pitch', trackId: ids.bass, pattern: 'B', step: 20, pitch: 5 });
+  await b.mustApply({ type: 'set_pitch', trackId: ids.bass, pattern: 'B', step: 30, pitch: -9 });
+  await a.mustApply({ type: 'set_row', trackId: ids.snare, pattern: 'B', row: snare });
+  // Pattern C: rows of odd lengths only, added whole, then replaced whole (duplicate-into)
+  // with two more rows, and a row lengthened.
+  /** @type {Pattern} */
+  const patternC = {
+    name: '',
+    rows: {
+      [ids.kick]: makeRow(5, [0, 3], { 3: 90 }),
+      [ids.hat]: makeRow(7, [0, 2, 4, 6], { 2: 40, 6: 70 }),
+      [ids.keys]: makeRow(9, [0, 4, 8], {}, { 4: 5, 8: -3 }),
+    },
+  };
+  await a.mustApply({ type: 'add_pattern', pattern: 'C', value: patternC });
+  const moreRows = { [ids.bass]: makeRow(11, [0, 5, 10], { 5: 20 }, { 10: 12 }), [ids.pad]: makeRow(15, [0, 7, 14], {}, { 7: -24 }) };
+  await b.mustApply({ type: 'put_pattern', pattern: 'C', value: { ...patternC, rows: { ...patternC.rows, ...moreRows } } });
+  await a.mustApply({ type: 'set_length', trackId: ids.keys, pattern: 'C', length: 13 });
+  await a.mustApply({ type: 'set_step', trackId: ids.keys, pattern: 'C', step: 12, on: true });
+  // Pattern D: B duplicated into it (as the pattern menu does), edited, cleared, deleted;
+  // an edit into it afterwards is refused.
+  await b.mustApply({ type: 'add_pattern', pattern: 'D', value: { ...structuredClone(await patternNow('B')), name: 'Chorus copy' } });
+  await b.mustApply({ type: 'set_step', trackId: ids.hat, pattern: 'D', step: 10, on: true });
+  await a.mustApply({ type: 'put_pattern', pattern: 'D', value: { ...core.emptyPattern(), name: 'Chorus copy' } });
+  await a.mustApply({ type: 'delete_pattern', pattern: 'D' });
+  await a.mustRefuse({ type: 'set_step', trackId: ids.kick, pattern: 'D', step: 0, on: true }, 'unknown_pattern');
+  // The song's first three entries, starting from the second; B cannot go while the song
+  // plays it. B is launched at the next bar, then Play at once: B plays from step 0.
+  await a.mustApply({ type: 'add_song_entry', entry: { id: entries.s1, pattern: 'A', repeats: 2 }, beforeEntryId: null });
+  await b.mustApply({ type: 'add_song_entry', entry: { id: entries.s2, pattern: 'B', repeats: 2 }, beforeEntryId: null });
+  await a.mustApply({ type: 'add_song_entry', entry: { id: entries.s3, pattern: 'C', repeats: 1 }, beforeEntryId: null });
+  await b.mustRefuse({ type: 'delete_pattern', pattern: 'B' }, 'pattern_in_use');
+  await a.mustApply({ type: 'set_song_start', entryId: entries.s2 });
+  await b.mustApply({ type: 'launch_pattern', pattern: 'B', when: 'bar' });
+  await a.mustApply({ type: 'start_transport', anchorMs: Date.now() });
+  await b.mustRefuse({ type: 'start_transport', anchorMs: Date.now() - 60_000 }, 'bad_anchor');
+
+  // Jam until the log ring has wrapped: steps, velocities and pitches in A, B and C within
+  // each row's visible length (so what lies past it stays as set above), from a seeded
+  // source. C is edited only where it has rows, so that its rows keep their odd lengths.
+  const random = rng(20_261_207);
   /**
    * @template T
    * @param {T[]} list
    */
   const pick = (list) => /** @type {T} */ (list[Math.floor(random() * list.length)]);
-  /** @type {Record<string, number>} */
-  const visible = {
-    [ids.bass]: 7,
-    [ids.kick]: 16,
-    [ids.snare]: 16,
-    [ids.clap]: 16,
-    [ids.hat]: 16,
-    [ids.tri]: 3,
-    [ids.keys]: 32,
-    [ids.pad]: 128,
-  };
-  const melodic = [ids.bass, ids.keys, ids.pad];
+  const before = (await roomSnapshot(server, id)).session;
+  /** @type {{ pattern: PatternId, trackId: string, length: number }[]} */
+  const rows = [];
+  for (const pattern of /** @type {PatternId[]} */ (['A', 'B', 'C'])) {
+    for (const t of before.tracks) {
+      if (pattern === 'C' && !before.patterns.C?.rows[t.id]) continue;
+      rows.push({ pattern, trackId: t.id, length: core.rowOf(before, pattern, t.id).length });
+    }
+  }
+  const melodic = new Set([ids.bass, ids.keys, ids.pad]);
   // Stop at a compaction (a multiple of COMPACT_EVERY) at or past LOG_SLOTS, so that
   // everything after it is the tail, and the ring has wrapped (slot ≠ version).
   const target = Math.ceil(LOG_SLOTS / COMPACT_EVERY) * COMPACT_EVERY;
   let turn = 0;
   while (Math.max(a.version, b.version) < target) {
     const editor = turn++ % 2 ? b : a;
-    const trackId = pick(Object.keys(visible));
-    const step = Math.floor(random() * (visible[trackId] ?? 1));
     const r = random();
-    if (r < 0.55) await editor.mustApply({ type: 'set_step', trackId, step, on: random() < 0.6 });
-    else if (r < 0.8) await editor.mustApply({ type: 'set_velocity', trackId, step, velocity: Math.floor(random() * 128) });
-    else {
+    if (r < 0.55) {
+      const { pattern, trackId, length } = pick(rows);
+      await editor.mustApply({ type: 'set_step', trackId, pattern, step: Math.floor(random() * length), on: random() < 0.6 });
+    } else if (r < 0.8) {
+      const { pattern, trackId, length } = pick(rows);
+      const velocity = Math.floor(random() * 128);
+      await editor.mustApply({ type: 'set_velocity', trackId, pattern, step: Math.floor(random() * length), velocity });
+    } else {
+      const { pattern, trackId, length } = pick(rows.filter((x) => melodic.has(x.trackId)));
       const pitch = Math.floor(random() * 49) - 24;
-      await editor.mustApply({ type: 'set_pitch', trackId: pick(melodic), step: Math.floor(random() * 7), pitch });
+      await editor.mustApply({ type: 'set_pitch', trackId, pattern, step: Math.floor(random() * Math.min(7, length)), pitch });
     }
   }
 
   // The tail: every kind of mutation after the last compaction, by A and by C (a writer
-  // the `clients` table has never seen), left in the log while they are connected.
+  // the room's folded writers have never seen), left in the log while they are connected.
   const c = await Editor.join(server, id, 'Chloé');
-  await c.mustApply({ type: 'set_step', trackId: ids.bass, step: 13, on: true }); // past the length again
-  await c.mustApply({ type: 'set_velocity', trackId: ids.kick, step: 0, velocity: 127 });
-  await c.mustApply({ type: 'set_pitch', trackId: ids.keys, step: 2, pitch: -7 });
-  const everyThird = { ...core.emptyPattern(), steps: Array.from({ length: 128 }, (_, i) => i % 3 === 0) };
-  await a.mustApply({ type: 'set_pattern', trackId: ids.tri, pattern: everyThird });
-  await c.mustApply({ type: 'set_length', trackId: ids.snare, length: 12 });
+  await c.mustApply({ type: 'set_step', trackId: ids.bass, pattern: 'A', step: 13, on: true }); // past the length again
+  await c.mustApply({ type: 'set_velocity', trackId: ids.kick, pattern: 'A', step: 0, velocity: 127 });
+  await c.mustApply({ type: 'set_pitch', trackId: ids.keys, pattern: 'A', step: 2, pitch: -7 });
+  const everyThird = { ...core.emptySteps(), steps: Array.from({ length: 128 }, (_, i) => i % 3 === 0) };
+  await a.mustApply({ type: 'set_steps', trackId: ids.tri, pattern: 'A', steps: everyThird });
+  await c.mustApply({ type: 'set_length', trackId: ids.snare, pattern: 'A', length: 12 });
   await a.mustApply({ type: 'set_track_name', trackId: ids.hat, name: 'Hat ½ · ü' });
   await c.mustApply({ type: 'set_instrument', trackId: ids.kick, instrument: '808-kick' });
   await a.mustApply({ type: 'set_volume', trackId: ids.snare, volume: 0.55 });
   await c.mustApply({ type: 'set_pan', trackId: ids.pad, pan: 0.8 });
+  // A track added with its own transpose and swing, and rows in A and C.
+  const zap = core.makeTrack({ id: ids.zap, name: 'Zap ⚡', instrument: 'zap', length: 5 });
   await a.mustApply({
     type: 'add_track',
-    track: { ...track(ids.zap, 'Zap ⚡', 'zap', 5), volume: 0.6, pan: -1, transpose: 3, swing: 12.5 },
+    track: { ...zap.track, volume: 0.6, pan: -1, transpose: 3, swing: 12.5 },
+    rows: { A: zap.row, C: makeRow(7, [1, 3], { 3: 50 }, { 1: 7 }) },
     beforeTrackId: ids.pad,
   });
   await c.mustApply({ type: 'set_transpose', trackId: ids.pad, transpose: -5 });
   await a.mustApply({ type: 'set_track_swing', trackId: ids.kick, swing: 55.5 });
   await c.mustApply({ type: 'set_track_swing', trackId: ids.snare, swing: null });
   await a.mustApply({ type: 'set_transpose', trackId: ids.keys, transpose: 24 });
-  await c.mustApply({ type: 'set_step', trackId: ids.zap, step: 4, on: true });
-  await c.mustApply({ type: 'set_pitch', trackId: ids.zap, step: 4, pitch: 12 });
+  await c.mustApply({ type: 'set_step', trackId: ids.zap, pattern: 'A', step: 4, on: true });
+  await c.mustApply({ type: 'set_pitch', trackId: ids.zap, pattern: 'A', step: 4, pitch: 12 });
   await a.mustApply({ type: 'move_track', trackId: ids.keys, beforeTrackId: null });
   await c.mustApply({ type: 'delete_track', trackId: ids.clap }); // a row still in `tracks`
+  // Model 3 in the tail: B and C edited, C named, a row pasted into B, one of C's cleared
+  // (it keeps its length).
+  await a.mustApply({ type: 'set_pattern_name', pattern: 'C', name: 'Pont 🌉 — fin' });
+  await c.mustApply({ type: 'set_step', trackId: ids.hat, pattern: 'B', step: 14, on: true });
+  await c.mustApply({ type: 'set_velocity', trackId: ids.hat, pattern: 'B', step: 14, velocity: 23 });
+  await a.mustApply({ type: 'set_pitch', trackId: ids.keys, pattern: 'C', step: 12, pitch: 17 });
+  await c.mustApply({ type: 'set_length', trackId: ids.hat, pattern: 'C', length: 3 });
+  await a.mustApply({ type: 'set_row', trackId: ids.tri, pattern: 'B', row: makeRow(6, [0, 2, 4], { 0: 120, 4: 12 }, { 2: 3 }) });
+  await c.mustApply({ type: 'set_steps', trackId: ids.kick, pattern: 'C', steps: core.emptySteps() });
+  // Pattern E: C duplicated into it, edited, cleared and deleted; an edit into it afterwards is refused.
+  await c.mustApply({ type: 'add_pattern', pattern: 'E', value: { ...structuredClone(await patternNow('C')), name: 'Pont copy' } });
+  await a.mustApply({ type: 'set_step', trackId: ids.pad, pattern: 'E', step: 2, on: true });
+  await c.mustApply({ type: 'put_pattern', pattern: 'E', value: { ...core.emptyPattern(), name: 'Pont copy' } });
+  await a.mustApply({ type: 'delete_pattern', pattern: 'E' });
+  await c.mustRefuse({ type: 'set_velocity', trackId: ids.pad, pattern: 'E', step: 2, velocity: 50 }, 'unknown_pattern');
+  // The song: two more entries, one changed, one moved, one deleted; no loop; it starts
+  // from its third entry. C cannot go while the song plays it.
+  await c.mustApply({ type: 'add_song_entry', entry: { id: entries.s4, pattern: 'C', repeats: 3 }, beforeEntryId: entries.s3 });
+  await a.mustApply({ type: 'add_song_entry', entry: { id: entries.s5, pattern: 'A', repeats: 1 }, beforeEntryId: null });
+  await c.mustApply({ type: 'set_song_entry', entry: { id: entries.s3, pattern: 'B', repeats: 4 } });
+  await a.mustApply({ type: 'move_song_entry', entryId: entries.s2, beforeEntryId: entries.s1 });
+  await c.mustApply({ type: 'delete_song_entry', entryId: entries.s5 });
+  await c.mustRefuse({ type: 'delete_pattern', pattern: 'C' }, 'pattern_in_use');
+  await a.mustApply({ type: 'set_song_loop', loop: false });
+  await c.mustApply({ type: 'set_song_start', entryId: entries.s4 });
+  // The song launched at the next bar, Play at once (the song plays from step 0), and C
+  // queued for the end of what plays.
+  await a.mustApply({ type: 'launch_pattern', pattern: null, when: 'bar' });
+  await c.mustApply({ type: 'start_transport', anchorMs: Date.now() });
+  await a.mustApply({ type: 'launch_pattern', pattern: 'C', when: 'end' });
   await a.mustApply({ type: 'set_tempo', tempo: 101.5 });
   await c.mustApply({ type: 'set_swing', swing: 41 });
   await a.mustApply({ type: 'set_session_name', name: 'Nuit blanche — café ☕ 🎛️ naïve' });
   await c.mustApply({ type: 'set_effect', param: 'reverb', value: 0.58 });
   await a.mustApply({ type: 'set_play_together', together: true });
   await c.mustApply({ type: 'set_playing', playing: true });
-  await a.mustRefuse({ type: 'set_step', trackId: ids.clap, step: 0, on: true }, 'unknown_track');
+  await a.mustRefuse({ type: 'set_step', trackId: ids.clap, pattern: 'A', step: 0, on: true }, 'unknown_track');
 
-  return { id, origin: origin.id, originBeat: originBeat.beatId, editors: [a, b, c], ids };
+  return { id, origin: origin.id, originBeat: originBeat.beatId, editors: [a, b, c], ids, entries };
 }
 
 /**
@@ -579,24 +705,37 @@ function roomIdOf(db) {
 }
 
 /**
- * The SQLite file of one session's Durable Object, found by the id it holds.
+ * Every session Durable Object's SQLite file in a state folder, by the session id it holds.
  * @param {string} stateDir
- * @param {string} sessionId
  */
-function findRoomDatabase(stateDir, sessionId) {
+function roomDatabases(stateDir) {
   const doDir = join(stateDir, 'v3/do');
+  /** @type {Map<string, string>} */
+  const found = new Map();
   for (const objects of readdirSync(doDir).filter((d) => d.endsWith('-SessionRoom'))) {
     for (const file of readdirSync(join(doDir, objects)).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite')) {
       const path = join(doDir, objects, file);
       const db = new DatabaseSync(path, { readOnly: true });
       try {
-        if (roomIdOf(db) === sessionId) return path;
+        const id = roomIdOf(db);
+        if (id) found.set(id, path);
       } finally {
         db.close();
       }
     }
   }
-  throw new Error(`no Durable Object database holds session ${sessionId} under ${doDir}`);
+  return found;
+}
+
+/**
+ * The SQLite file of one session's Durable Object, found by the id it holds.
+ * @param {string} stateDir
+ * @param {string} sessionId
+ */
+function findRoomDatabase(stateDir, sessionId) {
+  const path = roomDatabases(stateDir).get(sessionId);
+  if (!path) throw new Error(`no Durable Object database holds session ${sessionId} under ${join(stateDir, 'v3/do')}`);
+  return path;
 }
 
 /**
@@ -763,8 +902,13 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
     const status = page.getByTestId('connection-status');
     /** @param {string} track @param {number} n */
     const cell = (track, n) => page.getByRole('gridcell', { name: `${track} step ${n}`, exact: true });
+    /** @param {string} name */
+    const patternButton = (name) => page.getByRole('group', { name: 'Patterns' }).getByRole('button', { name, exact: true });
     await page.goto(`${server.base}/s/${sessionId}`);
     await expect(status).toContainText('Connected', { timeout: 30_000 });
+    // The page opens on the pattern playing (the song plays together): view A.
+    await patternButton('Pattern A').click();
+    await expect(patternButton('Pattern A')).toHaveAttribute('aria-pressed', 'true');
     // Online edits first, so the record has a confirmed state with its own changes and nextSeq > 1.
     await cell(trackNames.kick, 3).click();
     await cell(trackNames.snare, 6).click();
@@ -791,6 +935,9 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
     );
     await context.setOffline(true);
     await expect(status).toContainText(/Offline|Reconnecting/);
+    // The offline edits go into pattern B, viewed from its button.
+    await patternButton('Pattern B: Chorus').click();
+    await expect(patternButton('Pattern B: Chorus')).toHaveAttribute('aria-pressed', 'true');
     await cell(trackNames.kick, 15).click();
     await cell(trackNames.bass, 2).click();
     await cell(trackNames.pad, 1).click();
@@ -817,34 +964,46 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
 
 // ---- the checks ---------------------------------------------------------------------------------
 
-const DEFAULT_TRACK = core.makeTrack({ id: 'x', name: 'x', instrument: 'piano' });
+const DEFAULT_TRACK = core.makeTrack({ id: 'x', name: 'x', instrument: 'piano' }).track;
+const DEFAULT_VELOCITY = core.STEP_FIELDS.velocity.default;
+
+/**
+ * Every row of every pattern in use, with its pattern.
+ * @param {Session} session
+ */
+const allRows = (session) =>
+  core.patternsInUse(session).flatMap((pattern) => Object.values(session.patterns[pattern]?.rows ?? {}).map((row) => ({ pattern, row })));
 
 /**
  * Does the session exercise every stored value the brief (issue 11's fixtures) asks for?
+ * Model 1's per-track loops are pattern A's rows since model 3; its patterns and song are
+ * checked by checkPatterns.
  * @param {Session} session
  * @param {string} where
  */
 function checkSessionContent(session, where) {
   const tracks = session.tracks;
   const instruments = tracks.map((t) => core.instrumentInfo(t.instrument));
+  const inA = tracks.map((t) => core.rowOf(session, 'A', t.id));
+  const rows = allRows(session).map((r) => r.row);
   check(tracks.length >= 6, `${where}: at least 6 tracks (has ${tracks.length})`);
   check(instruments.some((i) => i && !i.melodic) && instruments.some((i) => i?.melodic), `${where}: drum and melodic tracks`);
   check(tracks.filter((t) => /[^\p{ASCII}]/u.test(t.name)).length >= 4, `${where}: non-ASCII track names`);
   check(/\p{Extended_Pictographic}/u.test(session.name) && /[éèêàçñïü]/.test(session.name), `${where}: emoji and accents in the name`);
   for (const length of [3, 7, 32, 128])
     check(
-      tracks.some((t) => t.length === length),
-      `${where}: a track of length ${length}`,
+      inA.some((r) => r.length === length),
+      `${where}: a row of length ${length} in A`,
     );
   check(
-    tracks.some((t) => t.steps.some((on, i) => on && i >= t.length)),
-    `${where}: steps set past a track's length`,
+    inA.some((r) => r.steps.some((on, i) => on && i >= r.length)),
+    `${where}: steps set past a row's length in A`,
   );
   check(
-    tracks.some((t) => new Set(t.velocities).size >= 5),
+    rows.some((r) => new Set(r.velocities).size >= 5),
     `${where}: varied velocities`,
   );
-  const pitches = tracks.flatMap((t) => t.pitches);
+  const pitches = rows.flatMap((r) => r.pitches);
   check(pitches.some((p) => p < 0) && pitches.some((p) => p > 0), `${where}: negative and positive pitches`);
   check(
     tracks.some((t) => t.volume !== DEFAULT_TRACK.volume),
@@ -864,8 +1023,8 @@ function checkSessionContent(session, where) {
   /** @param {unknown[]} list */
   const full = (list) => list.length === core.LIMITS.maxSteps;
   check(
-    tracks.every((t) => full(t.steps) && full(t.velocities) && full(t.pitches)),
-    `${where}: every track array full length`,
+    rows.every((r) => full(r.steps) && full(r.velocities) && full(r.pitches)),
+    `${where}: every row's arrays full length`,
   );
   if (HAS_MODEL_2_FIELDS) {
     // Model 2: transpose either way on several tracks, a track's own swing (an explicit
@@ -879,37 +1038,109 @@ function checkSessionContent(session, where) {
     check(ownSwing.length >= 3 && ownSwing.some((t) => t.swing === 0), `${where}: a track's own swing on several tracks, 0 among them`);
     check(tracks.filter((t) => t.transpose === 0 && t.swing === null).length >= 2, `${where}: tracks at model 2's defaults`);
   }
+  checkPatterns(session, where);
 }
 
 /** Model 2 added per-track transpose and swing (core/fields.ts). */
 const HAS_MODEL_2_FIELDS = ['transpose', 'swing'].every((k) => k in core.TRACK_FIELDS);
 
 /**
- * Model 2's fields are both folded into the stored session and in the unfolded tail.
+ * Model 3's patterns and song, as every document made from the session holds them: A, B
+ * ("Chorus") and C (rows of odd lengths only) in use, each with steps, velocities, pitches
+ * and lengths edited; a song of at least four entries over A, B and C, repeats above 1,
+ * not looping.
+ * @param {Session} session
+ * @param {string} where
+ */
+function checkPatterns(session, where) {
+  const inUse = core.patternsInUse(session);
+  check(canonical(inUse) === canonical(['A', 'B', 'C']), `${where}: patterns A, B and C in use (${inUse.join(', ')})`);
+  check(session.patterns.B?.name === 'Chorus', `${where}: pattern B is named "Chorus"`);
+  const c = Object.values(session.patterns.C?.rows ?? {});
+  check(c.length >= 4 && c.every((r) => r.length % 2 === 1), `${where}: pattern C's rows are of odd lengths (${c.map((r) => r.length)})`);
+  for (const pattern of /** @type {PatternId[]} */ (['A', 'B', 'C'])) {
+    const rows = Object.values(session.patterns[pattern]?.rows ?? {});
+    check(
+      rows.some((r) => r.steps.some(Boolean)) &&
+        rows.some((r) => r.velocities.some((v) => v !== DEFAULT_VELOCITY)) &&
+        rows.some((r) => r.pitches.some((p) => p !== 0)) &&
+        rows.some((r) => r.length !== core.ROW_FIELDS.length.default),
+      `${where}: steps, velocities, pitches and lengths edited in pattern ${pattern}`,
+    );
+  }
+  const { entries, loop } = session.song;
+  check(entries.length >= 4, `${where}: a song of at least 4 entries (${entries.length})`);
+  check(entries.filter((e) => e.repeats > 1).length >= 3, `${where}: song entries repeated`);
+  check(
+    canonical([...new Set(entries.map((e) => e.pattern))].sort()) === canonical(['A', 'B', 'C']),
+    `${where}: the song plays A, B and C`,
+  );
+  check(!loop, `${where}: the song does not loop`);
+}
+
+/**
+ * The room's own arrangement state, which a beat or a remix resets (core fromTheTop): the
+ * song starts from a later entry, it plays (Play at once), and C is queued.
+ * @param {Session} session
+ * @param {string} where
+ */
+function checkTransport(session, where) {
+  const { song, transport } = session;
+  check(song.start !== null && song.entries.findIndex((e) => e.id === song.start) > 0, `${where}: the song starts from a later entry`);
+  check(transport.song && transport.from === 0, `${where}: the song plays from step 0 (Play at once)`);
+  check(transport.next?.pattern === 'C' && transport.next.at > 0, `${where}: pattern C queued`);
+}
+
+/**
+ * Model 2's fields, and model 3's patterns and song, are both folded into the stored
+ * session and in the unfolded tail.
  * @param {Session} folded
  * @param {Record<string, any>[]} tail the log rows after the fold
  */
 function checkFoldedFields(folded, tail) {
-  if (!HAS_MODEL_2_FIELDS) return;
-  check(
-    folded.tracks.some((t) => t.transpose < 0) && folded.tracks.some((t) => t.transpose > 0),
-    'room.json: transposes folded into the stored session',
-  );
-  check(
-    folded.tracks.some((t) => t.swing !== null),
-    "room.json: a track's own swing folded into the stored session",
-  );
   const mutations = tail.map((r) => /** @type {Mutation} */ (JSON.parse(r.mutation)));
+  if (HAS_MODEL_2_FIELDS) {
+    check(
+      folded.tracks.some((t) => t.transpose < 0) && folded.tracks.some((t) => t.transpose > 0),
+      'room.json: transposes folded into the stored session',
+    );
+    check(
+      folded.tracks.some((t) => t.swing !== null),
+      "room.json: a track's own swing folded into the stored session",
+    );
+    check(
+      mutations.some((m) => m.type === 'set_transpose' && m.transpose < 0) &&
+        mutations.some((m) => m.type === 'set_track_swing' && m.swing !== null) &&
+        mutations.some((m) => m.type === 'set_track_swing' && m.swing === null),
+      'room.json: transposes and swings (set and unset) in the unfolded tail',
+    );
+    check(
+      mutations.some((m) => m.type === 'add_track' && m.track.transpose !== 0 && m.track.swing !== null),
+      'room.json: a track added in the tail with its own transpose and swing',
+    );
+  }
+  // Model 3: B, C and the song's first entries are folded; D was added and deleted before the fold.
   check(
-    mutations.some((m) => m.type === 'set_transpose' && m.transpose < 0) &&
-      mutations.some((m) => m.type === 'set_track_swing' && m.swing !== null) &&
-      mutations.some((m) => m.type === 'set_track_swing' && m.swing === null),
-    'room.json: transposes and swings (set and unset) in the unfolded tail',
+    canonical(core.patternsInUse(folded)) === canonical(['A', 'B', 'C']) && folded.patterns.B?.name === 'Chorus',
+    'room.json: patterns B ("Chorus") and C folded into the stored session',
+  );
+  check(Object.keys(folded.patterns.C?.rows ?? {}).length >= 5, "room.json: pattern C's rows folded");
+  check(folded.song.entries.length === 3 && folded.song.start !== null, 'room.json: the song folded');
+  check(
+    canonical(folded.transport) === canonical({ song: false, pattern: 'B', from: 0, next: null }),
+    `room.json: pattern B played from step 0 when folded (${canonical(folded.transport)})`,
   );
   check(
-    mutations.some((m) => m.type === 'add_track' && m.track.transpose !== 0 && m.track.swing !== null),
-    'room.json: a track added in the tail with its own transpose and swing',
+    mutations.some((m) => m.type === 'add_track' && Object.keys(m.rows).length === 2),
+    'room.json: a track added in the tail with rows in two patterns',
   );
+  const rowEdits = new Set(['set_step', 'set_velocity', 'set_pitch', 'set_length', 'set_row', 'set_steps']);
+  for (const pattern of ['A', 'B', 'C']) {
+    check(
+      mutations.some((m) => rowEdits.has(m.type) && 'pattern' in m && m.pattern === pattern),
+      `room.json: edits into pattern ${pattern} in the tail`,
+    );
+  }
 }
 
 // ---- the two runs ---------------------------------------------------------------------------------
@@ -975,6 +1206,7 @@ async function writeFixtures() {
     );
     checkFoldedFields(replayed.folded, replayed.tail);
     checkSessionContent(expected.session, 'expected.json');
+    checkTransport(expected.session, 'expected.json');
     files['room.json'] = roomJson(room);
     files['expected.json'] = {
       version: expected.version,
@@ -1013,6 +1245,8 @@ async function writeFixtures() {
     check(docId === id && Number.isFinite(createdAt) && updatedAt >= createdAt, 'session.json: id, createdAt, updatedAt');
     check(version === expected.version, `session.json: version ${version}`);
     check(canonical(projected) === canonical(expected.session), 'session.json holds the session the room reported');
+    checkPatterns(projected, 'session.json');
+    checkTransport(projected, 'session.json');
     files['session.json'] = session;
 
     // Publish the session; remix the beat and the session.
@@ -1020,6 +1254,20 @@ async function writeFixtures() {
     const beat = await storedDoc(`beat:${published.beatId}`, await http(server.base, 'GET', `/api/beats/${published.beatId}`), 'beat.json');
     check(beat.lineage.remixedFrom?.kind === 'beat' && beat.lineage.remixedFrom.id === made.originBeat, 'beat.json keeps its beat lineage');
     check(!JSON.stringify(beat).includes(id), 'beat.json never names its session');
+    // A beat plays from its top (core fromTheTop): the song from its first entry, nothing queued.
+    const top = core.fromTheTop(expected.session);
+    const { model: _bm, beatId: _bi, publishedAt: _bp, timeline: beatTimeline, ...beatRest } = beat;
+    const { timeline: _tt, ...topRest } = top;
+    check(canonical(beatRest) === canonical(topRest), 'beat.json holds the session played from the top');
+    check(
+      canonical(beatTimeline) === canonical({ anchorMs: expected.session.timeline.anchorMs, together: false, playing: false }),
+      'beat.json: its timeline is not playing',
+    );
+    checkPatterns(beat, 'beat.json');
+    check(
+      canonical(beat.transport) === canonical({ song: true, pattern: 'C', from: 0, next: null }) && beat.song.start === null,
+      `beat.json: the song from its first entry, C (queued in the session) to follow (${canonical(beat.transport)})`,
+    );
     files['beat.json'] = beat;
     const kv = readKv(stateDir);
     const galleryEntry = [...kv].find(([key]) => key.startsWith('gallery:') && key.endsWith(`:${beat.beatId}`));
@@ -1030,6 +1278,9 @@ async function writeFixtures() {
       !!stored && !!card && canonical(stored) === canonical(card),
       'gallery.json: the stored metadata is the card GET /api/beats serves',
     );
+    // The card pictures the first bar of the pattern a listener hears first: the song's first, B.
+    check(core.openingPattern(beat) === 'B', `gallery.json: the beat opens on B (${core.openingPattern(beat)})`);
+    check(canonical(stored) === canonical(core.galleryMetadata(beat)), "gallery.json: the card of the beat's opening pattern");
     if (galleryEntry)
       files['gallery.json'] = { key: galleryEntry[0], metadata: JSON.parse(galleryEntry[1].metadata), value: galleryEntry[1].value };
 
@@ -1049,6 +1300,11 @@ async function writeFixtures() {
     }
     check(files['remix-of-beat.json'].lineage.remixedFrom?.kind === 'beat', 'remix-of-beat.json: lineage kind beat');
     check(files['remix-of-session.json'].lineage.remixedFrom?.id === id, 'remix-of-session.json: lineage names the session');
+    // A remix keeps the music, played from the top: the patterns, the song, what plays.
+    for (const file of ['remix-of-beat.json', 'remix-of-session.json']) {
+      check(canonical(music(files[file])) === canonical(music(top)), `${file}: the session's music, played from the top`);
+      checkPatterns(files[file], file);
+    }
 
     // The browser's saved record, with edits pending while offline.
     const names = new Map(expected.session.tracks.map((t) => [t.id, t.name]));
@@ -1064,6 +1320,38 @@ async function writeFixtures() {
       );
     }
     check(Object.keys(storage.sessionStorage).includes(`kb:tab-client:${id}`), 'client-record.json: sessionStorage kb:tab-client');
+    /** @param {string} prefix */
+    const savedRecord = (prefix) => JSON.parse(Object.entries(storage.localStorage).find(([k]) => k.startsWith(prefix))?.[1] ?? 'null');
+    const record = savedRecord(`kb:client:${id}:`);
+    const confirmed = savedRecord(`kb:confirmed:${id}:`);
+    /** @type {Mutation[]} */
+    const pending = record?.pending.map((/** @type {{ mutation: Mutation }} */ p) => p.mutation) ?? [];
+    check(
+      pending.filter((m) => m.type === 'set_step').length === 3 && pending.every((m) => m.type !== 'set_step' || m.pattern === 'B'),
+      `client-record.json: the offline steps pending in pattern B (${pending.map((m) => ('pattern' in m ? m.pattern : '-'))})`,
+    );
+    if (confirmed) {
+      // The confirmed state: the session with the two online edits, in A.
+      /** @type {Session} */
+      let online = expected.session;
+      for (const [trackId, step] of /** @type {[string, number][]} */ ([
+        ['kick', 2],
+        ['snare', 5],
+      ])) {
+        const result = core.applyMutation(
+          online,
+          { type: 'set_step', trackId, pattern: 'A', step, on: !core.rowOf(online, 'A', trackId).steps[step] },
+          0,
+        );
+        if (result.ok) online = result.session;
+      }
+      check(
+        canonical(confirmed.session) === canonical(online),
+        'client-record.json: the confirmed state is the session with the online edits in A',
+      );
+      checkPatterns(confirmed.session, 'client-record.json');
+      checkTransport(confirmed.session, 'client-record.json');
+    } else check(false, 'client-record.json: a confirmed state');
     files['client-record.json'] = storage;
 
     facts = {
@@ -1091,6 +1379,18 @@ async function writeFixtures() {
             final: expected.session.tracks.map((t) => ({ name: t.name, transpose: t.transpose, swing: t.swing })),
           }
         : null,
+      arrangement: {
+        folded: {
+          patterns: core.patternsInUse(replayed.folded),
+          songEntries: replayed.folded.song.entries.length,
+          transport: replayed.folded.transport,
+        },
+        tail: [...new Set(replayed.tail.map((r) => JSON.parse(r.mutation).type))].filter((t) => core.mutationSince(t) === 3),
+        final: arrangementOf(expected.session),
+        beatTransport: beat.transport,
+        pendingPatterns: pending.flatMap((m) => ('pattern' in m ? [m.pattern] : [])),
+        refusals: [...new Set(tableRows(room, 'refusals').map((r) => String(r.code)))],
+      },
     };
   } finally {
     await stopServer(server);
@@ -1107,6 +1407,30 @@ async function writeFixtures() {
 }
 
 /**
+ * The session's patterns, song and transport, for the README.
+ * @param {Session} session
+ */
+function arrangementOf(session) {
+  return {
+    patterns: core.patternsInUse(session).map((p) => ({
+      pattern: p,
+      name: session.patterns[p]?.name ?? '',
+      // In track order (a row's key moves to the end of `rows` whenever it is edited).
+      rows: session.tracks.flatMap((t) => {
+        const row = session.patterns[p]?.rows[t.id];
+        return row ? [{ track: t.name, length: row.length, on: row.steps.filter(Boolean).length }] : [];
+      }),
+    })),
+    song: {
+      entries: session.song.entries.map((e) => `${e.pattern} ×${e.repeats}`),
+      loop: session.song.loop,
+      start: session.song.entries.findIndex((e) => e.id === session.song.start) + 1,
+    },
+    transport: session.transport,
+  };
+}
+
+/**
  * @param {Record<string, any>} facts
  */
 function fixturesReadme(facts) {
@@ -1119,17 +1443,21 @@ function fixturesReadme(facts) {
   const pending = facts.clientPending ?? [];
   const steps = pending.filter((t) => t === 'set_step').length;
   const others = pending.filter((t) => t !== 'set_step');
-  const offline = `${pending.length} made offline (${steps} steps${others.map((t) => `, a \`${t}\``).join('')}), still pending`;
+  /** @type {string[]} */
+  const pendingPatterns = facts.arrangement?.pendingPatterns ?? [];
+  const into = pendingPatterns.length ? ` into pattern ${[...new Set(pendingPatterns)].join(', ')}` : '';
+  const offline = `${pending.length} made offline (${steps} steps${into}${others.map((t) => `, a \`${t}\``).join('')}), still pending`;
   /** @param {number | null} swing */
   const swing = (swing) => (swing === null ? "swing null (the session's)" : `swing ${swing}`);
   const perTrack = facts.perTrack
     ? `
-Model ${MODEL_VERSION}'s per-track fields (\`transpose\`, \`swing\`): ${facts.perTrack.folded.length} tracks had one set when the
+Model 2's per-track fields (\`transpose\`, \`swing\`): ${facts.perTrack.folded.length} tracks had one set when the
 room last folded (${facts.perTrack.folded.map((/** @type {string} */ n) => `"${n}"`).join(', ')}), and the tail sets more
 (${facts.perTrack.tail.map((/** @type {string} */ t) => `\`${t}\``).join(', ')}, and an \`add_track\` carrying both). The session as reported:
 ${facts.perTrack.final.map((/** @type {{ name: string, transpose: number, swing: number | null }} */ t) => `- "${t.name}": transpose ${t.transpose}, ${swing(t.swing)}`).join('\n')}
 `
     : '';
+  const arrangement = facts.arrangement ? arrangementReadme(facts.arrangement) : '';
   return `# Stored documents of model version ${MODEL_VERSION}
 
 Written by ${provenance()} on ${new Date().toISOString().slice(0, 10)},
@@ -1150,11 +1478,37 @@ version adds its own \`test/fixtures/v<N>/\` with the same script.
 | \`gallery.json\` | the beat's gallery entry in KV: its \`key\`, its \`metadata\` (the card \`GET /api/beats\` serves) and its (empty) \`value\` |
 | \`remix-of-beat.json\`, \`remix-of-session.json\` | the KV documents of a remix of the beat and of the session, as created${facts.layout === 1 ? '' : ' (version 0; written when a first listener had visited and left: a session has no KV document before)'} |
 | \`client-record.json\` | every \`localStorage\` and \`sessionStorage\` key the editor wrote in Chromium (raw strings) for the same session, opened afterwards: two edits made online and acknowledged (its confirmed snapshot is at version ${facts.clientConfirmedVersion}), then ${offline} |
-${perTrack}
+${perTrack}${arrangement}
 \`room.json\` leaves out the runtime's own table (\`__miniflare_do_name\` locally, \`_cf_*\` in
 production), which \`ctx.storage.sql\` cannot write; the backstop alarm is kept by the
 runtime outside the database. To rebuild the room, run each table's \`sql\` and insert its
 rows as they are (\`log.at\` is a REAL column).
+`;
+}
+
+/**
+ * The README's account of model 3's patterns, song and transport.
+ * @param {Record<string, any>} facts the `arrangement` facts
+ */
+function arrangementReadme(facts) {
+  /** @param {unknown} x */
+  const code = (x) => `\`${JSON.stringify(x)}\``;
+  /** @param {{ pattern: string, name: string, rows: { track: string, length: number, on: number }[] }} p */
+  const pattern = (p) =>
+    `- pattern ${p.pattern}${p.name ? ` "${p.name}"` : ''}: ${p.rows.length} rows (${p.rows.map((r) => `"${r.track}" length ${r.length}, ${r.on} on`).join('; ')})`;
+  const { folded, final } = facts;
+  return `
+Model 3's patterns, song and transport: when the room last folded, patterns ${folded.patterns.join(', ')} were in use (D had
+been duplicated from B, edited, cleared and deleted), the song had ${folded.songEntries} entries and the transport was
+${code(folded.transport)}; the tail holds every mutation type model 3 added (${facts.tail.map((/** @type {string} */ t) => `\`${t}\``).join(', ')}),
+among them E added, cleared and deleted. The refusals' codes: ${facts.refusals.map((/** @type {string} */ c) => `\`${c}\``).join(', ')}.
+The session as reported:
+${final.patterns.map(pattern).join('\n')}
+- the song: ${final.song.entries.join(', ')}; loop ${final.song.loop ? 'on' : 'off'}; it starts from entry ${final.song.start}
+- the transport: ${code(final.transport)} (the song plays, C is queued)
+
+The beat and both remixes play it from the top (core \`fromTheTop\`): the song from its first entry, transport
+${code(facts.beatTransport)}; the gallery card pictures the first bar of the song's first pattern.
 `;
 }
 
@@ -1188,8 +1542,8 @@ async function writeDevState() {
     // Someone comes back and edits: those edits are in the log only (and KV is behind)
     // when the server stops, as it would be after a Ctrl-C in the middle of a jam.
     const back = await Editor.join(server, id, 'Dana');
-    await back.mustApply({ type: 'set_step', trackId: 'kick', step: 1, on: true });
-    await back.mustApply({ type: 'set_velocity', trackId: 'kick', step: 1, velocity: 77 });
+    await back.mustApply({ type: 'set_step', trackId: 'kick', pattern: 'A', step: 1, on: true });
+    await back.mustApply({ type: 'set_velocity', trackId: 'kick', pattern: 'A', step: 1, velocity: 77 });
     await back.mustApply({ type: 'set_session_name', name: 'Nuit blanche — après ☕' });
     final = await roomSnapshot(server, id);
   } finally {
@@ -1207,14 +1561,23 @@ async function writeDevState() {
   checkSessionContent(final.session, 'dev state');
   if (problems.length) throw new Error(`the state is not what it should be:\n  ${problems.join('\n  ')}`);
 
-  /** @param {Session} s */
+  /** Each pattern's rows (A: every track's). @param {Session} s */
   const summary = (s) =>
-    s.tracks
-      .map((t) => {
-        const on = t.steps.flatMap((isOn, i) => (isOn ? [i] : [])).join(' ');
-        return `    ${t.id.padEnd(14)} ${JSON.stringify(t.name).padEnd(22)} ${t.instrument.padEnd(13)} length ${String(t.length).padStart(3)}, on: ${on}`;
+    core
+      .patternsInUse(s)
+      .map((p) => {
+        const name = s.patterns[p]?.name;
+        const rows = s.tracks
+          .filter((t) => p === 'A' || s.patterns[p]?.rows[t.id])
+          .map((t) => {
+            const row = core.rowOf(s, p, t.id);
+            const on = row.steps.flatMap((isOn, i) => (isOn ? [i] : [])).join(' ');
+            return `      ${t.id.padEnd(14)} ${JSON.stringify(t.name).padEnd(22)} ${t.instrument.padEnd(13)} length ${String(row.length).padStart(3)}, on: ${on}`;
+          });
+        return [`    pattern ${p}${name ? ` "${name}"` : ''}:`, ...rows].join('\n');
       })
       .join('\n');
+  const { song, transport } = final.session;
   writeFileSync(join(dir, 'expected.json'), `${JSON.stringify({ session: made.id, final, whenEveryoneLeft: closedAt, beat }, null, 2)}\n`);
   writeFileSync(
     join(dir, 'README.txt'),
@@ -1225,12 +1588,14 @@ Start a later version on it with: KEYBOARDIA_STATE_DIR=${stateDir} npm start
 
 Session ${made.id}  (open /s/${made.id})
   Durable Object: version ${final.version}, compacted at ${room.counters.compactedVersion}; the last ${room.tail.length} edits
-  (kick step 2 on at velocity 77, the name "${final.session.name}") are only in the log:
+  (kick step 2 on in pattern A at velocity 77, the name "${final.session.name}") are only in the log:
   an editor was connected when the server was stopped with SIGINT.
   KV (GET /api/sessions/<id>): version ${closedAt.version}, from when everyone had left; behind the room by ${final.version - closedAt.version}.
   Name "${final.session.name}", tempo ${final.session.tempo}, swing ${final.session.swing},
   effects ${JSON.stringify(final.session.effects)}, timeline together=${final.session.timeline.together} playing=${final.session.timeline.playing},
-  remixed from beat ${made.originBeat}. Tracks (steps on, 0-based):
+  remixed from beat ${made.originBeat}.
+  Song: ${song.entries.map((e) => `${e.pattern} ×${e.repeats}`).join(', ')}; loop ${song.loop ? 'on' : 'off'}; starts from entry ${song.entries.findIndex((e) => e.id === song.start) + 1}.
+  Transport: ${JSON.stringify(transport)}. Patterns, their rows (steps on, 0-based):
 ${summary(final.session)}
   The full state the room reported just before the stop is in expected.json ("final").
 
@@ -1316,6 +1681,81 @@ async function editAndCheck(server, sessionId, session, version, mutations, what
 }
 
 /**
+ * A stored session or beat as its version wrote it: the document, its model and version.
+ * @typedef {{ doc: Record<string, any>, model: number, version: number }} Stored
+ */
+
+/**
+ * Every session and beat a state folder holds, read from disk before this code runs on
+ * it: KV's session and beat documents, and each room's folded session when its log holds
+ * nothing after it (then it is the room's state; a room with edits after its fold is
+ * left out here: only its writer knows what it reported).
+ * @param {string} stateDir
+ */
+function storedDocuments(stateDir) {
+  /** @type {Map<string, Stored>} */
+  const sessions = new Map();
+  /** @type {Map<string, Stored>} */
+  const beats = new Map();
+  /** @type {Map<string, Stored>} */
+  const rooms = new Map();
+  /** @param {Record<string, any>} doc */
+  const stored = (doc) => ({ doc, model: Number(core.modelOf(doc)), version: Number(doc.version ?? 0) });
+  for (const [key, { value }] of readKv(stateDir)) {
+    if (value === null) continue;
+    if (key.startsWith('session:')) sessions.set(key.slice('session:'.length), stored(JSON.parse(value)));
+    if (key.startsWith('beat:')) beats.set(key.slice('beat:'.length), stored(JSON.parse(value)));
+  }
+  for (const [id, path] of roomDatabases(stateDir)) {
+    const room = dumpRoom(path);
+    const after = (/** @type {number} */ version) => tableRows(room, 'log').filter((r) => r.version > version).length;
+    if (layoutOf(room) === 2) {
+      const snapshot = JSON.parse(String(tableRows(room, 'state').find((r) => r.key === 'snapshot')?.value));
+      if (after(snapshot.version) === 0) rooms.set(id, { doc: snapshot.session, model: snapshot.model, version: snapshot.version });
+    } else {
+      const meta = Object.fromEntries(tableRows(room, 'meta').map((r) => [r.key, r.value]));
+      const { trackOrder, ...doc } = JSON.parse(meta.doc);
+      const tracks = new Map(tableRows(room, 'tracks').map((r) => [r.id, JSON.parse(r.json)]));
+      const version = JSON.parse(meta.counters).compactedVersion;
+      if (after(version) === 0)
+        rooms.set(id, { doc: { ...doc, tracks: trackOrder.map((/** @type {string} */ t) => tracks.get(t)) }, model: 1, version });
+    }
+  }
+  return { sessions, beats, rooms };
+}
+
+/**
+ * A session or beat written before model 3 opens with each track's one loop as its row in
+ * pattern A, no other pattern, an empty song, and A playing from step 0: checked against
+ * the document as it was stored, not through core's migrate.
+ * @param {Stored} stored
+ * @param {Session} session as this code serves it
+ * @param {string} what
+ */
+function checkStepsInA(stored, session, what) {
+  if (stored.model >= core.PATTERNS_MODEL) return;
+  /** @type {Record<string, any>[]} */
+  const tracks = stored.doc.tracks;
+  check(canonical(core.patternsInUse(session)) === canonical(['A']), `${what}: pattern A only`);
+  check(
+    canonical(session.song) === canonical({ entries: [], loop: true, start: null }) &&
+      canonical(session.transport) === canonical({ song: false, pattern: 'A', from: 0, next: null }),
+    `${what}: no song, A plays from step 0`,
+  );
+  check(canonical(session.tracks.map((t) => t.id)) === canonical(tracks.map((t) => t.id)), `${what}: the same tracks`);
+  const moved = tracks.filter((t) => {
+    const row = core.rowOf(session, 'A', t.id);
+    const was = { length: t.length, steps: t.steps, velocities: t.velocities, pitches: t.pitches };
+    return canonical(row) === canonical(was);
+  });
+  check(moved.length === tracks.length, `${what}: every track's steps in pattern A (${moved.length} of ${tracks.length})`);
+  check(
+    session.tracks.every((t) => !('steps' in t) && !('length' in t)),
+    `${what}: no steps left on the tracks`,
+  );
+}
+
+/**
  * `--check-dev-state <dir>`: start this code under \`npm start\` on a state folder that
  * --dev-state filled (with any earlier version), and check over HTTP and the WebSocket
  * protocol that every session and beat it lists opens with every value intact (lifted
@@ -1340,6 +1780,7 @@ async function checkDevState() {
   const beatWritten = core.readBeatDocument(written.beat);
   if (!beatWritten.ok) throw new Error(`the beat in expected.json: ${beatWritten.message}`);
   const layoutBefore = layoutOf(dumpRoom(findRoomDatabase(stateDir, id)));
+  const stored = storedDocuments(stateDir);
   console.log(`checking ${stateDir} (model ${from}, session ${id} in storage layout ${layoutBefore}) under this code's npm start`);
 
   /** @type {{ session: Session, version: number }} */
@@ -1361,11 +1802,16 @@ async function checkDevState() {
       check(canonical(session) === canonical(kvAt.session), `GET /api/sessions/${id}: every value of version ${kvAt.version} intact`);
     }
     console.log(`  GET /api/sessions/${id}: model ${served.model}, version ${served.version}`);
+    if (doc.ok && kvAt) {
+      const asWritten = kvAt === final ? written.final.session : written.whenEveryoneLeft.session;
+      checkStepsInA({ doc: asWritten, model: from, version: kvAt.version }, doc.value, `GET /api/sessions/${id}`);
+    }
 
     // The room: the listener's snapshot, and a catch-up from KV's version through the migrated log.
     const snapshot = await roomSnapshot(server, id);
     check(snapshot.version === final.version, `the room is at version ${snapshot.version}, it was at ${final.version}`);
     check(canonical(snapshot.session) === canonical(final.session), 'the room holds every value it held, lifted');
+    checkStepsInA({ doc: written.final.session, model: from, version: final.version }, snapshot.session, `the room of ${id}`);
     const caughtUp = await helloAt(server, id, left.version);
     check(
       caughtUp.type === 'catchup' && caughtUp.changes.length === final.version - left.version,
@@ -1384,18 +1830,54 @@ async function checkDevState() {
       `  room: version ${snapshot.version}, ${snapshot.session.tracks.length} tracks; catch-up from ${left.version}: ${caughtUp.type}`,
     );
 
-    // Edits, of model 1 and model 2 fields.
+    // Every other session and beat on disk, as stored: served and opened in this model,
+    // with its steps where this model keeps them.
+    for (const [sessionId, kv] of stored.sessions) {
+      if (sessionId === id) continue;
+      const got = await http(server.base, 'GET', `/api/sessions/${sessionId}`);
+      const read = core.readSessionDocument(got);
+      check(read.ok && got.model === MODEL_VERSION, `GET /api/sessions/${sessionId} is a model ${MODEL_VERSION} document`);
+      if (read.ok && got.version === kv.version) checkStepsInA(kv, read.value, `GET /api/sessions/${sessionId}`);
+      console.log(`  GET /api/sessions/${sessionId}: stored as model ${kv.model} at version ${kv.version}, served as model ${got.model}`);
+    }
+    for (const [sessionId, folded] of stored.rooms) {
+      if (sessionId === id) continue;
+      const open = await roomSnapshot(server, sessionId);
+      check(open.version === folded.version, `the room of ${sessionId} is at version ${open.version}, it was at ${folded.version}`);
+      const lifted = core.migrateSession(folded.doc, folded.model);
+      check(lifted.ok && canonical(open.session) === canonical(lifted.value), `the room of ${sessionId}: every value it held, lifted`);
+      checkStepsInA(folded, open.session, `the room of ${sessionId}`);
+      console.log(`  room ${sessionId}: stored as model ${folded.model} at version ${folded.version}, opened at ${open.version}`);
+    }
+    for (const [beatId, beat] of stored.beats) {
+      const got = await http(server.base, 'GET', `/api/beats/${beatId}`);
+      const read = core.readBeatDocument(got);
+      check(read.ok && got.model === MODEL_VERSION, `GET /api/beats/${beatId} is a model ${MODEL_VERSION} document`);
+      if (read.ok) checkStepsInA(beat, read.value, `GET /api/beats/${beatId}`);
+      console.log(`  GET /api/beats/${beatId}: stored as model ${beat.model}, served as model ${got.model}`);
+    }
+    const rows = (/** @type {Session} */ s) => Object.values(s.patterns).reduce((n, p) => n + Object.keys(p?.rows ?? {}).length, 0);
+    console.log(
+      `  ${stored.sessions.size} KV sessions, ${stored.rooms.size + 1} rooms, ${stored.beats.size} beats opened; the room's session has ${rows(snapshot.session)} rows in ${core.patternsInUse(snapshot.session).join(', ')}`,
+    );
+
+    // Edits, of model 1, 2 and 3 fields: a step in A, a new pattern with a step, in the song.
     const [first, second] = final.session.tracks;
     if (!first || !second) throw new Error('the session has fewer than 2 tracks');
+    const added = core.freePatternId(final.session);
+    if (!added) throw new Error('no pattern free');
     edited = await editAndCheck(
       server,
       id,
       final.session,
       final.version,
       [
-        { type: 'set_step', trackId: first.id, step: 5, on: !first.steps[5] },
+        { type: 'set_step', trackId: first.id, pattern: 'A', step: 5, on: !core.rowOf(final.session, 'A', first.id).steps[5] },
         { type: 'set_transpose', trackId: first.id, transpose: -4 },
         { type: 'set_track_swing', trackId: second.id, swing: 33 },
+        { type: 'add_pattern', pattern: added, value: { ...core.emptyPattern(), name: 'Après ✓' } },
+        { type: 'set_step', trackId: second.id, pattern: added, step: 3, on: true },
+        { type: 'add_song_entry', entry: { id: newEntryId(), pattern: added, repeats: 2 }, beforeEntryId: null },
         { type: 'set_session_name', name: 'Après la mise à jour ✓ 🎚️' },
       ],
       `session ${id}`,
@@ -1429,7 +1911,7 @@ async function checkDevState() {
       if (!read.ok) continue;
       const { id: remixId } = await http(server.base, 'POST', `/api/beats/${beatId}/remix`);
       const remix = await roomSnapshot(server, remixId);
-      check(canonical(music(remix.session)) === canonical(music(read.value)), `a remix of beat ${beatId} holds its music`);
+      check(canonical(music(remix.session)) === canonical(music(core.fromTheTop(read.value))), `a remix of beat ${beatId} holds its music`);
       check(
         canonical(remix.session.lineage.remixedFrom) === canonical({ kind: 'beat', id: beatId, name: read.value.name }),
         `a remix of beat ${beatId} names it`,
@@ -1453,7 +1935,11 @@ async function checkDevState() {
       const open = await roomSnapshot(server, sessionId);
       const kv = core.readSessionDocument(await http(server.base, 'GET', `/api/sessions/${sessionId}`));
       check(kv.ok && kv.value.version === open.version, `${what}: GET /api/sessions/${sessionId} at the room's version`);
-      check(!!source && canonical(music(open.session)) === canonical(music(source)), `${what}: its music intact`);
+      // (A remix plays from the top: compared as both would play from theirs.)
+      check(
+        !!source && canonical(music(core.fromTheTop(open.session))) === canonical(music(core.fromTheTop(source))),
+        `${what}: its music intact`,
+      );
       if (sessionId === remixOfSession) {
         check(
           canonical(open.session.lineage.remixedFrom) === canonical({ kind: 'session', id, name: left.session.name }),

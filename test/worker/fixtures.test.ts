@@ -4,16 +4,21 @@
  * woken in this code's layout (layout 1 is migrated, in one transaction, into layout 2)
  * and model (a model 1 or 2 room is lifted to model 3: its steps become pattern A); a KV
  * session document without room storage is adopted; a published beat is served, played
- * and remixed. Every version's fixtures go through the same tests.
+ * and remixed. Every version's fixtures go through the same tests, which also spell out
+ * what each plays (its patterns, its song, its transport; a beat from the top) and edit
+ * every pattern in use after the wake.
  */
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import {
   type BeatDocument,
+  cueAt,
+  freePatternId,
   MODEL_VERSION,
   type Mutation,
   migrateMutation,
   migrateSession,
+  patternsInUse,
   type ServerMessage,
   type Session,
 } from '../../core';
@@ -30,6 +35,11 @@ import expectedV2 from '../fixtures/v2/expected.json';
 import galleryV2 from '../fixtures/v2/gallery.json';
 import roomV2 from '../fixtures/v2/room.json';
 import sessionV2 from '../fixtures/v2/session.json';
+import beatV3 from '../fixtures/v3/beat.json';
+import expectedV3 from '../fixtures/v3/expected.json';
+import galleryV3 from '../fixtures/v3/gallery.json';
+import roomV3 from '../fixtures/v3/room.json';
+import sessionV3 from '../fixtures/v3/session.json';
 
 type Row = Record<string, SqlStorageValue>;
 type Tables = Record<string, { sql: string; rows: Row[] }>;
@@ -41,10 +51,37 @@ type Expected = {
 };
 type Doc = Record<string, unknown>;
 
+/**
+ * What each fixture's session plays, spelled out from its README rather than derived
+ * through migrate: before model 3 its one loop per track is pattern A, with no song and A
+ * playing from step 0; model 3's has A, B ("Chorus") and C, a song of four entries that
+ * plays, C queued, and its beat plays the song from the top (B first), C to follow.
+ */
+const BEFORE_PATTERNS = {
+  patterns: { A: '' },
+  song: [],
+  transport: { song: false, pattern: 'A', from: 0, next: null },
+  beatTransport: { song: false, pattern: 'A', from: 0, next: null },
+  opening: 'A',
+} as const;
+const MODEL_3_FIXTURE = {
+  patterns: { A: '', B: 'Chorus', C: 'Pont 🌉 — fin' },
+  song: [
+    ['B', 2],
+    ['A', 2],
+    ['C', 3],
+    ['B', 4],
+  ],
+  transport: { song: true, pattern: 'B', from: 0, next: { pattern: 'C', at: 16 } },
+  beatTransport: { song: true, pattern: 'C', from: 0, next: null },
+  opening: 'B',
+} as const;
+
 /** The documents each released model version stored (test/fixtures/v<N>/, written by running it). */
 const FIXTURES = [
-  { from: 1, layout: 1, room: roomV1, expected: expectedV1, session: sessionV1, beat: beatV1, gallery: galleryV1 },
-  { from: 2, layout: 2, room: roomV2, expected: expectedV2, session: sessionV2, beat: beatV2, gallery: galleryV2 },
+  { from: 1, layout: 1, room: roomV1, expected: expectedV1, session: sessionV1, beat: beatV1, gallery: galleryV1, plays: BEFORE_PATTERNS },
+  { from: 2, layout: 2, room: roomV2, expected: expectedV2, session: sessionV2, beat: beatV2, gallery: galleryV2, plays: BEFORE_PATTERNS },
+  { from: 3, layout: 2, room: roomV3, expected: expectedV3, session: sessionV3, beat: beatV3, gallery: galleryV3, plays: MODEL_3_FIXTURE },
 ].map((f) => ({
   ...f,
   tables: (f.room as unknown as { tables: Tables }).tables,
@@ -90,7 +127,7 @@ async function restoreDatabase(id: string, tables: Tables) {
   });
 }
 
-describe.each(FIXTURES)('a room written by model $from (storage layout $layout)', ({ from, tables, expected }) => {
+describe.each(FIXTURES)('a room written by model $from (storage layout $layout)', ({ from, tables, expected, plays }) => {
   const SESSION_ID = sessionIdOf(tables);
 
   it('wakes in layout 2 with every value, every writer and the log intact; editing goes on', async () => {
@@ -101,6 +138,11 @@ describe.each(FIXTURES)('a room written by model $from (storage layout $layout)'
     expect(state.version).toBe(expected.version);
     expect(state.session).toEqual(lifted(expected.session, from));
     expect(await tableNames(SESSION_ID)).toEqual(['log', 'refusals', 'state']);
+    // What it plays, spelled out: the patterns in use with their names, the song, the transport.
+    const { session } = state;
+    expect(Object.fromEntries(patternsInUse(session).map((p) => [p, session.patterns[p]!.name]))).toEqual(plays.patterns);
+    expect(session.song.entries.map((e) => [e.pattern, e.repeats])).toEqual(plays.song);
+    expect(session.transport).toEqual(plays.transport);
 
     // The newest log entries came along (lifted to this model): a client a few versions
     // behind still catches up from the log.
@@ -136,18 +178,37 @@ describe.each(FIXTURES)('a room written by model $from (storage layout $layout)'
     const track = state.session.tracks[0]!;
     a.sendMutate({ type: 'set_transpose', trackId: track.id, transpose: 5 }, next);
     expect(await a.outcomeOf(next)).toMatchObject({ type: 'change', version: expected.version + 1 });
+    // Editing goes on in every pattern in use; the pattern that plays cannot be deleted (the
+    // last one, before model 3; in model 3's, one the song plays); a pattern not in use
+    // cannot be edited.
+    const inUse = patternsInUse(session);
+    let seq = next;
+    for (const [i, pattern] of inUse.entries()) {
+      a.sendMutate({ type: 'set_step', trackId: track.id, pattern, step: 2, on: !rowIn(session, track.id, pattern).steps[2] }, ++seq);
+      expect(await a.outcomeOf(seq)).toMatchObject({ type: 'change', version: expected.version + 2 + i });
+    }
+    a.sendMutate({ type: 'delete_pattern', pattern: session.transport.pattern }, ++seq);
+    expect(await a.outcomeOf(seq)).toMatchObject({ type: 'error', code: 'pattern_in_use' });
+    a.sendMutate({ type: 'set_step', trackId: track.id, pattern: freePatternId(session)!, step: 0, on: true }, ++seq);
+    expect(await a.outcomeOf(seq)).toMatchObject({ type: 'error', code: 'unknown_pattern' });
 
     // And the layout 2 storage is what the next wake reads.
     a.close();
     await evictDurableObject(room(SESSION_ID), { webSockets: 'close' });
     const after = await serverState(SESSION_ID);
-    expect(after.version).toBe(expected.version + 1);
+    expect(after.version).toBe(expected.version + 1 + inUse.length);
     expect(after.session.tracks[0]).toEqual({ ...lifted(expected.session, from).tracks[0], transpose: 5 });
     expect(after.session.tracks.slice(1)).toEqual(lifted(expected.session, from).tracks.slice(1));
+    expect(patternsInUse(after.session)).toEqual(inUse);
+    for (const pattern of inUse) {
+      const before = rowIn(session, track.id, pattern);
+      expect(rowIn(after.session, track.id, pattern)).toEqual({ ...before, steps: before.steps.map((on, i) => (i === 2 ? !on : on)) });
+    }
+    expect({ song: after.session.song, transport: after.session.transport }).toEqual({ song: session.song, transport: session.transport });
   });
 });
 
-describe.each(FIXTURES)('KV documents written by model $from', ({ from, session: stored, beat: storedBeat, gallery }) => {
+describe.each(FIXTURES)('KV documents written by model $from', ({ from, session: stored, beat: storedBeat, gallery, plays }) => {
   it('a session document with no room storage (a legacy one) is adopted, lifted, at its own version', async () => {
     const id = crypto.randomUUID();
     await env.KV.put(sessionKey(id), JSON.stringify({ ...stored, id }));
@@ -174,6 +235,10 @@ describe.each(FIXTURES)('KV documents written by model $from', ({ from, session:
       publishedAt: storedBeat.publishedAt,
     });
     expect(session).toEqual(expected);
+    // It plays from the top: the song from its first entry when it has one (model 3's).
+    expect(served.transport).toEqual(plays.beatTransport);
+    expect(served.song.start).toBeNull();
+    expect(cueAt(served, 0)).toMatchObject({ pattern: plays.opening, start: 0 });
 
     // The beat page, the embed, the preview picture and oEmbed read it through the same
     // readBeat (worker/http/beats.ts); their HTML needs the built assets (e2e covers it).
