@@ -329,6 +329,28 @@ test('the WAV dialog offers about 30 s in whole bars; a bad length says why and 
   await expect(page.getByRole('progressbar', { name: 'Rendering WAV' })).toHaveCount(0);
 });
 
+test('with a song, the WAV dialog exports the whole song by default; a pattern can be chosen instead', async ({ page }) => {
+  await openSession(page, await newSession(page, 'starter'));
+  // A song of the starter (A) twice and a copy of it (B) once: 3 bars.
+  await page.evaluate(() => {
+    const { edits, store } = (
+      window as unknown as { __keyboardia: { edits: { apply(m: unknown): boolean }; store: { getState(): { session: Session } } } }
+    ).__keyboardia;
+    edits.apply({ type: 'add_pattern', pattern: 'B', value: store.getState().session.patterns.A });
+    edits.apply({ type: 'add_song_entry', entry: { id: 'one', pattern: 'A', repeats: 2 }, beforeEntryId: null });
+    edits.apply({ type: 'add_song_entry', entry: { id: 'two', pattern: 'B', repeats: 1 }, beforeEntryId: null });
+  });
+  const dialog = await openWavDialog(page);
+  const what = dialog.getByRole('combobox', { name: 'What' });
+  await expect(what).toHaveValue('song');
+  await expect(dialog.getByRole('spinbutton', { name: 'Length' })).toHaveValue('3');
+  await expect(dialog.getByRole('status')).toContainText('3 bars');
+  await what.selectOption('B');
+  await expect(what).toHaveValue('B');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+});
+
 test('the polyrhythm example exports a WAV of the default length without holding the page, with progress to 100 %', async ({
   page,
   browser,
