@@ -138,7 +138,7 @@ export function freePatternId(session: Pick<Session, 'patterns'>): PatternId | n
 export function patternInUse(session: Session, pattern: PatternId): string | null {
   const t = session.transport;
   // In song mode `pattern` is what plays when the song is left: kept too.
-  if (t.pattern === pattern) return 'it is playing';
+  if (t.pattern === pattern) return t.song ? 'it plays when the song is left' : 'it is playing';
   if (t.next?.pattern === pattern) return 'it is queued to play';
   if (session.song.entries.some((e) => e.pattern === pattern)) return 'the song plays it';
   return null;
