@@ -351,6 +351,12 @@ async function alignment(browser, base, newSessionPath) {
     const [launchA, launchB] = [await firstOfB(a), await firstOfB(b)];
     const launch =
       launchA && launchB && launchA.globalStep === launchB.globalStep ? Math.abs(launchA.serverMs - launchB.serverMs) : Number.NaN;
+    // B stops and joins again: a join without the page's first-Play costs.
+    await b.getByRole('button', { name: 'Stop', exact: true }).click();
+    await sleep(300);
+    await b.getByRole('button', { name: 'Play', exact: true }).click();
+    await b.waitForFunction(() => window.__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
+    const rejoin = await lastOnset(b);
     /** @param {Page} p */
     const get = (p) =>
       p.evaluate(() => {
@@ -382,6 +388,7 @@ async function alignment(browser, base, newSessionPath) {
       rtt: [A.clock.rtt, B.clock.rtt],
       realignments: A.realignments + B.realignments,
       joinOnsetMs: join.onsetMs,
+      rejoinOnsetMs: rejoin.onsetMs,
       launch,
     };
   } finally {
@@ -446,6 +453,7 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
         designFloorMs: 12,
         // Joining others: the first step boundary ≥ click + 120 ms (START_LEAD_MS): on average 120 ms + half a step.
         join: summary(runs.map((r) => r.joinOnsetMs)),
+        rejoin: summary(runs.map((r) => r.rejoinOnsetMs)),
         joinFloorMs: 120 + first.stepMs / 2,
       },
       launch: summary(runs.map((r) => r.launch).filter((x) => Number.isFinite(x))),
