@@ -209,3 +209,50 @@ test('a band of three builds a verse and a chorus, launches the chorus on the ba
   const lastStep = Number(await listener.locator('#player').getAttribute('data-step'));
   expect(Number.isNaN(lastStep) || lastStep < 64).toBe(true);
 });
+
+test('copy a row into another pattern, duplicate and clear a pattern: one undo step each', async ({ page }) => {
+  await openSession(page, await newSession(page));
+  const kickOn = async (steps: number[]) => {
+    for (const n of Array.from({ length: 16 }, (_, i) => i + 1)) {
+      await expect(step(page, 'Kick', n)).toHaveAttribute('aria-pressed', String(steps.includes(n)));
+    }
+  };
+  const starterKick = [1, 7, 9, 12]; // the starter's kick, in pattern A
+  await kickOn(starterKick);
+  const undo = page.getByRole('button', { name: 'Undo' });
+
+  // Copy Kick's row in A, paste it into a new, empty B.
+  await page.getByRole('button', { name: 'More for Kick' }).click();
+  await page.getByRole('menuitem', { name: 'Copy row of Kick' }).click();
+  await patterns(page).getByRole('button', { name: 'Add pattern' }).click();
+  await expect(patterns(page).getByRole('button', { name: /^Pattern B/ })).toHaveAttribute('aria-pressed', 'true');
+  await kickOn([]);
+  await page.getByRole('button', { name: 'More for Kick' }).click();
+  await page.getByRole('menuitem', { name: 'Paste row into Kick' }).click();
+  await kickOn(starterKick);
+  await expect(step(page, 'Snare', 5)).toHaveAttribute('aria-pressed', 'false'); // only that row came
+  await undo.click();
+  await kickOn([]);
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await kickOn(starterKick);
+
+  // Duplicate B into C (one step), then clear C (one step); undo brings C's steps back.
+  await page.getByRole('button', { name: 'More for pattern B' }).click();
+  await page.getByRole('menuitem', { name: 'Duplicate pattern B' }).click();
+  await expect(patterns(page).getByRole('button', { name: /^Pattern C/ })).toBeVisible();
+  await patterns(page)
+    .getByRole('button', { name: /^Pattern C/ })
+    .click();
+  await kickOn(starterKick);
+  await page.getByRole('button', { name: 'More for pattern C' }).click();
+  await page.getByRole('menuitem', { name: 'Clear pattern C' }).click();
+  await kickOn([]);
+  await undo.click();
+  await kickOn(starterKick);
+  // A is untouched by all of it.
+  await patterns(page)
+    .getByRole('button', { name: /^Pattern A/ })
+    .click();
+  await kickOn(starterKick);
+  await expect(step(page, 'Snare', 5)).toHaveAttribute('aria-pressed', 'true');
+});
