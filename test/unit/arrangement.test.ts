@@ -359,6 +359,8 @@ describe('patterns in use', () => {
     expect(patternInUse(s, 'B')).toBe('it is queued to play');
     expect(patternInUse(s, 'C')).toBe('the song plays it');
     expect(patternInUse(s, 'D')).toBeNull();
-    expect(patternInUse({ ...s, transport: { song: true, pattern: 'D', from: 0, next: null } }, 'D')).toBe('it plays when the song is left');
+    expect(patternInUse({ ...s, transport: { song: true, pattern: 'D', from: 0, next: null } }, 'D')).toBe(
+      'it plays when the song is left',
+    );
   });
 });
