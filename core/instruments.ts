@@ -18,6 +18,11 @@ export interface InstrumentInfo {
    * source for the voices, the MIDI export and the pitch roll's note names.
    */
   readonly root: number;
+  /**
+   * Choke group: a hit of an instrument with `chokes` cuts what these instruments are
+   * ringing, on any track (a closed hat closes its kit's open hat, as one cymbal does).
+   */
+  readonly chokes?: readonly string[];
 }
 
 const drum = (id: string, name: string, kit: string): InstrumentInfo => ({
@@ -40,7 +45,7 @@ export const INSTRUMENTS: readonly InstrumentInfo[] = [
   // Sampled kit: acoustic drums (Sonic Pi samples, CC0).
   drum('studio-kick', 'Studio Kick', 'Studio kit'),
   drum('studio-snare', 'Studio Snare', 'Studio kit'),
-  drum('studio-hat', 'Studio Hat', 'Studio kit'),
+  { ...drum('studio-hat', 'Studio Hat', 'Studio kit'), chokes: ['studio-open-hat'] },
   drum('studio-open-hat', 'Studio Open Hat', 'Studio kit'),
   drum('studio-tom', 'Studio Tom', 'Studio kit'),
   drum('studio-cowbell', 'Studio Cowbell', 'Studio kit'),

@@ -107,6 +107,47 @@ test('every instrument in the catalogue sounds, without clipping', async ({ page
   }
 });
 
+test("a closed hat chokes its kit's open hat on another track (choke group), and only that", async ({ page }) => {
+  await openStarter(page);
+  // 120 BPM: a step is 125 ms. The open hat rings from step 1; the closed hat (another track) hits on step 5 (0.5 s).
+  const open = makeTrack({ id: 'open', name: 'Open hat', instrument: 'studio-open-hat', on: [0] });
+  const closed = makeTrack({ id: 'closed', name: 'Hat', instrument: 'studio-hat', on: [4] });
+  const kick = makeTrack({ id: 'kick', name: 'Kick', instrument: 'studio-kick', on: [4] });
+  const session = { ...sessionWithTracks(emptySession(0, 'Choke'), [open, closed]), tempo: 120 };
+  session.effects = { reverb: 0, delay: 0, delayFeedback: 0 };
+  const withKick = { ...sessionWithTracks(emptySession(0, 'No choke'), [open, kick]), tempo: 120 };
+  withKick.effects = session.effects;
+  const rms = await page.evaluate(
+    async ({ session, withKick }) => {
+      // RMS over 0.62–0.85 s: after the closed hat's own short hit, while an open hat still rings.
+      const tail = async (s: unknown, audible: string[]) => {
+        const buffer = await window.__keyboardiaAudio.renderSession(s, { steps: 16, tailSeconds: 0.5, audible: new Set(audible) });
+        const data = buffer.getChannelData(0);
+        const [from, to] = [Math.round(0.62 * buffer.sampleRate), Math.round(0.85 * buffer.sampleRate)];
+        let sum = 0;
+        for (let i = from; i < to; i++) sum += data[i]! * data[i]!;
+        return Math.sqrt(sum / (to - from));
+      };
+      return {
+        alone: await tail(session, ['open']),
+        choked: await tail(session, ['open', 'closed']),
+        closedAlone: await tail(session, ['closed']),
+        // Another kit piece on step 5 does not choke it.
+        withKick: await tail(withKick, ['open', 'kick']),
+      };
+    },
+    { session, withKick },
+  );
+  console.log(
+    `tail RMS: open hat alone ${rms.alone.toFixed(4)}, closed hat alone ${rms.closedAlone.toFixed(4)}, both ${rms.choked.toFixed(4)}, open hat and a kick ${rms.withKick.toFixed(4)}`,
+  );
+  expect(rms.alone, 'the open hat rings past 0.62 s on its own').toBeGreaterThan(0.002);
+  expect(rms.alone, 'far louder there than the closed hat').toBeGreaterThan(rms.closedAlone * 3);
+  // Choked: what is left is the closed hat's own sound (a little of the open hat's 4 ms fade at most).
+  expect(rms.choked, 'the closed hat cut the open hat').toBeLessThan(rms.closedAlone * 1.25);
+  expect(rms.withKick, 'a kick does not cut it').toBeGreaterThan(rms.alone / 2);
+});
+
 test('samples load per instrument, only when used: the starter loads its kit, a preview loads the piano', async ({ page }) => {
   const fetched: string[] = [];
   page.on('request', (request) => {

@@ -13,6 +13,7 @@
  */
 import * as Tone from 'tone';
 import type { Effects, Session, Track } from '../../core';
+import { instrumentInfo } from '../../core/instruments';
 import { eventsAtStep, stepSeconds } from '../../core/events';
 import { createVoice, sendWeight, type Voice } from './voices';
 
@@ -251,7 +252,11 @@ export class Mixer {
   playStep(session: Session, globalStep: number, time: number, audible: ReadonlySet<string> | null): void {
     const seconds = stepSeconds(session.tempo);
     for (const event of eventsAtStep(session, globalStep, audible)) {
-      this.strips.get(event.trackId)?.voice.trigger(time + event.offset, event.velocity, event.pitch, seconds, event.gateSteps);
+      const at = time + event.offset;
+      // Choke groups: this hit cuts what its group's instruments ring on other tracks.
+      const chokes = instrumentInfo(event.instrument)?.chokes;
+      if (chokes) for (const strip of this.strips.values()) if (chokes.includes(strip.instrument)) strip.voice.silence(at);
+      this.strips.get(event.trackId)?.voice.trigger(at, event.velocity, event.pitch, seconds, event.gateSteps);
     }
   }
 
