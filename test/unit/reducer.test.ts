@@ -463,7 +463,7 @@ describe('patterns', () => {
     // A song playing keeps its pattern too (what plays when the song is left).
     let song = apply(s, { type: 'put_pattern', pattern: 'C', value: emptyPattern() });
     song = { ...song, transport: { song: true, pattern: 'C', from: 0, next: null } };
-    expect(refuse(song, { type: 'delete_pattern', pattern: 'C' }, 'pattern_in_use')).toContain('playing');
+    expect(refuse(song, { type: 'delete_pattern', pattern: 'C' }, 'pattern_in_use')).toContain('when the song is left');
   });
 
   it('delete_pattern counts a launch whose step has come as played: the pattern it left may go', () => {
