@@ -337,6 +337,22 @@ async function alignment(browser, base, newSessionPath) {
     await b.waitForFunction(() => window.__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
     const join = await lastOnset(b);
     await sleep(2500);
+    // Read before the launch and the re-join below (a Play click clears the page's scheduled steps).
+    /** @param {Page} p */
+    const get = (p) =>
+      p.evaluate(() => {
+        const h = window.__keyboardia;
+        const s = h.store.getState().session;
+        return {
+          scheduled: h.engine.scheduled.slice(),
+          anchor: s.timeline.anchorMs,
+          tempo: s.tempo,
+          clock: h.sync.clock.estimate(),
+          realignments: h.engine.realignments,
+        };
+      });
+    const A = await get(a);
+    const B = await get(b);
     // A launch: pattern B (a copy of A) on the next bar, for both.
     await a.evaluate(() => {
       const h = window.__keyboardia;
@@ -357,21 +373,6 @@ async function alignment(browser, base, newSessionPath) {
     await b.getByRole('button', { name: 'Play', exact: true }).click();
     await b.waitForFunction(() => window.__keyboardia.engine.scheduled.length > 0, null, { timeout: 10_000 });
     const rejoin = await lastOnset(b);
-    /** @param {Page} p */
-    const get = (p) =>
-      p.evaluate(() => {
-        const h = window.__keyboardia;
-        const s = h.store.getState().session;
-        return {
-          scheduled: h.engine.scheduled.slice(),
-          anchor: s.timeline.anchorMs,
-          tempo: s.tempo,
-          clock: h.sync.clock.estimate(),
-          realignments: h.engine.realignments,
-        };
-      });
-    const A = await get(a);
-    const B = await get(b);
     const byStep = new Map(A.scheduled.map((s) => [s.globalStep, s.serverMs]));
     const shared = B.scheduled.filter((s) => byStep.has(s.globalStep));
     /** @param {Scheduled} s */
