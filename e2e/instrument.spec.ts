@@ -166,3 +166,24 @@ test('the ? key opens the shortcut panel', async ({ page }) => {
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeHidden();
 });
+
+test('the instrument picker is searched by name, kit or family; Enter takes the first match', async ({ page }) => {
+  await openSession(page, await newSession(page));
+  await page.getByRole('button', { name: '+ Add track' }).click();
+  const picker = page.getByRole('dialog', { name: /new track/ });
+  const search = picker.getByRole('searchbox', { name: 'Search instruments' });
+  // Case and accents do not matter.
+  await search.fill('ÉLECTRIC');
+  await expect(picker.getByRole('button')).toHaveCount(1);
+  await expect(picker.getByRole('button', { name: 'Electric Piano' })).toBeVisible();
+  // A kit and a family narrow together.
+  await search.fill('808 drums');
+  await expect(picker.getByRole('button')).toHaveCount(5);
+  await expect(picker.getByRole('region', { name: 'Keys' })).toHaveCount(0);
+  await search.fill('zzz');
+  await expect(picker.getByRole('button')).toHaveCount(0);
+  await expect(picker).toContainText('No instrument matches');
+  await search.fill('grand');
+  await search.press('Enter');
+  await expect(step(page, 'Grand Piano', 1)).toBeVisible();
+});

@@ -1,14 +1,30 @@
 /**
- * A list of every instrument by category. Hovering or focusing an option previews
- * its sound; choosing one calls onChoose. Used to add a track and to change one.
+ * A list of every instrument by category, with a search box (name, kit or family; Enter
+ * takes the first match). Hovering or focusing an option previews its sound; choosing
+ * one calls onChoose. Used to add a track and to change one.
  * It is a popover in the top layer (never clipped by the scrolling grid), anchored
  * to the button that opened it; Escape and a click outside close it.
  */
-import { useEffect, useRef } from 'react';
-import { INSTRUMENT_CATEGORIES, INSTRUMENTS } from '../../core';
+import { useEffect, useRef, useState } from 'react';
+import { INSTRUMENT_CATEGORIES, INSTRUMENTS, type InstrumentInfo } from '../../core';
 import { useSessionContext } from './SessionContext';
 
 const CATEGORY_LABEL = { drums: 'Drums', bass: 'Bass', keys: 'Keys', leads: 'Leads', pads: 'Pads', fx: 'FX' } as const;
+
+/** Lower case, without accents, spaces or punctuation: "électro" and "Electro" are one. */
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
+
+/** Whether every word of the query is in the instrument's name, kit or family. */
+function matches(instrument: InstrumentInfo, query: string): boolean {
+  const words = query.split(/\s+/).map(fold).filter(Boolean);
+  const text = fold(`${instrument.name} ${instrument.kit ?? ''} ${CATEGORY_LABEL[instrument.category]}`);
+  return words.every((w) => text.includes(w));
+}
 
 export function InstrumentPicker({
   label,
@@ -26,6 +42,8 @@ export function InstrumentPicker({
 }) {
   const { engine } = useSessionContext();
   const ref = useRef<HTMLDivElement>(null);
+  const [query, setQuery] = useState('');
+  const found = INSTRUMENTS.filter((i) => matches(i, query));
   const previewTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
@@ -48,24 +66,41 @@ export function InstrumentPicker({
 
   return (
     <div className="picker" role="dialog" aria-label={label} ref={ref} popover="auto" style={{ ['positionAnchor' as string]: anchor }}>
-      {INSTRUMENT_CATEGORIES.map((category) => (
+      <input
+        type="search"
+        className="picker-search"
+        aria-label="Search instruments"
+        placeholder="Search instruments"
+        value={query}
+        onChange={(e) => setQuery(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && found[0]) {
+            e.preventDefault();
+            onChoose(found[0].id);
+          }
+        }}
+      />
+      {found.length === 0 && <p className="picker-empty">No instrument matches “{query}”.</p>}
+      {INSTRUMENT_CATEGORIES.filter((category) => found.some((i) => i.category === category)).map((category) => (
         <section key={category} aria-label={CATEGORY_LABEL[category]}>
           <h3>{CATEGORY_LABEL[category]}</h3>
           <ul>
-            {INSTRUMENTS.filter((i) => i.category === category).map((instrument) => (
-              <li key={instrument.id}>
-                <button
-                  type="button"
-                  aria-current={instrument.id === current}
-                  onMouseEnter={() => preview(instrument.id)}
-                  onFocus={() => preview(instrument.id)}
-                  onClick={() => onChoose(instrument.id)}
-                >
-                  {instrument.name}
-                  {instrument.kit && <small>{instrument.kit}</small>}
-                </button>
-              </li>
-            ))}
+            {found
+              .filter((i) => i.category === category)
+              .map((instrument) => (
+                <li key={instrument.id}>
+                  <button
+                    type="button"
+                    aria-current={instrument.id === current}
+                    onMouseEnter={() => preview(instrument.id)}
+                    onFocus={() => preview(instrument.id)}
+                    onClick={() => onChoose(instrument.id)}
+                  >
+                    {instrument.name}
+                    {instrument.kit && <small>{instrument.kit}</small>}
+                  </button>
+                </li>
+              ))}
           </ul>
         </section>
       ))}
