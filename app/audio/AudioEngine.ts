@@ -172,12 +172,7 @@ export class AudioEngine {
     this.playingAnchor = anchorMs;
     announce(anchorMs);
     const session = this.store.getState().session!;
-    this.playingTempo = session.tempo;
-    const transport = Tone.getTransport();
-    if (this.repeatId !== null) transport.clear(this.repeatId);
-    transport.stop();
-    transport.cancel();
-    setTempoNow(transport, session.tempo);
+    const transport = this.restartTransport(session);
     // Steps sooner than Tone's look-ahead would be late through the transport: play them here.
     const stepMs = stepDurationMs(session.tempo);
     const horizon = Tone.now() + 0.02;
@@ -295,13 +290,19 @@ export class AudioEngine {
     }
   }
 
-  private startTransport(session: Session): void {
+  /** Clear Tone's transport of the previous run and set it to the session's tempo, from now. */
+  private restartTransport(session: Session): ReturnType<typeof Tone.getTransport> {
     const transport = Tone.getTransport();
     if (this.repeatId !== null) transport.clear(this.repeatId);
     transport.stop();
     transport.cancel();
     setTempoNow(transport, session.tempo);
     this.playingTempo = session.tempo;
+    return transport;
+  }
+
+  private startTransport(session: Session): void {
+    const transport = this.restartTransport(session);
     this.playingAnchor = session.timeline.anchorMs;
     const now = this.serverNow();
     const boundary = nextBoundary(session.timeline.anchorMs, session.tempo, now + START_LEAD_MS, 1);
