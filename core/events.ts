@@ -7,6 +7,7 @@
 import { cueAt, songSteps } from './arrangement';
 import type { TrackFieldName } from './fields';
 import { instrumentInfo } from './instruments';
+import { chordPitches } from './music';
 import { type PatternId, type Session, stepDurationMs, type Track } from './model';
 import { swingOffsetMs, trackStepAt } from './timeline';
 
@@ -22,6 +23,15 @@ export const TRACK_FIELD_SOUND = {
   pan: 'the track panner in the mixer (StepEvent.pan)',
   transpose: 'added to every step pitch of a melodic track (eventsAtStep)',
   swing: 'replaces the session swing for this track when set (trackSwing)',
+  filter: "the strip's filter type, or none (app/audio/mixer.ts, Strip)",
+  cutoff: "the strip's filter frequency",
+  resonance: "the strip's filter Q",
+  attack: "each note's fade-in on the strip's envelope (Strip.shapeNote)",
+  decay: "each note's fade-out on the strip's envelope (Strip.shapeNote)",
+  tune: 'added to every pitch as a fraction of a semitone, drums too (StepEvent.detune)',
+  drive: "the strip's saturation, before its filter",
+  reverbSend: "the strip's reverb send; unset, the instrument's own (sendWeight)",
+  delaySend: "the strip's delay send; unset, the instrument's own (sendWeight)",
 } as const satisfies Record<TrackFieldName, string>;
 
 export interface StepEvent {
@@ -29,8 +39,12 @@ export interface StepEvent {
   instrument: string;
   /** 0…1 */
   velocity: number;
-  /** Semitones from the instrument's root, transpose included (0 for drums). */
+  /** Semitones from the instrument's root, transpose included (0 for drums): the step's own note. */
   pitch: number;
+  /** Every note the step sounds, rising: its pitch and its chord's (core/music.ts); [0] for drums. */
+  pitches: number[];
+  /** Fine tuning of every note, in semitones (the track's tune, cents / 100). */
+  detune: number;
   /** Seconds after the unswung step time (swing). */
   offset: number;
   /** Steps until this track's next note (its loop length when it has only this one): how long sustained voices hold. */
@@ -62,11 +76,14 @@ export function eventsAtStep(session: Session, globalStep: number, audible: Read
     const melodic = instrumentInfo(track.instrument)?.melodic ?? false;
     const swing = trackSwing(session, track);
     const gateSteps = stepsToNextNote(row.steps, step, row.length);
+    const pitch = melodic ? (row.pitches[step] ?? 0) + track.transpose : 0;
     events.push({
       trackId: track.id,
       instrument: track.instrument,
       velocity: (row.velocities[step] ?? 100) / 127,
-      pitch: melodic ? (row.pitches[step] ?? 0) + track.transpose : 0,
+      pitch,
+      pitches: melodic ? chordPitches(pitch, row.chords[step] ?? 0) : [0],
+      detune: track.tune / 100,
       offset: swingOffsetMs(globalStep, swing, session.tempo) / 1000,
       gateSteps,
       nextOffset: swingOffsetMs(globalStep + gateSteps, swing, session.tempo) / 1000,

@@ -26,25 +26,53 @@ export type Domain =
   | { readonly kind: 'choice'; readonly options: readonly string[] }
   /** Text people type and others see: no invisible characters (see core/schema.ts). */
   | { readonly kind: 'name'; readonly max: number; readonly minLength: 0 | 1 }
-  /** A number, or null for "not set": then the session field `inherits` names applies. */
-  | { readonly kind: 'optional'; readonly of: NumberDomain; readonly inherits: 'swing' | 'tempo' };
+  /**
+   * A number, or null for "not set": then the session field `inherits` names applies, or
+   * ('voice') what the instrument does by itself.
+   */
+  | { readonly kind: 'optional'; readonly of: NumberDomain; readonly inherits: Inherited }
+  /**
+   * The notes a step plays above its pitch, as a bit mask: bit i set means i + 1 semitones
+   * above it sounds too (at most `maxNotes` bits, within `span` semitones): a chord.
+   */
+  | { readonly kind: 'chord'; readonly span: number; readonly maxNotes: number };
+
+/** What an unset optional field follows: a session field, or the instrument's own behaviour. */
+export type Inherited = 'swing' | 'tempo' | 'voice';
 
 export type DomainValue<D extends Domain> = D extends { kind: 'boolean' }
   ? boolean
   : D extends NumberDomain
     ? number
-    : D extends { kind: 'choice' | 'name' }
-      ? string
-      : D extends { kind: 'optional' }
-        ? number | null
-        : never;
+    : D extends { kind: 'chord' }
+      ? number
+      : D extends { kind: 'choice' | 'name' }
+        ? string
+        : D extends { kind: 'optional' }
+          ? number | null
+          : never;
 
 export const int = (min: number, max: number) => ({ kind: 'int', min, max }) as const;
 export const real = (min: number, max: number) => ({ kind: 'real', min, max }) as const;
 const boolean = { kind: 'boolean' } as const;
 const choice = (options: readonly string[]) => ({ kind: 'choice', options }) as const;
 const name = (max: number, minLength: 0 | 1) => ({ kind: 'name', max, minLength }) as const;
-const optional = <D extends NumberDomain, I extends 'swing' | 'tempo'>(of: D, inherits: I) => ({ kind: 'optional', of, inherits }) as const;
+const optional = <D extends NumberDomain, I extends Inherited>(of: D, inherits: I) => ({ kind: 'optional', of, inherits }) as const;
+const chord = (span: number, maxNotes: number) => ({ kind: 'chord', span, maxNotes }) as const;
+
+/** The notes of a chord mask (core/fields.ts, domain 'chord'): semitones above the step's pitch, rising. */
+export function chordIntervals(mask: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; mask >> i > 0; i++) if ((mask >> i) & 1) out.push(i + 1);
+  return out;
+}
+
+/** The mask of intervals (semitones above the root, 1…span); 0 and out-of-span intervals are dropped. */
+export function chordMask(intervals: readonly number[], span: number = LIMITS.chordSpan): number {
+  let mask = 0;
+  for (const i of intervals) if (Number.isInteger(i) && i >= 1 && i <= span) mask |= 1 << (i - 1);
+  return mask;
+}
 
 // ---- field declarations -----------------------------------------------------------------------
 
@@ -59,6 +87,8 @@ export interface FieldSpec<D extends Domain = Domain, M extends string = string>
   readonly unit?: string;
   /** Wire type of the set-to-value mutation that sets it. */
   readonly mutation: M;
+  /** How a control spreads the range: 'log' for frequencies, as the ear hears them. Default linear. */
+  readonly curve?: 'log';
 }
 
 const field = <const D extends Domain, const M extends string>(spec: FieldSpec<D, M>): FieldSpec<D, M> => spec;
@@ -98,6 +128,52 @@ export const TRACK_FIELDS = {
     unit: '%',
     mutation: 'set_track_swing',
   }),
+  // ---- sound shaping (model 4): every default leaves the sound as it was --------------
+  /** A filter on the track: off, or its type (cutoff and resonance below). */
+  filter: field({
+    domain: choice(['off', 'lowpass', 'highpass', 'bandpass']),
+    default: 'off',
+    since: 4,
+    label: 'Filter',
+    mutation: 'set_filter',
+  }),
+  cutoff: field({
+    domain: real(20, 20_000),
+    default: 2000,
+    since: 4,
+    label: 'Cutoff',
+    unit: 'Hz',
+    curve: 'log',
+    mutation: 'set_cutoff',
+  }),
+  /** The filter's Q. */
+  resonance: field({ domain: real(0.1, 20), default: 0.7, since: 4, label: 'Resonance', unit: 'Q', mutation: 'set_resonance' }),
+  /** Seconds to fade each note in; 0 as the instrument plays it. */
+  attack: field({ domain: real(0, 2), default: 0, since: 4, label: 'Attack', unit: 's', mutation: 'set_attack' }),
+  /**
+   * Seconds a note fades out over: a drum's hit from its start, a melodic note from the
+   * end of its gate (decay or release, as fits the voice); null lets it ring as it does.
+   */
+  decay: field({ domain: optional(real(0.02, 4), 'voice'), default: null, since: 4, label: 'Decay', unit: 's', mutation: 'set_decay' }),
+  /** Fine tuning beside the semitone transpose; drums too. */
+  tune: field({ domain: int(-100, 100), default: 0, since: 4, label: 'Tune', unit: 'ct', mutation: 'set_tune' }),
+  /** Saturation before the filter: 0 clean … 1 hot. */
+  drive: field({ domain: real(0, 1), default: 0, since: 4, label: 'Drive', mutation: 'set_drive' }),
+  /** How much goes to the session's reverb; null: the instrument's own amount (kicks and basses stay mostly dry). */
+  reverbSend: field({
+    domain: optional(real(0, 1), 'voice'),
+    default: null,
+    since: 4,
+    label: 'Reverb send',
+    mutation: 'set_reverb_send',
+  }),
+  delaySend: field({
+    domain: optional(real(0, 1), 'voice'),
+    default: null,
+    since: 4,
+    label: 'Delay send',
+    mutation: 'set_delay_send',
+  }),
 } as const;
 
 /**
@@ -135,6 +211,15 @@ export const STEP_FIELDS = {
     unit: 'st',
     mutation: 'set_pitch',
     array: 'pitches',
+  }),
+  /** Notes above the pitch that sound with it (a chord: core/music.ts names them); 0 for one note. */
+  chord: stepField({
+    domain: chord(LIMITS.chordSpan, LIMITS.maxChordNotes - 1),
+    default: 0,
+    since: 4,
+    label: 'Chord',
+    mutation: 'set_chord',
+    array: 'chords',
   }),
 } as const;
 
@@ -187,10 +272,11 @@ export const EFFECT_NAMES = Object.keys(EFFECT_FIELDS) as EffectName[];
  * The oldest client model the room still serves: such a client's mutations are lifted
  * to MODEL_VERSION by `migrateMutation`, and a change it could not apply is sent to it
  * as a snapshot instead (docs/PROTOCOL.md, "Old and new clients"). Model 3 moved every
- * step into patterns: a model-2 page could not show a snapshot of model 3, so it is told
- * to reload (4005) and its saved edits are lifted after the reload.
+ * step into patterns; model 4 gave the session a key, steps chords and tracks their sound
+ * shaping. An older page's schema would refuse such a snapshot, so it is told to reload
+ * (4005) and its saved edits are lifted after the reload.
  */
-export const OLDEST_CLIENT_MODEL = 3;
+export const OLDEST_CLIENT_MODEL = 4;
 
 /**
  * Deterministic valid values of a domain, for generators (the sync fuzz, the fixtures):
@@ -215,6 +301,11 @@ export function sampleOf<D extends Domain>(domain: D, n: number): DomainValue<D>
       return (k % 5 === 0 && domain.minLength === 0 ? '' : `Name ${k % 1000}`) as DomainValue<D>;
     case 'optional':
       return (k % 3 === 0 ? null : pick(domain.of)) as DomainValue<D>;
+    case 'chord': {
+      // None, a triad, a seventh, a wide voicing: k picks among masks within the domain.
+      const shapes = [[], [4, 7], [3, 7], [4, 7, 11], [3, 7, 10], [5, 7], [7, 12, 16], [domain.span]];
+      return chordMask(shapes[k % shapes.length]!.slice(0, domain.maxNotes), domain.span) as DomainValue<D>;
+    }
   }
 }
 
@@ -242,5 +333,13 @@ export function coerceTo<D extends Domain>(domain: D, value: unknown, fallback: 
       return (typeof value === 'string' ? [...value].slice(0, domain.max).join('') : fallback) as DomainValue<D>;
     case 'optional':
       return (value === null ? null : (number(domain.of, value) ?? fallback)) as DomainValue<D>;
+    case 'chord':
+      return (isChordMask(domain, value) ? value : fallback) as DomainValue<D>;
   }
+}
+
+/** Whether a value is a chord mask of the domain: an integer whose bits lie within the span, no more than maxNotes of them. */
+export function isChordMask(domain: { span: number; maxNotes: number }, value: unknown): value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= 2 ** domain.span) return false;
+  return chordIntervals(value).length <= domain.maxNotes;
 }

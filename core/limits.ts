@@ -14,6 +14,9 @@ export const LIMITS = {
   maxSwing: 100,
   minPitch: -24,
   maxPitch: 24,
+  /** Notes one step may sound (a chord: its pitch and up to three above it), within two octaves of it. */
+  maxChordNotes: 4,
+  chordSpan: 24,
   minVelocity: 0,
   maxVelocity: 127,
   /** Track volume in dB-free units, 0 (silent) … 1 (full). */

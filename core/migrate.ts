@@ -17,6 +17,7 @@ import * as v from 'valibot';
 import { EFFECT_FIELDS, PATTERN_FIELDS, ROW_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from './fields';
 import { LIMITS } from './limits';
 import type { PatternId, Row, Session, Track } from './model';
+import { NO_KEY } from './music';
 import { describeIssues, type Mutation, parseMutation, SessionSchema, TrackSchema } from './schema';
 
 export type MigrationFailure = {
@@ -41,6 +42,9 @@ interface MigrationStep {
 /** The model that moved every track's steps into patterns (and added the song and transport). */
 export const PATTERNS_MODEL = 3;
 
+/** The model that gave sessions a key, steps chords, and tracks their sound shaping. */
+export const KEYS_MODEL = 4;
+
 /** The keys of a row: before model 3 they sat on the track. */
 const ROW_KEYS = [...Object.keys(ROW_FIELDS), ...Object.values(STEP_FIELDS).map((f) => f.array)];
 
@@ -53,7 +57,10 @@ function takeRow(track: Doc): Doc | null {
   }
   const isDefault =
     row.length === ROW_FIELDS.length.default &&
-    Object.values(STEP_FIELDS).every((f) => Array.isArray(row[f.array]) && (row[f.array] as unknown[]).every((x) => x === f.default));
+    // An array the track did not have yet (a field introduced later) is at its default.
+    Object.values(STEP_FIELDS).every(
+      (f) => !(f.array in row) || (Array.isArray(row[f.array]) && (row[f.array] as unknown[]).every((x) => x === f.default)),
+    );
   return isDefault ? null : row;
 }
 
@@ -78,6 +85,15 @@ const STRUCTURAL_STEPS: readonly Required<MigrationStep>[] = [
       session.patterns = { A: { rows } };
       session.song = { entries: [], loop: true, start: null };
       session.transport = { song: false, pattern: 'A', from: 0, next: null };
+    },
+  },
+  {
+    to: KEYS_MODEL,
+    // The session gets a key: chromatic, so nothing an older session holds is out of it.
+    // (Model 4's per-track sound fields and the step chords are declared in core/fields.ts.)
+    name: '4/key-chords-sound-shaping',
+    up: (session) => {
+      session.key = { ...NO_KEY };
     },
   },
 ];
@@ -226,8 +242,37 @@ export function migrateMutation(input: unknown, from: number): Migrated<Mutation
     // `set_pattern` set a track's step arrays (its one pattern): now `set_steps` in A.
     if (input.type === 'set_pattern') lifted = { type: 'set_steps', trackId: input.trackId, pattern: 'A', steps: input.pattern };
   }
+  lifted = withNewStepArrays(lifted, from);
   const parsed = parseMutation(lifted);
   return parsed.ok ? { ok: true, value: parsed.mutation, from } : { ok: false, reason: 'invalid', message: parsed.message };
+}
+
+/**
+ * A mutation that carries whole rows or step arrays (written before some step field
+ * existed) with those fields' arrays at their defaults. add_track's rows are lifted by
+ * migrateTrack.
+ */
+function withNewStepArrays(m: Doc, from: number): Doc {
+  const fill = (row: unknown): unknown => {
+    if (!isObject(row)) return row;
+    const copy = { ...row };
+    for (let to = from + 1; to <= MODEL_VERSION; to++) fillRow(copy, to);
+    return copy;
+  };
+  switch (m.type) {
+    case 'set_steps':
+      return { ...m, steps: fill(m.steps) };
+    case 'set_row':
+      return { ...m, row: fill(m.row) };
+    case 'add_pattern':
+    case 'put_pattern': {
+      if (!isObject(m.value) || !isObject(m.value.rows)) return m;
+      const rows = Object.fromEntries(Object.entries(m.value.rows).map(([id, row]) => [id, fill(row)]));
+      return { ...m, value: { ...m.value, rows } };
+    }
+    default:
+      return m;
+  }
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   type TrackFieldValue,
 } from './fields';
 import { LIMITS } from './limits';
+import { type Key, NO_KEY } from './music';
 
 /** A row's per-step arrays, each LIMITS.maxSteps long whatever the row's length. */
 export type StepArrays = { [K in StepFieldName as (typeof STEP_FIELDS)[K]['array']]: StepFieldValue<K>[] };
@@ -106,6 +107,8 @@ export type Session = { [K in SessionFieldName]: SessionFieldValue<K> } & {
   patterns: Partial<Record<PatternId, Pattern>>;
   song: Song;
   transport: Transport;
+  /** Which notes belong (core/music.ts): the pitch roll shows, and with `lock` offers, them. */
+  key: Key;
   effects: Effects;
   timeline: Timeline;
   lineage: Lineage;
@@ -178,6 +181,7 @@ export function emptySession(anchorMs: number, name: string = SESSION_FIELDS.nam
     patterns: { A: emptyPattern() },
     song: { entries: [], loop: true, start: null },
     transport: { song: false, pattern: 'A', from: 0, next: null },
+    key: { ...NO_KEY },
     effects: Object.fromEntries(Object.entries(EFFECT_FIELDS).map(([k, f]) => [k, f.default])) as Effects,
     timeline: { anchorMs, together: false, playing: false },
     lineage: { remixedFrom: null },

@@ -7,6 +7,7 @@
 import { LAUNCH_LEAD_MS, launchStep, patternInUse, transportAt } from './arrangement';
 import { STEP_FIELDS } from './fields';
 import { LIMITS } from './limits';
+import { type KeyNotes, keyChangeNotes } from './music';
 import { copyRow, isEmptyRow, type PatternId, type Row, rowOf, type Session, type SongEntry, type Track } from './model';
 import {
   type Mutation,
@@ -214,6 +215,8 @@ export function applyMutation(session: Session, mutation: Mutation, at: number):
     }
     case 'set_effect':
       return done({ ...session, effects: { ...session.effects, [m.param]: m.value } });
+    case 'set_key':
+      return done(setKey(session, m.key, m.notes ?? (m.remap ? keyChangeNotes(session, m.key) : {})));
     case 'set_play_together':
       return done({ ...session, timeline: { ...session.timeline, together: m.together } });
     case 'set_playing':
@@ -258,6 +261,29 @@ export function applyMutation(session: Session, mutation: Mutation, at: number):
         return done({ ...s, [setter.field]: value });
     }
   }
+}
+
+/**
+ * A new key, with these steps set (rows of tracks or patterns gone meanwhile are skipped:
+ * an undo after someone deleted the track).
+ */
+function setKey(session: Session, key: Session['key'], notes: KeyNotes): Session {
+  let out: Session = { ...session, key: { ...key } };
+  for (const [p, rows] of Object.entries(notes) as [PatternId, Record<string, [number, number, number][]>][]) {
+    for (const [trackId, changes] of Object.entries(rows)) {
+      const result = updateRow(out, p, trackId, (row) => {
+        const pitches = row.pitches.slice();
+        const chords = row.chords.slice();
+        for (const [step, pitch, chord] of changes) {
+          pitches[step] = pitch;
+          chords[step] = chord;
+        }
+        return { ...row, pitches, chords };
+      });
+      if (result.ok) out = result.session;
+    }
+  }
+  return out;
 }
 
 /** The session with a launch whose step has passed by `at` made part of the transport. */

@@ -13,6 +13,7 @@ import {
   type Domain,
   EFFECT_FIELDS,
   type EffectName,
+  isChordMask,
   PATTERN_FIELDS,
   type PatternFieldName,
   type PatternFieldValue,
@@ -30,6 +31,7 @@ import {
   type TrackFieldValue,
 } from './fields';
 import { LIMITS } from './limits';
+import { type KeyNotes, SCALE_NAMES } from './music';
 import { PATTERN_IDS, type Pattern, type PatternId, type Row, type Session, type SongEntry, type StepArrays, type Track } from './model';
 
 /**
@@ -83,6 +85,14 @@ export function domainSchema<D extends Domain>(domain: D, label: string): v.Gene
         : v.pipe(nameSchema(domain.max), v.minLength(domain.minLength, `a ${label.toLowerCase()} cannot be empty`));
     case 'optional':
       return v.nullable(domainSchema(domain.of, label));
+    case 'chord':
+      return v.pipe(
+        v.number(),
+        v.check(
+          (x) => isChordMask(domain, x),
+          `a chord holds at most ${domain.maxNotes} notes within ${domain.span} semitones above its pitch`,
+        ),
+      );
   }
 }
 
@@ -133,6 +143,26 @@ export const SongEntrySchema = v.strictObject({
   pattern: PatternIdSchema,
   repeats: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(LIMITS.maxRepeats)),
 }) as unknown as v.GenericSchema<unknown, SongEntry>;
+
+export const KeySchema = v.strictObject({
+  root: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(11)),
+  scale: v.picklist(SCALE_NAMES, 'unknown scale'),
+  lock: v.boolean(),
+});
+
+/** Steps a key change sets: `[step, pitch, chord]` by pattern and track (core/music.ts). */
+const KeyNotesSchema = v.record(
+  PatternIdSchema,
+  v.record(
+    IdSchema,
+    v.pipe(
+      v.array(
+        v.strictTuple([StepIndexSchema, domainSchema(STEP_FIELDS.pitch.domain, 'pitch'), domainSchema(STEP_FIELDS.chord.domain, 'chord')]),
+      ),
+      v.maxLength(LIMITS.maxSteps),
+    ),
+  ),
+) as unknown as v.GenericSchema<unknown, KeyNotes>;
 
 const WhenSchema = v.picklist(['now', 'bar', 'end'], "when is 'now', 'bar' or 'end'") as v.GenericSchema<unknown, LaunchWhen>;
 
@@ -194,6 +224,11 @@ export type StructuralMutation =
   | { type: 'launch_pattern'; pattern: PatternId | null; when: LaunchWhen }
   /** Play at once: the timeline's step 0 moves to `anchorMs` and the pattern or song starts there. */
   | { type: 'start_transport'; anchorMs: number }
+  /**
+   * The session's key. `remap`: melodies follow (core/music.ts, moveNote); `notes`, when
+   * not null, sets these steps instead (what undo of a key change sends).
+   */
+  | { type: 'set_key'; key: import('./music').Key; remap: boolean; notes: KeyNotes | null }
   | { type: 'set_play_together'; together: boolean }
   | { type: 'set_playing'; playing: boolean };
 
@@ -277,6 +312,7 @@ export const MutationSchema = v.variant('type', [
   v.strictObject({ ...literal('set_song_start'), entryId: v.nullable(IdSchema) }),
   v.strictObject({ ...literal('launch_pattern'), pattern: v.nullable(PatternIdSchema), when: WhenSchema }),
   v.strictObject({ ...literal('start_transport'), anchorMs: v.pipe(v.number(), v.finite()) }),
+  v.strictObject({ ...literal('set_key'), key: KeySchema, remap: v.boolean(), notes: v.nullable(KeyNotesSchema) }),
   v.strictObject({ ...literal('set_play_together'), together: v.boolean() }),
   v.strictObject({ ...literal('set_playing'), playing: v.boolean() }),
 ] as v.VariantOptions<'type'>) as unknown as v.GenericSchema<unknown, Mutation>;
@@ -299,6 +335,7 @@ const STRUCTURAL_SINCE = {
   set_song_start: 3,
   launch_pattern: 3,
   start_transport: 3,
+  set_key: 4,
   set_play_together: 1,
   set_playing: 1,
 } as const satisfies Record<StructuralMutation['type'], number>;
@@ -356,6 +393,7 @@ export const SessionSchema = v.pipe(
       from: StepPositionSchema,
       next: v.nullable(v.strictObject({ pattern: v.nullable(PatternIdSchema), at: StepPositionSchema })),
     }),
+    key: KeySchema,
     effects: v.strictObject(entriesOf(EFFECT_FIELDS)),
     timeline: v.strictObject({
       anchorMs: v.pipe(v.number(), v.finite()),

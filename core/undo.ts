@@ -4,6 +4,7 @@
  * any other edit alongside other people's concurrent changes.
  */
 import { STEP_FIELDS } from './fields';
+import { type KeyNotes, keyChangeNotes } from './music';
 import { copyRow, type PatternId, type Row, rowOf, type Session } from './model';
 import {
   type Mutation,
@@ -101,6 +102,19 @@ export function inverseOf(session: Session, mutation: Mutation): Mutation | null
       return { type: 'set_song_start', entryId: session.song.start };
     case 'set_effect':
       return { type: 'set_effect', param: m.param, value: session.effects[m.param] };
+    case 'set_key': {
+      // The old key, and the old value of every step the change sets.
+      const changed = m.notes ?? (m.remap ? keyChangeNotes(session, m.key) : {});
+      const notes: KeyNotes = {};
+      for (const [p, rows] of Object.entries(changed) as [PatternId, Record<string, [number, number, number][]>][]) {
+        for (const [trackId, steps] of Object.entries(rows)) {
+          if (!session.patterns[p] || !session.tracks.some((t) => t.id === trackId)) continue;
+          const row = rowOf(session, p, trackId);
+          (notes[p] ??= {})[trackId] = steps.map(([step]) => [step, row.pitches[step]!, row.chords[step]!]);
+        }
+      }
+      return { type: 'set_key', key: { ...session.key }, remap: false, notes };
+    }
     case 'launch_pattern':
     case 'start_transport':
     case 'set_play_together':

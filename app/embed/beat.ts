@@ -8,6 +8,7 @@
 import { coerceTo, EFFECT_FIELDS, PATTERN_FIELDS, ROW_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from '../../core/fields';
 import { INLINE_BEAT_ELEMENT_ID } from '../../core/ids';
 import { LIMITS } from '../../core/limits';
+import { type Key, NO_KEY, SCALE_NAMES } from '../../core/music';
 import {
   type Effects,
   PATTERN_IDS,
@@ -97,6 +98,14 @@ function readSong(value: unknown, patterns: Session['patterns']): Song {
 }
 
 /** A published beat from its JSON value, or null when it cannot be played. */
+/** The key does not change what plays; one that cannot be read is no key. */
+function readKey(value: unknown): Key {
+  if (!isObject(value)) return { ...NO_KEY };
+  const root = Number.isInteger(value.root) && (value.root as number) >= 0 && (value.root as number) < 12 ? (value.root as number) : 0;
+  const scale = SCALE_NAMES.find((s) => s === value.scale) ?? NO_KEY.scale;
+  return { root, scale, lock: value.lock === true };
+}
+
 export function parseBeat(value: unknown): EmbedBeat | null {
   if (!isObject(value) || !Array.isArray(value.tracks)) return null;
   if (typeof value.tempo !== 'number' || !Number.isFinite(value.tempo)) return null;
@@ -126,6 +135,7 @@ export function parseBeat(value: unknown): EmbedBeat | null {
     song,
     // A beat plays from the top: its song when it has one, else its pattern.
     transport: { song: song.entries.length > 0, pattern: first, from: 0, next: null },
+    key: readKey(value.key),
     effects: readFields(EFFECT_FIELDS, isObject(value.effects) ? value.effects : {}) as Effects,
     // The embed plays on its own clock: the shared timeline and lineage do not apply.
     timeline: { anchorMs: 0, together: false, playing: false },

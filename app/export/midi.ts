@@ -141,13 +141,17 @@ export function sessionToMidi(session: Session): Uint8Array {
       const next = stepTicks(globalStep + event.gateSteps, event.nextOffset, session.tempo) - start;
       const length = plan.drums ? Math.min(TICKS_PER_STEP / 2, next) : Math.min(MAX_NOTE_STEPS * TICKS_PER_STEP, next);
       const velocity = Math.min(LIMITS.maxVelocity, Math.max(1, Math.round(event.velocity * 127)));
-      out.addNote({
-        midi: plan.drums ? (GM_DRUM_NOTES[instrument] ?? FALLBACK_DRUM_NOTE) : clampMidi(root + event.pitch),
-        ticks: start,
-        durationTicks: Math.max(1, length),
-        // The library writes floor(velocity × 127): aim at the middle of the integer.
-        velocity: (velocity + 0.5) / 127,
-      });
+      // A chord is its notes at once, each a note of its own.
+      const notes = plan.drums ? [GM_DRUM_NOTES[instrument] ?? FALLBACK_DRUM_NOTE] : event.pitches.map((p) => clampMidi(root + p));
+      for (const midiNote of notes) {
+        out.addNote({
+          midi: midiNote,
+          ticks: start,
+          durationTicks: Math.max(1, length),
+          // The library writes floor(velocity × 127): aim at the middle of the integer.
+          velocity: (velocity + 0.5) / 127,
+        });
+      }
     }
   }
   return midi.toArray();

@@ -5,6 +5,7 @@
  * in the track's detail panel, or 'none'.
  */
 import { type NumberDomain, TRACK_FIELDS, type TrackFieldName, type Mutation, type Track } from '../../core';
+import { sendWeight } from '../audio/voices';
 import { useSession, useSessionContext } from './SessionContext';
 import { useThrottledCommit } from './useThrottledCommit';
 
@@ -15,17 +16,30 @@ export const TRACK_CONTROLS = {
   pan: 'header',
   transpose: 'detail',
   swing: 'detail',
+  filter: 'detail',
+  cutoff: 'detail',
+  resonance: 'detail',
+  attack: 'detail',
+  decay: 'detail',
+  tune: 'detail',
+  drive: 'detail',
+  reverbSend: 'detail',
+  delaySend: 'detail',
 } as const satisfies Record<TrackFieldName, 'header' | 'detail' | 'none'>;
 
 const DETAIL_FIELDS = (Object.keys(TRACK_CONTROLS) as TrackFieldName[]).filter((k) => TRACK_CONTROLS[k] === 'detail');
 
-/** The sliders of every 'detail' field of a track. */
+/** The controls of every 'detail' field of a track. */
 export function TrackFieldControls({ track }: { track: Track }) {
   return (
     <div className="track-fields" role="group" aria-label={`${track.name} sound`}>
-      {DETAIL_FIELDS.map((field) => (
-        <FieldSlider key={field} track={track} field={field} />
-      ))}
+      {DETAIL_FIELDS.map((field) =>
+        TRACK_FIELDS[field].domain.kind === 'choice' ? (
+          <FieldChoice key={field} track={track} field={field} />
+        ) : (
+          <FieldSlider key={field} track={track} field={field} />
+        ),
+      )}
     </div>
   );
 }
@@ -34,10 +48,34 @@ type NumberField = {
   [K in TrackFieldName]: (typeof TRACK_FIELDS)[K]['domain'] extends NumberDomain | { kind: 'optional' } ? K : never;
 }[TrackFieldName];
 
+/** Slider positions of a logarithmic field (cutoff): fine at the low end, as the ear hears it. */
+const LOG_POSITIONS = 1000;
+const toPosition = (range: NumberDomain, log: boolean, value: number) =>
+  log ? Math.round((Math.log(value / range.min) / Math.log(range.max / range.min)) * LOG_POSITIONS) : value;
+const fromPosition = (range: NumberDomain, log: boolean, position: number) =>
+  log ? Math.round(range.min * (range.max / range.min) ** (position / LOG_POSITIONS)) : position;
+
+/** A value as shown: "+3 st", "1.2 kHz", "0.25 s". */
+function formatValue(spec: { unit?: string }, range: NumberDomain, n: number): string {
+  if (spec.unit === 'Hz') return n >= 1000 ? `${(n / 1000).toFixed(n >= 10_000 ? 1 : 2)} kHz` : `${Math.round(n)} Hz`;
+  const digits = range.max - range.min <= 4 ? 100 : 10;
+  return `${range.kind === 'int' && n > 0 ? '+' : ''}${Math.round(n * digits) / digits}${spec.unit ? ` ${spec.unit}` : ''}`;
+}
+
+/** What an unset "voice" field does, as shown beside it. */
+function voiceValue(field: TrackFieldName, track: Track): { value: number; text: string } {
+  if (field === 'reverbSend' || field === 'delaySend') {
+    const weight = sendWeight(track.instrument);
+    return { value: weight, text: `auto (${Math.round(weight * 100) / 100})` };
+  }
+  return { value: (TRACK_FIELDS[field as NumberField].domain as { of?: NumberDomain }).of?.max ?? 0, text: 'natural' };
+}
+
 /**
  * A slider for one numeric field, its value shown beside it; double-click resets it to
- * its default. A field that may be unset (null: inherit, like a track's swing) gets a
- * checkbox to set or unset it; unset, the slider shows the inherited value, disabled.
+ * its default. A field that may be unset (null: inherit, like a track's swing, or the
+ * instrument's own decay and sends) gets a checkbox to set or unset it; unset, the slider
+ * shows what applies, disabled.
  */
 function FieldSlider({ track, field }: { track: Track; field: TrackFieldName }) {
   const { edits } = useSessionContext();
@@ -45,15 +83,19 @@ function FieldSlider({ track, field }: { track: Track; field: TrackFieldName }) 
   const domain = spec.domain;
   const optional = domain.kind === 'optional';
   const range = domain.kind === 'optional' ? domain.of : (domain as NumberDomain);
-  // An unset field shows the session value it inherits.
-  const inherited = useSession((s) => (domain.kind === 'optional' ? (s.session?.[domain.inherits] ?? 0) : 0));
+  const log = 'curve' in spec && spec.curve === 'log';
+  // An unset field shows the session value it inherits, or what the instrument does.
+  const inherited = useSession((s) =>
+    domain.kind === 'optional' && domain.inherits !== 'voice' ? (s.session?.[domain.inherits] ?? 0) : null,
+  );
+  const fromVoice = domain.kind === 'optional' && domain.inherits === 'voice' ? voiceValue(field, track) : null;
   const value = track[field] as number | null;
-  const shown = value ?? inherited;
+  const shown = value ?? fromVoice?.value ?? inherited ?? 0;
   const label = `${track.name} ${spec.label.toLowerCase()}`;
   const set = (next: number | null) =>
     edits.apply({ type: spec.mutation, trackId: track.id, [field]: next } as unknown as Mutation, { group: `${field}:${track.id}` });
   const commit = useThrottledCommit(set);
-  const format = (n: number) => `${range.kind === 'int' && n > 0 ? '+' : ''}${Math.round(n * 10) / 10}${spec.unit ? ` ${spec.unit}` : ''}`;
+  const format = (n: number) => formatValue(spec, range, n);
   return (
     <label className="field-slider">
       <span>{spec.label}</span>
@@ -68,16 +110,49 @@ function FieldSlider({ track, field }: { track: Track; field: TrackFieldName }) 
       <input
         type="range"
         aria-label={label}
-        min={range.min}
-        max={range.max}
-        step={range.kind === 'int' ? 1 : (range.max - range.min) / 100}
-        value={shown}
+        aria-valuetext={format(shown)}
+        min={log ? 0 : range.min}
+        max={log ? LOG_POSITIONS : range.max}
+        step={log || range.kind === 'int' ? 1 : (range.max - range.min) / 100}
+        value={toPosition(range, log, shown)}
         disabled={optional && value === null}
-        onChange={(e) => commit(Number(e.currentTarget.value))}
+        onChange={(e) => commit(fromPosition(range, log, Number(e.currentTarget.value)))}
         onDoubleClick={() => set(spec.default as number | null)}
         title="Double-click to reset"
       />
-      <output aria-live="off">{value === null && optional ? `session (${format(shown)})` : format(shown)}</output>
+      <output aria-live="off">
+        {value === null && optional ? (fromVoice ? fromVoice.text : `session (${format(shown)})`) : format(shown)}
+      </output>
     </label>
   );
 }
+
+/** A choice field (the filter type) as a select; double-click resets it too. */
+function FieldChoice({ track, field }: { track: Track; field: TrackFieldName }) {
+  const { edits } = useSessionContext();
+  const spec = TRACK_FIELDS[field];
+  const options = spec.domain.kind === 'choice' ? spec.domain.options : [];
+  const label = `${track.name} ${spec.label.toLowerCase()}`;
+  const set = (next: string) =>
+    edits.apply({ type: spec.mutation, trackId: track.id, [field]: next } as unknown as Mutation, { group: `${field}:${track.id}` });
+  return (
+    <label className="field-slider">
+      <span>{spec.label}</span>
+      <select
+        aria-label={label}
+        value={String(track[field])}
+        onChange={(e) => set(e.currentTarget.value)}
+        onDoubleClick={() => set(String(spec.default))}
+        title="Double-click to reset"
+      >
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {CHOICE_LABELS[o] ?? o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+const CHOICE_LABELS: Readonly<Record<string, string>> = { off: 'Off', lowpass: 'Low-pass', highpass: 'High-pass', bandpass: 'Band-pass' };

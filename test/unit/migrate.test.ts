@@ -29,6 +29,7 @@ import {
   type Mutation,
   mutationSince,
   PATTERN_FIELDS,
+  KEYS_MODEL,
   PATTERNS_MODEL,
   parseMutation,
   ROW_FIELDS,
@@ -81,6 +82,27 @@ function splitTrack(old: Doc, from: number): { track: Doc; row: Doc } {
   return { track: { ...track, ...newDefaults(TRACK_FIELDS, from, old) }, row: { ...pick(old, ROW_KEYS), ...arrays } };
 }
 
+/** A row written in model `from`, with the step arrays introduced since at their defaults. */
+function liftRow(row: Doc, from: number): Doc {
+  const arrays = Object.fromEntries(
+    Object.values(STEP_FIELDS)
+      .filter((f) => f.since > from && !(f.array in row))
+      .map((f) => [f.array, new Array(128).fill(f.default)]),
+  );
+  return { ...row, ...arrays };
+}
+
+/** Every row of a model-3+ pattern, lifted (liftRow). */
+function liftPatterns(patterns: Doc, from: number): Doc {
+  return Object.fromEntries(
+    Object.entries(patterns).map(([p, pattern]) => {
+      const { rows, ...rest } = pattern as Doc & { rows: Record<string, Doc> };
+      const lifted = Object.fromEntries(Object.entries(rows).map(([id, row]) => [id, liftRow(row, from)]));
+      return [p, { ...rest, ...newDefaults(PATTERN_FIELDS, from, rest), rows: lifted }];
+    }),
+  );
+}
+
 /** A default row (length 16, every step at its default) is not stored. */
 const isDefaultRow = (row: Doc) => JSON.stringify(row) === JSON.stringify(emptyRow());
 
@@ -93,8 +115,12 @@ function expectIntact(old: Doc, lifted: Session, from: number) {
   const { tracks: oldTracks, effects: oldEffects, ...oldRest } = old as Doc & { tracks: Doc[]; effects: Doc };
   for (const [k, v] of Object.entries(oldRest)) {
     if (ENVELOPE.includes(k)) continue;
-    expect((lifted as unknown as Doc)[k], k).toEqual(v);
+    // Rows gain the step arrays introduced since (model 4: chords, every step none).
+    const expected = k === 'patterns' ? liftPatterns(v as Doc, from) : v;
+    expect((lifted as unknown as Doc)[k], k).toEqual(expected);
   }
+  // Model 4 gave sessions a key: one written before has none, so every note belongs.
+  if (from < KEYS_MODEL) expect(lifted.key).toEqual({ root: 0, scale: 'chromatic', lock: false });
   expect(lifted.effects).toEqual({ ...oldEffects, ...newDefaults(EFFECT_FIELDS, from, oldEffects) });
   expect(lifted.tracks.map((t) => t.id)).toEqual(oldTracks.map((t) => t.id));
   expect(Object.keys(newDefaults(SESSION_FIELDS, from, oldRest)).every((k) => (lifted as unknown as Doc)[k] !== undefined)).toBe(true);
@@ -128,7 +154,26 @@ function expectIntact(old: Doc, lifted: Session, from: number) {
 
 /** What a mutation of model `from` is, lifted to this model: written out by hand. */
 function expectedLift(m: Doc, from: number): Doc {
-  if (from >= PATTERNS_MODEL) return m;
+  if (from >= PATTERNS_MODEL) {
+    // Rows carried whole gain the step arrays introduced since.
+    switch (m.type) {
+      case 'set_steps':
+        return { ...m, steps: liftRow(m.steps as Doc, from) };
+      case 'set_row':
+        return { ...m, row: liftRow(m.row as Doc, from) };
+      case 'add_pattern':
+      case 'put_pattern':
+        return { ...m, value: liftPatterns({ x: m.value }, from).x };
+      case 'add_track':
+        return {
+          ...m,
+          track: { ...(m.track as Doc), ...newDefaults(TRACK_FIELDS, from, m.track as Doc) },
+          rows: Object.fromEntries(Object.entries(m.rows as Record<string, Doc>).map(([p, row]) => [p, liftRow(row, from)])),
+        };
+      default:
+        return m;
+    }
+  }
   switch (m.type) {
     case 'set_step':
     case 'set_velocity':
@@ -136,7 +181,7 @@ function expectedLift(m: Doc, from: number): Doc {
     case 'set_length':
       return { ...m, pattern: 'A' };
     case 'set_pattern':
-      return { type: 'set_steps', trackId: m.trackId, pattern: 'A', steps: m.pattern };
+      return { type: 'set_steps', trackId: m.trackId, pattern: 'A', steps: liftRow(m.pattern as Doc, from) };
     case 'add_track': {
       const { track, row } = splitTrack(m.track as Doc, from);
       return { ...m, track, rows: isDefaultRow(row) ? {} : { A: row } };
@@ -402,6 +447,7 @@ describe('mutations of models 1 and 2 lift into pattern A', () => {
         pan: 0.25,
         transpose: from < 2 ? 0 : 3,
         swing: from < 2 ? null : 12,
+        ...newDefaults(TRACK_FIELDS, 2, {}),
       },
       rows: { A: { length: 12, ...steps, steps: oldTrack.steps } },
       beforeTrackId: null,
@@ -431,7 +477,10 @@ describe('mutations of models 1 and 2 lift into pattern A', () => {
   it('migrateTrack lifts a model-1 track into a track and its row in A; a model-3 one keeps its rows', () => {
     expect(migrateTrack(oldTrack, undefined, 1)).toEqual({
       ok: true,
-      value: { track: { ...omit(oldTrack, ROW_KEYS), transpose: 0, swing: null }, rows: { A: pick(oldTrack, ROW_KEYS) } },
+      value: {
+        track: { ...omit(oldTrack, ROW_KEYS), transpose: 0, swing: null, ...newDefaults(TRACK_FIELDS, 2, {}) },
+        rows: { A: pick(oldTrack, ROW_KEYS) },
+      },
       from: 1,
     });
     const { track } = splitTrack(oldTrack, 1);

@@ -14,6 +14,7 @@ import {
   sessionFromTemplate,
   TEMPLATE_IDS,
   INSTRUMENT_IDS,
+  chordMask,
   LIMITS,
   makeTrack,
   MUTATION_TYPES,
@@ -74,6 +75,20 @@ const VALID: Mutation[] = [
   { type: 'launch_pattern', pattern: 'A', when: 'bar' },
   { type: 'launch_pattern', pattern: null, when: 'end' },
   { type: 'start_transport', anchorMs: 1_700_000_000_000.5 },
+  { type: 'set_chord', trackId: 'kick', pattern: 'A', step: 2, chord: chordMask([4, 7, 11]) },
+  { type: 'set_chord', trackId: 'kick', pattern: 'A', step: 2, chord: 0 },
+  { type: 'set_filter', trackId: 'kick', filter: 'bandpass' },
+  { type: 'set_cutoff', trackId: 'kick', cutoff: 20 },
+  { type: 'set_resonance', trackId: 'kick', resonance: 20 },
+  { type: 'set_attack', trackId: 'kick', attack: 0.25 },
+  { type: 'set_decay', trackId: 'kick', decay: 0.3 },
+  { type: 'set_decay', trackId: 'kick', decay: null },
+  { type: 'set_tune', trackId: 'kick', tune: -100 },
+  { type: 'set_drive', trackId: 'kick', drive: 1 },
+  { type: 'set_reverb_send', trackId: 'kick', reverbSend: 0 },
+  { type: 'set_delay_send', trackId: 'kick', delaySend: null },
+  { type: 'set_key', key: { root: 9, scale: 'minor pentatonic', lock: true }, remap: true, notes: null },
+  { type: 'set_key', key: { root: 0, scale: 'chromatic', lock: false }, remap: false, notes: { A: { kick: [[0, -3, 0]] } } },
 ];
 
 function refused(input: unknown): string {
@@ -595,5 +610,27 @@ describe('SessionSchema (documents from outside the log, e.g. a legacy KV copy)'
       repeats: LIMITS.maxRepeats,
     }));
     expect(v.safeParse(SessionSchema, { ...s, song: { ...s.song, entries } }).success).toBe(true);
+  });
+});
+
+describe('parseMutation: keys and chords (model 4)', () => {
+  it('refuses a chord of more than four notes, beyond two octaves, or not a whole mask', () => {
+    const chord = (value: unknown) => ({ type: 'set_chord', trackId: 'k', pattern: 'A', step: 0, chord: value });
+    expect(refused(chord(chordMask([3, 7, 10, 14])))).toMatch(/at most 3 notes/);
+    expect(refused(chord(2 ** 24))).toMatch(/within 24 semitones/);
+    for (const bad of [-1, 1.5, Number.NaN, '5', null]) refused(chord(bad));
+    expect(parseMutation(chord(chordMask([24]))).ok).toBe(true);
+  });
+
+  it('refuses a key with an unknown scale or root, and key notes out of range', () => {
+    const key = (k: unknown, notes: unknown = null) => ({ type: 'set_key', key: k, remap: true, notes });
+    expect(refused(key({ root: 0, scale: 'ionian-ish', lock: false }))).toMatch(/unknown scale/);
+    refused(key({ root: 12, scale: 'major', lock: false }));
+    refused(key({ root: 1.5, scale: 'major', lock: false }));
+    refused(key({ root: 0, scale: 'major' }));
+    refused(key({ root: 0, scale: 'major', lock: false }, { A: { kick: [[0, 25, 0]] } }));
+    refused(key({ root: 0, scale: 'major', lock: false }, { A: { kick: [[128, 0, 0]] } }));
+    refused(key({ root: 0, scale: 'major', lock: false }, { Q: { kick: [[0, 0, 0]] } }));
+    refused(key({ root: 0, scale: 'major', lock: false }, { A: { kick: [[0, 0]] } }));
   });
 });

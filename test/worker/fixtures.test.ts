@@ -21,6 +21,7 @@ import {
   patternsInUse,
   type ServerMessage,
   type Session,
+  TRACK_FIELDS,
 } from '../../core';
 import { beatKey, sessionKey } from '../../worker/room/kvProjection';
 import { LOG_SLOTS } from '../../worker/room/RoomStorage';
@@ -372,13 +373,16 @@ describe('a room written by model 2 (storage layout 2)', () => {
     };
   }
 
+  /** The defaults of the fields introduced after model 3 (model 4's sound shaping). */
+  const sinceModelThree = (fields: Record<string, { since: number; default: unknown }>) =>
+    Object.fromEntries(Object.entries(fields).flatMap(([k, f]) => (f.since > 3 ? [[k, f.default]] : [])));
   const lift2 = (m: object): Mutation => {
     const result = migrateMutation(m, 2);
     if (!result.ok) throw new Error(result.message);
     return result.value;
   };
 
-  it('wakes lifted to model 3: every value in pattern A, the log and the refusals lifted; editing goes on', async () => {
+  it('wakes lifted to this model: every value in pattern A, the log and the refusals lifted; editing goes on', async () => {
     const id = crypto.randomUUID();
     await restoreDatabase(id, tables(id));
     await evictDurableObject(room(id));
@@ -398,17 +402,25 @@ describe('a room written by model 2 (storage layout 2)', () => {
       pan: -0.25,
       transpose: 3,
       swing: 40,
+      ...sinceModelThree(TRACK_FIELDS),
     });
     expect(Object.keys(session.patterns)).toEqual(['A']);
     expect(session.song).toEqual({ entries: [], loop: true, start: null });
     expect(session.transport).toEqual({ song: false, pattern: 'A', from: 0, next: null });
     expect(session).toMatchObject({ name: 'Model two', tempo: 96, swing: 12, effects: { reverb: 0.3, delay: 0.1, delayFeedback: 0.5 } });
-    expect(rowIn(session, 'kick')).toEqual({ length: 7, steps: onAt(0, 3, 5, 9), velocities: array(100, { 0: 55 }), pitches: array(0) });
+    expect(rowIn(session, 'kick')).toEqual({
+      length: 7,
+      steps: onAt(0, 3, 5, 9),
+      velocities: array(100, { 0: 55 }),
+      pitches: array(0),
+      chords: array(0),
+    });
     expect(rowIn(session, 'bass')).toEqual({
       length: 16,
       steps: onAt(0, 7),
       velocities: array(100, { 0: 55 }),
       pitches: array(0, { 0: -5, 7: -12 }),
+      chords: array(0),
     });
     expect(session.tracks[1]!.swing).toBeNull();
     expect(rowIn(session, 'lead')).toEqual({
@@ -416,11 +428,12 @@ describe('a room written by model 2 (storage layout 2)', () => {
       steps: onAt(2, 20),
       velocities: array(100, { 2: 55, 20: 33 }),
       pitches: array(0),
+      chords: array(0),
     });
     // The old set_pattern set the hat's steps in A and kept its length.
-    expect(rowIn(session, 'hat')).toEqual({ length: 16, steps: onAt(1, 3), velocities: array(90), pitches: array(0) });
+    expect(rowIn(session, 'hat')).toEqual({ length: 16, steps: onAt(1, 3), velocities: array(90), pitches: array(0), chords: array(0) });
 
-    // Written back in model 3: the snapshot, every log row and the refused mutation.
+    // Written back in this model: the snapshot, every log row and the refused mutation.
     const [snapshotRow] = await sqlRows<{ value: string }>(id, `SELECT value FROM state WHERE key = 'snapshot'`);
     const snapshot = JSON.parse(snapshotRow!.value) as { model: number; layout: number; session: Record<string, unknown> };
     expect({ model: snapshot.model, layout: snapshot.layout }).toEqual({ model: MODEL_VERSION, layout: 2 });

@@ -7,7 +7,17 @@
  * serve is closed with 4005 and a reason that says which side is older.
  */
 import { describe, expect, it } from 'vitest';
-import { CLOSE, CLOSE_REASON, makeTrack, MODEL_VERSION, migrateMutation, OLDEST_CLIENT_MODEL, PATTERNS_MODEL, rowOf } from '../../core';
+import {
+  CLOSE,
+  CLOSE_REASON,
+  KEYS_MODEL,
+  makeTrack,
+  MODEL_VERSION,
+  migrateMutation,
+  OLDEST_CLIENT_MODEL,
+  PATTERNS_MODEL,
+  rowOf,
+} from '../../core';
 import { createSession, serverState, TestClient } from './helpers';
 
 /** A hello as the first release sent it: protocol 1, no model, no tab. */
@@ -38,15 +48,22 @@ function firstReleaseTrack() {
   return { ...shared, ...row };
 }
 
-describe('a page older than the patterns model', () => {
+/** A hello as a model 3 page sends it (patterns, no key, chords or sound shaping). */
+const modelThreeHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 3 });
+
+describe('a page older than the keys model', () => {
   it('is the oldest this room serves', () => {
-    expect(OLDEST_CLIENT_MODEL).toBe(PATTERNS_MODEL);
-    expect(MODEL_VERSION).toBe(3);
+    // Model 4 gave sessions a key, steps chords and tracks their sound shaping: a model 3
+    // page's schema would refuse such a snapshot, so it reloads.
+    expect(PATTERNS_MODEL).toBe(3);
+    expect(OLDEST_CLIENT_MODEL).toBe(KEYS_MODEL);
+    expect(MODEL_VERSION).toBe(4);
   });
 
   it.each([
     ['of the first release (model 1)', firstReleaseHello],
     ['of model 2', modelTwoHello],
+    ['of model 3', modelThreeHello],
   ])('%s is told to reload (4005 client_outdated) before anything else, and changes nothing', async (_what, hello) => {
     const id = await createSession();
     const before = await serverState(id);
@@ -76,18 +93,26 @@ describe('a page older than the patterns model', () => {
       [{ type: 'set_step', trackId: 'old', step: 3, on: true }, 1],
       [{ type: 'set_length', trackId: 'old', length: 12 }, 2],
       [{ type: 'set_pattern', trackId: 'kick', pattern: { steps: hat.steps, velocities: hat.velocities, pitches: hat.pitches } }, 2],
+      // What a model 3 page had saved: a row cleared (no chords yet) and a pitch.
+      [
+        { type: 'set_steps', trackId: 'hat', pattern: 'A', steps: { steps: hat.steps, velocities: hat.velocities, pitches: hat.pitches } },
+        3,
+      ],
+      [{ type: 'set_pitch', trackId: 'old', pattern: 'A', step: 3, pitch: 7 }, 3],
     ];
     const lifted = saved.map(([m, from]) => {
       const result = migrateMutation(m, from);
       if (!result.ok) throw new Error(result.message);
       return result.value;
     });
-    expect(lifted.map((m) => m.type)).toEqual(['add_track', 'set_step', 'set_length', 'set_steps']);
+    expect(lifted.map((m) => m.type)).toEqual(['add_track', 'set_step', 'set_length', 'set_steps', 'set_steps', 'set_pitch']);
     const seqs = lifted.map((m) => reloaded.mutate(m));
     for (const seq of seqs) expect(await reloaded.outcomeOf(seq)).toMatchObject({ type: 'change', clientSeq: seq });
 
     const { session } = await serverState(id);
-    expect(session.tracks.at(-1)).toMatchObject({ id: 'old', transpose: 0, swing: null });
+    expect(session.tracks.at(-1)).toMatchObject({ id: 'old', transpose: 0, swing: null, filter: 'off', tune: 0, decay: null });
+    expect(rowOf(session, 'A', 'hat').chords).toEqual(new Array(128).fill(0));
+    expect(rowOf(session, 'A', 'old').pitches[3]).toBe(7);
     expect(session.tracks.at(-1)).not.toHaveProperty('steps');
     const row = rowOf(session, 'A', 'old');
     expect(row.length).toBe(12);

@@ -27,6 +27,7 @@ import {
   SETTERS,
   type Session,
   type StepArrays,
+  SCALE_NAMES,
   sampleOf,
 } from '../../../core';
 
@@ -67,6 +68,9 @@ export const KINDS = [
   'add_pattern',
   'add_pattern',
   'put_pattern',
+  // Most deletes are refused (the pattern plays or is in the song): four, so enough succeed.
+  'delete_pattern',
+  'delete_pattern',
   'delete_pattern',
   'delete_pattern',
   'add_song_entry',
@@ -79,6 +83,8 @@ export const KINDS = [
   'launch_pattern',
   'launch_pattern',
   'start_transport',
+  'set_key',
+  'set_key',
   'set_play_together',
   'set_playing',
 ] as MutationType[];
@@ -224,6 +230,12 @@ export function mutationFor(view: Session, intent: Intent, now: number): Mutatio
     case 'set_effect': {
       const param = pick(EFFECT_NAMES, intent.a);
       return { type: kind, param, value: sampleOf(EFFECT_FIELDS[param].domain, intent.b) };
+    }
+    case 'set_key': {
+      // Mostly moving the melodies (the case that rewrites rows); sometimes setting steps as undo does.
+      const key = { root: intent.a % 12, scale: pick(SCALE_NAMES, intent.b), lock: intent.b % 2 === 0 };
+      const notes = intent.a % 5 === 0 ? { [pattern]: { [trackId]: [[stepOf(intent.a), (intent.b % 49) - 24, 0]] } } : null;
+      return { type: kind, key, remap: intent.a % 3 !== 0, notes } as Mutation;
     }
     case 'set_play_together':
       return { type: kind, together: intent.a % 2 === 0 };
