@@ -149,32 +149,141 @@ function setParam(param: ParamLike, value: number, smooth: boolean): void {
   else param.value = value;
 }
 
+/** The sound-shaping fields of a track (core/fields.ts): what Strip's shaping stages read. */
+type Shape = Pick<Track, 'filter' | 'cutoff' | 'resonance' | 'attack' | 'decay' | 'drive' | 'reverbSend' | 'delaySend'>;
+
+/**
+ * Saturation for a drive of 0…1: tanh at up to 10× gain, divided by the square root of
+ * that gain, so quiet parts come up at most √10 (+10 dB) while peaks are rounded off: drive
+ * adds heat and density rather than just level. Symmetric, so it adds no DC offset.
+ */
+export function driveCurve(drive: number): (x: number) => number {
+  const g = 1 + 9 * drive;
+  const makeup = 1 / Math.sqrt(g);
+  return (x) => Math.tanh(g * x) * makeup;
+}
+
+/** The shortest fade the envelope makes (a jump would click). */
+const ENVELOPE_EDGE = 0.003;
+/** A melodic note's gate, as the envelope's decay counts it: until the next note, at most this many steps. */
+const ENVELOPE_MAX_GATE_STEPS = 16;
+
+/**
+ * One track's chain:
+ *
+ *   voice ─ [drive] ─ [filter] ─ envelope ─ volume ─ pan ─ mute ─┬─ dry to the bus
+ *                                                                 ├─ reverb send
+ *                                                                 └─ delay send
+ *
+ * Drive and filter exist only while the track uses them (a filter wide open is not
+ * transparent, and each node costs), so a track at its defaults sounds exactly as it did
+ * before model 4. The envelope is automated only when the track sets attack or decay.
+ */
 class Strip {
   voice: Voice;
   instrument: string;
+  private readonly input = new Tone.Gain(1);
+  private readonly envelope = new Tone.Gain(1);
   private readonly volume = new Tone.Gain(0);
   private readonly panner = new Tone.Panner(0);
   private readonly mute = new Tone.Gain(1);
   private readonly reverbSend = new Tone.Gain(1);
   private readonly delaySend = new Tone.Gain(1);
+  private drive: Tone.WaveShaper | null = null;
+  private driveAmount = 0;
+  private filter: Tone.Filter | null = null;
+  private shape: Shape;
   private retired: Voice[] = [];
 
   constructor(track: Track, bus: MasterBus) {
     this.instrument = track.instrument;
+    this.shape = track;
     this.voice = createVoice(track.instrument);
-    this.voice.output.connect(this.volume);
-    this.volume.chain(this.panner, this.mute, bus.input);
+    this.voice.output.connect(this.input);
+    this.input.connect(this.envelope);
+    this.envelope.chain(this.volume, this.panner, this.mute, bus.input);
     this.mute.connect(this.reverbSend);
     this.mute.connect(this.delaySend);
     this.reverbSend.connect(bus.reverbIn);
     this.delaySend.connect(bus.delayIn);
-    this.setSends();
+    this.setShape(track, false);
   }
 
-  private setSends(): void {
+  /** Drive, filter and sends from the track's fields; stages come and go as they are used. */
+  private setShape(track: Shape, smooth: boolean): void {
+    const wantsDrive = track.drive > 0;
+    const wantsFilter = track.filter !== 'off';
+    const rewire = wantsDrive !== !!this.drive || wantsFilter !== !!this.filter;
+    if (wantsDrive && (!this.drive || track.drive !== this.driveAmount)) {
+      // A new curve is a new table: build it once per change, not per note.
+      this.drive ??= new Tone.WaveShaper(driveCurve(track.drive), 2048);
+      this.drive.setMap(driveCurve(track.drive), 2048);
+      this.drive.oversample = '2x';
+      this.driveAmount = track.drive;
+    }
+    if (wantsFilter) {
+      this.filter ??= new Tone.Filter({
+        type: track.filter as BiquadFilterType,
+        frequency: track.cutoff,
+        Q: track.resonance,
+        rolloff: -12,
+      });
+      this.filter.type = track.filter as BiquadFilterType;
+      setParam(this.filter.frequency as unknown as ParamLike, track.cutoff, smooth);
+      setParam(this.filter.Q, track.resonance, smooth);
+    }
+    if (rewire) {
+      this.input.disconnect();
+      const stages: Tone.ToneAudioNode[] = [];
+      if (wantsDrive) stages.push(this.drive!);
+      else {
+        this.drive?.dispose();
+        this.drive = null;
+      }
+      if (wantsFilter) stages.push(this.filter!);
+      else {
+        this.filter?.dispose();
+        this.filter = null;
+      }
+      for (const stage of stages) stage.disconnect();
+      this.input.chain(...stages, this.envelope);
+    }
     const weight = sendWeight(this.instrument);
-    this.reverbSend.gain.value = weight;
-    this.delaySend.gain.value = weight;
+    setParam(this.reverbSend.gain, track.reverbSend ?? weight, smooth);
+    setParam(this.delaySend.gain, track.delaySend ?? weight, smooth);
+    const hadEnvelope = this.shape.attack > 0 || this.shape.decay !== null;
+    this.shape = { ...track };
+    if (hadEnvelope && track.attack === 0 && track.decay === null) {
+      // Envelope switched off: back to open, whatever was scheduled.
+      this.envelope.gain.cancelScheduledValues(0);
+      this.envelope.gain.value = 1;
+    }
+  }
+
+  /**
+   * Shape one note on the envelope: fade in over `attack`, then fade out over `decay`
+   * (a drum's from its start, a melodic note's from the end of its gate). Nothing when the
+   * track sets neither: then the envelope stays open and the voice plays as it is.
+   */
+  shapeNote(time: number, melodic: boolean, gateSeconds: number): void {
+    const { attack, decay } = this.shape;
+    if (attack === 0 && decay === null) return;
+    const gain = this.envelope.gain;
+    // Whatever the previous note left ringing fades out just before this one starts.
+    gain.cancelAndHoldAtTime(Math.max(0, time - ENVELOPE_EDGE));
+    if (attack > 0) {
+      gain.linearRampToValueAtTime(0, time);
+      gain.linearRampToValueAtTime(1, time + Math.max(attack, ENVELOPE_EDGE));
+    } else {
+      gain.linearRampToValueAtTime(1, time);
+    }
+    if (decay !== null) {
+      const from = melodic ? Math.max(time + attack, time + gateSeconds) : time + attack;
+      gain.setValueAtTime(1, from);
+      // −60 dB over the decay, then silence (the last step is inaudible).
+      gain.exponentialRampToValueAtTime(0.001, from + decay);
+      gain.setValueAtTime(0, from + decay + ENVELOPE_EDGE);
+    }
   }
 
   update(track: Track, audible: boolean, smooth: boolean): void {
@@ -191,9 +300,9 @@ class Strip {
       }, RETIRE_MS);
       this.instrument = track.instrument;
       this.voice = createVoice(track.instrument);
-      this.voice.output.connect(this.volume);
-      this.setSends();
+      this.voice.output.connect(this.input);
     }
+    this.setShape(track, smooth);
     setParam(this.volume.gain, track.volume, smooth);
     setParam(this.panner.pan, track.pan, smooth);
     setParam(this.mute.gain, audible ? 1 : 0, smooth);
@@ -208,9 +317,25 @@ class Strip {
   dispose(): void {
     for (const voice of [this.voice, ...this.retired]) voice.dispose();
     this.retired = [];
-    for (const node of [this.volume, this.panner, this.mute, this.reverbSend, this.delaySend]) node.dispose();
+    for (const node of [
+      this.input,
+      this.drive,
+      this.filter,
+      this.envelope,
+      this.volume,
+      this.panner,
+      this.mute,
+      this.reverbSend,
+      this.delaySend,
+    ]) {
+      node?.dispose();
+    }
   }
 }
+
+/** How long a note holds before its release, as the envelope's decay counts it (the gate, at most 16 steps). */
+const gateSeconds = (event: { gateSteps: number; nextOffset: number; offset: number }, stepSeconds: number) =>
+  Math.min(event.gateSteps, ENVELOPE_MAX_GATE_STEPS) * stepSeconds + event.nextOffset - event.offset;
 
 export class Mixer {
   readonly bus: MasterBus;
@@ -256,7 +381,9 @@ export class Mixer {
       // Choke groups: this hit cuts what its group's instruments ring on other tracks.
       const chokes = instrumentInfo(event.instrument)?.chokes;
       if (chokes) for (const strip of this.strips.values()) if (chokes.includes(strip.instrument)) strip.voice.silence(at);
-      this.strips.get(event.trackId)?.voice.trigger(at, event.velocity, event.pitch, seconds, event.gateSteps);
+      const strip = this.strips.get(event.trackId);
+      strip?.shapeNote(at, instrumentInfo(event.instrument)?.melodic ?? false, gateSeconds(event, seconds));
+      strip?.voice.trigger(at, event.velocity, event.pitch + event.detune, seconds, event.gateSteps);
     }
   }
 

@@ -55,6 +55,9 @@ const toPosition = (range: NumberDomain, log: boolean, value: number) =>
 const fromPosition = (range: NumberDomain, log: boolean, position: number) =>
   log ? Math.round(range.min * (range.max / range.min) ** (position / LOG_POSITIONS)) : position;
 
+/** A round step of about a hundredth of the range (0.01 s for attack and decay, 0.1 for Q, 1 % for swing). */
+const sliderStep = (range: NumberDomain) => 10 ** Math.floor(Math.log10((range.max - range.min) / 100));
+
 /** A value as shown: "+3 st", "1.2 kHz", "0.25 s". */
 function formatValue(spec: { unit?: string }, range: NumberDomain, n: number): string {
   if (spec.unit === 'Hz') return n >= 1000 ? `${(n / 1000).toFixed(n >= 10_000 ? 1 : 2)} kHz` : `${Math.round(n)} Hz`;
@@ -113,7 +116,7 @@ function FieldSlider({ track, field }: { track: Track; field: TrackFieldName }) 
         aria-valuetext={format(shown)}
         min={log ? 0 : range.min}
         max={log ? LOG_POSITIONS : range.max}
-        step={log || range.kind === 'int' ? 1 : (range.max - range.min) / 100}
+        step={log || range.kind === 'int' ? 1 : sliderStep(range)}
         value={toPosition(range, log, shown)}
         disabled={optional && value === null}
         onChange={(e) => commit(fromPosition(range, log, Number(e.currentTarget.value)))}
