@@ -126,7 +126,7 @@ function piano(): Voice {
 // ————————————————————————————————————————————— the 808-style kit, synthesised
 
 function kick808(): Voice {
-  const parts = voiceParts(1.2);
+  const parts = voiceParts(0.95);
   const body = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.045,
@@ -145,7 +145,7 @@ function kick808(): Voice {
 }
 
 function snare808(): Voice {
-  const parts = voiceParts(1.4);
+  const parts = voiceParts(0.85);
   const tone = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.015,
@@ -176,7 +176,7 @@ function snare808(): Voice {
 }
 
 function hat808(decay: number): Voice {
-  const parts = voiceParts(0.3);
+  const parts = voiceParts(0.42);
   const air = parts.own(new Tone.Filter(7000, 'highpass').connect(parts.output));
   const metal = parts.own(
     new Tone.MetalSynth({
@@ -199,7 +199,7 @@ function hat808(decay: number): Voice {
 
 /** Noise through a band-pass, three quick bursts then a tail: hands clapping together. */
 function clap808(): Voice {
-  const parts = voiceParts(5);
+  const parts = voiceParts(4.5);
   const envelope = parts.own(new Tone.Gain(0).connect(parts.output));
   const band = parts.own(new Tone.Filter({ frequency: 1150, type: 'bandpass', Q: 1.4 }).connect(envelope));
   const noise = parts.own(new Tone.Noise('white').connect(band));
@@ -230,7 +230,7 @@ function clap808(): Voice {
 
 /** Two detuned square waves (540 and 800 Hz, as on the TR-808) through a band-pass. */
 function cowbell808(): Voice {
-  const parts = voiceParts(0.55);
+  const parts = voiceParts(0.45);
   const band = parts.own(new Tone.Filter({ frequency: 2000, type: 'bandpass', Q: 0.8 }).connect(parts.output));
   const make = () =>
     parts.own(
@@ -544,18 +544,23 @@ function click(): Voice {
   };
 }
 
+/**
+ * Levels (the numbers passed to voiceParts and sampledHit) balance each family at the
+ * default track volume: drums by peak, melodic voices by momentary loudness, each within
+ * ±3 dB of its family's median, as e2e/sound-quality.spec.ts measures and prints.
+ */
 const factories: Readonly<Record<string, () => Voice>> = {
   'studio-kick': () => sampledHit('studio-kick', 1),
   'studio-snare': () => sampledHit('studio-snare', 0.9),
-  'studio-hat': () => sampledHit('studio-hat', 0.55),
-  'studio-open-hat': () => sampledHit('studio-open-hat', 0.45, true),
+  'studio-hat': () => sampledHit('studio-hat', 0.82),
+  'studio-open-hat': () => sampledHit('studio-open-hat', 0.68, true),
   'studio-tom': () => sampledHit('studio-tom', 0.8),
-  'studio-cowbell': () => sampledHit('studio-cowbell', 0.5),
+  'studio-cowbell': () => sampledHit('studio-cowbell', 0.72),
   'electro-kick': () => sampledHit('electro-kick', 1),
   'electro-snare': () => sampledHit('electro-snare', 0.8),
-  'electro-hat': () => sampledHit('electro-hat', 0.5),
+  'electro-hat': () => sampledHit('electro-hat', 0.7),
   'electro-clap': () => sampledHit('electro-clap', 0.7),
-  'electro-perc': () => sampledHit('electro-perc', 0.6),
+  'electro-perc': () => sampledHit('electro-perc', 0.8),
   '808-kick': kick808,
   '808-snare': snare808,
   '808-hat': () => hat808(0.05),
