@@ -98,7 +98,7 @@ function sampledHit(instrument: string, level: number, choke = false): Voice {
 // ————————————————————————————————————————————— sampled piano
 
 function piano(): Voice {
-  const parts = voiceParts(1.3);
+  const parts = voiceParts(1.05);
   const sampler = parts.own(new Tone.Sampler({ attack: 0, release: 0.9, curve: 'exponential' }).connect(parts.output));
   let loaded = false;
   const fill = () => {
@@ -497,18 +497,21 @@ function noiseSweep(): Voice {
     trigger(time, velocity, pitch, stepSeconds, gateSteps) {
       const length = Math.max(Math.min(gateSteps, 16) * stepSeconds, 0.25);
       const shift = 2 ** (pitch / 12);
+      // Cancel and hold, not cancel: cancelling removes a ramp that is under way (the
+      // previous note's fade, which ends where the next note starts), and the gain jumped
+      // from full to 0, a click (found by e2e/sound-quality). Held, the new note rises from
+      // wherever the previous one was.
       const frequency = band.frequency;
-      frequency.cancelScheduledValues(time);
-      frequency.setValueAtTime(Math.min(250 * shift, 12_000), time);
+      frequency.cancelAndHoldAtTime(time);
+      frequency.exponentialRampToValueAtTime(Math.min(250 * shift, 12_000), time + 0.005);
       frequency.exponentialRampToValueAtTime(Math.min(6000 * shift, 16_000), time + length);
       const gain = envelope.gain;
-      gain.cancelScheduledValues(time);
-      gain.setValueAtTime(0, time);
+      gain.cancelAndHoldAtTime(time);
       gain.linearRampToValueAtTime(VELOCITY_CURVE(velocity), time + length * 0.85);
       gain.linearRampToValueAtTime(0, time + length);
     },
     silence(time) {
-      envelope.gain.cancelScheduledValues(time);
+      envelope.gain.cancelAndHoldAtTime(time);
       envelope.gain.setTargetAtTime(0, time, 0.02);
     },
     dispose: parts.dispose,
