@@ -347,7 +347,7 @@ function ePiano(): Voice {
     (parts) => {
       // 1:1 FM puts a sideband at fc − fm = 0 Hz: a DC offset (−47 dBFS in e2e/sound-quality),
       // which this high-pass far below the lowest note (65 Hz) takes out.
-      const dcBlock = parts.own(new Tone.Filter({ frequency: 20, type: 'highpass', Q: 0.707 }).connect(parts.output));
+      const dcBlock = parts.own(new Tone.Filter({ frequency: 20, type: 'highpass', Q: Math.SQRT1_2 }).connect(parts.output));
       const tremolo = parts.own(new Tone.Tremolo({ frequency: 4.5, depth: 0.3, spread: 0 }).connect(dcBlock));
       tremolo.start(0);
       const synth = new Tone.PolySynth(Tone.FMSynth, {
