@@ -7,13 +7,15 @@
 import * as Tone from 'tone';
 import type { Session } from '../../core';
 import type { RenderOptions } from './offlineRender';
-import { instrumentStatus, loadInstrument, sampleFiles } from './samples';
+import { instrumentStatus, isSampled, loadInstrument, sampleFiles } from './samples';
 import { CLICK_INSTRUMENT, VOICED_INSTRUMENTS, voiceStats } from './voices';
 
 export interface AudioDebugHandle {
   renderSession(session: Session, options?: RenderOptions): Promise<AudioBuffer>;
   loadInstrument: typeof loadInstrument;
   instrumentStatus: typeof instrumentStatus;
+  /** Whether an instrument plays samples (the sound-quality test checks their repitching). */
+  isSampled: typeof isSampled;
   /** Instrument ids with a voice, including the test click. */
   voiced: readonly string[];
   clickInstrument: string;
@@ -44,6 +46,7 @@ export function exposeAudioDebugHandle(): void {
     renderSession: async (session, options) => (await import('./offlineRender')).renderSession(session, options),
     loadInstrument,
     instrumentStatus,
+    isSampled,
     voiced: VOICED_INSTRUMENTS,
     clickInstrument: CLICK_INSTRUMENT,
     sampleFiles: sampleFiles(),

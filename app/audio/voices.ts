@@ -98,7 +98,7 @@ function sampledHit(instrument: string, level: number, choke = false): Voice {
 // ————————————————————————————————————————————— sampled piano
 
 function piano(): Voice {
-  const parts = voiceParts(1.3);
+  const parts = voiceParts(1.05);
   const sampler = parts.own(new Tone.Sampler({ attack: 0, release: 0.9, curve: 'exponential' }).connect(parts.output));
   let loaded = false;
   const fill = () => {
@@ -126,7 +126,7 @@ function piano(): Voice {
 // ————————————————————————————————————————————— the 808-style kit, synthesised
 
 function kick808(): Voice {
-  const parts = voiceParts(1.2);
+  const parts = voiceParts(0.95);
   const body = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.045,
@@ -145,7 +145,7 @@ function kick808(): Voice {
 }
 
 function snare808(): Voice {
-  const parts = voiceParts(1.4);
+  const parts = voiceParts(0.85);
   const tone = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.015,
@@ -176,7 +176,7 @@ function snare808(): Voice {
 }
 
 function hat808(decay: number): Voice {
-  const parts = voiceParts(0.3);
+  const parts = voiceParts(0.42);
   const air = parts.own(new Tone.Filter(7000, 'highpass').connect(parts.output));
   const metal = parts.own(
     new Tone.MetalSynth({
@@ -199,7 +199,7 @@ function hat808(decay: number): Voice {
 
 /** Noise through a band-pass, three quick bursts then a tail: hands clapping together. */
 function clap808(): Voice {
-  const parts = voiceParts(5);
+  const parts = voiceParts(4.5);
   const envelope = parts.own(new Tone.Gain(0).connect(parts.output));
   const band = parts.own(new Tone.Filter({ frequency: 1150, type: 'bandpass', Q: 1.4 }).connect(envelope));
   const noise = parts.own(new Tone.Noise('white').connect(band));
@@ -230,7 +230,7 @@ function clap808(): Voice {
 
 /** Two detuned square waves (540 and 800 Hz, as on the TR-808) through a band-pass. */
 function cowbell808(): Voice {
-  const parts = voiceParts(0.55);
+  const parts = voiceParts(0.45);
   const band = parts.own(new Tone.Filter({ frequency: 2000, type: 'bandpass', Q: 0.8 }).connect(parts.output));
   const make = () =>
     parts.own(
@@ -345,7 +345,10 @@ function ePiano(): Voice {
     'e-piano',
     3,
     (parts) => {
-      const tremolo = parts.own(new Tone.Tremolo({ frequency: 4.5, depth: 0.3, spread: 0 }).connect(parts.output));
+      // 1:1 FM puts a sideband at fc − fm = 0 Hz: a DC offset (−47 dBFS in e2e/sound-quality),
+      // which this high-pass far below the lowest note (65 Hz) takes out.
+      const dcBlock = parts.own(new Tone.Filter({ frequency: 20, type: 'highpass', Q: Math.SQRT1_2 }).connect(parts.output));
+      const tremolo = parts.own(new Tone.Tremolo({ frequency: 4.5, depth: 0.3, spread: 0 }).connect(dcBlock));
       tremolo.start(0);
       const synth = new Tone.PolySynth(Tone.FMSynth, {
         harmonicity: 1,
@@ -494,18 +497,21 @@ function noiseSweep(): Voice {
     trigger(time, velocity, pitch, stepSeconds, gateSteps) {
       const length = Math.max(Math.min(gateSteps, 16) * stepSeconds, 0.25);
       const shift = 2 ** (pitch / 12);
+      // Cancel and hold, not cancel: cancelling removes a ramp that is under way (the
+      // previous note's fade, which ends where the next note starts), and the gain jumped
+      // from full to 0, a click (found by e2e/sound-quality). Held, the new note rises from
+      // wherever the previous one was.
       const frequency = band.frequency;
-      frequency.cancelScheduledValues(time);
-      frequency.setValueAtTime(Math.min(250 * shift, 12_000), time);
+      frequency.cancelAndHoldAtTime(time);
+      frequency.exponentialRampToValueAtTime(Math.min(250 * shift, 12_000), time + 0.005);
       frequency.exponentialRampToValueAtTime(Math.min(6000 * shift, 16_000), time + length);
       const gain = envelope.gain;
-      gain.cancelScheduledValues(time);
-      gain.setValueAtTime(0, time);
+      gain.cancelAndHoldAtTime(time);
       gain.linearRampToValueAtTime(VELOCITY_CURVE(velocity), time + length * 0.85);
       gain.linearRampToValueAtTime(0, time + length);
     },
     silence(time) {
-      envelope.gain.cancelScheduledValues(time);
+      envelope.gain.cancelAndHoldAtTime(time);
       envelope.gain.setTargetAtTime(0, time, 0.02);
     },
     dispose: parts.dispose,
@@ -541,18 +547,23 @@ function click(): Voice {
   };
 }
 
+/**
+ * Levels (the numbers passed to voiceParts and sampledHit) balance each family at the
+ * default track volume: drums by peak, melodic voices by momentary loudness, each within
+ * ±3 dB of its family's median, as e2e/sound-quality.spec.ts measures and prints.
+ */
 const factories: Readonly<Record<string, () => Voice>> = {
   'studio-kick': () => sampledHit('studio-kick', 1),
   'studio-snare': () => sampledHit('studio-snare', 0.9),
-  'studio-hat': () => sampledHit('studio-hat', 0.55),
-  'studio-open-hat': () => sampledHit('studio-open-hat', 0.45, true),
+  'studio-hat': () => sampledHit('studio-hat', 0.82),
+  'studio-open-hat': () => sampledHit('studio-open-hat', 0.68, true),
   'studio-tom': () => sampledHit('studio-tom', 0.8),
-  'studio-cowbell': () => sampledHit('studio-cowbell', 0.5),
+  'studio-cowbell': () => sampledHit('studio-cowbell', 0.72),
   'electro-kick': () => sampledHit('electro-kick', 1),
   'electro-snare': () => sampledHit('electro-snare', 0.8),
-  'electro-hat': () => sampledHit('electro-hat', 0.5),
+  'electro-hat': () => sampledHit('electro-hat', 0.7),
   'electro-clap': () => sampledHit('electro-clap', 0.7),
-  'electro-perc': () => sampledHit('electro-perc', 0.6),
+  'electro-perc': () => sampledHit('electro-perc', 0.8),
   '808-kick': kick808,
   '808-snare': snare808,
   '808-hat': () => hat808(0.05),
