@@ -82,7 +82,7 @@ const MELODIC = [
   { source: 'bass_woodsy_c.flac', dir: 'wood-bass', note: 36, roots: ['C1', 'C2', 'C3', 'C4'], maxSeconds: 1.6, fadeSeconds: 0.5 },
   { source: 'bass_thick_c.flac', dir: 'thick-bass', note: 36, roots: ['C1', 'C2', 'C3', 'C4'], maxSeconds: 1.6, fadeSeconds: 0.5 },
   { source: 'ambi_glass_hum.flac', dir: 'glass-hum', note: 45, roots: ['A2', 'A3', 'A4', 'A5'], maxSeconds: 3.5, fadeSeconds: 1.2 },
-  { source: 'elec_bell.flac', dir: 'bell', note: 60, roots: ['C3', 'C4', 'C5', 'C6'], maxSeconds: 0.6, fadeSeconds: 0.08 },
+  { source: 'elec_bell.flac', dir: 'bell', note: 60, roots: ['C3', 'C4', 'C5', 'C6', 'C7'], maxSeconds: 0.6, fadeSeconds: 0.08 },
 ];
 const NOTE_INDEX = { C: 0, 'C#': 1, D: 2, 'D#': 3, E: 4, F: 5, 'F#': 6, G: 7, 'G#': 8, A: 9, 'A#': 10, B: 11 };
 /** @param {string} name "C4", "F#2" → MIDI number */

@@ -53,7 +53,7 @@ function sampledMelodic(instrument: string, { level, attack = 0, release, hold }
 const reeseBass = () =>
   melodic(
     'reese-bass',
-    0.45,
+    0.8,
     (parts) => {
       const filter = parts.own(new Tone.Filter({ frequency: 700, type: 'lowpass', Q: 1.2, rolloff: -24 }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.Synth, {
@@ -69,7 +69,7 @@ const reeseBass = () =>
 const fmBass = () =>
   melodic(
     'fm-bass',
-    0.75,
+    2.2,
     () => ({
       synth: new Tone.PolySynth(Tone.FMSynth, {
         harmonicity: 1,
@@ -93,12 +93,12 @@ const pulsePartials = (duty: number, count: number) =>
 const clav = () =>
   melodic(
     'clav',
-    0.9,
+    0.6,
     (parts) => {
       const thin = parts.own(new Tone.Filter({ frequency: 180, type: 'highpass' }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.MonoSynth, {
         oscillator: { type: 'custom', partials: pulsePartials(0.2, 40) },
-        filter: { type: 'lowpass', Q: 4, rolloff: -24 },
+        filter: { type: 'lowpass', Q: 2.5, rolloff: -24 },
         envelope: { attack: 0.001, decay: 0.5, sustain: 0.25, release: 0.06 },
         filterEnvelope: { attack: 0.001, decay: 0.14, sustain: 0.2, release: 0.08, baseFrequency: 500, octaves: 3.2 },
       });
@@ -111,7 +111,7 @@ const clav = () =>
 const marimba = () =>
   melodic(
     'marimba',
-    1.3,
+    2.2,
     () => ({
       synth: new Tone.PolySynth(Tone.FMSynth, {
         harmonicity: 4,
@@ -129,7 +129,7 @@ const marimba = () =>
 function vibes(): Voice {
   return melodic(
     'vibes',
-    1.6,
+    3,
     (parts) => {
       const tremolo = parts.own(new Tone.Tremolo({ frequency: 5.2, depth: 0.35, spread: 0 }).connect(parts.output));
       tremolo.start(0);
@@ -151,7 +151,7 @@ function vibes(): Voice {
 const musicBox = () =>
   melodic(
     'music-box',
-    1.3,
+    2,
     () => ({
       synth: new Tone.PolySynth(Tone.FMSynth, {
         harmonicity: 5.4,
@@ -171,7 +171,7 @@ const musicBox = () =>
 function chipLead(): Voice {
   return melodic(
     'chip-lead',
-    0.3,
+    0.5,
     (parts) => {
       const vibrato = parts.own(new Tone.Vibrato({ frequency: 6, depth: 0.08 }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.Synth, {
@@ -188,7 +188,7 @@ function chipLead(): Voice {
 function softLead(): Voice {
   return melodic(
     'soft-lead',
-    0.8,
+    0.45,
     (parts) => {
       const vibrato = parts.own(new Tone.Vibrato({ frequency: 5, depth: 0.12 }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.Synth, {
@@ -275,15 +275,15 @@ export const LIBRARY: Readonly<Record<string, () => Voice>> = {
   'studio-crash': () => sampledHit('studio-crash', 0.45),
   'studio-ride': () => sampledHit('studio-ride', 0.4),
   'boom-kick': () => sampledHit('boom-kick', 1),
-  'boom-long-kick': () => sampledHit('boom-long-kick', 0.9),
+  'boom-long-kick': () => sampledHit('boom-long-kick', 0.7),
   'boom-snare': () => sampledHit('boom-snare', 0.8),
-  'boom-hat': () => sampledHit('boom-hat', 0.45),
-  'boom-open-hat': () => sampledHit('boom-open-hat', 0.4, true),
+  'boom-hat': () => sampledHit('boom-hat', 0.55),
+  'boom-open-hat': () => sampledHit('boom-open-hat', 0.55, true),
   'boom-clap': () => sampledHit('boom-clap', 0.7),
   'house-kick': () => sampledHit('house-kick', 1),
-  'house-snare': () => sampledHit('house-snare', 0.8),
-  'house-hat': () => sampledHit('house-hat', 0.5),
-  'house-open-hat': () => sampledHit('house-open-hat', 0.45, true),
+  'house-snare': () => sampledHit('house-snare', 0.9),
+  'house-hat': () => sampledHit('house-hat', 0.6),
+  'house-open-hat': () => sampledHit('house-open-hat', 0.55, true),
   'house-ride': () => sampledHit('house-ride', 0.4),
   'house-rim': () => sampledHit('house-rim', 0.6),
   'lofi-kick': () => sampledHit('lofi-kick', 1),
@@ -293,7 +293,7 @@ export const LIBRARY: Readonly<Record<string, () => Voice>> = {
   'lofi-tap': () => sampledHit('lofi-tap', 0.6),
   'lofi-crackle': () => sampledHit('lofi-crackle', 0.5),
   'wood-bass': () => sampledMelodic('wood-bass', { level: 0.9, release: 0.12, hold: gate(2) }),
-  'thick-bass': () => sampledMelodic('thick-bass', { level: 0.8, release: 0.12, hold: gate(2) }),
+  'thick-bass': () => sampledMelodic('thick-bass', { level: 1.1, release: 0.12, hold: gate(2) }),
   'glass-hum': () => sampledMelodic('glass-hum', { level: 0.8, attack: 0.12, release: 1.2, hold: gate(32, 1) }),
   bell: () => sampledMelodic('bell', { level: 0.8, release: 0.3, hold: () => 0.5 }),
   'reese-bass': reeseBass,

@@ -60,7 +60,7 @@ export const SAMPLED_INSTRUMENTS: Readonly<Record<string, { files: Readonly<Reco
   'wood-bass': { files: octaves('wood-bass', 'C', [1, 2, 3, 4]) },
   'thick-bass': { files: octaves('thick-bass', 'C', [1, 2, 3, 4]) },
   'glass-hum': { files: octaves('glass-hum', 'A', [2, 3, 4, 5]) },
-  bell: { files: octaves('bell', 'C', [3, 4, 5, 6]) },
+  bell: { files: octaves('bell', 'C', [3, 4, 5, 6, 7]) },
   // Every sixth semitone, C2…C6: Tone.Sampler repitches the nearest by ±3 semitones.
   piano: {
     files: {
