@@ -93,7 +93,7 @@ const pulsePartials = (duty: number, count: number) =>
 const clav = () =>
   melodic(
     'clav',
-    0.6,
+    0.45,
     (parts) => {
       const thin = parts.own(new Tone.Filter({ frequency: 180, type: 'highpass' }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.MonoSynth, {
