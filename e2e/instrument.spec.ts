@@ -1,5 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
+import { INSTRUMENTS } from '../core/instruments';
 import { newContextPage, newSession, openSession, step } from './helpers';
+
+/** Every instrument: a synthesised one is 'ready' at once, a sampled one once its files are decoded. */
+const ALL = INSTRUMENTS.map((i) => i.id);
 
 async function twoEditors(page: Page, browser: import('@playwright/test').Browser, template = 'starter') {
   const url = await newSession(page, template);
@@ -173,12 +177,14 @@ test('the instrument picker is searched by name, kit or family; Enter takes the 
   const picker = page.getByRole('dialog', { name: /new track/ });
   const search = picker.getByRole('searchbox', { name: 'Search instruments' });
   // Case and accents do not matter.
-  await search.fill('ÉLECTRIC');
+  await search.fill('ÉLECTRIC PIANO');
   await expect(picker.getByRole('button')).toHaveCount(1);
   await expect(picker.getByRole('button', { name: 'Electric Piano' })).toBeVisible();
-  // A kit and a family narrow together.
+  // A kit and a family narrow together: the synthesised 808 kit and the sampled Boom kit (808).
   await search.fill('808 drums');
-  await expect(picker.getByRole('button')).toHaveCount(5);
+  await expect(picker.getByRole('group', { name: '808 kit' }).getByRole('button')).toHaveCount(5);
+  await expect(picker.getByRole('group', { name: 'Boom kit (808)' }).getByRole('button')).toHaveCount(6);
+  await expect(picker.getByRole('button')).toHaveCount(11);
   await expect(picker.getByRole('region', { name: 'Keys' })).toHaveCount(0);
   await search.fill('zzz');
   await expect(picker.getByRole('button')).toHaveCount(0);
@@ -186,4 +192,57 @@ test('the instrument picker is searched by name, kit or family; Enter takes the 
   await search.fill('grand');
   await search.press('Enter');
   await expect(step(page, 'Grand Piano', 1)).toBeVisible();
+});
+
+interface PreviewRuntime {
+  __keyboardia: { engine: { previewsPlayed: number; lastPreviewed: string | null; preview(id: string): Promise<void> } };
+  __keyboardiaAudio: { loadInstrument(id: string): Promise<void>; instrumentStatus(id: string): string; sampleFiles: string[] };
+}
+const previews = (page: Page) =>
+  page.evaluate(() => {
+    const { engine } = (window as unknown as PreviewRuntime).__keyboardia;
+    return { played: engine.previewsPlayed, last: engine.lastPreviewed };
+  });
+
+test('the picker groups instruments by family, drums by kit', async ({ page }) => {
+  await openSession(page, await newSession(page));
+  await page.getByRole('button', { name: '+ Add track' }).click();
+  const picker = page.getByRole('dialog', { name: /new track/ });
+  for (const family of ['Drums', 'Bass', 'Keys', 'Leads', 'Pads', 'FX'])
+    await expect(picker.getByRole('region', { name: family })).toBeVisible();
+  const drums = picker.getByRole('region', { name: 'Drums' });
+  for (const kit of ['Studio kit', 'Electro kit', '808 kit', 'Boom kit (808)', 'House kit (909)', 'Lo-fi kit']) {
+    await expect(drums.getByRole('group', { name: kit })).toBeVisible();
+  }
+  await expect(drums.getByRole('group', { name: 'House kit (909)' }).getByRole('button', { name: 'House Open Hat' })).toBeVisible();
+  await expect(picker.getByRole('region', { name: 'Bass' }).getByRole('button', { name: 'Wood Bass' })).toBeVisible();
+  await expect(picker.getByRole('region', { name: 'Pads' }).getByRole('button', { name: 'Choir Pad' })).toBeVisible();
+  await expect(picker.getByRole('region', { name: 'Drums' }).getByRole('button', { name: 'Wood Bass' })).toHaveCount(0);
+});
+
+test('the picker previews the option that has keyboard focus or the pointer, through the engine', async ({ page }) => {
+  await openSession(page, await newSession(page));
+  expect(await previews(page)).toEqual({ played: 0, last: null });
+  // The click that opens the picker is the gesture that allows audio; the first option gets focus.
+  await page.getByRole('button', { name: '+ Add track' }).click();
+  const picker = page.getByRole('dialog', { name: /new track/ });
+  await expect(picker.getByRole('button', { name: 'Studio Kick' })).toBeFocused();
+  await expect.poll(() => previews(page)).toEqual({ played: 1, last: 'studio-kick' });
+  // Keyboard focus moves on: the newly focused option sounds (a sampled one, once loaded).
+  await page.keyboard.press('Tab');
+  await expect(picker.getByRole('button', { name: 'Studio Snare' })).toBeFocused();
+  await expect.poll(() => previews(page)).toEqual({ played: 2, last: 'studio-snare' });
+  await picker.getByRole('button', { name: 'Wood Bass' }).hover();
+  await expect.poll(() => previews(page)).toEqual({ played: 3, last: 'wood-bass' });
+  expect(await page.evaluate(() => (window as unknown as PreviewRuntime).__keyboardiaAudio.instrumentStatus('wood-bass'))).toBe('ready');
+});
+
+test('every instrument loads to ready, each sample file fetched and decoded', async ({ page }) => {
+  await openSession(page, await newSession(page));
+  const statuses = await page.evaluate(async (ids) => {
+    const audio = (window as unknown as PreviewRuntime).__keyboardiaAudio;
+    await Promise.allSettled(ids.map((id) => audio.loadInstrument(id)));
+    return Object.fromEntries(ids.map((id) => [id, audio.instrumentStatus(id)]));
+  }, ALL);
+  expect(statuses).toEqual(Object.fromEntries(ALL.map((id) => [id, 'ready'])));
 });

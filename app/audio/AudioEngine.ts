@@ -20,7 +20,7 @@ import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
 import { Mixer } from './mixer';
 import type { RenderOptions } from './offlineRender';
-import { instrumentStatus, instrumentStatusStore, loadInstruments, type InstrumentStatus } from './samples';
+import { instrumentStatus, instrumentStatusStore, loadInstrument, loadInstruments, type InstrumentStatus } from './samples';
 import { stepSeconds } from '../../core/events';
 import { repeatSteps, setTempoNow } from './stepClock';
 import { createVoice, type Voice } from './voices';
@@ -72,6 +72,17 @@ const SAMPLE_WAIT_MS = 1500;
 /** A preview voice is kept this long after its last use (hovering along the picker reuses it). */
 const PREVIEW_KEEP_MS = 4000;
 
+/**
+ * Whether audio may start now: the context already runs, or the page has had a user
+ * gesture (sticky activation), so Tone.start() will resume it. Without either, a
+ * preview would only queue a warning and a suspended context.
+ */
+function audioAllowed(): boolean {
+  if (Tone.getContext().state === 'running') return true;
+  const activation = (navigator as Navigator & { userActivation?: { hasBeenActive: boolean } }).userActivation;
+  return activation?.hasBeenActive ?? true;
+}
+
 export class AudioEngine {
   private mixer: Mixer | null = null;
   private repeatId: number | null = null;
@@ -94,6 +105,9 @@ export class AudioEngine {
   private endTimer: ReturnType<typeof setTimeout> | null = null;
   /** How often playback re-joined the timeline to correct drift (for tests and benchmarks). */
   realignments = 0;
+  /** Preview notes played, and the instrument of the last (for tests). */
+  previewsPlayed = 0;
+  lastPreviewed: string | null = null;
   readonly scheduled: ScheduledStep[] = [];
 
   constructor(
@@ -201,12 +215,25 @@ export class AudioEngine {
     if (this.store.getState().playing) this.store.setState({ playing: false });
   }
 
-  /** Preview one instrument (picker hover/focus): loads it if needed, then plays one note. */
+  /**
+   * Preview one instrument (picker hover/focus): loads its samples if needed, then plays
+   * one note at its root, through the master bus. One at a time: the previous preview is
+   * released, and of several asked for while loading only the latest sounds. It sounds
+   * only once the page has had a user gesture (the browser's autoplay rule: hovering
+   * alone cannot start audio); before that it just loads. `previewsPlayed` counts the
+   * notes played, for tests.
+   */
   async preview(instrument: string, pitch = 0): Promise<void> {
+    this.lastPreview = instrument;
+    const load = loadInstrument(instrument);
+    if (!audioAllowed()) {
+      await load.catch(() => undefined); // the status says 'error'
+      return;
+    }
     await Tone.start();
     await this.primeClockPairing();
+    if (this.lastPreview !== instrument) return;
     const mixer = this.ensureMixer();
-    this.lastPreview = instrument;
     let entry = this.previews.get(instrument);
     if (entry) clearTimeout(entry.timer);
     else {
@@ -227,7 +254,11 @@ export class AudioEngine {
     }
     // Hovering on while it loaded: only the latest request sounds.
     if (this.lastPreview !== instrument) return;
-    voice.trigger(Tone.now() + 0.02, 100 / 127, pitch, stepSeconds(120), 4);
+    const at = Tone.now() + 0.02;
+    for (const [other, { voice: previous }] of this.previews) if (other !== instrument) previous.silence(at);
+    voice.trigger(at, 100 / 127, pitch, stepSeconds(120), 4);
+    this.previewsPlayed++;
+    this.lastPreviewed = instrument;
   }
 
   /**

@@ -15,6 +15,11 @@ import { createStore } from 'zustand/vanilla';
 
 export type InstrumentStatus = 'idle' | 'loading' | 'ready' | 'error';
 
+/** `{ C1: 'dir/C1.mp3', C2: … }`: one root per octave. */
+function octaves(dir: string, note: string, numbers: readonly number[]): Record<string, string> {
+  return Object.fromEntries(numbers.map((n) => [`${note}${n}`, `${dir}/${note}${n}.mp3`]));
+}
+
 /** Sample files (under /samples/) per sampled instrument. Piano notes map a note name to a file. */
 export const SAMPLED_INSTRUMENTS: Readonly<Record<string, { files: Readonly<Record<string, string>> }>> = {
   'studio-kick': { files: { hit: 'studio/kick.mp3' } },
@@ -28,6 +33,34 @@ export const SAMPLED_INSTRUMENTS: Readonly<Record<string, { files: Readonly<Reco
   'electro-hat': { files: { hit: 'electro/hat.mp3' } },
   'electro-clap': { files: { hit: 'electro/snap.mp3' } },
   'electro-perc': { files: { hit: 'electro/blip.mp3' } },
+  'studio-low-tom': { files: { hit: 'studio/low-tom.mp3' } },
+  'studio-high-tom': { files: { hit: 'studio/high-tom.mp3' } },
+  'studio-crash': { files: { hit: 'studio/crash.mp3' } },
+  'studio-ride': { files: { hit: 'studio/ride.mp3' } },
+  'boom-kick': { files: { hit: 'boom/kick.mp3' } },
+  'boom-long-kick': { files: { hit: 'boom/long-kick.mp3' } },
+  'boom-snare': { files: { hit: 'boom/snare.mp3' } },
+  'boom-hat': { files: { hit: 'boom/hat.mp3' } },
+  'boom-open-hat': { files: { hit: 'boom/open-hat.mp3' } },
+  'boom-clap': { files: { hit: 'boom/clap.mp3' } },
+  'house-kick': { files: { hit: 'house/kick.mp3' } },
+  'house-snare': { files: { hit: 'house/snare.mp3' } },
+  'house-hat': { files: { hit: 'house/hat.mp3' } },
+  'house-open-hat': { files: { hit: 'house/open-hat.mp3' } },
+  'house-ride': { files: { hit: 'house/ride.mp3' } },
+  'house-rim': { files: { hit: 'house/rim.mp3' } },
+  'lofi-kick': { files: { hit: 'lofi/kick.mp3' } },
+  'lofi-snare': { files: { hit: 'lofi/snare.mp3' } },
+  'lofi-hat': { files: { hit: 'lofi/hat.mp3' } },
+  'lofi-open-hat': { files: { hit: 'lofi/open-hat.mp3' } },
+  'lofi-tap': { files: { hit: 'lofi/tap.mp3' } },
+  'lofi-crackle': { files: { hit: 'lofi/crackle.mp3' } },
+  // One recording each, re-pitched offline to a root every octave (scripts/convert-samples.mjs):
+  // Tone.Sampler shifts the nearest root by at most six semitones.
+  'wood-bass': { files: octaves('wood-bass', 'C', [1, 2, 3, 4]) },
+  'thick-bass': { files: octaves('thick-bass', 'C', [1, 2, 3, 4]) },
+  'glass-hum': { files: octaves('glass-hum', 'A', [2, 3, 4, 5]) },
+  bell: { files: octaves('bell', 'C', [3, 4, 5, 6, 7]) },
   // Every sixth semitone, C2…C6: Tone.Sampler repitches the nearest by ±3 semitones.
   piano: {
     files: {

@@ -8,11 +8,17 @@
  * one-shot sources made on each hit, which use the context of the voice's output.
  *
  * Melodic voices take `pitch` in semitones from their root (`instrumentInfo().root` in
- * core, shared with the MIDI export and the pitch roll's note names);
- * every voice takes velocity 0…1, shaped by VELOCITY_CURVE.
+ * core, shared with the MIDI export and the pitch roll's note names); drums take it as a
+ * tuning in (fractional) semitones: a sample plays at 2^(pitch/12) of its speed, a
+ * synthesised drum shifts its frequencies by that ratio. Every voice takes velocity
+ * 0…1, shaped by VELOCITY_CURVE.
+ *
+ * The instruments added with the larger library (issue 13) are in ./library, built
+ * from the helpers exported here.
  */
 import * as Tone from 'tone';
 import { instrumentInfo } from '../../core/instruments';
+import { LIBRARY } from './library';
 import { instrumentBuffers, loadInstrument } from './samples';
 
 export interface Voice {
@@ -40,11 +46,13 @@ export function sendWeight(instrument: string): number {
 }
 
 const midiToFrequency = (midi: number) => 440 * 2 ** ((midi - 69) / 12);
-const noteFrequency = (instrument: string, pitch: number) => midiToFrequency((instrumentInfo(instrument)?.root ?? 60) + pitch);
-const READY = Promise.resolve();
+export const noteFrequency = (instrument: string, pitch: number) => midiToFrequency((instrumentInfo(instrument)?.root ?? 60) + pitch);
+/** A drum's tuning: `pitch` semitones (fractional) as a frequency or playback-rate ratio. */
+export const tuning = (pitch: number): number => 2 ** (pitch / 12);
+export const READY = Promise.resolve();
 
 /** Base for voices built from Tone instruments: an output gain and a dispose list. */
-function voiceParts(level: number) {
+export function voiceParts(level: number) {
   const output = new Tone.Gain(level);
   const owned: { dispose(): unknown }[] = [output];
   return {
@@ -62,24 +70,32 @@ function voiceParts(level: number) {
 // ————————————————————————————————————————————— sampled drums
 
 /** Start loading; a failure shows in the instrument's status, and is no unhandled rejection. */
-function loading(instrument: string): Promise<void> {
+export function loading(instrument: string): Promise<void> {
   const load = loadInstrument(instrument);
   load.catch(() => undefined);
   return load;
 }
 
-/** One sample, one-shot per hit; a `choke` voice cuts its previous hit (an open hat). */
-function sampledHit(instrument: string, level: number, choke = false): Voice {
+/**
+ * One sample, one-shot per hit, at the playback rate `pitch` asks for; a `choke` voice
+ * cuts its previous hit (an open hat).
+ */
+export function sampledHit(instrument: string, level: number, choke = false): Voice {
   const parts = voiceParts(level);
   let last: Tone.ToneBufferSource | null = null;
   return {
     output: parts.output,
     ready: loading(instrument),
-    trigger(time, velocity) {
+    trigger(time, velocity, pitch) {
       const buffer = instrumentBuffers(instrument)?.hit;
       if (!buffer) return; // not loaded yet: silent until it is
       if (choke && last) last.stop(time);
-      const source = new Tone.ToneBufferSource({ context: parts.output.context, url: buffer, fadeOut: 0.004 });
+      const source = new Tone.ToneBufferSource({
+        context: parts.output.context,
+        url: buffer,
+        fadeOut: 0.004,
+        playbackRate: tuning(pitch),
+      });
       source.connect(parts.output);
       source.onended = () => {
         if (last === source) last = null;
@@ -138,7 +154,7 @@ function kick808(): Voice {
   return {
     output: parts.output,
     ready: READY,
-    trigger: (time, velocity) => body.triggerAttackRelease(49, 0.5, time, VELOCITY_CURVE(velocity)),
+    trigger: (time, velocity, pitch) => body.triggerAttackRelease(49 * tuning(pitch), 0.5, time, VELOCITY_CURVE(velocity)),
     silence: () => undefined,
     dispose: parts.dispose,
   };
@@ -165,9 +181,10 @@ function snare808(): Voice {
   return {
     output: parts.output,
     ready: READY,
-    trigger(time, velocity) {
+    trigger(time, velocity, pitch) {
       const gain = VELOCITY_CURVE(velocity);
-      tone.triggerAttackRelease(185, 0.1, time, gain);
+      tone.triggerAttackRelease(185 * tuning(pitch), 0.1, time, gain);
+      snappy.frequency.setValueAtTime(1800 * tuning(pitch), time);
       noise.triggerAttackRelease(0.15, time, gain);
     },
     silence: () => undefined,
@@ -191,7 +208,7 @@ function hat808(decay: number): Voice {
   return {
     output: parts.output,
     ready: READY,
-    trigger: (time, velocity) => metal.triggerAttackRelease(250, decay, time, VELOCITY_CURVE(velocity)),
+    trigger: (time, velocity, pitch) => metal.triggerAttackRelease(250 * tuning(pitch), decay, time, VELOCITY_CURVE(velocity)),
     silence: () => undefined,
     dispose: parts.dispose,
   };
@@ -207,8 +224,9 @@ function clap808(): Voice {
   return {
     output: parts.output,
     ready: READY,
-    trigger(time, velocity) {
+    trigger(time, velocity, pitch) {
       const peak = VELOCITY_CURVE(velocity);
+      band.frequency.setValueAtTime(1150 * tuning(pitch), time);
       const gain = envelope.gain;
       gain.cancelScheduledValues(time);
       for (const [at, level] of [
@@ -241,10 +259,10 @@ function cowbell808(): Voice {
   return {
     output: parts.output,
     ready: READY,
-    trigger(time, velocity) {
+    trigger(time, velocity, pitch) {
       const gain = VELOCITY_CURVE(velocity);
-      low.triggerAttackRelease(540, 0.1, time, gain);
-      high.triggerAttackRelease(800, 0.1, time, gain);
+      low.triggerAttackRelease(540 * tuning(pitch), 0.1, time, gain);
+      high.triggerAttackRelease(800 * tuning(pitch), 0.1, time, gain);
     },
     silence: () => undefined,
     dispose: parts.dispose,
@@ -253,7 +271,7 @@ function cowbell808(): Voice {
 
 // ————————————————————————————————————————————— melodic synths
 
-type Playable = {
+export type Playable = {
   triggerAttackRelease(note: Tone.Unit.Frequency, duration: Tone.Unit.Time, time?: Tone.Unit.Time, velocity?: number): unknown;
   dispose(): unknown;
   connect(node: Tone.InputNode): unknown;
@@ -265,7 +283,7 @@ type Playable = {
  * A melodic voice around one Tone instrument. `hold` turns the gate (steps until
  * the next note) into seconds: short for basses and plucks, long for pads.
  */
-function melodic(
+export function melodic(
   instrument: string,
   level: number,
   build: (parts: ReturnType<typeof voiceParts>) => { synth: Playable; input?: Tone.InputNode },
@@ -287,7 +305,7 @@ function melodic(
 }
 
 /** Legato-ish for monophonic lines: hold until just before the next note, up to `max` steps. */
-const gate =
+export const gate =
   (max: number, fraction = 0.9) =>
   (gateSteps: number, stepSeconds: number) =>
     Math.min(gateSteps, max) * stepSeconds * fraction;
@@ -582,6 +600,7 @@ const factories: Readonly<Record<string, () => Voice>> = {
   'glass-pad': glassPad,
   zap,
   'noise-sweep': noiseSweep,
+  ...LIBRARY,
   [CLICK_INSTRUMENT]: click,
 };
 

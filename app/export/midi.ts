@@ -58,6 +58,28 @@ export const GM_DRUM_NOTES: Readonly<Record<string, number>> = {
   '808-hat': 42, // Closed Hi-Hat
   '808-clap': 39, // Hand Clap
   '808-cowbell': 56, // Cowbell
+  'studio-low-tom': 41, // Low Floor Tom
+  'studio-high-tom': 48, // Hi-Mid Tom
+  'studio-crash': 49, // Crash Cymbal 1
+  'studio-ride': 51, // Ride Cymbal 1
+  'boom-kick': 36, // Bass Drum 1
+  'boom-long-kick': 35, // Acoustic Bass Drum
+  'boom-snare': 38, // Acoustic Snare
+  'boom-hat': 42, // Closed Hi-Hat
+  'boom-open-hat': 46, // Open Hi-Hat
+  'boom-clap': 39, // Hand Clap
+  'house-kick': 36, // Bass Drum 1
+  'house-snare': 40, // Electric Snare
+  'house-hat': 42, // Closed Hi-Hat
+  'house-open-hat': 46, // Open Hi-Hat
+  'house-ride': 51, // Ride Cymbal 1
+  'house-rim': 37, // Side Stick
+  'lofi-kick': 36, // Bass Drum 1
+  'lofi-snare': 38, // Acoustic Snare
+  'lofi-hat': 42, // Closed Hi-Hat
+  'lofi-open-hat': 46, // Open Hi-Hat
+  'lofi-tap': 37, // Side Stick
+  'lofi-crackle': 54, // Tambourine (the nearest short noise)
 };
 /** A drum missing from the table above: Side Stick, a neutral short hit. */
 const FALLBACK_DRUM_NOTE = 37;
@@ -77,6 +99,21 @@ export const GM_PROGRAMS: Readonly<Record<string, number>> = {
   'glass-pad': 92, // Pad 5 (bowed glass)
   zap: 103, // FX 8 (sci-fi)
   'noise-sweep': 122, // Seashore (filtered noise)
+  'wood-bass': 32, // Acoustic Bass
+  'thick-bass': 38, // Synth Bass 1
+  'reese-bass': 39, // Synth Bass 2
+  'fm-bass': 38, // Synth Bass 1
+  clav: 7, // Clavinet
+  marimba: 12, // Marimba
+  vibes: 11, // Vibraphone
+  bell: 14, // Tubular Bells
+  'music-box': 10, // Music Box
+  'chip-lead': 80, // Lead 1 (square)
+  'soft-lead': 73, // Flute
+  'glass-hum': 92, // Pad 5 (bowed glass)
+  'string-pad': 48, // String Ensemble 1
+  'choir-pad': 52, // Choir Aahs
+  laser: 103, // FX 8 (sci-fi)
 };
 
 /** Channels for melodic tracks, in order: every channel but the drums'. */

@@ -1,13 +1,20 @@
 /**
- * A list of every instrument by category, with a search box (name, kit or family; Enter
- * takes the first match). Hovering or focusing an option previews its sound; choosing
- * one calls onChoose. Used to add a track and to change one.
+ * A list of every instrument by family (drums sub-grouped by kit), with a search box
+ * (name, kit or family; Enter takes the first match). Hovering or focusing an option
+ * previews its sound (debounced, one at a time, and only once a gesture has allowed
+ * audio: see AudioEngine.preview); choosing one calls onChoose. Used to add a track
+ * and to change one.
  * It is a popover in the top layer (never clipped by the scrolling grid), anchored
  * to the button that opened it; Escape and a click outside close it.
  */
 import { useEffect, useRef, useState } from 'react';
 import { INSTRUMENT_CATEGORIES, INSTRUMENTS, type InstrumentInfo } from '../../core';
 import { useSessionContext } from './SessionContext';
+
+/** Drum kits in catalogue order, for the sub-groups of the Drums family. */
+const KITS = [...new Set(INSTRUMENTS.flatMap((i) => (i.kit ? [i.kit] : [])))];
+/** How long the pointer or focus rests on an option before it sounds. */
+const PREVIEW_DELAY_MS = 150;
 
 const CATEGORY_LABEL = { drums: 'Drums', bass: 'Bass', keys: 'Keys', leads: 'Leads', pads: 'Pads', fx: 'FX' } as const;
 
@@ -61,8 +68,22 @@ export function InstrumentPicker({
 
   const preview = (id: string) => {
     if (previewTimer.current) clearTimeout(previewTimer.current);
-    previewTimer.current = setTimeout(() => void engine.preview(id), 120);
+    previewTimer.current = setTimeout(() => void engine.preview(id), PREVIEW_DELAY_MS);
   };
+
+  const option = (instrument: InstrumentInfo) => (
+    <li key={instrument.id}>
+      <button
+        type="button"
+        aria-current={instrument.id === current}
+        onMouseEnter={() => preview(instrument.id)}
+        onFocus={() => preview(instrument.id)}
+        onClick={() => onChoose(instrument.id)}
+      >
+        {instrument.name}
+      </button>
+    </li>
+  );
 
   return (
     <div className="picker" role="dialog" aria-label={label} ref={ref} popover="auto" style={{ ['positionAnchor' as string]: anchor }}>
@@ -81,29 +102,24 @@ export function InstrumentPicker({
         }}
       />
       {found.length === 0 && <p className="picker-empty">No instrument matches “{query}”.</p>}
-      {INSTRUMENT_CATEGORIES.filter((category) => found.some((i) => i.category === category)).map((category) => (
-        <section key={category} aria-label={CATEGORY_LABEL[category]}>
-          <h3>{CATEGORY_LABEL[category]}</h3>
-          <ul>
-            {found
-              .filter((i) => i.category === category)
-              .map((instrument) => (
-                <li key={instrument.id}>
-                  <button
-                    type="button"
-                    aria-current={instrument.id === current}
-                    onMouseEnter={() => preview(instrument.id)}
-                    onFocus={() => preview(instrument.id)}
-                    onClick={() => onChoose(instrument.id)}
-                  >
-                    {instrument.name}
-                    {instrument.kit && <small>{instrument.kit}</small>}
-                  </button>
-                </li>
-              ))}
-          </ul>
-        </section>
-      ))}
+      {INSTRUMENT_CATEGORIES.filter((category) => found.some((i) => i.category === category)).map((category) =>
+        category === 'drums' ? (
+          <section key={category} aria-label={CATEGORY_LABEL[category]} className="picker-drums">
+            <h3>{CATEGORY_LABEL[category]}</h3>
+            {KITS.filter((kit) => found.some((i) => i.kit === kit)).map((kit) => (
+              <div key={kit} role="group" aria-label={kit}>
+                <h4>{kit}</h4>
+                <ul>{found.filter((i) => i.category === 'drums' && i.kit === kit).map(option)}</ul>
+              </div>
+            ))}
+          </section>
+        ) : (
+          <section key={category} aria-label={CATEGORY_LABEL[category]}>
+            <h3>{CATEGORY_LABEL[category]}</h3>
+            <ul>{found.filter((i) => i.category === category).map(option)}</ul>
+          </section>
+        ),
+      )}
     </div>
   );
 }
