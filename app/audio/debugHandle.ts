@@ -6,6 +6,7 @@
  */
 import * as Tone from 'tone';
 import type { Session } from '../../core';
+import type { Levels } from './meter';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, loadInstrument, sampleFiles } from './samples';
 import { CLICK_INSTRUMENT, VOICED_INSTRUMENTS, voiceStats } from './voices';
@@ -19,6 +20,8 @@ export interface AudioDebugHandle {
   clickInstrument: string;
   sampleFiles: string[];
   voiceStats: typeof voiceStats;
+  /** Peak, true peak, RMS, crest factor and loudness (LUFS) of a buffer (app/audio/meter.ts, loaded on first use). */
+  meter(buffer: AudioBuffer): Promise<Levels>;
   /** Peak level (0…1) leaving the live audio context over the next `ms` milliseconds. */
   liveLevel(ms?: number): Promise<number>;
 }
@@ -48,6 +51,11 @@ export function exposeAudioDebugHandle(): void {
     clickInstrument: CLICK_INSTRUMENT,
     sampleFiles: sampleFiles(),
     voiceStats,
+    meter: async (buffer) => {
+      const { measureLevels } = await import('./meter');
+      const channels = Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c));
+      return measureLevels(channels, buffer.sampleRate);
+    },
     liveLevel,
   };
   (window as unknown as { __keyboardiaAudio?: AudioDebugHandle }).__keyboardiaAudio = handle;
