@@ -40,6 +40,26 @@ test.describe('master chain (offline render in Chromium)', () => {
     await page.waitForFunction(() => 'renderSession' in ((window as { __keyboardiaAudio?: object }).__keyboardiaAudio ?? {}));
   });
 
+  test('the chain delays the mix by exactly the latency the scheduling compensates for', async ({ page }) => {
+    const result = await page.evaluate(async () => {
+      const audio = (
+        window as unknown as {
+          __keyboardiaAudio: { masterLatencySeconds: number; measureMasterLatency: (rate: number) => Promise<number> };
+        }
+      ).__keyboardiaAudio;
+      return {
+        nominal: audio.masterLatencySeconds,
+        at44: await audio.measureMasterLatency(44_100),
+        at48: await audio.measureMasterLatency(48_000),
+      };
+    });
+    console.log(`master chain latency: ${(result.at44 * 1000).toFixed(4)} ms at 44.1 kHz, ${(result.at48 * 1000).toFixed(4)} ms at 48 kHz`);
+    // Exactly (to the frame) what the mixer starts notes ahead by; small enough not to matter to Play.
+    expect(Math.round(result.at44 * 44_100)).toBe(Math.round(result.nominal * 44_100));
+    expect(Math.round(result.at48 * 48_000)).toBe(Math.round(result.nominal * 48_000));
+    expect(result.nominal).toBeLessThanOrEqual(0.005);
+  });
+
   test('a dense session (16 tracks, 128 steps all on, velocity 127, full volume, 180 BPM) never clips', async ({ page }) => {
     test.setTimeout(120_000);
     const dense = await levels(page, denseSession(), { loops: 1 });

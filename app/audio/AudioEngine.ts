@@ -18,6 +18,7 @@ import { cueAt, nextBoundary, type PatternId, type Session, stepDurationMs } fro
 import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
+import { DEFAULT_MASTER_EFFECTS, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
 import { Mixer } from './mixer';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, instrumentStatusStore, loadInstruments, type InstrumentStatus } from './samples';
@@ -63,10 +64,11 @@ const DRIFT_STEPS = 2;
 const START_LEAD_MS = 120;
 /**
  * Playing alone, Play starts the pattern (or song) this soon after the click: enough
- * for the first note's nodes to be built before its time. Steps that fall before Tone's
- * look-ahead are handed to the mixer directly; Tone's transport takes over after them.
+ * for the first note's nodes to be built before its time (12 ms), plus the master
+ * chain's latency, by which every note starts ahead of its step. Steps that fall before
+ * Tone's look-ahead are handed to the mixer directly; Tone's transport takes over after them.
  */
-const PLAY_AT_ONCE_LEAD_MS = 12;
+const PLAY_AT_ONCE_LEAD_MS = 12 + Math.ceil(MASTER_LATENCY_SECONDS * 1000);
 /** Play waits at most this long for the session's samples (they are usually decoded long before). */
 const SAMPLE_WAIT_MS = 1500;
 /** A preview voice is kept this long after its last use (hovering along the picker reuses it). */
@@ -74,6 +76,8 @@ const PREVIEW_KEEP_MS = 4000;
 
 export class AudioEngine {
   private mixer: Mixer | null = null;
+  /** Drive and chorus on the master: local to this listener (not synced), off by default. */
+  private masterEffects: MasterEffects = DEFAULT_MASTER_EFFECTS;
   private repeatId: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private playingTempo = 0;
@@ -146,6 +150,7 @@ export class AudioEngine {
     const cancelled = () => request !== this.playRequests;
     await Tone.start();
     await this.primeClockPairing();
+    await loadMasterChain(Tone.getContext());
     if (cancelled()) return;
     const mixer = this.ensureMixer();
     // The session's own samples are normally decoded by now (they load with the session).
@@ -205,6 +210,7 @@ export class AudioEngine {
   async preview(instrument: string, pitch = 0): Promise<void> {
     await Tone.start();
     await this.primeClockPairing();
+    await loadMasterChain(Tone.getContext());
     const mixer = this.ensureMixer();
     this.lastPreview = instrument;
     let entry = this.previews.get(instrument);
@@ -230,15 +236,26 @@ export class AudioEngine {
     voice.trigger(Tone.now() + 0.02, 100 / 127, pitch, stepSeconds(120), 4);
   }
 
+  /** Set the master drive and chorus (0…1 each, 0 = off): heard at once, and in renders. */
+  setMasterEffects(effects: MasterEffects): void {
+    this.masterEffects = { ...effects };
+    this.mixer?.bus.setMasterEffects(this.masterEffects, true);
+  }
+
   /**
    * Render the current session (or `session`) offline, as heard (mute and solo
-   * applied): for WAV export. Loads the renderer on first use.
+   * applied, the master effects): for WAV export. Loads the renderer on first use.
    */
   async render(options: RenderOptions = {}, session = this.store.getState().session): Promise<AudioBuffer> {
     if (!session) throw new Error('no session to render');
     const { renderSession } = await import('./offlineRender');
     const state = this.store.getState();
-    return renderSession(session, { audible: audibleTracks(state), masterVolume: state.masterVolume, ...options });
+    return renderSession(session, {
+      audible: audibleTracks(state),
+      masterVolume: state.masterVolume,
+      masterEffects: this.masterEffects,
+      ...options,
+    });
   }
 
   private preload(session: Session): Promise<void> {
@@ -247,7 +264,7 @@ export class AudioEngine {
 
   private ensureMixer(): Mixer {
     if (!this.mixer) {
-      this.mixer = new Mixer(Tone.getDestination(), this.store.getState().masterVolume);
+      this.mixer = new Mixer(Tone.getDestination(), this.store.getState().masterVolume, this.masterEffects);
       const session = this.store.getState().session;
       if (session) this.mixer.sync(session, audibleTracks(this.store.getState()), false);
     }
