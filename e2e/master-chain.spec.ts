@@ -12,8 +12,6 @@ import type { Levels } from '../app/audio/meter';
 import { newSession, openSession } from './helpers';
 import { denseSession, starterSession } from './mixSessions';
 
-const SAMPLE_RATE = 44_100;
-
 async function levels(page: Page, session: Session, options: { steps?: number; loops?: number }): Promise<Levels> {
   return page.evaluate(
     async ({ session, options }) => {
@@ -67,6 +65,11 @@ test.describe('master chain (offline render in Chromium)', () => {
     expect(dense.nonFinite).toBe(0);
     expect(dense.overs).toBe(0);
     expect(dense.truePeakDb).toBeLessThanOrEqual(-0.3);
+    // No longer a hard-clipped square wave: before the chain this render read a crest
+    // factor of 3.4 dB (and +3.0 dBTP, 0.00 dBFS sample peak, −1.8 LUFS); music keeps well over 6.
+    expect(dense.crestDb).toBeGreaterThan(8);
+    // The glue compressor brought it down, not only the limiter: −11.6 LUFS measured (target about −12).
+    expect(dense.lufs).toBeLessThan(-9);
   });
 
   test('the starter beat keeps its transients', async ({ page }) => {
@@ -74,5 +77,11 @@ test.describe('master chain (offline render in Chromium)', () => {
     console.log(`starter: ${show(starter)}`);
     expect(starter.nonFinite).toBe(0);
     expect(starter.truePeakDb).toBeLessThanOrEqual(-0.3);
+    // Before the chain (a soft clipper only) the starter read a crest factor of 15.2 dB and
+    // −19.0 LUFS; with it 15.8 dB and −19.6 LUFS. Squashing it shows as a lower crest factor
+    // and as lost loudness: allow at most 2 dB less crest (the brief's "within 1–2 dB")
+    // and 1 LU less loudness (a level change about at the threshold of hearing a difference).
+    expect(starter.crestDb).toBeGreaterThan(15.2 - 2);
+    expect(starter.lufs).toBeGreaterThan(-19.0 - 1);
   });
 });

@@ -7,7 +7,8 @@
  * - drive: tanh saturation, off by default (0…1);
  * - glue compressor: 4:1 above −16 dBFS of short-term RMS, 8 dB soft knee, 15 ms attack,
  *   250 ms release: it brings a dense mix down and barely touches a sparse beat;
- * - limiter: ceiling −1 dBTP, peaks measured between samples too (4× interpolation),
+ * - limiter: ceiling −1 dBTP (−1.1 dB on its own estimate), peaks measured between samples
+ *   too (4× interpolation),
  *   3.3 ms look-ahead, 80 ms release;
  * - chorus: a stereo chorus beside the dry path, off by default (0…1 is its level).
  *

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { integratedLoudness, kWeighting, measureLevels, truePeak } from '../../app/audio/meter';
 
 const sine = (frequency: number, amplitude: number, seconds: number, sampleRate: number, phase = 0) =>
-  Float32Array.from({ length: Math.round(seconds * sampleRate) }, (_, i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / sampleRate + phase));
+  Float32Array.from(
+    { length: Math.round(seconds * sampleRate) },
+    (_, i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / sampleRate + phase),
+  );
 
 describe('meter', () => {
   it('K-weighting at 48 kHz reproduces the table of BS.1770-4', () => {
@@ -16,7 +19,8 @@ describe('meter', () => {
       [1.53512485958697, -2.69169618940638, 1.19839281085285, -1.69065929318241, 0.73248077421585],
       [1, -2, 1, -1.99004745483398, 0.99007225036621],
     ];
-    for (const [i, got] of [shelf, highPass].entries()) for (const [j, value] of got.entries()) expect(value).toBeCloseTo(expected[i]![j]!, 7);
+    for (const [i, got] of [shelf, highPass].entries())
+      for (const [j, value] of got.entries()) expect(value).toBeCloseTo(expected[i]![j]!, 7);
   });
 
   it('a 1 kHz sine at 0 dBFS in one channel reads −3.01 LUFS (at 44.1 and 48 kHz), and 20 dB lower reads 20 LU lower', () => {
