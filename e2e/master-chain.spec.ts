@@ -58,6 +58,24 @@ test.describe('master chain (offline render in Chromium)', () => {
     expect(result.nominal).toBeLessThanOrEqual(0.005);
   });
 
+  test("live playback runs through the same chain (its worklet loads under the page's CSP)", async ({ page }) => {
+    const warnings: string[] = [];
+    page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await page.waitForFunction(
+      () => (window as unknown as { __keyboardia: { engine: { isPlaying: boolean } } }).__keyboardia.engine.isPlaying,
+    );
+    const live = await page.evaluate(() => {
+      const w = window as unknown as {
+        __keyboardia: { engine: { masterLatencySeconds: number | null } };
+        __keyboardiaAudio: { masterLatencySeconds: number };
+      };
+      return { latency: w.__keyboardia.engine.masterLatencySeconds, nominal: w.__keyboardiaAudio.masterLatencySeconds };
+    });
+    expect(live.latency).toBeCloseTo(live.nominal, 6);
+    expect(warnings.filter((w) => w.includes('master chain'))).toEqual([]);
+  });
+
   test('a dense session (16 tracks, 128 steps all on, velocity 127, full volume, 180 BPM) never clips', async ({ page }) => {
     test.setTimeout(120_000);
     const dense = await levels(page, denseSession(), { loops: 1 });

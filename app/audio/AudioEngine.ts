@@ -18,7 +18,7 @@ import { cueAt, nextBoundary, type PatternId, type Session, stepDurationMs } fro
 import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
-import { DEFAULT_MASTER_EFFECTS, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
+import { DEFAULT_MASTER_EFFECTS, ensureNativeContext, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
 import { Mixer } from './mixer';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, instrumentStatusStore, loadInstruments, type InstrumentStatus } from './samples';
@@ -106,6 +106,8 @@ export class AudioEngine {
   ) {}
 
   attach(): void {
+    // Before anything is built in the live context (see ensureNativeContext).
+    ensureNativeContext();
     exposeAudioDebugHandle();
     this.unsubscribe = this.store.subscribe((state, prev) => this.onStoreChange(state, prev));
     const session = this.store.getState().session;
@@ -123,6 +125,11 @@ export class AudioEngine {
     this.previews.clear();
     this.mixer?.dispose();
     this.mixer = null;
+  }
+
+  /** What the live master chain delays the mix by (null before the first Play; 0 if it fell back to a soft clipper). */
+  get masterLatencySeconds(): number | null {
+    return this.mixer ? this.mixer.bus.latencySeconds : null;
   }
 
   get isPlaying(): boolean {

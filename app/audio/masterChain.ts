@@ -41,6 +41,19 @@ export interface MasterEffects {
 }
 export const DEFAULT_MASTER_EFFECTS: MasterEffects = { drive: 0, chorus: 0 };
 
+/**
+ * Give Tone a native AudioContext for live playback, as the embed and the offline render
+ * do, instead of the standardized-audio-context wrapper it makes at load: that wrapper
+ * loads a worklet module by fetching it and re-serving it from a blob: URL, which the
+ * pages' Content-Security-Policy (script-src 'self') refuses, so the limiter could not
+ * load. Call before any node is made in the live context; does nothing once it is native.
+ */
+export function ensureNativeContext(): void {
+  const raw = Tone.getContext().rawContext as unknown;
+  if (typeof BaseAudioContext === 'undefined' || raw instanceof BaseAudioContext) return;
+  Tone.setContext(new AudioContext({ latencyHint: 'interactive' }), true);
+}
+
 const loading = new WeakMap<object, Promise<boolean>>();
 const loaded = new WeakSet<object>();
 
