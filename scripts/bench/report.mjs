@@ -453,6 +453,14 @@ export function renderTable(r) {
       `1 sample = ${ms(b.render.sampleMs, 4)}`,
       ratio(b.render.p99 / b.render.sampleMs, 1),
     ]);
+    if (b.mix)
+      rows.push([
+        '8',
+        'master chain: dense session true peak / LUFS; starter crest / LUFS',
+        `${fmt(b.mix.dense.truePeakDb, 2)} dBTP / ${fmt(b.mix.dense.lufs, 1)}; ${fmt(b.mix.starter.crestDb, 1)} dB / ${fmt(b.mix.starter.lufs, 1)}`,
+        'targets ≤ −1 dBTP, ~−12 LUFS; ≥ 13.2 dB, ≥ −20 LUFS',
+        '—',
+      ]);
     rows.push([
       '8',
       'cross-client step alignment median / max',
