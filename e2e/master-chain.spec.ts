@@ -12,7 +12,11 @@ import type { Levels } from '../app/audio/meter';
 import { newSession, openSession } from './helpers';
 import { denseSession, starterSession } from './mixSessions';
 
-async function levels(page: Page, session: Session, options: { steps?: number; loops?: number }): Promise<Levels> {
+async function levels(
+  page: Page,
+  session: Session,
+  options: { steps?: number; loops?: number; masterEffects?: { drive: number; chorus: number } },
+): Promise<Levels> {
   return page.evaluate(
     async ({ session, options }) => {
       const audio = (
@@ -101,5 +105,15 @@ test.describe('master chain (offline render in Chromium)', () => {
     // and 1 LU less loudness (a level change about at the threshold of hearing a difference).
     expect(starter.crestDb).toBeGreaterThan(15.2 - 2);
     expect(starter.lufs).toBeGreaterThan(-19.0 - 1);
+  });
+
+  test('the optional drive and chorus change the sound and stay under the ceiling', async ({ page }) => {
+    const plain = await levels(page, starterSession(), { loops: 1 });
+    const driven = await levels(page, starterSession(), { loops: 1, masterEffects: { drive: 1, chorus: 1 } });
+    console.log(`starter, drive and chorus full: ${show(driven)}`);
+    expect(driven.nonFinite).toBe(0);
+    expect(driven.truePeakDb).toBeLessThanOrEqual(-0.3);
+    // Full drive pushes the mix 18 dB into tanh and brings it back by 9: denser, so a lower crest factor.
+    expect(driven.crestDb).toBeLessThan(plain.crestDb - 1);
   });
 });
