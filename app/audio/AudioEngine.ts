@@ -18,6 +18,7 @@ import { cueAt, nextBoundary, type PatternId, type Session, stepDurationMs } fro
 import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
+import { DEFAULT_MASTER_EFFECTS, ensureNativeContext, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
 import { Mixer } from './mixer';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, instrumentStatusStore, loadInstrument, loadInstruments, type InstrumentStatus } from './samples';
@@ -63,10 +64,11 @@ const DRIFT_STEPS = 2;
 const START_LEAD_MS = 120;
 /**
  * Playing alone, Play starts the pattern (or song) this soon after the click: enough
- * for the first note's nodes to be built before its time. Steps that fall before Tone's
- * look-ahead are handed to the mixer directly; Tone's transport takes over after them.
+ * for the first note's nodes to be built before its time (12 ms), plus the master
+ * chain's latency, by which every note starts ahead of its step. Steps that fall before
+ * Tone's look-ahead are handed to the mixer directly; Tone's transport takes over after them.
  */
-const PLAY_AT_ONCE_LEAD_MS = 12;
+const PLAY_AT_ONCE_LEAD_MS = 12 + Math.ceil(MASTER_LATENCY_SECONDS * 1000);
 /** Play waits at most this long for the session's samples (they are usually decoded long before). */
 const SAMPLE_WAIT_MS = 1500;
 /** A preview voice is kept this long after its last use (hovering along the picker reuses it). */
@@ -85,6 +87,8 @@ function audioAllowed(): boolean {
 
 export class AudioEngine {
   private mixer: Mixer | null = null;
+  /** Drive and chorus on the master: local to this listener (not synced), off by default. */
+  private masterEffects: MasterEffects = DEFAULT_MASTER_EFFECTS;
   private repeatId: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private playingTempo = 0;
@@ -116,6 +120,8 @@ export class AudioEngine {
   ) {}
 
   attach(): void {
+    // Before anything is built in the live context (see ensureNativeContext).
+    ensureNativeContext();
     exposeAudioDebugHandle();
     this.unsubscribe = this.store.subscribe((state, prev) => this.onStoreChange(state, prev));
     const session = this.store.getState().session;
@@ -133,6 +139,11 @@ export class AudioEngine {
     this.previews.clear();
     this.mixer?.dispose();
     this.mixer = null;
+  }
+
+  /** What the live master chain delays the mix by (null before the first Play; 0 if it fell back to a soft clipper). */
+  get masterLatencySeconds(): number | null {
+    return this.mixer ? this.mixer.bus.latencySeconds : null;
   }
 
   get isPlaying(): boolean {
@@ -160,6 +171,7 @@ export class AudioEngine {
     const cancelled = () => request !== this.playRequests;
     await Tone.start();
     await this.primeClockPairing();
+    await loadMasterChain(Tone.getContext());
     if (cancelled()) return;
     const mixer = this.ensureMixer();
     // The session's own samples are normally decoded by now (they load with the session).
@@ -232,6 +244,7 @@ export class AudioEngine {
     }
     await Tone.start();
     await this.primeClockPairing();
+    await loadMasterChain(Tone.getContext());
     if (this.lastPreview !== instrument) return;
     const mixer = this.ensureMixer();
     let entry = this.previews.get(instrument);
@@ -261,15 +274,26 @@ export class AudioEngine {
     this.lastPreviewed = instrument;
   }
 
+  /** Set the master drive and chorus (0…1 each, 0 = off): heard at once, and in renders. */
+  setMasterEffects(effects: MasterEffects): void {
+    this.masterEffects = { ...effects };
+    this.mixer?.bus.setMasterEffects(this.masterEffects, true);
+  }
+
   /**
    * Render the current session (or `session`) offline, as heard (mute and solo
-   * applied): for WAV export. Loads the renderer on first use.
+   * applied, the master effects): for WAV export. Loads the renderer on first use.
    */
   async render(options: RenderOptions = {}, session = this.store.getState().session): Promise<AudioBuffer> {
     if (!session) throw new Error('no session to render');
     const { renderSession } = await import('./offlineRender');
     const state = this.store.getState();
-    return renderSession(session, { audible: audibleTracks(state), masterVolume: state.masterVolume, ...options });
+    return renderSession(session, {
+      audible: audibleTracks(state),
+      masterVolume: state.masterVolume,
+      masterEffects: this.masterEffects,
+      ...options,
+    });
   }
 
   private preload(session: Session): Promise<void> {
@@ -278,7 +302,7 @@ export class AudioEngine {
 
   private ensureMixer(): Mixer {
     if (!this.mixer) {
-      this.mixer = new Mixer(Tone.getDestination(), this.store.getState().masterVolume);
+      this.mixer = new Mixer(Tone.getDestination(), this.store.getState().masterVolume, this.masterEffects);
       const session = this.store.getState().session;
       if (session) this.mixer.sync(session, audibleTracks(this.store.getState()), false);
     }

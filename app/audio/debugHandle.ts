@@ -6,6 +6,8 @@
  */
 import * as Tone from 'tone';
 import type { Session } from '../../core';
+import { MASTER_LATENCY_SECONDS, measureMasterLatency } from './masterChain';
+import type { Levels } from './meter';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, isSampled, loadInstrument, sampleFiles } from './samples';
 import { CLICK_INSTRUMENT, VOICED_INSTRUMENTS, voiceStats } from './voices';
@@ -21,6 +23,11 @@ export interface AudioDebugHandle {
   clickInstrument: string;
   sampleFiles: string[];
   voiceStats: typeof voiceStats;
+  /** The latency the scheduling compensates for, and a measurement of the chain's real one (seconds). */
+  masterLatencySeconds: number;
+  measureMasterLatency: typeof measureMasterLatency;
+  /** Peak, true peak, RMS, crest factor and loudness (LUFS) of a buffer (app/audio/meter.ts, loaded on first use). */
+  meter(buffer: AudioBuffer): Promise<Levels>;
   /** Peak level (0…1) leaving the live audio context over the next `ms` milliseconds. */
   liveLevel(ms?: number): Promise<number>;
 }
@@ -51,6 +58,13 @@ export function exposeAudioDebugHandle(): void {
     clickInstrument: CLICK_INSTRUMENT,
     sampleFiles: sampleFiles(),
     voiceStats,
+    masterLatencySeconds: MASTER_LATENCY_SECONDS,
+    measureMasterLatency,
+    meter: async (buffer) => {
+      const { measureLevels } = await import('./meter');
+      const channels = Array.from({ length: buffer.numberOfChannels }, (_, c) => buffer.getChannelData(c));
+      return measureLevels(channels, buffer.sampleRate);
+    },
     liveLevel,
   };
   (window as unknown as { __keyboardiaAudio?: AudioDebugHandle }).__keyboardiaAudio = handle;

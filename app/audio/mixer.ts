@@ -1,20 +1,23 @@
 /**
  * The mixer: one strip per track (voice → volume → pan → mute, with reverb and
- * delay sends) into a master bus (effects returns, master volume, a soft clipper).
- * Live playback and the offline render build the same mixer, so an export sounds
- * like what you hear.
+ * delay sends) into a master bus (effects returns, master volume, the master chain).
+ * Live playback, the offline render and the embed build the same mixer, so an export
+ * sounds like what you hear.
  *
  *   voice ─ volume ─ pan ─ mute ─┬──────────────────────────────┐
  *                                ├─ reverb send ─ reverb ───────┤
- *                                └─ delay send ── delay ────────┴─ master ─ clip ─ out
+ *                                └─ delay send ── delay ────────┴─ master ─ master chain ─ out
  *
- * Nothing here adds latency (no DynamicsCompressor: its look-ahead would move every
- * onset by several milliseconds), so a note sounds at the time it was scheduled.
+ * The master chain (masterChain.ts: optional drive and chorus, glue compressor, true-peak
+ * limiter) keeps any mix below −1 dBTP. Its limiter looks ahead, so the whole mix leaves
+ * it MASTER_LATENCY_SECONDS late; playStep starts every note that much earlier, so a
+ * note still sounds at the time it was scheduled for (its step's grid time).
  */
 import * as Tone from 'tone';
 import type { Effects, Session, Track } from '../../core';
 import { instrumentInfo } from '../../core/instruments';
 import { eventsAtStep, stepSeconds } from '../../core/events';
+import { DEFAULT_MASTER_EFFECTS, MasterChain, type MasterEffects } from './masterChain';
 import { createVoice, sendWeight, type Voice } from './voices';
 
 /** Ramp time for parameter changes while playing: long enough to never click. */
@@ -54,13 +57,6 @@ export function reverbImpulse(sampleRate: number, seconds = 2.4): AudioBuffer {
   return buffer;
 }
 
-/** Linear below 0.7, then a smooth knee towards ±1: catches the odd peak without a limiter's latency. */
-function softClip(x: number): number {
-  const magnitude = Math.abs(x);
-  if (magnitude <= 0.7) return x;
-  return Math.sign(x) * (0.7 + 0.3 * Math.tanh((magnitude - 0.7) / 0.3));
-}
-
 export class MasterBus {
   /** Dry sum of every strip. */
   readonly input: Tone.Gain;
@@ -74,17 +70,19 @@ export class MasterBus {
   private readonly delay: Tone.FeedbackDelay;
   private readonly delayTone: Tone.Filter;
   private readonly master: Tone.Gain;
-  private readonly headroom: Tone.Gain;
-  private readonly clip: Tone.WaveShaper;
+  private readonly chain: MasterChain;
+  /** How late the master chain lets the mix out (seconds); notes are started this much earlier. */
+  readonly latencySeconds: number;
 
-  constructor(destination: Tone.InputNode, masterVolume: number) {
+  /** In a context where the master chain's worklet is loaded (loadMasterChain), or it falls back to a soft clipper. */
+  constructor(destination: Tone.InputNode, masterVolume: number, masterEffects: MasterEffects = DEFAULT_MASTER_EFFECTS) {
     // The context is Tone's global one now (an offline render's, while it builds the bus).
     this.context = Tone.getContext();
     this.master = new Tone.Gain(masterVolume);
-    // The shaper reads −1…1; halving first gives it ±2 of input range (and the curve doubles back).
-    this.headroom = new Tone.Gain(0.5);
-    this.clip = new Tone.WaveShaper((u) => softClip(u * 2), 4096);
-    this.master.chain(this.headroom, this.clip, destination);
+    this.chain = new MasterChain(destination);
+    this.chain.setEffects(masterEffects, false);
+    this.latencySeconds = this.chain.latencySeconds;
+    this.master.connect(this.chain.input);
     this.input = new Tone.Gain(1).connect(this.master);
 
     this.reverbIn = new Tone.Gain(1);
@@ -119,6 +117,11 @@ export class MasterBus {
     setParam(this.master.gain, volume, smooth);
   }
 
+  /** Drive and chorus on the master (local settings, not synced). */
+  setMasterEffects(effects: MasterEffects, smooth: boolean): void {
+    this.chain.setEffects(effects, smooth);
+  }
+
   dispose(): void {
     this.reverb?.dispose();
     for (const node of [
@@ -130,8 +133,7 @@ export class MasterBus {
       this.delay,
       this.delayTone,
       this.master,
-      this.headroom,
-      this.clip,
+      this.chain,
     ]) {
       node.dispose();
     }
@@ -342,8 +344,8 @@ export class Mixer {
   private readonly strips = new Map<string, Strip>();
 
   /** Build in the current Tone context (the live one, or an OfflineContext inside Tone.Offline). */
-  constructor(destination: Tone.InputNode, masterVolume: number) {
-    this.bus = new MasterBus(destination, masterVolume);
+  constructor(destination: Tone.InputNode, masterVolume: number, masterEffects?: MasterEffects) {
+    this.bus = new MasterBus(destination, masterVolume, masterEffects);
   }
 
   /**
@@ -373,11 +375,15 @@ export class Mixer {
     this.bus.setEffects(session.effects, session.tempo, smooth);
   }
 
-  /** Trigger everything that sounds at one global step, at audio time `time` (the step's unswung time). */
+  /**
+   * Trigger everything that sounds at one global step, at audio time `time` (the step's
+   * unswung time): each note starts the master chain's latency earlier, so that it leaves
+   * the chain on time.
+   */
   playStep(session: Session, globalStep: number, time: number, audible: ReadonlySet<string> | null): void {
     const seconds = stepSeconds(session.tempo);
     for (const event of eventsAtStep(session, globalStep, audible)) {
-      const at = time + event.offset;
+      const at = time + event.offset - this.bus.latencySeconds;
       // Choke groups: this hit cuts what its group's instruments ring on other tracks.
       const chokes = instrumentInfo(event.instrument)?.chokes;
       if (chokes) for (const strip of this.strips.values()) if (chokes.includes(strip.instrument)) strip.voice.silence(at);

@@ -12,9 +12,14 @@
  * schedules the next slice (yielding to the page when it runs long), then it resumes.
  * Notes exist only from a slice before they sound, and sources that have ended are
  * disposed as the render passes them.
+ *
+ * The master chain delays the mix by its limiter's look-ahead, and notes start that much
+ * earlier (Mixer.playStep): the transport starts at that latency, so the first note can
+ * start at 0, and that much is trimmed off the front, so the buffer starts at step 0.
  */
 import * as Tone from 'tone';
 import type { Session } from '../../core';
+import { type MasterEffects, loadMasterChain, masterLatencyFrames } from './masterChain';
 import { Mixer, reverbImpulse } from './mixer';
 import { loadInstruments } from './samples';
 import { loopLengthSteps, stepSeconds } from '../../core/events';
@@ -38,13 +43,19 @@ export interface RenderOptions {
   audible?: ReadonlySet<string> | null;
   /** Master volume, 0…1. Default 0.8 (the app's default). */
   masterVolume?: number;
+  /** Master drive and chorus (local settings). Default off. */
+  masterEffects?: MasterEffects;
   /** Called with 0…1 as rendering proceeds, after each slice (1 once, at the end). */
   onProgress?: (fraction: number) => void;
   /** Stops the render at the next slice; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
-/** Audio time of the render's first step: the transport starts at 0, so step n of the render is at n × step length (+ swing). */
+/**
+ * Time of the render's first step in the returned buffer: step n of the render is at
+ * n × step length (+ swing). (Inside, the transport starts at the master chain's latency
+ * and as much is trimmed off the front.)
+ */
 export const RENDER_START_SECONDS = 0;
 
 /**
@@ -125,10 +136,17 @@ export async function renderSession(session: Session, options: RenderOptions = {
   reverbImpulse(sampleRate); // computed on first use, then cached
   await yieldToPage();
   // The native context, not Tone's default (standardized-audio-context), whose offline context cannot suspend.
-  const totalFrames = Math.ceil(duration * sampleRate);
-  const native = new OfflineAudioContext({ numberOfChannels: options.channels ?? 2, length: totalFrames, sampleRate });
+  // The master chain's latency: rendered, then trimmed off the front.
+  const trimFrames = masterLatencyFrames(sampleRate);
+  const totalFrames = Math.ceil(duration * sampleRate) + trimFrames;
+  const channels = options.channels ?? 2;
+  const native = new OfflineAudioContext({ numberOfChannels: channels, length: totalFrames, sampleRate });
   const context = new SlicedOfflineContext(native);
-  const mixer = context.run(() => new Mixer(context.destination, options.masterVolume ?? 0.8));
+  await loadMasterChain(context);
+  signal?.throwIfAborted();
+  const mixer = context.run(() => new Mixer(context.destination, options.masterVolume ?? 0.8, options.masterEffects));
+  // What the mixer compensates for (0 if the chain fell back to a soft clipper).
+  const startSeconds = RENDER_START_SECONDS + mixer.bus.latencySeconds;
   const sliceFrames = Math.max(1, Math.round((SLICE_SECONDS * sampleRate) / BLOCK_FRAMES)) * BLOCK_FRAMES;
   let rendering: Promise<AudioBuffer> | null = null;
   try {
@@ -145,7 +163,7 @@ export async function renderSession(session: Session, options: RenderOptions = {
       repeatSteps(transport, startStep, (globalStep, time) => {
         if (globalStep < lastStep) mixer.playStep(session, globalStep, time, audible);
       });
-      transport.start(RENDER_START_SECONDS);
+      transport.start(startSeconds);
     });
     await yieldToPage();
     // Suspensions must be set before the render reaches them; each is on a block boundary, before the end.
@@ -161,7 +179,10 @@ export async function renderSession(session: Session, options: RenderOptions = {
       suspended = sliceEnd < totalFrames ? native.suspend(sliceEnd / sampleRate) : null;
       await native.resume();
     }
-    const buffer = await rendering;
+    const rendered = await rendering;
+    const skip = Math.round(startSeconds * sampleRate);
+    const buffer = new AudioBuffer({ length: totalFrames - trimFrames, numberOfChannels: channels, sampleRate });
+    for (let c = 0; c < channels; c++) buffer.copyToChannel(rendered.getChannelData(c).subarray(skip, skip + buffer.length), c);
     onProgress?.(1);
     return buffer;
   } catch (error) {

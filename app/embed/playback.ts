@@ -6,6 +6,7 @@
  */
 import * as Tone from 'tone';
 import type { Session } from '../../core/model';
+import { loadMasterChain } from '../audio/masterChain';
 import { Mixer } from '../audio/mixer';
 import { loadInstruments } from '../audio/samples';
 import { repeatSteps, setTempoNow } from '../audio/stepClock';
@@ -48,6 +49,8 @@ export function createPlayback(session: Session, context: AudioContext, onStep: 
   return {
     async start(wanted = () => true) {
       await Tone.start();
+      // The master chain's processor (a small module of our own) before anything is built.
+      await loadMasterChain(Tone.getContext());
       await Promise.race([
         loadInstruments(session.tracks.map((t) => t.instrument)),
         new Promise((done) => setTimeout(done, SAMPLE_WAIT_MS)),

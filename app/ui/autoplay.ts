@@ -8,7 +8,13 @@ let wanted = false;
 
 export function requestAutoplay(): void {
   wanted = true;
-  void import('tone').then((Tone) => Tone.start()).catch(() => {});
+  // The live context the engine will use (a native one: see ensureNativeContext), started now.
+  void Promise.all([import('tone'), import('../audio/masterChain')])
+    .then(([Tone, { ensureNativeContext }]) => {
+      ensureNativeContext();
+      return Tone.start();
+    })
+    .catch(() => {});
 }
 
 /** True once: the editor consumes the request when it has loaded. */

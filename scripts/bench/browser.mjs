@@ -315,6 +315,29 @@ async function onsetErrors(page) {
 }
 
 /**
+ * Levels of the two sessions the master chain is judged by (e2e/mixSessions.ts: a dense
+ * 16-track session, every step on, and the starter), rendered offline and measured in the
+ * page by app/audio/meter.ts: sample and true peak, RMS, crest factor, BS.1770-4 loudness.
+ * @param {Page} page
+ */
+async function mixLevels(page) {
+  /** @type {typeof import('../../e2e/mixSessions.ts')} */
+  const { denseSession, starterSession } = await import('../../e2e/mixSessions.ts');
+  const measure = (/** @type {Session} */ session, /** @type {number} */ loops) =>
+    page.evaluate(
+      async ({ session, loops }) => {
+        const audio = window.__keyboardiaAudio;
+        const started = performance.now();
+        const buffer = await audio.renderSession(session, { loops, tailSeconds: 2, sampleRate: 44_100 });
+        const renderMs = performance.now() - started;
+        return { ...(await audio.meter(buffer)), seconds: buffer.duration, renderMs };
+      },
+      { session, loops },
+    );
+  return { dense: await measure(denseSession(), 1), starter: await measure(starterSession(), 4) };
+}
+
+/**
  * Two browser contexts play one session; difference of the server time each scheduled a
  * shared global step at. The second one's Play joins the first (click → first onset,
  * joining); then the first launches pattern B on the next bar, and the server times at
@@ -433,6 +456,7 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
     const embed = beatId ? await embedPlay(browser, rt.base, beatId, clientDir) : null;
     await page.waitForFunction(() => 'renderSession' in (window.__keyboardiaAudio ?? {}), null, { timeout: 10_000 });
     const render = await onsetErrors(page);
+    const mix = await mixLevels(page);
     await context.close();
     /** @type {Awaited<ReturnType<typeof alignment>>[]} */
     const runs = [];
@@ -450,8 +474,8 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
         first,
         warm: summary(warm.map((p) => p.onsetMs)),
         stepMs: first.stepMs,
-        // Alone, Play starts from step 0 PLAY_AT_ONCE_LEAD_MS (12 ms) after the engine has the audio clock.
-        designFloorMs: 12,
+        // Alone, Play starts from step 0 PLAY_AT_ONCE_LEAD_MS (16 ms: 12 + the master chain's 3.3 ms, rounded up) after the engine has the audio clock.
+        designFloorMs: 16,
         // Joining others: the first step boundary ≥ click + 120 ms (START_LEAD_MS): on average 120 ms + half a step.
         join: summary(runs.map((r) => r.joinOnsetMs)),
         rejoin: summary(runs.map((r) => r.rejoinOnsetMs)),
@@ -466,6 +490,7 @@ export async function benchBrowser(rt, { clientDir, beatId, playRuns = 10, align
         renders: render.renders,
         sampleMs: 1000 / 44_100,
       },
+      mix,
       alignment: {
         runs: runs.length,
         shared: differences.length,

@@ -3,6 +3,7 @@
 // callbacks run in the page and read these off `window`; declared here for the scripts'
 // type-check only.
 import type { Session } from '../../core/index.ts';
+import type { Levels } from '../../app/audio/meter.ts';
 
 export interface Scheduled {
   globalStep: number;
@@ -19,7 +20,11 @@ declare global {
       edits: { apply(mutation: unknown): boolean };
     };
     __keyboardiaAudio: {
-      renderSession(session: Session, options: { steps: number; tailSeconds: number; sampleRate: number }): Promise<AudioBuffer>;
+      renderSession(
+        session: Session,
+        options: { steps?: number; loops?: number; tailSeconds: number; sampleRate: number },
+      ): Promise<AudioBuffer>;
+      meter(buffer: AudioBuffer): Promise<Levels>;
     };
     __benchClick: number;
     __benchClicks: { serverMs: number; perf: number }[];

@@ -5,6 +5,7 @@ import { fmt, kb } from './lib.mjs';
 
 /** @import * as Server from './server.mjs' */
 /** @import * as Browser from './browser.mjs' */
+/** @typedef {import('../../app/audio/meter.ts').Levels & { seconds: number, renderMs: number }} MixLevels */
 
 /**
  * The room's constants, as the bench Worker reports them from the room's own modules
@@ -452,6 +453,14 @@ export function renderTable(r) {
       `1 sample = ${ms(b.render.sampleMs, 4)}`,
       ratio(b.render.p99 / b.render.sampleMs, 1),
     ]);
+    if (b.mix)
+      rows.push([
+        '8',
+        'master chain: dense session true peak / LUFS; starter crest / LUFS',
+        `${fmt(b.mix.dense.truePeakDb, 2)} dBTP / ${fmt(b.mix.dense.lufs, 1)}; ${fmt(b.mix.starter.crestDb, 1)} dB / ${fmt(b.mix.starter.lufs, 1)}`,
+        'targets ≤ −1 dBTP, ~−12 LUFS; ≥ 13.2 dB, ≥ −20 LUFS',
+        '—',
+      ]);
     rows.push([
       '8',
       'cross-client step alignment median / max',
@@ -511,6 +520,35 @@ export function renderTable(r) {
  */
 function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/**
+ * The master chain's figures (section 8).
+ * @param {{ dense: MixLevels, starter: MixLevels }} mix
+ */
+function mixSection(mix) {
+  /** @param {string} label @param {MixLevels} l */
+  const row = (label, l) => [
+    label,
+    `${fmt(l.samplePeakDb, 2)} dBFS`,
+    `${fmt(l.truePeakDb, 2)} dBTP`,
+    `${fmt(l.rmsDb, 2)} dBFS`,
+    `${fmt(l.crestDb, 1)} dB`,
+    `${fmt(l.lufs, 1)} LUFS`,
+    String(l.overs),
+    `${fmt(l.seconds, 1)} s in ${fmt(l.renderMs / 1000, 1)} s`,
+  ];
+  return [
+    '**Master chain: peaks and loudness.** The dense session (16 tracks — three kicks, three snares, a clap, three hats, three basses, a pad, two leads — 128 steps all on at velocity 127, every track at full volume, 180 BPM, one loop) and the starter beat (four loops), rendered offline at 44.1 kHz through `renderSession` with the master volume at its default 0.8, then measured in the page by `app/audio/meter.ts`: true peak by 4× windowed-sinc oversampling (48 taps per phase), loudness by ITU-R BS.1770-4 (K-weighting, 400 ms blocks, −70 LUFS absolute and −10 LU relative gates), crest factor = sample peak − RMS of the blocks within 20 LU of the mean. ' +
+      'Targets: the dense session at about −12 LUFS integrated with a true peak ≤ −1 dBTP (the glue compressor brings a wall of sixteen tracks down; the limiter keeps every peak, between samples too, under the ceiling); the starter unchanged within 1 LU and 2 dB of crest factor. ' +
+      'Before the chain (a soft clipper only, same renders): dense 0.00 dBFS peak, +3.02 dBTP, RMS −3.96 dBFS, crest 3.4 dB, −1.8 LUFS; starter −4.13 dBFS, −4.09 dBTP, RMS −20.17 dBFS, crest 15.2 dB, −19.0 LUFS.',
+    '',
+    table(
+      ['', 'sample peak', 'true peak', 'RMS', 'crest', 'loudness', 'samples > 1', 'render'],
+      [row('dense session', mix.dense), row('starter', mix.starter)],
+    ),
+    '',
+  ];
 }
 
 /** @param {Results} r */
@@ -769,6 +807,25 @@ export function renderMarkdown(r) {
       `p99 = ${fmt(b.render.p99 / b.render.sampleMs, 1)} samples`,
       `within 1 ms (the timing test): ${met(b.render.max <= 1 && b.render.missing === 0)}`,
     ]);
+    if (b.mix) {
+      const { dense, starter } = b.mix;
+      rows.push([
+        '8',
+        'Master chain: dense session (16 tracks, all steps on) true peak / loudness',
+        `${fmt(dense.truePeakDb, 2)} dBTP / ${fmt(dense.lufs, 1)} LUFS`,
+        'before the chain: +3.02 dBTP / −1.8 LUFS (hard-clipped)',
+        '—',
+        `≤ −1 dBTP and about −12 LUFS (±1.5): ${met(dense.truePeakDb <= -1 && Math.abs(dense.lufs + 12) <= 1.5)}`,
+      ]);
+      rows.push([
+        '8',
+        'Master chain: starter beat crest factor / loudness',
+        `${fmt(starter.crestDb, 1)} dB / ${fmt(starter.lufs, 1)} LUFS`,
+        'before the chain: 15.2 dB / −19.0 LUFS',
+        '—',
+        `crest within 2 dB and loudness within 1 LU of before: ${met(starter.crestDb >= 13.2 && starter.lufs >= -20)}`,
+      ]);
+    }
     rows.push([
       '8',
       'Cross-client alignment of a shared global step, median / max',
@@ -1244,7 +1301,7 @@ export function renderMarkdown(r) {
       const b = r.browser;
       lines.push(
         `**Play click → first scheduled onset.** Chromium clicks Play on a starter session (${fmt(60000 / b.play.stepMs / 4, 0)} BPM, a step is ${ms(b.play.stepMs, 1)}); the time runs from the pointer-down (read as server time through the page's clock estimate) to the server time of the first step the engine scheduled (\`engine.scheduled[0].serverMs\`, which includes the output latency). ` +
-          `Stop and Play again, ${b.play.warm.n + 1} times. Alone in the session, Play starts the pattern from its step 1 at once: the shared timeline moves to 12 ms after the engine has the audio clock (\`PLAY_AT_ONCE_LEAD_MS\`, \`start_transport\`). ` +
+          `Stop and Play again, ${b.play.warm.n + 1} times. Alone in the session, Play starts the pattern from its step 1 at once: the shared timeline moves to 16 ms after the engine has the audio clock (12 ms, plus the master chain's 3.3 ms latency by which notes start early) (\`PLAY_AT_ONCE_LEAD_MS\`, \`start_transport\`). ` +
           `Joining others (the second browser of each alignment run below, which joins as its page's first Play and then, after the launch, stops and joins again: ${b.play.join.n} times each), Play starts at the first step boundary at least 120 ms after the click (\`START_LEAD_MS\`), so its floor is 120 ms plus on average half a step.`,
         '',
         table(
@@ -1276,6 +1333,7 @@ export function renderMarkdown(r) {
           ],
         ),
         '',
+        ...(b.mix ? mixSection(b.mix) : []),
         `**Cross-client alignment.** Two browser contexts play one session (as the jam test's late joiner: the second opens the session 1.5 s after the first started playing and presses Play), ${b.alignment.runs} times. For every global step both scheduled, the difference between the server times at which each scheduled it. ` +
           `Each also sits ${ms(b.alignment.timelineError.p50)} (p50, max ${ms(b.alignment.timelineError.max)}) from the shared timeline (anchor + step × step length); clock-sync round trip ${ms(b.alignment.rtt)}; drift corrections (re-joins) during the runs: ${b.alignment.realignments}. ` +
           `Then the first browser launches pattern B on the next bar (\`launch_pattern\`); the first step each browser scheduled in pattern B is compared: ${b.launch.n} launches, median ${ms(b.launch.p50)}, max ${ms(b.launch.max)}, ${b.launchesMissed} switched on different steps.`,
