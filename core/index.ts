@@ -3,6 +3,7 @@ export * from './limits';
 export * from './fields';
 export * from './migrate';
 export * from './instruments';
+export * from './key';
 export * from './music';
 export * from './model';
 export * from './arrangement';

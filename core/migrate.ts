@@ -17,7 +17,7 @@ import * as v from 'valibot';
 import { EFFECT_FIELDS, PATTERN_FIELDS, ROW_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from './fields';
 import { LIMITS } from './limits';
 import type { PatternId, Row, Session, Track } from './model';
-import { NO_KEY } from './music';
+import { NO_KEY } from './key';
 import { describeIssues, type Mutation, parseMutation, SessionSchema, TrackSchema } from './schema';
 
 export type MigrationFailure = {

@@ -27,7 +27,7 @@ import {
   type TrackFieldValue,
 } from './fields';
 import { LIMITS } from './limits';
-import { type Key, NO_KEY } from './music';
+import { type Key, NO_KEY } from './key';
 
 /** A row's per-step arrays, each LIMITS.maxSteps long whatever the row's length. */
 export type StepArrays = { [K in StepFieldName as (typeof STEP_FIELDS)[K]['array']]: StepFieldValue<K>[] };

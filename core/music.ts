@@ -1,6 +1,6 @@
 /**
- * Keys, scales and chords: the session's key (which notes belong), chord names, and how
- * melodies move when the key changes. The theory (scale and chord intervals) comes from
+ * Keys, scales and chords: which notes belong to the session's key (core/key.ts), chord
+ * names, and how melodies move when the key changes. The theory (scale and chord intervals) comes from
  * @tonaljs/tonal; this module only maps it onto Keyboardia's pitches (semitones from an
  * instrument's root, core/instruments.ts) and chord masks (core/fields.ts, domain 'chord').
  */
@@ -8,48 +8,8 @@ import { ChordType, Interval, ScaleType } from '@tonaljs/tonal';
 import { chordIntervals, chordMask, STEP_FIELDS } from './fields';
 import { instrumentInfo } from './instruments';
 import { LIMITS } from './limits';
+import type { Key, ScaleName } from './key';
 import type { PatternId, Session } from './model';
-
-/** The scales a session's key can have, as tonal names; 'chromatic' (every note) is the default of older sessions. */
-export const SCALE_NAMES = [
-  'chromatic',
-  'major',
-  'minor',
-  'harmonic minor',
-  'melodic minor',
-  'dorian',
-  'phrygian',
-  'lydian',
-  'mixolydian',
-  'locrian',
-  'major pentatonic',
-  'minor pentatonic',
-  'minor blues',
-  'major blues',
-  'whole tone',
-  'phrygian dominant',
-] as const;
-export type ScaleName = (typeof SCALE_NAMES)[number];
-
-/** How the UI names each scale (tonal's names, capitalised; "minor" is the natural minor). */
-export const SCALE_LABELS: Readonly<Record<ScaleName, string>> = Object.fromEntries(
-  SCALE_NAMES.map((s) => [s, s === 'minor' ? 'Natural minor' : s === 'minor blues' ? 'Blues' : s[0]!.toUpperCase() + s.slice(1)]),
-) as Record<ScaleName, string>;
-
-/** Note names of the twelve roots (sharps; the pitch roll shows the same). */
-export const ROOT_NAMES = ['C', 'C♯', 'D', 'D♯', 'E', 'F', 'F♯', 'G', 'G♯', 'A', 'A♯', 'B'] as const;
-
-/** The session's key: which notes belong to its music. */
-export interface Key {
-  /** Pitch class of the tonic, 0 = C … 11 = B. */
-  root: number;
-  scale: ScaleName;
-  /** Lock to scale: the pitch controls only offer notes of the key. */
-  lock: boolean;
-}
-
-/** Older sessions (and a new empty one) have no key: every note belongs. */
-export const NO_KEY: Key = { root: 0, scale: 'chromatic', lock: false };
 
 const mod12 = (n: number) => ((n % 12) + 12) % 12;
 

@@ -31,7 +31,8 @@ import {
   type TrackFieldValue,
 } from './fields';
 import { LIMITS } from './limits';
-import { type KeyNotes, SCALE_NAMES } from './music';
+import { SCALE_NAMES } from './key';
+import type { KeyNotes } from './music';
 import { PATTERN_IDS, type Pattern, type PatternId, type Row, type Session, type SongEntry, type StepArrays, type Track } from './model';
 
 /**
@@ -228,7 +229,7 @@ export type StructuralMutation =
    * The session's key. `remap`: melodies follow (core/music.ts, moveNote); `notes`, when
    * not null, sets these steps instead (what undo of a key change sends).
    */
-  | { type: 'set_key'; key: import('./music').Key; remap: boolean; notes: KeyNotes | null }
+  | { type: 'set_key'; key: import('./key').Key; remap: boolean; notes: KeyNotes | null }
   | { type: 'set_play_together'; together: boolean }
   | { type: 'set_playing'; playing: boolean };
 

@@ -8,7 +8,7 @@
 import { coerceTo, EFFECT_FIELDS, PATTERN_FIELDS, ROW_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from '../../core/fields';
 import { INLINE_BEAT_ELEMENT_ID } from '../../core/ids';
 import { LIMITS } from '../../core/limits';
-import { type Key, NO_KEY, SCALE_NAMES } from '../../core/music';
+import { type Key, NO_KEY, SCALE_NAMES } from '../../core/key';
 import {
   type Effects,
   PATTERN_IDS,
