@@ -256,7 +256,9 @@ export class Mixer {
       // Choke groups: this hit cuts what its group's instruments ring on other tracks.
       const chokes = instrumentInfo(event.instrument)?.chokes;
       if (chokes) for (const strip of this.strips.values()) if (chokes.includes(strip.instrument)) strip.voice.silence(at);
-      this.strips.get(event.trackId)?.voice.trigger(at, event.velocity, event.pitch, seconds, event.gateSteps);
+      // Every note of the step (a chord sounds them together), finely tuned by the track's tune.
+      const voice = this.strips.get(event.trackId)?.voice;
+      if (voice) for (const pitch of event.pitches) voice.trigger(at, event.velocity, pitch + event.detune, seconds, event.gateSteps);
     }
   }
 
