@@ -133,5 +133,8 @@ export const TEMPLATE_IDS = TEMPLATES.map((t) => t.id);
 export function sessionFromTemplate(templateId: string, anchorMs: number): Session | undefined {
   const template = TEMPLATES.find((t) => t.id === templateId);
   if (!template) return undefined;
-  return sessionWithTracks({ ...emptySession(anchorMs, template.name), tempo: template.tempo, swing: template.swing, key: { ...template.key } }, template.tracks());
+  return sessionWithTracks(
+    { ...emptySession(anchorMs, template.name), tempo: template.tempo, swing: template.swing, key: { ...template.key } },
+    template.tracks(),
+  );
 }
