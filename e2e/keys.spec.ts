@@ -10,17 +10,10 @@ import { chordMask } from '../core/fields';
 import { emptySession, makeTrack, sessionWithTracks } from '../core/model';
 import { newContextPage, newSession, openSession, step } from './helpers';
 
-interface Runtime {
-  store: { getState(): { session: { patterns: Record<string, { rows: Record<string, { chords: number[] }> }> } | null } };
-}
-interface AudioHandle {
-  renderSession(session: unknown, options?: unknown): Promise<AudioBuffer>;
-}
-declare global {
-  interface Window {
-    __keyboardia: Runtime;
-    __keyboardiaAudio: AudioHandle;
-  }
+/** What this spec reads of the page: the editor's store and the audio handle (app/audio/debugHandle.ts). */
+interface Handles {
+  __keyboardia: { store: { getState(): { session: { patterns: Record<string, { rows: Record<string, { chords: number[] }> }> } } } };
+  __keyboardiaAudio: { renderSession(session: unknown, options?: unknown): Promise<AudioBuffer> };
 }
 
 /** The key's summary in the transport ("Key: C natural minor"): a press opens its controls. */
@@ -110,7 +103,10 @@ test('a new scale or root moves the melody, as one undo step', async ({ page }) 
   await pressed(note(page, 'Bass', 1, 'D2'));
   await pressed(note(page, 'Bass', 7, 'F2'));
   await pressed(note(page, 'Bass', 15, 'G2'));
-  await closeKey(page);
+  // Escape closes the key's panel, back to its summary.
+  await page.keyboard.press('Escape');
+  await expect(keyPanel(page)).toBeHidden();
+  await expect(keySummary(page)).toBeFocused();
   await page.keyboard.press('Control+z');
   await expect(keySummary(page)).toHaveText('Key: C natural minor');
   await pressed(note(page, 'Bass', 1, 'C2'));
@@ -126,7 +122,9 @@ test('a chord picked by name or by notes shows on the grid, and sounds as a chor
   // The grid's step names its chord (shown in the cell, and its description).
   await expect(step(page, 'Bass', 1)).toHaveAccessibleDescription('Cm');
   await expect(page.getByRole('button', { name: 'Bass step 1 chord: Cm' })).toBeVisible();
-  const minor = await page.evaluate(() => window.__keyboardia.store.getState().session!.patterns.A!.rows.bass!.chords[0]);
+  const minor = await page.evaluate(
+    () => (window as unknown as Handles).__keyboardia.store.getState().session.patterns.A!.rows.bass!.chords[0]!,
+  );
   expect(minor).toBe(chordMask([3, 7]));
   // The roll shows the chord's other notes beside the step's own.
   await expect(note(page, 'Bass', 1, 'D♯2')).toHaveClass(/chord-note/);
@@ -173,7 +171,11 @@ test('a chord picked by name or by notes shows on the grid, and sounds as a chor
       };
       const out: Record<string, number[]> = {};
       for (const session of sessions) {
-        const buffer = await window.__keyboardiaAudio.renderSession(session, { steps: 16, tailSeconds: 0.2, channels: 1 });
+        const buffer = await (window as unknown as Handles).__keyboardiaAudio.renderSession(session, {
+          steps: 16,
+          tailSeconds: 0.2,
+          channels: 1,
+        });
         // The sustained part of each note: the pad after its attack, the lead within its gate.
         const [from, to] = session.name.startsWith('warm-pad') ? [0.5, 1.5] : [0.05, 0.4];
         out[session.name] = frequencies.map((f) => power(buffer.getChannelData(0), buffer.sampleRate, f, from, to));

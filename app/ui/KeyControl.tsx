@@ -7,7 +7,7 @@
  * is off. No key (chromatic) has no tonic: while there is none, picking a root moves
  * nothing, and picking a scale snaps each note to the scale's nearest, untransposed.
  */
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { type Key, keyChangeNotes, type Mutation, NO_KEY, ROOT_NAMES, SCALE_LABELS, SCALE_NAMES, type Session } from '../../core';
 import { useSession, useSessionContext } from './SessionContext';
 
@@ -33,12 +33,22 @@ export function KeyControl() {
   const key = useSession((s) => s.session?.key ?? NO_KEY);
   const [moveNotes, setMoveNotes] = useState(true);
   const id = useId();
+  const details = useRef<HTMLDetailsElement>(null);
   const set = (next: Key) => {
     const session = store.getState().session;
     if (session) edits.apply(keyChange(session, next, moveNotes));
   };
   return (
-    <details className="key-control">
+    <details
+      className="key-control"
+      ref={details}
+      // Escape closes the panel, back to its summary.
+      onKeyDown={(e) => {
+        if (e.key !== 'Escape' || !details.current?.open) return;
+        details.current.open = false;
+        details.current.querySelector('summary')?.focus();
+      }}
+    >
       <summary>
         {key.scale === 'chromatic' ? 'No key' : `Key: ${keyName(key)}`}
         {key.lock && key.scale !== 'chromatic' && <span className="key-lock"> (locked)</span>}
