@@ -104,6 +104,7 @@ test('a new scale or root moves the melody, as one undo step', async ({ page }) 
   await pressed(note(page, 'Bass', 7, 'F2'));
   await pressed(note(page, 'Bass', 15, 'G2'));
   // Escape closes the key's panel, back to its summary.
+  await keyPanel(page).getByRole('combobox', { name: 'Root' }).focus();
   await page.keyboard.press('Escape');
   await expect(keyPanel(page)).toBeHidden();
   await expect(keySummary(page)).toBeFocused();

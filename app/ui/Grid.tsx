@@ -205,13 +205,13 @@ const TrackRow = memo(function TrackRow({
                 // Pointer presses are handled on pointerdown; click only for the keyboard.
                 onClick={(e) => e.detail === 0 && setStep(step, !on)}
                 onFocus={() => onCellFocus(index, step, track.id)}
-              >
-                {chord && (
-                  <span className="chord-name" id={`${chordId}-${step}`}>
-                    {chord}
-                  </span>
-                )}
-              </button>
+              />
+              {/* Beside the button, not in it: its name stays "<track> step <n>" and the chord is its description. */}
+              {chord && (
+                <span className="chord-name" id={`${chordId}-${step}`} aria-hidden="true">
+                  {chord}
+                </span>
+              )}
             </div>
           );
         })}
