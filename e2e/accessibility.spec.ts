@@ -50,6 +50,18 @@ test('the editor, with the velocity lane and pitch roll of a melodic track open'
   expect(await seriousViolations(page)).toEqual([]);
 });
 
+test('the editor with the key panel open, the pitch roll locked to the key, a chord on the grid and its editor open', async ({ page }) => {
+  await openSession(page, await newSession(page));
+  await page.getByRole('button', { name: 'Bass: show velocity and pitch' }).click();
+  await page.getByRole('button', { name: 'Bass step 1 chord: single note' }).click();
+  await page.getByRole('combobox', { name: 'Chord on C2' }).selectOption({ label: 'Cm7 — Minor 7th' });
+  await expect(step(page, 'Bass', 1)).toHaveAccessibleDescription('Cm7');
+  await page.locator('.key-control > summary').click();
+  await page.getByRole('checkbox', { name: 'Lock to scale' }).check();
+  await expect(page.locator('.key-control > summary')).toHaveText('Key: C natural minor (locked)');
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
 test('the published beat page', async ({ page }) => {
   await page.goto(`/b/${await publishStarter(page.request)}`);
   await expect(page.getByRole('heading', { name: 'Starter groove' })).toBeVisible();

@@ -388,8 +388,10 @@ export class Mixer {
       const chokes = instrumentInfo(event.instrument)?.chokes;
       if (chokes) for (const strip of this.strips.values()) if (chokes.includes(strip.instrument)) strip.voice.silence(at);
       const strip = this.strips.get(event.trackId);
-      strip?.shapeNote(at, instrumentInfo(event.instrument)?.melodic ?? false, gateSeconds(event, seconds));
-      strip?.voice.trigger(at, event.velocity, event.pitch + event.detune, seconds, event.gateSteps);
+      if (!strip) continue;
+      strip.shapeNote(at, instrumentInfo(event.instrument)?.melodic ?? false, gateSeconds(event, seconds));
+      // Every note of the step (a chord sounds them together), finely tuned by the track's tune.
+      for (const pitch of event.pitches) strip.voice.trigger(at, event.velocity, pitch + event.detune, seconds, event.gateSteps);
     }
   }
 

@@ -281,7 +281,8 @@ export type Playable = {
 
 /**
  * A melodic voice around one Tone instrument. `hold` turns the gate (steps until
- * the next note) into seconds: short for basses and plucks, long for pads.
+ * the next note) into seconds: short for basses and plucks, long for pads. Every synth
+ * is a PolySynth (the mono ones of their monophonic voice), so a step's chord sounds.
  */
 export function melodic(
   instrument: string,
@@ -315,7 +316,7 @@ const synthBass = () =>
     'synth-bass',
     0.7,
     () => ({
-      synth: new Tone.MonoSynth({
+      synth: new Tone.PolySynth(Tone.MonoSynth, {
         oscillator: { type: 'sawtooth' },
         filter: { type: 'lowpass', Q: 3, rolloff: -24 },
         envelope: { attack: 0.003, decay: 0.25, sustain: 0.55, release: 0.08 },
@@ -332,7 +333,7 @@ const acidBass = () =>
     (parts) => {
       const grit = parts.own(new Tone.Distortion({ distortion: 0.35, wet: 0.5 }).connect(parts.output));
       return {
-        synth: new Tone.MonoSynth({
+        synth: new Tone.PolySynth(Tone.MonoSynth, {
           oscillator: { type: 'sawtooth' },
           filter: { type: 'lowpass', Q: 12, rolloff: -24 },
           envelope: { attack: 0.002, decay: 0.3, sustain: 0.6, release: 0.05 },
@@ -350,7 +351,7 @@ const subBass = () =>
     0.5,
     () => ({
       // A touch of second and third harmonic so the sub is heard on laptop speakers.
-      synth: new Tone.Synth({
+      synth: new Tone.PolySynth(Tone.Synth, {
         oscillator: { type: 'custom', partials: [1, 0.18, 0.06] },
         envelope: { attack: 0.008, decay: 0.1, sustain: 0.9, release: 0.12 },
       }),
@@ -405,7 +406,7 @@ const squareLead = () =>
     'square-lead',
     0.35,
     () => ({
-      synth: new Tone.MonoSynth({
+      synth: new Tone.PolySynth(Tone.MonoSynth, {
         oscillator: { type: 'square' },
         portamento: 0.012,
         filter: { type: 'lowpass', Q: 2, rolloff: -12 },
@@ -421,7 +422,7 @@ const sawLead = () =>
     'saw-lead',
     0.6,
     () => ({
-      synth: new Tone.MonoSynth({
+      synth: new Tone.PolySynth(Tone.MonoSynth, {
         oscillator: { type: 'fatsawtooth', count: 3, spread: 24 },
         filter: { type: 'lowpass', Q: 1.5, rolloff: -24 },
         envelope: { attack: 0.006, decay: 0.3, sustain: 0.7, release: 0.2 },
@@ -492,7 +493,7 @@ const zap = () =>
     'zap',
     1,
     () => ({
-      synth: new Tone.MembraneSynth({
+      synth: new Tone.PolySynth(Tone.MembraneSynth, {
         pitchDecay: 0.09,
         octaves: 4,
         oscillator: { type: 'sawtooth' },

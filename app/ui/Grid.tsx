@@ -9,15 +9,17 @@
  *
  * ARIA: grid > row > gridcell, each step cell holding a toggle button (aria-pressed) named
  * "<track> step <n>": a gridcell may not carry aria-pressed, so the state lives on the button.
+ * A melodic step's chord shows in its cell ("Cm7") and is the button's description.
  *
  * The grid shows and edits the rows of the pattern this editor views (PatternBar);
  * others' cursors show when they are on the same pattern.
  */
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { cueAt, type PatternId, type Peer, type Row, type Session, type Track, trackStepAt } from '../../core';
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { cueAt, instrumentInfo, type PatternId, type Peer, type Row, type Session, type Track, trackStepAt } from '../../core';
 import { playheadStore } from '../audio/AudioEngine';
 import { DEFAULT_ROW, patternLabel, viewedPatternOf } from '../store/patternView';
 import { isAudible } from '../store/sessionStore';
+import { chordName } from './chordName';
 import { useSession, useSessionContext } from './SessionContext';
 import { TrackHeader } from './TrackHeader';
 
@@ -167,6 +169,8 @@ const TrackRow = memo(function TrackRow({
   };
 
   const cursorAt = new Map(cursors.map((p) => [p.cursor!.step, p]));
+  const melodic = instrumentInfo(track.instrument)?.melodic ?? false;
+  const chordId = useId();
   // The grid's one tab stop stays on this row when another pattern shows it shorter.
   const tabStop = activeStep === null ? null : Math.min(activeStep, row.length - 1);
 
@@ -178,6 +182,7 @@ const TrackRow = memo(function TrackRow({
           const on = row.steps[step] ?? false;
           const cursor = cursorAt.get(step);
           const flash = flashes[step];
+          const chord = melodic ? chordName(track.instrument, (row.pitches[step] ?? 0) + track.transpose, row.chords[step] ?? 0) : null;
           return (
             <div key={step} role="gridcell" className="step-cell">
               <button
@@ -193,13 +198,20 @@ const TrackRow = memo(function TrackRow({
                   ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
                   ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
                 }}
-                title={cursor ? cursor.name : undefined}
+                title={cursor ? cursor.name : (chord ?? undefined)}
+                aria-describedby={chord ? `${chordId}-${step}` : undefined}
                 onPointerDown={(e) => onPointerDown(e, step)}
                 onPointerEnter={(e) => onPointerEnter(e, step)}
                 // Pointer presses are handled on pointerdown; click only for the keyboard.
                 onClick={(e) => e.detail === 0 && setStep(step, !on)}
                 onFocus={() => onCellFocus(index, step, track.id)}
               />
+              {/* Beside the button, not in it: its name stays "<track> step <n>" and the chord is its description. */}
+              {chord && (
+                <span className="chord-name" id={`${chordId}-${step}`} aria-hidden="true">
+                  {chord}
+                </span>
+              )}
             </div>
           );
         })}

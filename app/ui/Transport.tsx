@@ -1,9 +1,10 @@
 /**
- * Transport and mix: Play/Stop, tempo (type, drag, or tap), swing, master volume,
+ * Transport and mix: Play/Stop, tempo (type, drag, or tap), swing, the key, master volume,
  * effects, undo/redo and "play together".
  */
 import { useEffect, useRef, useState } from 'react';
 import { EFFECT_LIMITS, LIMITS, type Peer, type Session } from '../../core';
+import { KeyControl } from './KeyControl';
 import { useSession, useSessionContext } from './SessionContext';
 import { useThrottledCommit } from './useThrottledCommit';
 
@@ -75,6 +76,7 @@ export function Transport() {
         />
         <output>{Math.round(session?.swing ?? 0)}%</output>
       </label>
+      <KeyControl />
       <MixControls />
       <div className="history" role="group" aria-label="History">
         <button type="button" onClick={() => edits.undo()} disabled={undoDepth === 0} aria-keyshortcuts="Control+Z Meta+Z">
