@@ -5,8 +5,10 @@
  * sampled melodic instruments a Tone.Sampler over one root per octave, the rest Tone.js
  * synths. Every melodic voice is polyphonic (a chord is one `trigger` per note).
  *
- * Levels are matched by ear and by an offline render of each instrument (four notes at
- * velocity 100, default volume): peaks within a few dB of their neighbours.
+ * Levels are matched by ear and by e2e/sound-quality.spec.ts's offline render of each
+ * instrument at the default volume: drums by peak, melodic voices by momentary loudness,
+ * within ±3 dB of their family's median (aim for ±1.5, so that the next instrument added
+ * does not push a neighbour out when it moves the median).
  */
 import * as Tone from 'tone';
 import { gate, loading, melodic, noteFrequency, sampledHit, VELOCITY_CURVE, type Voice, voiceParts } from './voices';

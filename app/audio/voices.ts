@@ -142,7 +142,7 @@ function piano(): Voice {
 // ————————————————————————————————————————————— the 808-style kit, synthesised
 
 function kick808(): Voice {
-  const parts = voiceParts(0.95);
+  const parts = voiceParts(0.85);
   const body = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.045,
@@ -161,7 +161,7 @@ function kick808(): Voice {
 }
 
 function snare808(): Voice {
-  const parts = voiceParts(0.85);
+  const parts = voiceParts(0.75);
   const tone = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.015,
