@@ -5,8 +5,10 @@
  * sampled melodic instruments a Tone.Sampler over one root per octave, the rest Tone.js
  * synths. Every melodic voice is polyphonic (a chord is one `trigger` per note).
  *
- * Levels are matched by ear and by an offline render of each instrument (four notes at
- * velocity 100, default volume): peaks within a few dB of their neighbours.
+ * Levels are matched by ear and by e2e/sound-quality.spec.ts's offline render of each
+ * instrument at the default volume: drums by peak, melodic voices by momentary loudness,
+ * within ±3 dB of their family's median (aim for ±1.5, so that the next instrument added
+ * does not push a neighbour out when it moves the median).
  */
 import * as Tone from 'tone';
 import { gate, loading, melodic, noteFrequency, sampledHit, VELOCITY_CURVE, type Voice, voiceParts } from './voices';
@@ -19,12 +21,25 @@ interface SamplerShape {
   attack?: number;
   release: number;
   hold: (gateSteps: number, stepSeconds: number) => number;
+  /**
+   * Cutoff (Hz) of a gentle low-pass (12 dB/octave, Butterworth) on the sampler's output,
+   * for bright recordings. Tone.Sampler shifts a root up by as much as six semitones, which
+   * moves what a root holds above 11 kHz past 16 kHz and what it holds above 15.6 kHz past
+   * Nyquist, folded back to 12.9–22 kHz. The bell's and the glass hum's top roots are bright
+   * enough that their top octave read −36…−40 dB above 16 kHz (e2e/sound-quality: under −40);
+   * at 13 kHz the filter takes 9 dB off at 16 kHz and 16 dB at 18 kHz (the bilinear
+   * transform's zero at Nyquist steepens it there), and 0.7 dB at 10 kHz.
+   */
+  lowpass?: number;
 }
 
 /** A Tone.Sampler over the instrument's roots (samples.ts), silent until they are decoded. */
-function sampledMelodic(instrument: string, { level, attack = 0, release, hold }: SamplerShape): Voice {
+function sampledMelodic(instrument: string, { level, attack = 0, release, hold, lowpass }: SamplerShape): Voice {
   const parts = voiceParts(level);
-  const sampler = parts.own(new Tone.Sampler({ attack, release, curve: 'exponential' }).connect(parts.output));
+  const into = lowpass
+    ? parts.own(new Tone.Filter({ frequency: lowpass, type: 'lowpass', Q: Math.SQRT1_2, rolloff: -12 }).connect(parts.output))
+    : parts.output;
+  const sampler = parts.own(new Tone.Sampler({ attack, release, curve: 'exponential' }).connect(into));
   let loaded = false;
   const fill = () => {
     const notes = instrumentBuffers(instrument);
@@ -53,7 +68,7 @@ function sampledMelodic(instrument: string, { level, attack = 0, release, hold }
 const reeseBass = () =>
   melodic(
     'reese-bass',
-    0.8,
+    1,
     (parts) => {
       const filter = parts.own(new Tone.Filter({ frequency: 700, type: 'lowpass', Q: 1.2, rolloff: -24 }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.Synth, {
@@ -93,7 +108,7 @@ const pulsePartials = (duty: number, count: number) =>
 const clav = () =>
   melodic(
     'clav',
-    0.45,
+    0.55,
     (parts) => {
       const thin = parts.own(new Tone.Filter({ frequency: 180, type: 'highpass' }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.MonoSynth, {
@@ -111,7 +126,7 @@ const clav = () =>
 const marimba = () =>
   melodic(
     'marimba',
-    2.2,
+    2.5,
     () => ({
       synth: new Tone.PolySynth(Tone.FMSynth, {
         harmonicity: 4,
@@ -171,7 +186,7 @@ const musicBox = () =>
 function chipLead(): Voice {
   return melodic(
     'chip-lead',
-    0.5,
+    0.4,
     (parts) => {
       const vibrato = parts.own(new Tone.Vibrato({ frequency: 6, depth: 0.08 }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.Synth, {
@@ -188,7 +203,7 @@ function chipLead(): Voice {
 function softLead(): Voice {
   return melodic(
     'soft-lead',
-    0.45,
+    0.3,
     (parts) => {
       const vibrato = parts.own(new Tone.Vibrato({ frequency: 5, depth: 0.12 }).connect(parts.output));
       const synth = new Tone.PolySynth(Tone.Synth, {
@@ -207,7 +222,7 @@ function softLead(): Voice {
 function stringPad(): Voice {
   return melodic(
     'string-pad',
-    0.5,
+    0.72,
     (parts) => {
       const chorus = parts.own(new Tone.Chorus({ frequency: 0.6, delayTime: 3.5, depth: 0.5, wet: 0.45 }).connect(parts.output));
       chorus.start(0);
@@ -272,30 +287,30 @@ function laser(): Voice {
 export const LIBRARY: Readonly<Record<string, () => Voice>> = {
   'studio-low-tom': () => sampledHit('studio-low-tom', 0.8),
   'studio-high-tom': () => sampledHit('studio-high-tom', 0.75),
-  'studio-crash': () => sampledHit('studio-crash', 0.45),
-  'studio-ride': () => sampledHit('studio-ride', 0.4),
+  'studio-crash': () => sampledHit('studio-crash', 0.82),
+  'studio-ride': () => sampledHit('studio-ride', 0.78),
   'boom-kick': () => sampledHit('boom-kick', 1),
   'boom-long-kick': () => sampledHit('boom-long-kick', 0.7),
   'boom-snare': () => sampledHit('boom-snare', 0.8),
-  'boom-hat': () => sampledHit('boom-hat', 0.55),
-  'boom-open-hat': () => sampledHit('boom-open-hat', 0.55, true),
+  'boom-hat': () => sampledHit('boom-hat', 0.82),
+  'boom-open-hat': () => sampledHit('boom-open-hat', 0.8, true),
   'boom-clap': () => sampledHit('boom-clap', 0.7),
   'house-kick': () => sampledHit('house-kick', 1),
   'house-snare': () => sampledHit('house-snare', 0.9),
-  'house-hat': () => sampledHit('house-hat', 0.6),
-  'house-open-hat': () => sampledHit('house-open-hat', 0.55, true),
-  'house-ride': () => sampledHit('house-ride', 0.4),
-  'house-rim': () => sampledHit('house-rim', 0.6),
+  'house-hat': () => sampledHit('house-hat', 0.85),
+  'house-open-hat': () => sampledHit('house-open-hat', 0.77, true),
+  'house-ride': () => sampledHit('house-ride', 0.75),
+  'house-rim': () => sampledHit('house-rim', 0.78),
   'lofi-kick': () => sampledHit('lofi-kick', 1),
   'lofi-snare': () => sampledHit('lofi-snare', 0.8),
-  'lofi-hat': () => sampledHit('lofi-hat', 0.5),
-  'lofi-open-hat': () => sampledHit('lofi-open-hat', 0.45, true),
-  'lofi-tap': () => sampledHit('lofi-tap', 0.6),
-  'lofi-crackle': () => sampledHit('lofi-crackle', 0.5),
+  'lofi-hat': () => sampledHit('lofi-hat', 0.78),
+  'lofi-open-hat': () => sampledHit('lofi-open-hat', 0.75, true),
+  'lofi-tap': () => sampledHit('lofi-tap', 0.76),
+  'lofi-crackle': () => sampledHit('lofi-crackle', 0.8),
   'wood-bass': () => sampledMelodic('wood-bass', { level: 0.9, release: 0.12, hold: gate(2) }),
   'thick-bass': () => sampledMelodic('thick-bass', { level: 1.1, release: 0.12, hold: gate(2) }),
-  'glass-hum': () => sampledMelodic('glass-hum', { level: 0.8, attack: 0.12, release: 1.2, hold: gate(32, 1) }),
-  bell: () => sampledMelodic('bell', { level: 0.8, release: 0.3, hold: () => 0.5 }),
+  'glass-hum': () => sampledMelodic('glass-hum', { level: 0.57, attack: 0.12, release: 1.2, hold: gate(32, 1), lowpass: 13_000 }),
+  bell: () => sampledMelodic('bell', { level: 1.42, release: 0.3, hold: () => 0.5, lowpass: 13_000 }),
   'reese-bass': reeseBass,
   'fm-bass': fmBass,
   clav,

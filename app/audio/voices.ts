@@ -114,7 +114,7 @@ export function sampledHit(instrument: string, level: number, choke = false): Vo
 // ————————————————————————————————————————————— sampled piano
 
 function piano(): Voice {
-  const parts = voiceParts(1.05);
+  const parts = voiceParts(0.66);
   const sampler = parts.own(new Tone.Sampler({ attack: 0, release: 0.9, curve: 'exponential' }).connect(parts.output));
   let loaded = false;
   const fill = () => {
@@ -142,7 +142,7 @@ function piano(): Voice {
 // ————————————————————————————————————————————— the 808-style kit, synthesised
 
 function kick808(): Voice {
-  const parts = voiceParts(0.95);
+  const parts = voiceParts(0.85);
   const body = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.045,
@@ -161,7 +161,7 @@ function kick808(): Voice {
 }
 
 function snare808(): Voice {
-  const parts = voiceParts(0.85);
+  const parts = voiceParts(0.75);
   const tone = parts.own(
     new Tone.MembraneSynth({
       pitchDecay: 0.015,
@@ -216,7 +216,7 @@ function hat808(decay: number): Voice {
 
 /** Noise through a band-pass, three quick bursts then a tail: hands clapping together. */
 function clap808(): Voice {
-  const parts = voiceParts(4.5);
+  const parts = voiceParts(3.7);
   const envelope = parts.own(new Tone.Gain(0).connect(parts.output));
   const band = parts.own(new Tone.Filter({ frequency: 1150, type: 'bandpass', Q: 1.4 }).connect(envelope));
   const noise = parts.own(new Tone.Noise('white').connect(band));
@@ -329,7 +329,7 @@ const synthBass = () =>
 const acidBass = () =>
   melodic(
     'acid-bass',
-    0.55,
+    0.4,
     (parts) => {
       const grit = parts.own(new Tone.Distortion({ distortion: 0.35, wet: 0.5 }).connect(parts.output));
       return {
@@ -348,7 +348,7 @@ const acidBass = () =>
 const subBass = () =>
   melodic(
     'sub-bass',
-    0.5,
+    0.4,
     () => ({
       // A touch of second and third harmonic so the sub is heard on laptop speakers.
       synth: new Tone.PolySynth(Tone.Synth, {
@@ -386,7 +386,7 @@ function ePiano(): Voice {
 function organ(): Voice {
   return melodic(
     'organ',
-    0.55,
+    0.44,
     (parts) => {
       const chorus = parts.own(new Tone.Chorus({ frequency: 5.5, delayTime: 2.5, depth: 0.3, wet: 0.35 }).connect(parts.output));
       chorus.start(0);
@@ -420,7 +420,7 @@ const squareLead = () =>
 const sawLead = () =>
   melodic(
     'saw-lead',
-    0.6,
+    0.7,
     () => ({
       synth: new Tone.PolySynth(Tone.MonoSynth, {
         oscillator: { type: 'fatsawtooth', count: 3, spread: 24 },
@@ -435,7 +435,7 @@ const sawLead = () =>
 function pluck(): Voice {
   return melodic(
     'pluck',
-    0.85,
+    1.1,
     () => {
       const synth = new Tone.PolySynth(Tone.MonoSynth, {
         oscillator: { type: 'sawtooth' },
