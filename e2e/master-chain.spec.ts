@@ -117,3 +117,25 @@ test.describe('master chain (offline render in Chromium)', () => {
     expect(driven.crestDb).toBeLessThan(plain.crestDb - 1);
   });
 });
+
+test("the master's drive and chorus are the listener's own sliders, heard in what they export", async ({ page }) => {
+  await openSession(page, await newSession(page));
+  type Engine = { render: (o: unknown) => Promise<AudioBuffer> };
+  type Audio = { meter: (b: AudioBuffer) => Promise<Levels> };
+  const crestOfExport = () =>
+    page.evaluate(async () => {
+      const w = window as unknown as { __keyboardia: { engine: Engine }; __keyboardiaAudio: Audio };
+      return (await w.__keyboardiaAudio.meter(await w.__keyboardia.engine.render({ loops: 1, tailSeconds: 0.5 }))).crestDb;
+    });
+  const clean = await crestOfExport();
+  const drive = page.getByRole('slider', { name: 'Master drive' });
+  await expect(drive).toHaveValue('0');
+  await drive.fill('1');
+  await page.getByRole('slider', { name: 'Master chorus' }).fill('0.5');
+  const driven = await crestOfExport();
+  console.log(`starter export crest factor: clean ${clean.toFixed(2)} dB, master drive 1 + chorus 0.5 ${driven.toFixed(2)} dB`);
+  expect(driven).toBeLessThan(clean - 1);
+  // Double-click resets; the setting is this listener's alone (never sent).
+  await drive.dblclick();
+  await expect(drive).toHaveValue('0');
+});

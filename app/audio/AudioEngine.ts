@@ -18,7 +18,7 @@ import { cueAt, nextBoundary, type PatternId, type Session, stepDurationMs } fro
 import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
-import { DEFAULT_MASTER_EFFECTS, ensureNativeContext, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
+import { ensureNativeContext, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
 import { Mixer } from './mixer';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, instrumentStatusStore, loadInstrument, loadInstruments, type InstrumentStatus } from './samples';
@@ -87,8 +87,6 @@ function audioAllowed(): boolean {
 
 export class AudioEngine {
   private mixer: Mixer | null = null;
-  /** Drive and chorus on the master: local to this listener (not synced), off by default. */
-  private masterEffects: MasterEffects = DEFAULT_MASTER_EFFECTS;
   private repeatId: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private playingTempo = 0;
@@ -274,10 +272,9 @@ export class AudioEngine {
     this.lastPreviewed = instrument;
   }
 
-  /** Set the master drive and chorus (0…1 each, 0 = off): heard at once, and in renders. */
+  /** Set the master drive and chorus (0…1 each, 0 = off; local, like the master volume): heard at once, and in renders. */
   setMasterEffects(effects: MasterEffects): void {
-    this.masterEffects = { ...effects };
-    this.mixer?.bus.setMasterEffects(this.masterEffects, true);
+    this.store.setState({ masterEffects: { ...effects } });
   }
 
   /**
@@ -291,7 +288,7 @@ export class AudioEngine {
     return renderSession(session, {
       audible: audibleTracks(state),
       masterVolume: state.masterVolume,
-      masterEffects: this.masterEffects,
+      masterEffects: state.masterEffects,
       ...options,
     });
   }
@@ -302,7 +299,8 @@ export class AudioEngine {
 
   private ensureMixer(): Mixer {
     if (!this.mixer) {
-      this.mixer = new Mixer(Tone.getDestination(), this.store.getState().masterVolume, this.masterEffects);
+      const { masterVolume, masterEffects } = this.store.getState();
+      this.mixer = new Mixer(Tone.getDestination(), masterVolume, masterEffects);
       const session = this.store.getState().session;
       if (session) this.mixer.sync(session, audibleTracks(this.store.getState()), false);
     }
@@ -324,6 +322,7 @@ export class AudioEngine {
       this.mixer.sync(session, audibleTracks(state), true);
     }
     if (this.mixer && state.masterVolume !== prev.masterVolume) this.mixer.bus.setMasterVolume(state.masterVolume, true);
+    if (this.mixer && state.masterEffects !== prev.masterEffects) this.mixer.bus.setMasterEffects(state.masterEffects, true);
   }
 
   /**

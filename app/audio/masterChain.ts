@@ -23,6 +23,7 @@
  * soft clipper, with no latency and no compensation.
  */
 import * as Tone from 'tone';
+import type { MasterEffects } from './masterEffects';
 
 /** The limiter's look-ahead: 1/300 s is a whole number of frames at 44.1, 48, 88.2 and 96 kHz (147, 160, 294, 320). */
 export const MASTER_LATENCY_SECONDS = 1 / 300;
@@ -34,12 +35,7 @@ export function masterLatencyFrames(sampleRate: number): number {
 
 const PROCESSOR = 'keyboardia-master-chain';
 
-/** Local master settings (not synced): both 0…1, 0 = off. */
-export interface MasterEffects {
-  drive: number;
-  chorus: number;
-}
-export const DEFAULT_MASTER_EFFECTS: MasterEffects = { drive: 0, chorus: 0 };
+export { DEFAULT_MASTER_EFFECTS, type MasterEffects } from './masterEffects';
 
 /**
  * Give Tone a native AudioContext for live playback, as the embed and the offline render

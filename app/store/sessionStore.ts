@@ -4,6 +4,7 @@
  */
 import { createStore, useStore } from 'zustand';
 import type { PatternId, Peer, Row, Session } from '../../core';
+import { DEFAULT_MASTER_EFFECTS, type MasterEffects } from '../audio/masterEffects';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 /**
@@ -33,6 +34,8 @@ export interface SessionState {
   muted: Record<string, boolean>;
   soloed: Record<string, boolean>;
   masterVolume: number;
+  /** The master chain's optional drive and chorus (app/audio/masterChain.ts), 0…1 each. */
+  masterEffects: MasterEffects;
   playing: boolean;
   /** Recent remote edits, for a flash in the author's colour: key `${trackId}:${step}`. */
   flashes: Record<string, { color: string; until: number }>;
@@ -66,6 +69,7 @@ export const initialSessionState: SessionState = {
   muted: {},
   soloed: {},
   masterVolume: 0.8,
+  masterEffects: DEFAULT_MASTER_EFFECTS,
   playing: false,
   flashes: {},
   selectedTrackId: null,

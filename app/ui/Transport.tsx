@@ -101,6 +101,7 @@ export function Transport() {
 function MixControls() {
   const { edits, store } = useSessionContext();
   const masterVolume = useSession((s) => s.masterVolume);
+  const masterEffects = useSession((s) => s.masterEffects);
   const effects = useSession((s) => s.session?.effects);
   const setEffect = useThrottledCommit(([param, value]: [keyof typeof EFFECT_LIMITS, number]) =>
     edits.apply({ type: 'set_effect', param, value }, { group: `effect:${param}` }),
@@ -118,6 +119,20 @@ function MixControls() {
           onChange={(e) => store.setState({ masterVolume: Number(e.currentTarget.value) })}
         />
       </label>
+      {(['drive', 'chorus'] as const).map((param) => (
+        <label className="slider" key={param} title="The master's own, yours alone (like the master volume)">
+          {param === 'drive' ? 'Master drive' : 'Master chorus'}
+          <input
+            type="range"
+            min={0}
+            max={1}
+            step={0.01}
+            value={masterEffects[param]}
+            onChange={(e) => store.setState({ masterEffects: { ...masterEffects, [param]: Number(e.currentTarget.value) } })}
+            onDoubleClick={() => store.setState({ masterEffects: { ...masterEffects, [param]: 0 } })}
+          />
+        </label>
+      ))}
       {(['reverb', 'delay', 'delayFeedback'] as const).map((param) => (
         <label className="slider" key={param}>
           {param === 'reverb' ? 'Reverb' : param === 'delay' ? 'Delay' : 'Feedback'}
