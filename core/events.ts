@@ -7,6 +7,7 @@
 import { cueAt, songSteps } from './arrangement';
 import type { TrackFieldName } from './fields';
 import { instrumentInfo } from './instruments';
+import { ratchetHits, stepFires } from './expression';
 import { chordPitches } from './music';
 import { type PatternId, type Session, stepDurationMs, type Track } from './model';
 import { swingOffsetMs, trackStepAt } from './timeline';
@@ -45,11 +46,21 @@ export interface StepEvent {
   pitches: number[];
   /** Fine tuning of every note, in semitones (the track's tune, cents / 100). */
   detune: number;
-  /** Seconds after the unswung step time (swing). */
+  /**
+   * Seconds after the unswung time of the step being scheduled: swing, nudge and a
+   * ratchet's place; a note of the next step nudged early comes with this step, at more
+   * than a step's length.
+   */
   offset: number;
-  /** Steps until this track's next note (its loop length when it has only this one): how long sustained voices hold. */
+  /**
+   * How long sustained voices hold, in steps (fractional for ratchets and half-step
+   * lengths): until this track's next note (its loop length when it has only this one),
+   * or the step's own note length.
+   */
   gateSteps: number;
-  /** Seconds after the unswung time of the step where the next note starts (its swing): where this note must end by. */
+  /** True when gateSteps is the note's own length (a set length, a ratchet's hit): voices hold exactly that long. */
+  exactGate: boolean;
+  /** Seconds after the unswung time of the step `gateSteps` after the one being scheduled where this note must end by. */
   nextOffset: number;
   volume: number;
   pan: number;
@@ -59,39 +70,71 @@ export interface StepEvent {
 export const trackSwing = (session: Pick<Session, 'swing'>, track: Pick<Track, 'swing'>) => track.swing ?? session.swing;
 
 /**
- * What sounds at a global step: the rows of the pattern the transport plays there
- * (core/arrangement.ts), each counted from where that pattern started.
+ * What to schedule at a global step: the notes of this step that play on time or nudged
+ * late, and those of the next step nudged early (so every event is at or after the step's
+ * own time, which the schedulers need). Each from the rows of the pattern the transport
+ * plays at that step (core/arrangement.ts), counted from where that pattern started;
+ * whether a lit step plays and how many hits it has come from core/expression.ts.
  */
 export function eventsAtStep(session: Session, globalStep: number, audible: ReadonlySet<string> | null): StepEvent[] {
   const events: StepEvent[] = [];
+  collectStep(session, globalStep, audible, (nudge) => nudge >= 0, 0, events);
+  collectStep(session, globalStep + 1, audible, (nudge) => nudge < 0, stepSeconds(session.tempo), events);
+  return events;
+}
+
+function collectStep(
+  session: Session,
+  globalStep: number,
+  audible: ReadonlySet<string> | null,
+  nudged: (nudge: number) => boolean,
+  shift: number,
+  events: StepEvent[],
+): void {
   const cue = cueAt(session, globalStep);
   const pattern = session.patterns[cue.pattern];
-  if (cue.ended || !pattern) return events;
+  if (cue.ended || !pattern) return;
+  const seconds = stepSeconds(session.tempo);
   for (const track of session.tracks) {
     if (audible && !audible.has(track.id)) continue;
     const row = pattern.rows[track.id];
     if (!row) continue;
     const step = trackStepAt(globalStep - cue.start, row.length);
     if (!row.steps[step]) continue;
+    const nudge = row.nudges[step] ?? 0;
+    if (!nudged(nudge)) continue;
+    const loop = Math.floor((globalStep - cue.start) / row.length);
+    const place = { seed: session.seed, pattern: cue.pattern, trackId: track.id, row, step, loop, fill: session.fill };
+    if (!stepFires(place)) continue;
     const melodic = instrumentInfo(track.instrument)?.melodic ?? false;
     const swing = trackSwing(session, track);
-    const gateSteps = stepsToNextNote(row.steps, step, row.length);
     const pitch = melodic ? (row.pitches[step] ?? 0) + track.transpose : 0;
-    events.push({
-      trackId: track.id,
-      instrument: track.instrument,
-      velocity: (row.velocities[step] ?? 100) / 127,
-      pitch,
-      pitches: melodic ? chordPitches(pitch, row.chords[step] ?? 0) : [0],
-      detune: track.tune / 100,
-      offset: swingOffsetMs(globalStep, swing, session.tempo) / 1000,
-      gateSteps,
-      nextOffset: swingOffsetMs(globalStep + gateSteps, swing, session.tempo) / 1000,
-      volume: track.volume,
-      pan: track.pan,
-    });
+    const pitches = melodic ? chordPitches(pitch, row.chords[step] ?? 0) : [0];
+    const velocity = (row.velocities[step] ?? 100) / 127;
+    const onTime = shift + swingOffsetMs(globalStep, swing, session.tempo) / 1000 + (nudge / 100) * seconds;
+    const hits = ratchetHits(row.ratchets[step] ?? 1, row.ramps[step] ?? 0);
+    const length = melodic ? (row.noteLengths[step] ?? 0) / 2 : 0;
+    for (const hit of hits) {
+      const offset = onTime + hit.at * seconds;
+      // A ratchet's hit holds until the next; a set length holds exactly; else until the next note.
+      const exactGate = hits.length > 1 || length > 0;
+      const gateSteps = hits.length > 1 ? 1 / hits.length : length > 0 ? length : stepsToNextNote(row.steps, step, row.length);
+      events.push({
+        trackId: track.id,
+        instrument: track.instrument,
+        velocity: velocity * hit.gain,
+        pitch,
+        pitches,
+        detune: track.tune / 100,
+        offset,
+        gateSteps,
+        exactGate,
+        nextOffset: exactGate ? offset : shift + swingOffsetMs(globalStep + gateSteps, swing, session.tempo) / 1000,
+        volume: track.volume,
+        pan: track.pan,
+      });
+    }
   }
-  return events;
 }
 
 /** Distance from `step` to the next lit step of a loop of `length`, wrapping; `length` when none. */

@@ -11,6 +11,7 @@
  * that raises MODEL_VERSION, core/migrate.ts), then the places the compiler names: its
  * control (app/ui/trackControls.tsx) and how it sounds (core/events.ts).
  */
+import { CONDITIONS } from './conditions';
 import { INSTRUMENT_IDS } from './instruments';
 import { LIMITS } from './limits';
 
@@ -89,6 +90,8 @@ export interface FieldSpec<D extends Domain = Domain, M extends string = string>
   readonly mutation: M;
   /** How a control spreads the range: 'log' for frequencies, as the ear hears them. Default linear. */
   readonly curve?: 'log';
+  /** false: a performance gesture (Fill), not part of the music: undo passes over it. Default true. */
+  readonly undoable?: false;
 }
 
 const field = <const D extends Domain, const M extends string>(spec: FieldSpec<D, M>): FieldSpec<D, M> => spec;
@@ -221,6 +224,41 @@ export const STEP_FIELDS = {
     mutation: 'set_chord',
     array: 'chords',
   }),
+  // ---- step expression (model 5, core/expression.ts): every default plays the step as before ----
+  /** Percent chance the step plays, drawn from the session's seed (the same for every listener). */
+  probability: stepField({
+    domain: int(0, 100),
+    default: 100,
+    since: 5,
+    label: 'Probability',
+    unit: '%',
+    mutation: 'set_probability',
+    array: 'probabilities',
+  }),
+  /** An index into CONDITIONS (core/conditions.ts): always, A:B, first, prev, fill… */
+  condition: stepField({
+    domain: int(0, CONDITIONS.length - 1),
+    default: 0,
+    since: 5,
+    label: 'Condition',
+    mutation: 'set_condition',
+    array: 'conditions',
+  }),
+  /** Hits within the step, evenly spaced. */
+  ratchet: stepField({ domain: int(1, 8), default: 1, since: 5, label: 'Ratchet', unit: '×', mutation: 'set_ratchet', array: 'ratchets' }),
+  /** Velocity of a ratchet's last hit against its first, percent (−100 fades out, +100 doubles, capped at full). */
+  ramp: stepField({ domain: int(-100, 100), default: 0, since: 5, label: 'Ratchet ramp', unit: '%', mutation: 'set_ramp', array: 'ramps' }),
+  /** Melodic note length in half steps (1 = ½ step … 32 = 16 steps); 0 holds until the next note, as before. */
+  noteLength: stepField({
+    domain: int(0, 2 * LIMITS.maxNoteSteps),
+    default: 0,
+    since: 5,
+    label: 'Length',
+    mutation: 'set_note_length',
+    array: 'noteLengths',
+  }),
+  /** Micro-timing, percent of a step, on top of swing. */
+  nudge: stepField({ domain: int(-50, 50), default: 0, since: 5, label: 'Nudge', unit: '%', mutation: 'set_nudge', array: 'nudges' }),
 } as const;
 
 /** Per session, outside the effects: set by `set_<…> { <field> }`. */
@@ -237,6 +275,10 @@ export const SESSION_FIELDS = {
   }),
   /** Percent: 0 straight, 100 a hard shuffle. */
   swing: field({ domain: real(LIMITS.minSwing, LIMITS.maxSwing), default: 0, since: 1, label: 'Swing', unit: '%', mutation: 'set_swing' }),
+  /** Where every random choice comes from (core/expression.ts): "Re-roll" sets a new one, for everyone. */
+  seed: field({ domain: int(0, LIMITS.maxSeed), default: 0, since: 5, label: 'Seed', mutation: 'set_seed' }),
+  /** Someone holds Fill: steps with the fill condition play (a gesture, not undoable). */
+  fill: field({ domain: boolean, default: false, since: 5, label: 'Fill', mutation: 'set_fill', undoable: false }),
 } as const;
 
 /** The session's send effects: all set by one mutation, `set_effect { param, value }`. */
@@ -273,10 +315,11 @@ export const EFFECT_NAMES = Object.keys(EFFECT_FIELDS) as EffectName[];
  * to MODEL_VERSION by `migrateMutation`, and a change it could not apply is sent to it
  * as a snapshot instead (docs/PROTOCOL.md, "Old and new clients"). Model 3 moved every
  * step into patterns; model 4 gave the session a key, steps chords and tracks their sound
- * shaping. An older page's schema would refuse such a snapshot, so it is told to reload
- * (4005) and its saved edits are lifted after the reload.
+ * shaping; model 5 gave steps their expression (probability, condition, ratchet, length,
+ * nudge) and the session a seed and Fill. An older page's schema would refuse such a
+ * snapshot, so it is told to reload (4005) and its saved edits are lifted after the reload.
  */
-export const OLDEST_CLIENT_MODEL = 4;
+export const OLDEST_CLIENT_MODEL = 5;
 
 /**
  * Deterministic valid values of a domain, for generators (the sync fuzz, the fixtures):

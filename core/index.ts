@@ -3,6 +3,8 @@ export * from './limits';
 export * from './fields';
 export * from './migrate';
 export * from './instruments';
+export * from './conditions';
+export * from './expression';
 export * from './key';
 export * from './music';
 export * from './model';

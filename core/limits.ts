@@ -17,6 +17,10 @@ export const LIMITS = {
   /** Notes one step may sound (a chord: its pitch and up to three above it), within two octaves of it. */
   maxChordNotes: 4,
   chordSpan: 24,
+  /** Longest melodic note a step can hold, in steps (its length is set in half steps). */
+  maxNoteSteps: 16,
+  /** The session's seed for every random choice (core/expression.ts): a 31-bit integer. */
+  maxSeed: 2 ** 31 - 1,
   minVelocity: 0,
   maxVelocity: 127,
   /** Track volume in dB-free units, 0 (silent) … 1 (full). */

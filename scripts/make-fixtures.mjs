@@ -516,7 +516,7 @@ async function makeSession(server) {
     type: 'set_steps',
     trackId: ids.snare,
     pattern: 'A',
-    steps: { steps: snare.steps, velocities: snare.velocities, pitches: snare.pitches, chords: snare.chords },
+    steps: (({ length: _length, ...arrays }) => arrays)(snare),
   });
 
   // Model 3, folded by the compaction below. Pattern B, "Chorus", edited step by step,

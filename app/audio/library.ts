@@ -53,9 +53,10 @@ function sampledMelodic(instrument: string, { level, attack = 0, release, hold, 
   return {
     output: parts.output,
     ready,
-    trigger(time, velocity, pitch, stepSeconds, gateSteps) {
+    trigger(time, velocity, pitch, stepSeconds, gateSteps, exactGate) {
       if (!loaded) return;
-      sampler.triggerAttackRelease(noteFrequency(instrument, pitch), hold(gateSteps, stepSeconds), time, VELOCITY_CURVE(velocity));
+      const seconds = exactGate ? gateSteps * stepSeconds : hold(gateSteps, stepSeconds);
+      sampler.triggerAttackRelease(noteFrequency(instrument, pitch), seconds, time, VELOCITY_CURVE(velocity));
     },
     silence: (time) => sampler.releaseAll(time),
     dispose: parts.dispose,

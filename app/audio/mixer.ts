@@ -391,7 +391,8 @@ export class Mixer {
       if (!strip) continue;
       strip.shapeNote(at, instrumentInfo(event.instrument)?.melodic ?? false, gateSeconds(event, seconds));
       // Every note of the step (a chord sounds them together), finely tuned by the track's tune.
-      for (const pitch of event.pitches) strip.voice.trigger(at, event.velocity, pitch + event.detune, seconds, event.gateSteps);
+      for (const pitch of event.pitches)
+        strip.voice.trigger(at, event.velocity, pitch + event.detune, seconds, event.gateSteps, event.exactGate);
     }
   }
 

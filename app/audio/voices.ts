@@ -28,9 +28,10 @@ export interface Voice {
   readonly ready: Promise<void>;
   /**
    * Schedule one note. `gateSteps` is how many steps until the track's next note
+   * (with `exactGate`: the note's own length, which it holds exactly)
    * (1 when the next step is lit): sustained instruments hold that long.
    */
-  trigger(time: number, velocity: number, pitch: number, stepSeconds: number, gateSteps: number): void;
+  trigger(time: number, velocity: number, pitch: number, stepSeconds: number, gateSteps: number, exactGate?: boolean): void;
   /** Release whatever is sounding, from `time` (Stop, instrument change). */
   silence(time: number): void;
   dispose(): void;
@@ -129,9 +130,9 @@ function piano(): Voice {
   return {
     output: parts.output,
     ready,
-    trigger(time, velocity, pitch, stepSeconds, gateSteps) {
+    trigger(time, velocity, pitch, stepSeconds, gateSteps, exactGate) {
       if (!loaded) return;
-      const hold = Math.min(gateSteps, 8) * stepSeconds;
+      const hold = exactGate ? gateSteps * stepSeconds : Math.min(gateSteps, 8) * stepSeconds;
       sampler.triggerAttackRelease(noteFrequency('piano', pitch), hold, time, VELOCITY_CURVE(velocity));
     },
     silence: (time) => sampler.releaseAll(time),
@@ -297,8 +298,10 @@ export function melodic(
   return {
     output: parts.output,
     ready: READY,
-    trigger(time, velocity, pitch, stepSeconds, gateSteps) {
-      synth.triggerAttackRelease(noteFrequency(instrument, pitch), hold(gateSteps, stepSeconds), time, VELOCITY_CURVE(velocity));
+    trigger(time, velocity, pitch, stepSeconds, gateSteps, exactGate) {
+      // A note's own length (or a ratchet's hit) holds exactly; otherwise the voice's gate shapes it.
+      const seconds = exactGate ? gateSteps * stepSeconds : hold(gateSteps, stepSeconds);
+      synth.triggerAttackRelease(noteFrequency(instrument, pitch), seconds, time, VELOCITY_CURVE(velocity));
     },
     silence: (time) => synth.releaseAll?.(time),
     dispose: parts.dispose,
@@ -513,8 +516,8 @@ function noiseSweep(): Voice {
   return {
     output: parts.output,
     ready: READY,
-    trigger(time, velocity, pitch, stepSeconds, gateSteps) {
-      const length = Math.max(Math.min(gateSteps, 16) * stepSeconds, 0.25);
+    trigger(time, velocity, pitch, stepSeconds, gateSteps, exactGate) {
+      const length = exactGate ? gateSteps * stepSeconds : Math.max(Math.min(gateSteps, 16) * stepSeconds, 0.25);
       const shift = 2 ** (pitch / 12);
       // Cancel and hold, not cancel: cancelling removes a ramp that is under way (the
       // previous note's fade, which ends where the next note starts), and the gain jumped

@@ -14,6 +14,7 @@ import {
   sessionFromTemplate,
   TEMPLATE_IDS,
   INSTRUMENT_IDS,
+  CONDITIONS,
   chordMask,
   LIMITS,
   makeTrack,
@@ -88,6 +89,14 @@ const VALID: Mutation[] = [
   { type: 'set_reverb_send', trackId: 'kick', reverbSend: 0 },
   { type: 'set_delay_send', trackId: 'kick', delaySend: null },
   { type: 'set_key', key: { root: 9, scale: 'minor pentatonic', lock: true }, remap: true, notes: null },
+  { type: 'set_probability', trackId: 'kick', pattern: 'A', step: 5, probability: 0 },
+  { type: 'set_condition', trackId: 'kick', pattern: 'A', step: 5, condition: CONDITIONS.length - 1 },
+  { type: 'set_ratchet', trackId: 'kick', pattern: 'A', step: 5, ratchet: 8 },
+  { type: 'set_ramp', trackId: 'kick', pattern: 'A', step: 5, ramp: -100 },
+  { type: 'set_note_length', trackId: 'kick', pattern: 'A', step: 5, noteLength: 32 },
+  { type: 'set_nudge', trackId: 'kick', pattern: 'A', step: 5, nudge: -50 },
+  { type: 'set_seed', seed: LIMITS.maxSeed },
+  { type: 'set_fill', fill: true },
   { type: 'set_key', key: { root: 0, scale: 'chromatic', lock: false }, remap: false, notes: { A: { kick: [[0, -3, 0]] } } },
 ];
 
@@ -632,5 +641,27 @@ describe('parseMutation: keys and chords (model 4)', () => {
     refused(key({ root: 0, scale: 'major', lock: false }, { A: { kick: [[128, 0, 0]] } }));
     refused(key({ root: 0, scale: 'major', lock: false }, { Q: { kick: [[0, 0, 0]] } }));
     refused(key({ root: 0, scale: 'major', lock: false }, { A: { kick: [[0, 0]] } }));
+  });
+});
+
+describe('parseMutation: step expression (model 5)', () => {
+  it('refuses probabilities, conditions, ratchets, lengths and nudges out of range or of the wrong type', () => {
+    const step = (type: string, field: string, value: unknown) => ({ type, trackId: 'k', pattern: 'A', step: 0, [field]: value });
+    for (const [type, field, bad] of [
+      ['set_probability', 'probability', 101],
+      ['set_probability', 'probability', 50.5],
+      ['set_condition', 'condition', CONDITIONS.length],
+      ['set_condition', 'condition', -1],
+      ['set_ratchet', 'ratchet', 0],
+      ['set_ratchet', 'ratchet', 9],
+      ['set_ramp', 'ramp', 101],
+      ['set_note_length', 'noteLength', 33],
+      ['set_nudge', 'nudge', 51],
+      ['set_nudge', 'nudge', Number.NaN],
+    ] as const)
+      refused(step(type, field, bad));
+    refused({ type: 'set_seed', seed: -1 });
+    refused({ type: 'set_seed', seed: 2 ** 31 });
+    refused({ type: 'set_fill', fill: 'yes' });
   });
 });
