@@ -1787,7 +1787,7 @@ function keyAndSoundReadme(facts) {
 Model 4's key, chords and sound shaping: when the room last folded, the key was ${code(facts.foldedKey)} (set to
 A minor with \`remap\`, moving the melodic rows of A, B and C, then locked without), ${facts.foldedChords} steps had a chord and
 ${facts.foldedSound} tracks had a sound-shaping field set. The tail holds every mutation type model 4 added (${facts.tail.map((t) => `\`${t}\``).join(', ')}),
-the key changes ${changes}; chords set (one set and cleared again), the nullable fields (\`decay\`, \`reverbSend\`,
+key changes (in order): ${changes}; chords set (one set and cleared again), the nullable fields (\`decay\`, \`reverbSend\`,
 \`delaySend\`) set and unset, and an \`add_track\` carrying its own \`filter\`, \`cutoff\`, \`tune\`, \`delaySend\` and a chord in C.
 The session as reported: key ${code(facts.key)}; chords (step numbers from 1; masks in core/fields.ts, domain 'chord'):
 ${facts.chords.map((c) => `- ${c}`).join('\n')}
