@@ -5,6 +5,7 @@
  */
 import { STEP_FIELDS } from './fields';
 import { type KeyNotes, keyChangeNotes } from './music';
+import { applyMutation } from './reducer';
 import { copyRow, type PatternId, type Row, rowOf, type Session } from './model';
 import {
   type Mutation,
@@ -106,8 +107,18 @@ export function inverseOf(session: Session, mutation: Mutation): Mutation | null
     case 'set_effect':
       return { type: 'set_effect', param: m.param, value: session.effects[m.param] };
     case 'set_key': {
-      // The old key, and the old value of every step the change sets.
       const changed = m.notes ?? (m.remap ? keyChangeNotes(session, m.key) : {});
+      // Moving the notes back to the old key undoes most changes exactly (a new root, a
+      // scale of as many notes): then say so in a few bytes. Otherwise (notes folded into
+      // range, snapped into a smaller scale) list the old value of every step it moved —
+      // about 10 bytes a step, which for a session of many melodic rows would pass the
+      // frame limit.
+      if (m.remap && m.notes === null) {
+        const back: Mutation = { type: 'set_key', key: { ...session.key }, remap: true, notes: null };
+        const forward = applyMutation(session, m, 0);
+        const restored = forward.ok ? applyMutation(forward.session, back, 0) : null;
+        if (restored?.ok && JSON.stringify(restored.session.patterns) === JSON.stringify(session.patterns)) return back;
+      }
       const notes: KeyNotes = {};
       for (const [p, rows] of Object.entries(changed) as [PatternId, Record<string, [number, number, number][]>][]) {
         for (const [trackId, steps] of Object.entries(rows)) {

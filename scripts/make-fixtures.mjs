@@ -384,20 +384,32 @@ class Editor {
 const newEntryId = () => `e${newTrackId().slice(1)}`;
 
 /**
- * A row: `length`, these steps on, and velocities and pitches where given.
+ * A row: `length`, these steps on, and velocities, pitches and chords (model 4) where given.
  * @param {number} length
  * @param {number[]} on
  * @param {Record<number, number>} [velocities]
  * @param {Record<number, number>} [pitches]
+ * @param {Record<number, number>} [chords]
  * @returns {Row}
  */
-function makeRow(length, on, velocities = {}, pitches = {}) {
+function makeRow(length, on, velocities = {}, pitches = {}, chords = {}) {
   const row = core.emptyRow(length);
   for (const i of on) row.steps[i] = true;
   for (const [i, v] of Object.entries(velocities)) row.velocities[Number(i)] = v;
   for (const [i, p] of Object.entries(pitches)) row.pitches[Number(i)] = p;
+  for (const [i, c] of Object.entries(chords)) row.chords[Number(i)] = c;
   return row;
 }
+
+/** Chord masks (core/fields.ts, domain 'chord') the fixture sets, by name. */
+const CHORDS = {
+  major: core.chordMask([4, 7]),
+  minor: core.chordMask([3, 7]),
+  minor7: core.chordMask([3, 7, 10]),
+  major7: core.chordMask([4, 7, 11]),
+  /** Two octaves wide: a fifth, a tenth and the double octave (the widest interval a chord may hold). */
+  wide: core.chordMask([7, 16, 24]),
+};
 
 /**
  * Makes the fixture session and everything around it:
@@ -410,6 +422,13 @@ function makeRow(length, on, velocities = {}, pitches = {}) {
  * played, before the last compaction; the tail edits A, B and C, adds, clears and deletes
  * E, grows the song to five entries, changes, moves and deletes some, stops it looping,
  * starts it from a later entry, launches the song, plays it and queues C.
+ * Model 4: the key is set to A minor moving the melodic rows of A, B and C (remap) and
+ * locked without moving them, chords are set (named ones and a two-octave one) and every
+ * sound-shaping field is set on some track, before the last compaction; the tail moves the
+ * key to D dorian and undoes it as the editor does (the old key with the moved steps' old
+ * notes), sets E phrygian without moving anything, sets more chords (one set and
+ * cleared), sets every sound-shaping field again (the nullable ones set and unset), and
+ * adds a track carrying its own.
  * Resolves once the tail is written, with the editors still connected.
  * @param {Server} server
  */
@@ -543,7 +562,10 @@ async function makeSession(server) {
     },
   };
   await a.mustApply({ type: 'add_pattern', pattern: 'C', value: patternC });
-  const moreRows = { [ids.bass]: makeRow(11, [0, 5, 10], { 5: 20 }, { 10: 12 }), [ids.pad]: makeRow(15, [0, 7, 14], {}, { 7: -24 }) };
+  const moreRows = {
+    [ids.bass]: makeRow(11, [0, 5, 10], { 5: 20 }, { 10: 12 }),
+    [ids.pad]: makeRow(15, [0, 7, 14], {}, { 7: -24 }, HAS_MODEL_4 ? { 7: CHORDS.major7 } : {}),
+  };
   await b.mustApply({ type: 'put_pattern', pattern: 'C', value: { ...patternC, rows: { ...patternC.rows, ...moreRows } } });
   await a.mustApply({ type: 'set_length', trackId: ids.keys, pattern: 'C', length: 13 });
   await a.mustApply({ type: 'set_step', trackId: ids.keys, pattern: 'C', step: 12, on: true });
@@ -564,6 +586,33 @@ async function makeSession(server) {
   await b.mustApply({ type: 'launch_pattern', pattern: 'B', when: 'bar' });
   await a.mustApply({ type: 'start_transport', anchorMs: Date.now() });
   await b.mustRefuse({ type: 'start_transport', anchorMs: Date.now() - 60_000 }, 'bad_anchor');
+
+  if (HAS_MODEL_4) {
+    // Model 4, folded by the compaction below. The key: A minor, the melodic rows of A, B
+    // and C moved into it by the room (remap, no notes), then locked without moving
+    // anything (no remap).
+    await a.mustApply({ type: 'set_key', key: { root: 9, scale: 'minor', lock: false }, remap: true, notes: null });
+    await b.mustApply({ type: 'set_key', key: { root: 9, scale: 'minor', lock: true }, remap: false, notes: null });
+    // Chords by name and a wide one, on lit steps and one past a row's length (kept).
+    await a.mustApply({ type: 'set_chord', trackId: ids.keys, pattern: 'A', step: 0, chord: CHORDS.major });
+    await b.mustApply({ type: 'set_chord', trackId: ids.bass, pattern: 'B', step: 3, chord: CHORDS.minor7 });
+    await a.mustApply({ type: 'set_chord', trackId: ids.pad, pattern: 'A', step: 100, chord: CHORDS.wide });
+    await b.mustApply({ type: 'set_chord', trackId: ids.bass, pattern: 'A', step: 12, chord: CHORDS.minor });
+    await b.mustRefuse({ type: 'set_chord', trackId: ids.temp, pattern: 'A', step: 0, chord: CHORDS.major }, 'unknown_track');
+    // Every sound-shaping field away from its default on some track; the nullable ones
+    // (decay, sends) set, one of them to 0 (its own setting, not the instrument's).
+    await a.mustApply({ type: 'set_filter', trackId: ids.bass, filter: 'lowpass' });
+    await a.mustApply({ type: 'set_cutoff', trackId: ids.bass, cutoff: 640 });
+    await b.mustApply({ type: 'set_resonance', trackId: ids.bass, resonance: 4.5 });
+    await b.mustApply({ type: 'set_drive', trackId: ids.bass, drive: 0.35 });
+    await a.mustApply({ type: 'set_attack', trackId: ids.pad, attack: 0.25 });
+    await a.mustApply({ type: 'set_decay', trackId: ids.pad, decay: 1.5 });
+    await b.mustApply({ type: 'set_reverb_send', trackId: ids.pad, reverbSend: 0.8 });
+    await a.mustApply({ type: 'set_tune', trackId: ids.keys, tune: -15 });
+    await b.mustApply({ type: 'set_delay_send', trackId: ids.keys, delaySend: 0.3 });
+    await a.mustApply({ type: 'set_decay', trackId: ids.hat, decay: 0.12 });
+    await b.mustApply({ type: 'set_reverb_send', trackId: ids.kick, reverbSend: 0 });
+  }
 
   // Jam until the log ring has wrapped: steps, velocities and pitches in A, B and C within
   // each row's visible length (so what lies past it stays as set above), from a seeded
@@ -619,11 +668,13 @@ async function makeSession(server) {
   await a.mustApply({ type: 'set_volume', trackId: ids.snare, volume: 0.55 });
   await c.mustApply({ type: 'set_pan', trackId: ids.pad, pan: 0.8 });
   // A track added with its own transpose and swing, and rows in A and C.
+  // (Model 4: its own filter, cutoff, tune and delay send, and a chord in C.)
   const zap = core.makeTrack({ id: ids.zap, name: 'Zap ⚡', instrument: 'zap', length: 5 });
+  const zapSound = HAS_MODEL_4 ? { filter: 'bandpass', cutoff: 900, tune: 7, delaySend: 0.6 } : {};
   await a.mustApply({
     type: 'add_track',
-    track: { ...zap.track, volume: 0.6, pan: -1, transpose: 3, swing: 12.5 },
-    rows: { A: zap.row, C: makeRow(7, [1, 3], { 3: 50 }, { 1: 7 }) },
+    track: { ...zap.track, volume: 0.6, pan: -1, transpose: 3, swing: 12.5, ...zapSound },
+    rows: { A: zap.row, C: makeRow(7, [1, 3], { 3: 50 }, { 1: 7 }, HAS_MODEL_4 ? { 3: CHORDS.minor } : {}) },
     beforeTrackId: ids.pad,
   });
   await c.mustApply({ type: 'set_transpose', trackId: ids.pad, transpose: -5 });
@@ -659,6 +710,38 @@ async function makeSession(server) {
   await c.mustRefuse({ type: 'delete_pattern', pattern: 'C' }, 'pattern_in_use');
   await a.mustApply({ type: 'set_song_loop', loop: false });
   await c.mustApply({ type: 'set_song_start', entryId: entries.s4 });
+  if (HAS_MODEL_4) {
+    // Model 4 in the tail. The key moved to D dorian (the room moves every melodic row),
+    // then undone as the editor's undo sends it: the old key, no remap, and the old pitch
+    // and chord of exactly the steps the change moved (core inverseOf); then E phrygian
+    // (the same notes as A minor) set without moving anything.
+    const beforeMove = (await roomSnapshot(server, id)).session;
+    /** @type {Mutation} */
+    const dorian = { type: 'set_key', key: { root: 2, scale: 'dorian', lock: true }, remap: true, notes: null };
+    await c.mustApply(dorian);
+    const undo = core.inverseOf(beforeMove, dorian);
+    if (undo?.type !== 'set_key' || !undo.notes) throw new Error(`the undo of a key change is ${JSON.stringify(undo)}`);
+    await c.mustApply(undo);
+    await a.mustApply({ type: 'set_key', key: { root: 4, scale: 'phrygian', lock: true }, remap: false, notes: null });
+    // Chords in the tail: by name on a lit step, a wide one, one set and cleared.
+    await c.mustApply({ type: 'set_chord', trackId: ids.keys, pattern: 'C', step: 4, chord: CHORDS.minor });
+    await a.mustApply({ type: 'set_chord', trackId: ids.bass, pattern: 'C', step: 10, chord: CHORDS.wide });
+    await c.mustApply({ type: 'set_chord', trackId: ids.pad, pattern: 'B', step: 5, chord: CHORDS.major });
+    await a.mustApply({ type: 'set_chord', trackId: ids.pad, pattern: 'B', step: 5, chord: 0 });
+    // Sound shaping in the tail: every setter, the nullable ones set and unset.
+    await c.mustApply({ type: 'set_filter', trackId: ids.hat, filter: 'highpass' });
+    await a.mustApply({ type: 'set_cutoff', trackId: ids.hat, cutoff: 5200 });
+    await c.mustApply({ type: 'set_resonance', trackId: ids.hat, resonance: 8 });
+    await a.mustApply({ type: 'set_attack', trackId: ids.keys, attack: 0.01 });
+    await c.mustApply({ type: 'set_decay', trackId: ids.pad, decay: null });
+    await a.mustApply({ type: 'set_decay', trackId: ids.snare, decay: 0.3 });
+    await c.mustApply({ type: 'set_tune', trackId: ids.kick, tune: 25 });
+    await a.mustApply({ type: 'set_drive', trackId: ids.zap, drive: 0.8 });
+    await c.mustApply({ type: 'set_reverb_send', trackId: ids.kick, reverbSend: null });
+    await a.mustApply({ type: 'set_delay_send', trackId: ids.bass, delaySend: 0.45 });
+    await c.mustApply({ type: 'set_delay_send', trackId: ids.keys, delaySend: null });
+    await c.mustRefuse({ type: 'set_cutoff', trackId: ids.clap, cutoff: 300 }, 'unknown_track');
+  }
   // The song launched at the next bar, Play at once (the song plays from step 0), and C
   // queued for the end of what plays.
   await a.mustApply({ type: 'launch_pattern', pattern: null, when: 'bar' });
@@ -949,6 +1032,15 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
       await page.getByRole('slider', { name: `${trackNames.pad} transpose`, exact: true }).fill('-9');
       pendingTypes.push('set_transpose');
     }
+    if (HAS_MODEL_4) {
+      // And model 4 edits: the pad's cutoff (the slider's middle: 632 Hz), and a minor
+      // chord on the step just lit, both from the same panel.
+      await page.getByRole('slider', { name: `${trackNames.pad} cutoff`, exact: true }).fill('500');
+      await page.getByRole('button', { name: `${trackNames.pad} step 1 chord: single note`, exact: true }).click();
+      const editor = page.getByRole('group', { name: `${trackNames.pad} step 1 chord`, exact: true });
+      await editor.getByRole('combobox').selectOption(`shape:${core.CHORD_SHAPES.findIndex((c) => c.symbol === 'm')}`);
+      pendingTypes.push('set_cutoff', 'set_chord');
+    }
     const n = pendingTypes.length;
     await expect(status).toContainText(`${n} unsynced`);
     return await poll(`the saved record with the ${n} offline edits pending`, async () => {
@@ -1039,10 +1131,13 @@ function checkSessionContent(session, where) {
     check(tracks.filter((t) => t.transpose === 0 && t.swing === null).length >= 2, `${where}: tracks at model 2's defaults`);
   }
   checkPatterns(session, where);
+  checkKeyAndSound(session, where);
 }
 
 /** Model 2 added per-track transpose and swing (core/fields.ts). */
 const HAS_MODEL_2_FIELDS = ['transpose', 'swing'].every((k) => k in core.TRACK_FIELDS);
+/** Model 4 added the session's key, step chords and the per-track sound-shaping fields. */
+const HAS_MODEL_4 = MODEL_VERSION >= 4;
 
 /**
  * Model 3's patterns and song, as every document made from the session holds them: A, B
@@ -1076,6 +1171,66 @@ function checkPatterns(session, where) {
     `${where}: the song plays A, B and C`,
   );
   check(!loop, `${where}: the song does not loop`);
+}
+
+/** The sound-shaping fields model 4 added to tracks, with their declarations. */
+const MODEL_4_TRACK_FIELDS = Object.entries(core.TRACK_FIELDS).filter(([, f]) => f.since === 4);
+/** Model 4's nullable track fields (decay and the sends: null is the instrument's own). */
+const NULLABLE_TRACK_FIELDS = MODEL_4_TRACK_FIELDS.filter(([, f]) => f.default === null).map(([k]) => k);
+
+/**
+ * A chord's name for the README: "maj", "m7"… (core CHORD_SHAPES), or its intervals.
+ * @param {number} mask
+ */
+const chordLabel = (mask) => {
+  const shape = core.chordShapeOf(mask);
+  const intervals = `[${core.chordIntervals(mask).join(', ')}]`;
+  return shape ? `${shape.label} ${intervals}` : `${intervals} (picked notes)`;
+};
+
+/**
+ * Model 4's key, chords and sound shaping, as every document made from the session holds
+ * them: a key (not the chromatic one of older sessions), named chords and one two octaves
+ * wide in more than one pattern, every sound-shaping field away from its default on some
+ * track, the nullable ones both set and unset, and a track left at every default.
+ * @param {Session} session
+ * @param {string} where
+ */
+function checkKeyAndSound(session, where) {
+  if (!HAS_MODEL_4) return;
+  check(session.key.scale !== 'chromatic' && session.key.lock, `${where}: a key, locked (${canonical(session.key)})`);
+  const chords = allRows(session).flatMap(({ pattern, row }) => row.chords.filter((c) => c !== 0).map((c) => ({ pattern, c })));
+  for (const [name, mask] of Object.entries({ major: CHORDS.major, minor7: CHORDS.minor7 })) {
+    check(
+      chords.some((x) => x.c === mask),
+      `${where}: a ${name} chord`,
+    );
+  }
+  check(
+    chords.some((x) => core.chordIntervals(x.c).includes(core.LIMITS.chordSpan)),
+    `${where}: a chord with a ${core.LIMITS.chordSpan}-semitone interval`,
+  );
+  check(new Set(chords.map((x) => x.pattern)).size >= 2, `${where}: chords in more than one pattern`);
+  check(
+    allRows(session).every(({ row }) => row.chords.length === core.LIMITS.maxSteps),
+    `${where}: every row's chords full length`,
+  );
+  const tracks = session.tracks;
+  /** @param {string} k @param {import('../core/index.ts').Track} t */
+  const value = (t, k) => /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (t))[k];
+  for (const [k, f] of MODEL_4_TRACK_FIELDS) {
+    check(
+      tracks.some((t) => value(t, k) !== f.default),
+      `${where}: ${k} away from its default on some track`,
+    );
+  }
+  for (const k of NULLABLE_TRACK_FIELDS) {
+    check(tracks.some((t) => value(t, k) === null) && tracks.some((t) => value(t, k) !== null), `${where}: ${k} both set and unset`);
+  }
+  check(
+    tracks.some((t) => MODEL_4_TRACK_FIELDS.every(([k, f]) => value(t, k) === f.default)),
+    `${where}: a track at every sound-shaping default`,
+  );
 }
 
 /**
@@ -1134,6 +1289,49 @@ function checkFoldedFields(folded, tail) {
     mutations.some((m) => m.type === 'add_track' && Object.keys(m.rows).length === 2),
     'room.json: a track added in the tail with rows in two patterns',
   );
+  if (HAS_MODEL_4) {
+    // Model 4: the key, chords and sound shaping folded; the tail's key changes of every
+    // kind (the room's remap, an undo's explicit notes, no remap), set_chord and the
+    // nullable fields unset.
+    check(
+      canonical(folded.key) === canonical({ root: 9, scale: 'minor', lock: true }),
+      `room.json: the key folded (${canonical(folded.key)})`,
+    );
+    const foldedChords = allRows(folded).flatMap(({ row }) => row.chords.filter((c) => c !== 0));
+    check(
+      [CHORDS.major, CHORDS.minor7, CHORDS.wide].every((c) => foldedChords.includes(c)),
+      'room.json: named and wide chords folded into the stored session',
+    );
+    for (const [k, f] of MODEL_4_TRACK_FIELDS) {
+      check(
+        folded.tracks.some((t) => /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (t))[k] !== f.default),
+        `room.json: ${k} folded into the stored session`,
+      );
+    }
+    const keys = mutations.flatMap((m) => (m.type === 'set_key' ? [m] : []));
+    check(
+      keys.some((m) => m.remap && m.notes === null) &&
+        keys.some((m) => !m.remap && m.notes !== null && Object.keys(m.notes).length >= 2) &&
+        keys.some((m) => !m.remap && m.notes === null),
+      'room.json: key changes in the tail: remapped by the room, undone with notes in more than one pattern, set without moving',
+    );
+    check(
+      mutations.some((m) => m.type === 'set_chord' && m.chord !== 0) && mutations.some((m) => m.type === 'set_chord' && m.chord === 0),
+      'room.json: chords set and cleared in the tail',
+    );
+    for (const type of ['set_decay', 'set_reverb_send', 'set_delay_send']) {
+      check(
+        mutations.some((m) => m.type === type && Object.values(m).includes(null)),
+        `room.json: a ${type} to null in the tail`,
+      );
+    }
+    check(
+      mutations.some(
+        (m) => m.type === 'add_track' && m.track.filter !== 'off' && Object.values(m.rows).some((row) => row?.chords.some((c) => c !== 0)),
+      ),
+      'room.json: a track added in the tail with its own sound shaping and a chord',
+    );
+  }
   const rowEdits = new Set(['set_step', 'set_velocity', 'set_pitch', 'set_length', 'set_row', 'set_steps']);
   for (const pattern of ['A', 'B', 'C']) {
     check(
@@ -1246,6 +1444,7 @@ async function writeFixtures() {
     check(version === expected.version, `session.json: version ${version}`);
     check(canonical(projected) === canonical(expected.session), 'session.json holds the session the room reported');
     checkPatterns(projected, 'session.json');
+    checkKeyAndSound(projected, 'session.json');
     checkTransport(projected, 'session.json');
     files['session.json'] = session;
 
@@ -1264,6 +1463,7 @@ async function writeFixtures() {
       'beat.json: its timeline is not playing',
     );
     checkPatterns(beat, 'beat.json');
+    checkKeyAndSound(beat, 'beat.json');
     check(
       canonical(beat.transport) === canonical({ song: true, pattern: 'C', from: 0, next: null }) && beat.song.start === null,
       `beat.json: the song from its first entry, C (queued in the session) to follow (${canonical(beat.transport)})`,
@@ -1304,6 +1504,7 @@ async function writeFixtures() {
     for (const file of ['remix-of-beat.json', 'remix-of-session.json']) {
       check(canonical(music(files[file])) === canonical(music(top)), `${file}: the session's music, played from the top`);
       checkPatterns(files[file], file);
+      checkKeyAndSound(files[file], file);
     }
 
     // The browser's saved record, with edits pending while offline.
@@ -1330,6 +1531,13 @@ async function writeFixtures() {
       pending.filter((m) => m.type === 'set_step').length === 3 && pending.every((m) => m.type !== 'set_step' || m.pattern === 'B'),
       `client-record.json: the offline steps pending in pattern B (${pending.map((m) => ('pattern' in m ? m.pattern : '-'))})`,
     );
+    if (HAS_MODEL_4) {
+      check(
+        pending.some((m) => m.type === 'set_cutoff' && m.cutoff === 632) &&
+          pending.some((m) => m.type === 'set_chord' && m.pattern === 'B' && m.chord === CHORDS.minor),
+        "client-record.json: model 4 edits pending (the pad's cutoff, a minor chord in B)",
+      );
+    }
     if (confirmed) {
       // The confirmed state: the session with the two online edits, in A.
       /** @type {Session} */
@@ -1350,6 +1558,7 @@ async function writeFixtures() {
         'client-record.json: the confirmed state is the session with the online edits in A',
       );
       checkPatterns(confirmed.session, 'client-record.json');
+      checkKeyAndSound(confirmed.session, 'client-record.json');
       checkTransport(confirmed.session, 'client-record.json');
     } else check(false, 'client-record.json: a confirmed state');
     files['client-record.json'] = storage;
@@ -1391,6 +1600,7 @@ async function writeFixtures() {
         pendingPatterns: pending.flatMap((m) => ('pattern' in m ? [m.pattern] : [])),
         refusals: [...new Set(tableRows(room, 'refusals').map((r) => String(r.code)))],
       },
+      keyAndSound: HAS_MODEL_4 ? keyAndSoundFacts(replayed.folded, replayed.tail, expected.session) : null,
     };
   } finally {
     await stopServer(server);
@@ -1404,6 +1614,53 @@ async function writeFixtures() {
   }
   writeFileSync(join(out, 'README.md'), fixturesReadme(facts));
   console.log(`wrote ${relative(ROOT, out)}: ${JSON.stringify(facts)}`);
+}
+
+/**
+ * Model 4's key, chords and sound shaping, when folded, in the tail and as reported, for the README.
+ * @param {Session} folded
+ * @param {Record<string, any>[]} tail
+ * @param {Session} session
+ */
+function keyAndSoundFacts(folded, tail, session) {
+  const mutations = tail.map((r) => /** @type {Mutation} */ (JSON.parse(r.mutation)));
+  /** @param {Session} s */
+  const chordsOf = (s) =>
+    core.patternsInUse(s).flatMap((pattern) =>
+      s.tracks.flatMap((t) => {
+        const row = s.patterns[pattern]?.rows[t.id];
+        return row ? row.chords.flatMap((c, step) => (c ? [`${pattern} "${t.name}" step ${step + 1}: ${chordLabel(c)}`] : [])) : [];
+      }),
+    );
+  /** @param {Session} s */
+  const soundOf = (s) =>
+    s.tracks.map((t) => ({
+      name: t.name,
+      set: MODEL_4_TRACK_FIELDS.flatMap(([k, f]) => {
+        const v = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (t))[k];
+        return v === f.default ? [] : [`${k} ${JSON.stringify(v)}`];
+      }),
+    }));
+  return {
+    foldedKey: folded.key,
+    foldedChords: chordsOf(folded).length,
+    foldedSound: soundOf(folded).filter((t) => t.set.length > 0).length,
+    tail: [...new Set(mutations.map((m) => m.type))].filter((t) => core.mutationSince(t) === 4),
+    keyChanges: mutations.flatMap((m) =>
+      m.type === 'set_key'
+        ? [
+            {
+              key: m.key,
+              remap: m.remap,
+              notes: m.notes === null ? null : Object.values(m.notes).reduce((n, rows) => n + Object.values(rows ?? {}).flat().length, 0),
+            },
+          ]
+        : [],
+    ),
+    key: session.key,
+    chords: chordsOf(session),
+    sound: soundOf(session),
+  };
 }
 
 /**
@@ -1458,6 +1715,7 @@ ${facts.perTrack.final.map((/** @type {{ name: string, transpose: number, swing:
 `
     : '';
   const arrangement = facts.arrangement ? arrangementReadme(facts.arrangement) : '';
+  const keyAndSound = facts.keyAndSound ? keyAndSoundReadme(facts.keyAndSound) : '';
   return `# Stored documents of model version ${MODEL_VERSION}
 
 Written by ${provenance()} on ${new Date().toISOString().slice(0, 10)},
@@ -1478,7 +1736,7 @@ version adds its own \`test/fixtures/v<N>/\` with the same script.
 | \`gallery.json\` | the beat's gallery entry in KV: its \`key\`, its \`metadata\` (the card \`GET /api/beats\` serves) and its (empty) \`value\` |
 | \`remix-of-beat.json\`, \`remix-of-session.json\` | the KV documents of a remix of the beat and of the session, as created${facts.layout === 1 ? '' : ' (version 0; written when a first listener had visited and left: a session has no KV document before)'} |
 | \`client-record.json\` | every \`localStorage\` and \`sessionStorage\` key the editor wrote in Chromium (raw strings) for the same session, opened afterwards: two edits made online and acknowledged (its confirmed snapshot is at version ${facts.clientConfirmedVersion}), then ${offline} |
-${perTrack}${arrangement}
+${perTrack}${arrangement}${keyAndSound}
 \`room.json\` leaves out the runtime's own table (\`__miniflare_do_name\` locally, \`_cf_*\` in
 production), which \`ctx.storage.sql\` cannot write; the backstop alarm is kept by the
 runtime outside the database. To rebuild the room, run each table's \`sql\` and insert its
@@ -1509,6 +1767,33 @@ ${final.patterns.map(pattern).join('\n')}
 
 The beat and both remixes play it from the top (core \`fromTheTop\`): the song from its first entry, transport
 ${code(facts.beatTransport)}; the gallery card pictures the first bar of the song's first pattern.
+`;
+}
+
+/**
+ * The README's account of model 4's key, chords and sound shaping.
+ * @param {ReturnType<typeof keyAndSoundFacts>} facts
+ */
+function keyAndSoundReadme(facts) {
+  /** @param {unknown} x */
+  const code = (x) => `\`${JSON.stringify(x)}\``;
+  const changes = facts.keyChanges
+    .map(
+      (c) =>
+        `${code(c.key)} ${c.remap ? 'with `remap` (the room moves the melodic rows)' : 'without `remap`'}${c.notes === null ? '' : `, with \`notes\` for ${c.notes} steps (an undo)`}`,
+    )
+    .join('; then ');
+  return `
+Model 4's key, chords and sound shaping: when the room last folded, the key was ${code(facts.foldedKey)} (set to
+A minor with \`remap\`, moving the melodic rows of A, B and C, then locked without), ${facts.foldedChords} steps had a chord and
+${facts.foldedSound} tracks had a sound-shaping field set. The tail holds every mutation type model 4 added (${facts.tail.map((t) => `\`${t}\``).join(', ')}),
+key changes (in order): ${changes}; chords set (one set and cleared again), the nullable fields (\`decay\`, \`reverbSend\`,
+\`delaySend\`) set and unset, and an \`add_track\` carrying its own \`filter\`, \`cutoff\`, \`tune\`, \`delaySend\` and a chord in C.
+The session as reported: key ${code(facts.key)}; chords (step numbers from 1; masks in core/fields.ts, domain 'chord'):
+${facts.chords.map((c) => `- ${c}`).join('\n')}
+
+Its tracks' sound shaping (fields not listed are at their defaults):
+${facts.sound.map((t) => `- "${t.name}": ${t.set.length ? t.set.join(', ') : 'every default'}`).join('\n')}
 `;
 }
 

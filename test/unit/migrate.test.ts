@@ -16,6 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { ClientRecordStore } from '../../app/sync/clientRecord';
 import {
   applyMutation,
+  chordIntervals,
+  chordMask,
   EFFECT_FIELDS,
   emptyRow,
   galleryMetadata,
@@ -400,6 +402,106 @@ describe.each(FIXTURE_VERSIONS.map((from) => ({ from, folder: `test/fixtures/v${
     });
   },
 );
+
+/**
+ * Model 4's fixture spelled out from its README (test/fixtures/v4/README.md): its key,
+ * chords and sound shaping as stored, and as this version reads them. The comparisons
+ * above cover every value already (a model-4 document lifts unchanged, so `expectIntact`
+ * compares the key, every row's chords and every track field); these say what the
+ * fixture holds, so that a fixture without them, or a lift that drops them, fails here.
+ */
+describe.runIf(FIXTURE_VERSIONS.includes(KEYS_MODEL))('model 4 documents (test/fixtures/v4) keep the key, chords and sound shaping', () => {
+  const v4 = () => fixture(KEYS_MODEL, 'session.json');
+  const read = () => {
+    const doc = readSessionDocument(v4());
+    if (!doc.ok) throw new Error(doc.message);
+    return doc;
+  };
+  const trackId = (session: Session, name: string) => session.tracks.find((t) => t.name === name)!.id;
+
+  it('a model 4 document lifts unchanged, from this model', () => {
+    const doc = read();
+    expect(KEYS_MODEL).toBe(4);
+    expect(doc.from).toBe(MODEL_VERSION);
+    expect(doc.value).toEqual(v4());
+  });
+
+  it('the key, as stored', () => {
+    expect(v4().key).toEqual({ root: 4, scale: 'phrygian', lock: true });
+    expect(read().value.key).toEqual({ root: 4, scale: 'phrygian', lock: true });
+  });
+
+  it('chords by name and one two octaves wide, where they were set', () => {
+    const session = read().value;
+    const bass = trackId(session, 'Bässline 🎸');
+    const pad = trackId(session, 'Pad ✨ long');
+    expect(rowOf(session, 'A', 'keys').chords[0]).toBe(chordMask([4, 7]));
+    expect(rowOf(session, 'B', bass).chords[3]).toBe(chordMask([3, 7, 10]));
+    expect(chordIntervals(rowOf(session, 'A', pad).chords[100]!)).toEqual([7, 16, 24]);
+    expect(chordIntervals(rowOf(session, 'C', bass).chords[10]!)).toEqual([7, 16, 24]);
+    expect(rowOf(session, 'C', pad).chords[7]).toBe(chordMask([4, 7, 11]));
+    // Steps without a chord are 0, every row's array full length.
+    expect(rowOf(session, 'A', 'keys').chords[1]).toBe(0);
+    for (const pattern of Object.values(session.patterns)) {
+      for (const row of Object.values(pattern!.rows)) expect(row.chords).toHaveLength(128);
+    }
+  });
+
+  it("the tracks' sound shaping, set and unset", () => {
+    const session = read().value;
+    const shaping = (name: string) => {
+      const t = session.tracks.find((x) => x.name === name)!;
+      const { filter, cutoff, resonance, attack, decay, tune, drive, reverbSend, delaySend } = t;
+      return { filter, cutoff, resonance, attack, decay, tune, drive, reverbSend, delaySend };
+    };
+    const defaults = {
+      filter: 'off',
+      cutoff: 2000,
+      resonance: 0.7,
+      attack: 0,
+      decay: null,
+      tune: 0,
+      drive: 0,
+      reverbSend: null,
+      delaySend: null,
+    };
+    expect(shaping('Bässline 🎸')).toEqual({ ...defaults, filter: 'lowpass', cutoff: 640, resonance: 4.5, drive: 0.35, delaySend: 0.45 });
+    expect(shaping('Hat ½ · ü')).toEqual({ ...defaults, filter: 'highpass', cutoff: 5200, resonance: 8, decay: 0.12 });
+    expect(shaping('Zap ⚡')).toEqual({ ...defaults, filter: 'bandpass', cutoff: 900, tune: 7, drive: 0.8, delaySend: 0.6 });
+    // Set, then unset in the log's tail: null again (the instrument's own).
+    expect(shaping('Pad ✨ long')).toEqual({ ...defaults, attack: 0.25, reverbSend: 0.8 });
+    expect(shaping('Kick 🥁')).toEqual({ ...defaults, tune: 25 });
+    expect(shaping('Caisse claire é')).toEqual({ ...defaults, decay: 0.3 });
+    expect(shaping('Clés ñ 鍵盤')).toEqual({ ...defaults, attack: 0.01, tune: -15 });
+    expect(shaping('Trío △')).toEqual(defaults);
+  });
+
+  it("the room's undo of a key change carries its notes, and the browser's offline model 4 edits are pending", () => {
+    const room = fixture<{ tables: Record<string, { rows: Doc[] }> }>(KEYS_MODEL, 'room.json');
+    // The tail after the room's last fold (the log ring holds the fold's own key changes too).
+    const keys = roomBeforeTail(room)
+      .tail.map((r) => JSON.parse(r.mutation as string) as Doc)
+      .filter((m) => m.type === 'set_key');
+    expect(keys.map((m) => [m.key, m.remap, m.notes === null])).toEqual([
+      [{ root: 2, scale: 'dorian', lock: true }, true, true],
+      [{ root: 9, scale: 'minor', lock: true }, false, false],
+      [{ root: 4, scale: 'phrygian', lock: true }, false, true],
+    ]);
+    const undo = migrateMutation(keys[1], KEYS_MODEL);
+    expect(undo).toEqual({ ok: true, value: keys[1], from: KEYS_MODEL });
+    expect(Object.keys(keys[1]!.notes as Doc).sort()).toEqual(['A', 'B', 'C']);
+    const saved = fixture<{ localStorage: Record<string, string> }>(KEYS_MODEL, 'client-record.json');
+    const record = JSON.parse(Object.entries(saved.localStorage).find(([k]) => k.startsWith('kb:client:'))![1]) as {
+      pending: { mutation: Doc }[];
+    };
+    expect(record.pending.map((p) => p.mutation)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'set_cutoff', cutoff: 632 }),
+        expect.objectContaining({ type: 'set_chord', pattern: 'B', step: 0, chord: chordMask([3, 7]) }),
+      ]),
+    );
+  });
+});
 
 describe('mutations of models 1 and 2 lift into pattern A', () => {
   const steps = Object.fromEntries(Object.values(STEP_FIELDS).map((f) => [f.array, new Array(128).fill(f.default)]));

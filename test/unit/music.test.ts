@@ -164,3 +164,33 @@ describe('set_key through the reducer and undo', () => {
     expect(r.ok && r.session.patterns).toEqual(s.patterns);
   });
 });
+
+describe('the undo of a key change stays small', () => {
+  it('a new root or a mode of as many notes is undone by moving back (a few bytes), exactly', () => {
+    const bass = makeTrack({ id: 'bass', name: 'Bass', instrument: 'synth-bass', on: [0, 4, 8, 12] });
+    bass.row.pitches.splice(0, 13, 0, 0, 0, 0, 4, 0, 0, 0, 7, 0, 0, 0, 11);
+    const s: Session = { ...sessionWithTracks(emptySession(0), [bass]), key: key(0, 'major') };
+    for (const to of [key(7, 'major'), key(0, 'dorian'), key(9, 'minor')]) {
+      const m = { type: 'set_key', key: to, remap: true, notes: null } as const;
+      const inverse = inverseOf(s, m);
+      expect(inverse).toEqual({ type: 'set_key', key: key(0, 'major'), remap: true, notes: null });
+      const r = applyMutation(s, m, 0);
+      if (!r.ok || !inverse) throw new Error('refused');
+      const back = applyMutation(r.session, inverse, 0);
+      expect(back.ok && back.session).toEqual(s);
+    }
+  });
+
+  it('a change that loses notes (into a pentatonic scale) lists the old values, and restores them exactly', () => {
+    const keys = makeTrack({ id: 'keys', name: 'Keys', instrument: 'piano', on: [0, 1, 2, 3] });
+    keys.row.pitches.splice(0, 4, 0, 2, 4, 5);
+    const s: Session = { ...sessionWithTracks(emptySession(0), [keys]), key: key(0, 'major') };
+    const m = { type: 'set_key', key: key(0, 'major pentatonic'), remap: true, notes: null } as const;
+    const inverse = inverseOf(s, m);
+    expect(inverse).toMatchObject({ remap: false, notes: { A: { keys: expect.any(Array) } } });
+    const r = applyMutation(s, m, 0);
+    if (!r.ok || !inverse) throw new Error('refused');
+    const back = applyMutation(r.session, inverse, 0);
+    expect(back.ok && back.session).toEqual(s);
+  });
+});

@@ -2,7 +2,8 @@
  * Storage written by earlier versions (test/fixtures/v<N>/, written by running that
  * version's code) opens in this one with nothing lost: a room's SQLite database is
  * woken in this code's layout (layout 1 is migrated, in one transaction, into layout 2)
- * and model (a model 1 or 2 room is lifted to model 3: its steps become pattern A); a KV
+ * and model (a model 1 or 2 room is lifted: its steps become pattern A; a model 4 room
+ * wakes unchanged, its key, chords and sound shaping kept); a KV
  * session document without room storage is adopted; a published beat is served, played
  * and remixed. Every version's fixtures go through the same tests, which also spell out
  * what each plays (its patterns, its song, its transport; a beat from the top) and edit
@@ -12,8 +13,10 @@ import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import {
   type BeatDocument,
+  chordMask,
   cueAt,
   freePatternId,
+  KEYS_MODEL,
   MODEL_VERSION,
   type Mutation,
   migrateMutation,
@@ -41,6 +44,11 @@ import expectedV3 from '../fixtures/v3/expected.json';
 import galleryV3 from '../fixtures/v3/gallery.json';
 import roomV3 from '../fixtures/v3/room.json';
 import sessionV3 from '../fixtures/v3/session.json';
+import beatV4 from '../fixtures/v4/beat.json';
+import expectedV4 from '../fixtures/v4/expected.json';
+import galleryV4 from '../fixtures/v4/gallery.json';
+import roomV4 from '../fixtures/v4/room.json';
+import sessionV4 from '../fixtures/v4/session.json';
 
 type Row = Record<string, SqlStorageValue>;
 type Tables = Record<string, { sql: string; rows: Row[] }>;
@@ -83,6 +91,8 @@ const FIXTURES = [
   { from: 1, layout: 1, room: roomV1, expected: expectedV1, session: sessionV1, beat: beatV1, gallery: galleryV1, plays: BEFORE_PATTERNS },
   { from: 2, layout: 2, room: roomV2, expected: expectedV2, session: sessionV2, beat: beatV2, gallery: galleryV2, plays: BEFORE_PATTERNS },
   { from: 3, layout: 2, room: roomV3, expected: expectedV3, session: sessionV3, beat: beatV3, gallery: galleryV3, plays: MODEL_3_FIXTURE },
+  // Model 4's session is arranged as model 3's (the same script, the same patterns and song).
+  { from: 4, layout: 2, room: roomV4, expected: expectedV4, session: sessionV4, beat: beatV4, gallery: galleryV4, plays: MODEL_3_FIXTURE },
 ].map((f) => ({
   ...f,
   tables: (f.room as unknown as { tables: Tables }).tables,
@@ -144,6 +154,20 @@ describe.each(FIXTURES)('a room written by model $from (storage layout $layout)'
     expect(Object.fromEntries(patternsInUse(session).map((p) => [p, session.patterns[p]!.name]))).toEqual(plays.patterns);
     expect(session.song.entries.map((e) => [e.pattern, e.repeats])).toEqual(plays.song);
     expect(session.transport).toEqual(plays.transport);
+    if (from >= KEYS_MODEL) {
+      // Model 4's key, chords and sound shaping, as the room stored them (spelled out in
+      // test/fixtures/v4/README.md; the comparison above covers every value).
+      const stored = expected.session as Session;
+      expect(session.key).toEqual({ root: 4, scale: 'phrygian', lock: true });
+      expect(rowIn(session, 'keys', 'A').chords[0]).toBe(chordMask([4, 7]));
+      expect(session.tracks.find((t) => t.id === 'hat')).toMatchObject({ filter: 'highpass', cutoff: 5200, resonance: 8, decay: 0.12 });
+      for (const field of Object.keys(TRACK_FIELDS) as (keyof typeof TRACK_FIELDS)[]) {
+        expect(
+          session.tracks.map((t) => t[field]),
+          field,
+        ).toEqual(stored.tracks.map((t) => t[field]));
+      }
+    }
 
     // The newest log entries came along (lifted to this model): a client a few versions
     // behind still catches up from the log.
