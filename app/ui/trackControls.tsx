@@ -7,7 +7,7 @@
 import { type NumberDomain, TRACK_FIELDS, type TrackFieldName, type Mutation, type Track } from '../../core';
 import { sendWeight } from '../audio/voices';
 import { useSession, useSessionContext } from './SessionContext';
-import { useThrottledCommit } from './useThrottledCommit';
+import { useThrottledValue } from './useThrottledCommit';
 
 export const TRACK_CONTROLS = {
   name: 'header',
@@ -92,12 +92,12 @@ function FieldSlider({ track, field }: { track: Track; field: TrackFieldName }) 
     domain.kind === 'optional' && domain.inherits !== 'voice' ? (s.session?.[domain.inherits] ?? 0) : null,
   );
   const fromVoice = domain.kind === 'optional' && domain.inherits === 'voice' ? voiceValue(field, track) : null;
-  const value = track[field] as number | null;
-  const shown = value ?? fromVoice?.value ?? inherited ?? 0;
   const label = `${track.name} ${spec.label.toLowerCase()}`;
   const set = (next: number | null) =>
     edits.apply({ type: spec.mutation, trackId: track.id, [field]: next } as unknown as Mutation, { group: `${field}:${track.id}` });
-  const commit = useThrottledCommit(set);
+  // What was last set shows until it is committed (so arrow keys step from it).
+  const [value, commit] = useThrottledValue(track[field] as number | null, set);
+  const shown = value ?? fromVoice?.value ?? inherited ?? 0;
   const format = (n: number) => formatValue(spec, range, n);
   return (
     <label className="field-slider">
