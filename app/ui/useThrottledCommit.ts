@@ -20,6 +20,8 @@ export function useThrottledCommit<T>(commit: (value: T) => void, intervalMs = 8
     const now = Date.now();
     if (now - last.current >= intervalMs) {
       last.current = now;
+      // A timer that fires late (a busy page) must not send an older value after this one.
+      pending.current = null;
       commitRef.current(value);
       return;
     }
