@@ -152,8 +152,14 @@ test('a musician picks a key, writes chords and a locked bassline, shapes the ki
   await expect(decay).toHaveValue('0.15');
   await detail(page, 'Hi-hat').click();
   await page.getByRole('combobox', { name: 'Hi-hat filter' }).selectOption({ label: 'High-pass' });
-  // The cutoff slider is logarithmic over 20 Hz…20 kHz: its middle is 632 Hz.
-  await page.getByRole('slider', { name: 'Hi-hat cutoff' }).fill('500');
+  // The cutoff slider is logarithmic over 20 Hz…20 kHz. From its bottom, arrow keys move it (0.69 % a step)…
+  const cutoff = page.getByRole('slider', { name: 'Hi-hat cutoff' });
+  await cutoff.focus();
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await expect(cutoff).toHaveAttribute('aria-valuetext', '20.4 Hz');
+  // …and its middle is 632 Hz.
+  await cutoff.fill('500');
   await expect(page.getByRole('group', { name: 'Hi-hat sound' })).toContainText('632 Hz');
 
   // 5. The other editor sees it all: the key, the chords on the grid, the bass notes, the shaping.
