@@ -12,7 +12,7 @@ import { viewedPatternOf } from '../store/patternView';
 import { newTrackId, uniqueTrackName } from '../store/trackIds';
 import { InstrumentPicker } from './InstrumentPicker';
 import { useSession, useSessionContext } from './SessionContext';
-import { useThrottledCommit } from './useThrottledCommit';
+import { useThrottledValue } from './useThrottledCommit';
 
 const DRAG_TYPE = 'application/x-keyboardia-track';
 
@@ -40,10 +40,12 @@ export const TrackHeader = memo(function TrackHeader({
   const [menu, setMenu] = useState(false);
 
   const group = (what: string) => `${what}:${track.id}`;
-  const setVolume = useThrottledCommit((volume: number) =>
+  const [volume, setVolume] = useThrottledValue(track.volume, (volume: number) =>
     edits.apply({ type: 'set_volume', trackId: track.id, volume }, { group: group('volume') }),
   );
-  const setPan = useThrottledCommit((pan: number) => edits.apply({ type: 'set_pan', trackId: track.id, pan }, { group: group('pan') }));
+  const [pan, setPan] = useThrottledValue(track.pan, (pan: number) =>
+    edits.apply({ type: 'set_pan', trackId: track.id, pan }, { group: group('pan') }),
+  );
 
   const move = (delta: number) => {
     const target = index + delta;
@@ -200,7 +202,7 @@ export const TrackHeader = memo(function TrackHeader({
           min={0}
           max={1}
           step={0.01}
-          value={track.volume}
+          value={volume}
           onChange={(e) => setVolume(Number(e.currentTarget.value))}
         />
         <input
@@ -210,7 +212,7 @@ export const TrackHeader = memo(function TrackHeader({
           min={-1}
           max={1}
           step={0.05}
-          value={track.pan}
+          value={pan}
           onChange={(e) => setPan(Number(e.currentTarget.value))}
           onDoubleClick={() => setPan(0)}
         />

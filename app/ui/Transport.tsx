@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { EFFECT_LIMITS, LIMITS, type Peer, type Session } from '../../core';
 import { KeyControl } from './KeyControl';
 import { useSession, useSessionContext } from './SessionContext';
-import { useThrottledCommit } from './useThrottledCommit';
+import { useThrottledCommit, useThrottledValue } from './useThrottledCommit';
 
 /**
  * Whether anyone else in the session is playing: then Play joins them in phase; else it
@@ -53,7 +53,9 @@ export function Transport() {
   const undoDepth = useSession((s) => s.undoDepth);
   const redoDepth = useSession((s) => s.redoDepth);
   const tempo = session?.tempo ?? 120;
-  const setSwing = useThrottledCommit((swing: number) => edits.apply({ type: 'set_swing', swing }, { group: 'swing' }));
+  const [swing, setSwing] = useThrottledValue(session?.swing ?? 0, (swing: number) =>
+    edits.apply({ type: 'set_swing', swing }, { group: 'swing' }),
+  );
   const setTempo = (value: number) => edits.apply({ type: 'set_tempo', tempo: value }, { group: 'tempo' });
 
   return (
@@ -71,10 +73,10 @@ export function Transport() {
           type="range"
           min={LIMITS.minSwing}
           max={LIMITS.maxSwing}
-          value={session?.swing ?? 0}
+          value={swing}
           onChange={(e) => setSwing(Number(e.currentTarget.value))}
         />
-        <output>{Math.round(session?.swing ?? 0)}%</output>
+        <output>{Math.round(swing)}%</output>
       </label>
       <KeyControl />
       <MixControls />
@@ -99,13 +101,9 @@ export function Transport() {
 }
 
 function MixControls() {
-  const { edits, store } = useSessionContext();
+  const { store } = useSessionContext();
   const masterVolume = useSession((s) => s.masterVolume);
   const masterEffects = useSession((s) => s.masterEffects);
-  const effects = useSession((s) => s.session?.effects);
-  const setEffect = useThrottledCommit(([param, value]: [keyof typeof EFFECT_LIMITS, number]) =>
-    edits.apply({ type: 'set_effect', param, value }, { group: `effect:${param}` }),
-  );
   return (
     <div className="mix" role="group" aria-label="Mix">
       <label className="slider">
@@ -134,19 +132,30 @@ function MixControls() {
         </label>
       ))}
       {(['reverb', 'delay', 'delayFeedback'] as const).map((param) => (
-        <label className="slider" key={param}>
-          {param === 'reverb' ? 'Reverb' : param === 'delay' ? 'Delay' : 'Feedback'}
-          <input
-            type="range"
-            min={EFFECT_LIMITS[param].min}
-            max={EFFECT_LIMITS[param].max}
-            step={0.01}
-            value={effects?.[param] ?? 0}
-            onChange={(e) => setEffect([param, Number(e.currentTarget.value)])}
-          />
-        </label>
+        <EffectSlider key={param} param={param} />
       ))}
     </div>
+  );
+}
+
+function EffectSlider({ param }: { param: keyof typeof EFFECT_LIMITS }) {
+  const { edits } = useSessionContext();
+  const [value, setValue] = useThrottledValue(
+    useSession((s) => s.session?.effects[param] ?? 0),
+    (value: number) => edits.apply({ type: 'set_effect', param, value }, { group: `effect:${param}` }),
+  );
+  return (
+    <label className="slider">
+      {param === 'reverb' ? 'Reverb' : param === 'delay' ? 'Delay' : 'Feedback'}
+      <input
+        type="range"
+        min={EFFECT_LIMITS[param].min}
+        max={EFFECT_LIMITS[param].max}
+        step={0.01}
+        value={value}
+        onChange={(e) => setValue(Number(e.currentTarget.value))}
+      />
+    </label>
   );
 }
 

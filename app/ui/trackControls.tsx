@@ -7,7 +7,7 @@
 import { type NumberDomain, TRACK_FIELDS, type TrackFieldName, type Mutation, type Track } from '../../core';
 import { sendWeight } from '../audio/voices';
 import { useSession, useSessionContext } from './SessionContext';
-import { useThrottledCommit } from './useThrottledCommit';
+import { useThrottledValue } from './useThrottledCommit';
 
 export const TRACK_CONTROLS = {
   name: 'header',
@@ -52,15 +52,25 @@ type NumberField = {
 const LOG_POSITIONS = 1000;
 const toPosition = (range: NumberDomain, log: boolean, value: number) =>
   log ? Math.round((Math.log(value / range.min) / Math.log(range.max / range.min)) * LOG_POSITIONS) : value;
-const fromPosition = (range: NumberDomain, log: boolean, position: number) =>
-  log ? Math.round(range.min * (range.max / range.min) ** (position / LOG_POSITIONS)) : position;
+/**
+ * A position's value, rounded finer than one position's step (0.69 % of the value) so that
+ * every position is a value of its own: tenths of a hertz below 200 Hz, whole hertz above.
+ * (Whole hertz everywhere made the bottom of the cutoff a dead zone: from 20 Hz an arrow key
+ * moved to 20.14 Hz, rounded back to 20, and the slider never moved up to about 70 Hz.)
+ */
+const fromPosition = (range: NumberDomain, log: boolean, position: number) => {
+  if (!log) return position;
+  const value = range.min * (range.max / range.min) ** (position / LOG_POSITIONS);
+  return value < 200 ? Math.round(value * 10) / 10 : Math.round(value);
+};
 
 /** A round step of about a hundredth of the range (0.01 s for attack and decay, 0.1 for Q, 1 % for swing). */
 const sliderStep = (range: NumberDomain) => 10 ** Math.floor(Math.log10((range.max - range.min) / 100));
 
 /** A value as shown: "+3 st", "1.2 kHz", "0.25 s". */
 function formatValue(spec: { unit?: string }, range: NumberDomain, n: number): string {
-  if (spec.unit === 'Hz') return n >= 1000 ? `${(n / 1000).toFixed(n >= 10_000 ? 1 : 2)} kHz` : `${Math.round(n)} Hz`;
+  if (spec.unit === 'Hz')
+    return n >= 1000 ? `${(n / 1000).toFixed(n >= 10_000 ? 1 : 2)} kHz` : `${n < 100 ? Math.round(n * 10) / 10 : Math.round(n)} Hz`;
   const digits = range.max - range.min <= 4 ? 100 : 10;
   return `${range.kind === 'int' && n > 0 ? '+' : ''}${Math.round(n * digits) / digits}${spec.unit ? ` ${spec.unit}` : ''}`;
 }
@@ -92,12 +102,12 @@ function FieldSlider({ track, field }: { track: Track; field: TrackFieldName }) 
     domain.kind === 'optional' && domain.inherits !== 'voice' ? (s.session?.[domain.inherits] ?? 0) : null,
   );
   const fromVoice = domain.kind === 'optional' && domain.inherits === 'voice' ? voiceValue(field, track) : null;
-  const value = track[field] as number | null;
-  const shown = value ?? fromVoice?.value ?? inherited ?? 0;
   const label = `${track.name} ${spec.label.toLowerCase()}`;
   const set = (next: number | null) =>
     edits.apply({ type: spec.mutation, trackId: track.id, [field]: next } as unknown as Mutation, { group: `${field}:${track.id}` });
-  const commit = useThrottledCommit(set);
+  // What was last set shows until it is committed (so arrow keys step from it).
+  const [value, commit] = useThrottledValue(track[field] as number | null, set);
+  const shown = value ?? fromVoice?.value ?? inherited ?? 0;
   const format = (n: number) => formatValue(spec, range, n);
   return (
     <label className="field-slider">

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 /**
  * For sliders that edit synced values: send at most one edit per `intervalMs` while
@@ -20,6 +20,8 @@ export function useThrottledCommit<T>(commit: (value: T) => void, intervalMs = 8
     const now = Date.now();
     if (now - last.current >= intervalMs) {
       last.current = now;
+      // A timer that fires late (a busy page) must not send an older value after this one.
+      pending.current = null;
       commitRef.current(value);
       return;
     }
@@ -35,4 +37,26 @@ export function useThrottledCommit<T>(commit: (value: T) => void, intervalMs = 8
       intervalMs - (now - last.current),
     );
   };
+}
+
+/**
+ * A throttled slider's value and setter: it shows what was last set until that is
+ * committed, then the stored value again. Without it, a controlled range input is put
+ * back to the stored value while an edit waits, and the next arrow key steps from there:
+ * keys pressed within `intervalMs` of each other (a held arrow key repeats every ~33 ms)
+ * were lost.
+ */
+export function useThrottledValue<T>(stored: T, commit: (value: T) => void, intervalMs = 80): [T, (value: T) => void] {
+  const [held, setHeld] = useState<{ value: T } | null>(null);
+  const throttled = useThrottledCommit((value: T) => {
+    commit(value);
+    setHeld(null);
+  }, intervalMs);
+  return [
+    held ? held.value : stored,
+    (value: T) => {
+      setHeld({ value });
+      throttled(value);
+    },
+  ];
 }
