@@ -24,6 +24,7 @@ import {
   patternsInUse,
   type ServerMessage,
   type Session,
+  STEP_FIELDS,
   TRACK_FIELDS,
 } from '../../core';
 import { beatKey, sessionKey } from '../../worker/room/kvProjection';
@@ -397,6 +398,9 @@ describe('a room written by model 2 (storage layout 2)', () => {
     };
   }
 
+  /** The step arrays introduced after model 3 (model 4's chords, model 5's expression), at their defaults. */
+  const laterStepArrays = () =>
+    Object.fromEntries(Object.values(STEP_FIELDS).flatMap((f) => (f.since > 3 ? [[f.array, array(f.default as unknown)]] : [])));
   /** The defaults of the fields introduced after model 3 (model 4's sound shaping). */
   const sinceModelThree = (fields: Record<string, { since: number; default: unknown }>) =>
     Object.fromEntries(Object.entries(fields).flatMap(([k, f]) => (f.since > 3 ? [[k, f.default]] : [])));
@@ -437,14 +441,14 @@ describe('a room written by model 2 (storage layout 2)', () => {
       steps: onAt(0, 3, 5, 9),
       velocities: array(100, { 0: 55 }),
       pitches: array(0),
-      chords: array(0),
+      ...laterStepArrays(),
     });
     expect(rowIn(session, 'bass')).toEqual({
       length: 16,
       steps: onAt(0, 7),
       velocities: array(100, { 0: 55 }),
       pitches: array(0, { 0: -5, 7: -12 }),
-      chords: array(0),
+      ...laterStepArrays(),
     });
     expect(session.tracks[1]!.swing).toBeNull();
     expect(rowIn(session, 'lead')).toEqual({
@@ -452,10 +456,16 @@ describe('a room written by model 2 (storage layout 2)', () => {
       steps: onAt(2, 20),
       velocities: array(100, { 2: 55, 20: 33 }),
       pitches: array(0),
-      chords: array(0),
+      ...laterStepArrays(),
     });
     // The old set_pattern set the hat's steps in A and kept its length.
-    expect(rowIn(session, 'hat')).toEqual({ length: 16, steps: onAt(1, 3), velocities: array(90), pitches: array(0), chords: array(0) });
+    expect(rowIn(session, 'hat')).toEqual({
+      length: 16,
+      steps: onAt(1, 3),
+      velocities: array(90),
+      pitches: array(0),
+      ...laterStepArrays(),
+    });
 
     // Written back in this model: the snapshot, every log row and the refused mutation.
     const [snapshotRow] = await sqlRows<{ value: string }>(id, `SELECT value FROM state WHERE key = 'snapshot'`);

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CLOSE,
   CLOSE_REASON,
+  EXPRESSION_MODEL,
   KEYS_MODEL,
   makeTrack,
   MODEL_VERSION,
@@ -50,20 +51,25 @@ function firstReleaseTrack() {
 
 /** A hello as a model 3 page sends it (patterns, no key, chords or sound shaping). */
 const modelThreeHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 3 });
+/** A hello as a model 4 page sends it (no step expression, seed or fill). */
+const modelFourHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 4 });
 
-describe('a page older than the keys model', () => {
+describe('a page older than the expression model', () => {
   it('is the oldest this room serves', () => {
-    // Model 4 gave sessions a key, steps chords and tracks their sound shaping: a model 3
-    // page's schema would refuse such a snapshot, so it reloads.
+    // Model 4 gave sessions a key, steps chords and tracks their sound shaping; model 5
+    // steps their expression and the session a seed and Fill: an older page's schema would
+    // refuse such a snapshot, so it reloads.
     expect(PATTERNS_MODEL).toBe(3);
-    expect(OLDEST_CLIENT_MODEL).toBe(KEYS_MODEL);
-    expect(MODEL_VERSION).toBe(4);
+    expect(KEYS_MODEL).toBe(4);
+    expect(OLDEST_CLIENT_MODEL).toBe(EXPRESSION_MODEL);
+    expect(MODEL_VERSION).toBe(5);
   });
 
   it.each([
     ['of the first release (model 1)', firstReleaseHello],
     ['of model 2', modelTwoHello],
     ['of model 3', modelThreeHello],
+    ['of model 4', modelFourHello],
   ])('%s is told to reload (4005 client_outdated) before anything else, and changes nothing', async (_what, hello) => {
     const id = await createSession();
     const before = await serverState(id);
