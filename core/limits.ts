@@ -38,8 +38,12 @@ export const LIMITS = {
   maxRepeats: 16,
   /** Your name as others in a session see it. */
   maxPeerName: 32,
-  /** Bytes (UTF-8) of one WebSocket frame. */
-  maxFrameBytes: 32 * 1024,
+  /**
+   * Bytes (UTF-8) of one WebSocket frame: room for the largest edit a user makes, a whole
+   * pattern at once (duplicate, paste: 16 rows of 128 steps with every step field set is
+   * about 35 KB in model 4, 71 KB in model 5), and little more.
+   */
+  maxFrameBytes: 128 * 1024,
   /** Bytes of an HTTP request body we accept at all. */
   maxBodyBytes: 64 * 1024,
   maxEditorsPerSession: 10,

@@ -12,12 +12,16 @@ import {
   BAR_STEPS,
   type BeatDocument,
   emptyPattern,
+  emptyRow,
   type GalleryMetadata,
   LAUNCH_LEAD_MS,
+  LIMITS,
   makeTrack,
   type Mutation,
   type Pattern,
   type ServerMessage,
+  sampleOf,
+  STEP_FIELDS,
   type Session,
   stepDurationMs,
   stepsSinceAnchor,
@@ -72,6 +76,37 @@ async function expectConverged(id: string, clients: TestClient[]): Promise<{ ses
 }
 
 describe('edits into patterns', () => {
+  it('a whole pattern fits in one frame: 16 tracks of 128 steps, every step field off its default, duplicated into B', async () => {
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    const have = (await serverState(id)).session.tracks.length;
+    const added = Array.from({ length: LIMITS.maxTracks - have }, (_, i) =>
+      makeTrack({ id: `full${i}`, name: `Full ${i}`, instrument: 'piano' }),
+    );
+    await applyAll(
+      a,
+      added.map(({ track }) => ({ type: 'add_track', track, rows: {}, beforeTrackId: null }) as Mutation),
+    );
+    const { session } = await serverState(id);
+    const full = emptyRow(LIMITS.maxSteps);
+    for (const f of Object.values(STEP_FIELDS))
+      (full as Record<string, unknown>)[f.array] = Array.from({ length: LIMITS.maxSteps }, (_, i) => sampleOf(f.domain, i * 7 + 3));
+    const value: Pattern = { ...emptyPattern(), name: 'Full', rows: Object.fromEntries(session.tracks.map((t) => [t.id, full])) };
+    const frame = JSON.stringify({
+      type: 'mutate',
+      clientId: a.clientId,
+      clientSeq: 1,
+      mutation: { type: 'add_pattern', pattern: 'B', value },
+    });
+    // Model 4's chords already brought such a frame past the first limit (32 KiB): it is far above it now.
+    expect(frame.length).toBeGreaterThan(32 * 1024);
+    expect(frame.length).toBeLessThanOrEqual(LIMITS.maxFrameBytes);
+    await applyAll(a, [{ type: 'add_pattern', pattern: 'B', value }]);
+    const after = (await serverState(id)).session;
+    expect(Object.keys(after.patterns.B!.rows)).toHaveLength(LIMITS.maxTracks);
+    expect(after.patterns.B!.rows[session.tracks[0]!.id]).toEqual(full);
+  });
+
   it('an edit into a pattern not in use is refused with unknown_pattern and changes nothing, also when it was deleted meanwhile', async () => {
     const id = await createSession();
     const a = await TestClient.join(id);
