@@ -136,10 +136,29 @@ export function moveNote(note: number, from: Key, to: Key): number {
   return moved + shift;
 }
 
-/** One step's new pitch and chord after a key change. */
-export function moveStep(instrument: string, transpose: number, pitch: number, chord: number, from: Key, to: Key): [number, number] {
+/**
+ * How far moveNote moves a note of each pitch class (relative to the old root), for one
+ * key change: moveNote(n) − n depends only on that, so a whole session's melodies move
+ * by table lookups.
+ */
+function moveTable(from: Key, to: Key): number[] {
+  return Array.from({ length: 12 }, (_, rel) => moveNote(from.root + rel, from, to) - (from.root + rel));
+}
+
+/** One step's new pitch and chord after a key change (`table`: moveTable of the change, when moving many). */
+export function moveStep(
+  instrument: string,
+  transpose: number,
+  pitch: number,
+  chord: number,
+  from: Key,
+  to: Key,
+  table: readonly number[] = moveTable(from, to),
+): [number, number] {
   const base = (instrumentInfo(instrument)?.root ?? 60) + transpose;
-  const notes = chordPitches(pitch, chord).map((p) => moveNote(base + p, from, to) - base);
+  const move = (p: number) => p + table[mod12(base + p - from.root)]!;
+  if (chord === 0) return [inRange(move(pitch)), 0];
+  const notes = chordPitches(pitch, chord).map(move);
   const root = inRange(notes[0]!);
   const shift = root - notes[0]!;
   const intervals = notes.slice(1).map((p) => p + shift - root);
@@ -157,6 +176,7 @@ export function keyChangeNotes(session: Session, to: Key): KeyNotes {
   const from = session.key;
   const out: KeyNotes = {};
   if (from.root === to.root && from.scale === to.scale) return out;
+  const table = moveTable(from, to);
   for (const [p, pattern] of Object.entries(session.patterns) as [PatternId, NonNullable<Session['patterns'][PatternId]>][]) {
     for (const track of session.tracks) {
       if (!instrumentInfo(track.instrument)?.melodic) continue;
@@ -166,7 +186,7 @@ export function keyChangeNotes(session: Session, to: Key): KeyNotes {
       for (let i = 0; i < LIMITS.maxSteps; i++) {
         const pitch = row.pitches[i] ?? STEP_FIELDS.pitch.default;
         const chord = row.chords[i] ?? STEP_FIELDS.chord.default;
-        const [np, nc] = moveStep(track.instrument, track.transpose, pitch, chord, from, to);
+        const [np, nc] = moveStep(track.instrument, track.transpose, pitch, chord, from, to, table);
         if (np !== pitch || nc !== chord) changed.push([i, np, nc]);
       }
       if (changed.length > 0) (out[p] ??= {})[track.id] = changed;
