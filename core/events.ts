@@ -74,12 +74,13 @@ export const trackSwing = (session: Pick<Session, 'swing'>, track: Pick<Track, '
  * late, and those of the next step nudged early (so every event is at or after the step's
  * own time, which the schedulers need). Each from the rows of the pattern the transport
  * plays at that step (core/arrangement.ts), counted from where that pattern started;
- * whether a lit step plays and how many hits it has come from core/expression.ts.
+ * whether a lit step plays and how many hits it has come from core/expression.ts. `fill`:
+ * someone holds Fill (presence, live only: a render or an export plays without it).
  */
-export function eventsAtStep(session: Session, globalStep: number, audible: ReadonlySet<string> | null): StepEvent[] {
+export function eventsAtStep(session: Session, globalStep: number, audible: ReadonlySet<string> | null, fill = false): StepEvent[] {
   const events: StepEvent[] = [];
-  collectStep(session, globalStep, audible, (nudge) => nudge >= 0, 0, events);
-  collectStep(session, globalStep + 1, audible, (nudge) => nudge < 0, stepSeconds(session.tempo), events);
+  collectStep(session, globalStep, audible, fill, (nudge) => nudge >= 0, 0, events);
+  collectStep(session, globalStep + 1, audible, fill, (nudge) => nudge < 0, stepSeconds(session.tempo), events);
   return events;
 }
 
@@ -87,6 +88,7 @@ function collectStep(
   session: Session,
   globalStep: number,
   audible: ReadonlySet<string> | null,
+  fill: boolean,
   nudged: (nudge: number) => boolean,
   shift: number,
   events: StepEvent[],
@@ -104,7 +106,7 @@ function collectStep(
     const nudge = row.nudges[step] ?? 0;
     if (!nudged(nudge)) continue;
     const loop = Math.floor((globalStep - cue.start) / row.length);
-    const place = { seed: session.seed, pattern: cue.pattern, trackId: track.id, row, step, loop, fill: session.fill };
+    const place = { seed: session.seed, pattern: cue.pattern, trackId: track.id, row, step, loop, fill };
     if (!stepFires(place)) continue;
     const melodic = instrumentInfo(track.instrument)?.melodic ?? false;
     const swing = trackSwing(session, track);

@@ -90,8 +90,6 @@ export interface FieldSpec<D extends Domain = Domain, M extends string = string>
   readonly mutation: M;
   /** How a control spreads the range: 'log' for frequencies, as the ear hears them. Default linear. */
   readonly curve?: 'log';
-  /** false: a performance gesture (Fill), not part of the music: undo passes over it. Default true. */
-  readonly undoable?: false;
 }
 
 const field = <const D extends Domain, const M extends string>(spec: FieldSpec<D, M>): FieldSpec<D, M> => spec;
@@ -277,8 +275,6 @@ export const SESSION_FIELDS = {
   swing: field({ domain: real(LIMITS.minSwing, LIMITS.maxSwing), default: 0, since: 1, label: 'Swing', unit: '%', mutation: 'set_swing' }),
   /** Where every random choice comes from (core/expression.ts): "Re-roll" sets a new one, for everyone. */
   seed: field({ domain: int(0, LIMITS.maxSeed), default: 0, since: 5, label: 'Seed', mutation: 'set_seed' }),
-  /** Someone holds Fill: steps with the fill condition play (a gesture, not undoable). */
-  fill: field({ domain: boolean, default: false, since: 5, label: 'Fill', mutation: 'set_fill', undoable: false }),
 } as const;
 
 /** The session's send effects: all set by one mutation, `set_effect { param, value }`. */
@@ -316,7 +312,7 @@ export const EFFECT_NAMES = Object.keys(EFFECT_FIELDS) as EffectName[];
  * as a snapshot instead (docs/PROTOCOL.md, "Old and new clients"). Model 3 moved every
  * step into patterns; model 4 gave the session a key, steps chords and tracks their sound
  * shaping; model 5 gave steps their expression (probability, condition, ratchet, length,
- * nudge) and the session a seed and Fill. An older page's schema would refuse such a
+ * nudge) and the session a seed. An older page's schema would refuse such a
  * snapshot, so it is told to reload (4005) and its saved edits are lifted after the reload.
  */
 export const OLDEST_CLIENT_MODEL = 5;

@@ -45,7 +45,7 @@ export const PATTERNS_MODEL = 3;
 /** The model that gave sessions a key, steps chords, and tracks their sound shaping. */
 export const KEYS_MODEL = 4;
 
-/** The model that gave steps their expression (probability, condition, ratchet, length, nudge) and the session a seed and Fill. */
+/** The model that gave steps their expression (probability, condition, ratchet, length, nudge) and the session a seed. */
 export const EXPRESSION_MODEL = 5;
 
 /** The keys of a row: before model 3 they sat on the track. */

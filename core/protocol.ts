@@ -73,6 +73,8 @@ export const ClientMessageSchema = v.variant('type', [
     peer: PeerInfoSchema,
     /** The pattern this editor is viewing ("Sam is on C"); absent from older clients: A. */
     pattern: v.optional(PatternIdSchema, 'A'),
+    /** Holding Fill (core/expression.ts): steps with the fill condition play for everyone while someone does. */
+    fill: v.optional(v.boolean(), false),
   }),
   /** Clock sample request: `t0` is the client's clock when sent (echoed back). */
   v.strictObject({ type: v.literal('clock'), t0: v.pipe(v.number(), v.finite()) }),
@@ -109,6 +111,8 @@ export interface Peer {
   cursor: v.InferOutput<typeof CursorSchema>;
   /** The pattern they are viewing. */
   pattern: PatternId;
+  /** Holding Fill. */
+  fill: boolean;
   listenOnly: boolean;
 }
 

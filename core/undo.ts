@@ -12,7 +12,6 @@ import {
   type PatternSetter,
   type RowSetter,
   type SessionSetter,
-  SETTER_FIELDS,
   SETTERS,
   type StepSetter,
   type TrackSetter,
@@ -26,8 +25,6 @@ export function inverseOf(session: Session, mutation: Mutation): Mutation | null
   };
   // A field setter is undone by setting the field back to what it holds now.
   const setter = SETTERS.get(mutation.type);
-  // A gesture (Fill) is not part of the music: nothing to undo.
-  if (setter && (SETTER_FIELDS[setter.scope] as Record<string, { undoable?: false }>)[setter.field]!.undoable === false) return null;
   if (setter) {
     switch (setter.scope) {
       case 'track':

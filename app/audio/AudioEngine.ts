@@ -85,6 +85,9 @@ function audioAllowed(): boolean {
   return activation?.hasBeenActive ?? true;
 }
 
+/** Whether anyone (this listener, or a peer) holds Fill. */
+const fillHeld = (state: SessionState) => state.fillHeld || state.peers.some((p) => p.fill);
+
 export class AudioEngine {
   private mixer: Mixer | null = null;
   private repeatId: number | null = null;
@@ -381,7 +384,7 @@ export class AudioEngine {
       }
       return;
     }
-    this.mixer.playStep(session, globalStep, time, audibleTracks(state));
+    this.mixer.playStep(session, globalStep, time, audibleTracks(state), fillHeld(state));
     const serverMs = this.audioTimeToServerMs(time);
     this.scheduled.push({ globalStep, serverMs, pattern: cue.pattern });
     this.correctDrift(session, globalStep, serverMs);

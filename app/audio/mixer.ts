@@ -380,9 +380,9 @@ export class Mixer {
    * unswung time): each note starts the master chain's latency earlier, so that it leaves
    * the chain on time.
    */
-  playStep(session: Session, globalStep: number, time: number, audible: ReadonlySet<string> | null): void {
+  playStep(session: Session, globalStep: number, time: number, audible: ReadonlySet<string> | null, fill = false): void {
     const seconds = stepSeconds(session.tempo);
-    for (const event of eventsAtStep(session, globalStep, audible)) {
+    for (const event of eventsAtStep(session, globalStep, audible, fill)) {
       const at = time + event.offset - this.bus.latencySeconds;
       // Choke groups: this hit cuts what its group's instruments ring on other tracks.
       const chokes = instrumentInfo(event.instrument)?.chokes;

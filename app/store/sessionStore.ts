@@ -28,6 +28,8 @@ export interface SessionState {
   status: ConnectionStatus;
   problem: LoadProblem;
   peers: Peer[];
+  /** This listener holds Fill (SyncClient.setFill); others' holds are in `peers`. */
+  fillHeld: boolean;
   selfPeerId: string | null;
   notices: Notice[];
   /** Listening controls: local to this listener, never synced. */
@@ -64,6 +66,7 @@ export const initialSessionState: SessionState = {
   status: 'connecting',
   problem: null,
   peers: [],
+  fillHeld: false,
   selfPeerId: null,
   notices: [],
   muted: {},

@@ -45,7 +45,11 @@ export class SyncClient {
   private stopped = false;
   private timers: ReturnType<typeof setInterval>[] = [];
   private identity: Identity;
-  private presence: { cursor: { trackId: string; step: number } | null; playing: boolean } = { cursor: null, playing: false };
+  private presence: { cursor: { trackId: string; step: number } | null; playing: boolean; fill: boolean } = {
+    cursor: null,
+    playing: false,
+    fill: false,
+  };
   private presenceTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<(message: ServerMessage) => void>();
   private unsubscribeView: (() => void) | null = null;
@@ -205,12 +209,28 @@ export class SyncClient {
     }, 100);
   }
 
+  /**
+   * Hold or release Fill: heard at once here (the store's `fillHeld`) and sent at once to
+   * everyone (no presence throttle: a fill lasts a bar or two). It is presence, not an
+   * edit: a dropped connection releases it, and nothing is stored.
+   */
+  setFill(held: boolean): void {
+    this.store.setState({ fillHeld: held });
+    this.presence = { ...this.presence, fill: held };
+    if (this.presenceTimer) {
+      clearTimeout(this.presenceTimer);
+      this.presenceTimer = null;
+    }
+    this.sendPresence();
+  }
+
   private sendPresence(): void {
     if (!this.protocol?.synced) return;
     this.sendMessage({
       type: 'presence',
       cursor: this.presence.cursor,
       playing: this.presence.playing,
+      fill: this.presence.fill,
       peer: this.identity,
       pattern: viewedPatternOf(this.store.getState()),
     });

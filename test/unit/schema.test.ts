@@ -96,7 +96,6 @@ const VALID: Mutation[] = [
   { type: 'set_note_length', trackId: 'kick', pattern: 'A', step: 5, noteLength: 32 },
   { type: 'set_nudge', trackId: 'kick', pattern: 'A', step: 5, nudge: -50 },
   { type: 'set_seed', seed: LIMITS.maxSeed },
-  { type: 'set_fill', fill: true },
   { type: 'set_key', key: { root: 0, scale: 'chromatic', lock: false }, remap: false, notes: { A: { kick: [[0, -3, 0]] } } },
 ];
 
@@ -662,6 +661,5 @@ describe('parseMutation: step expression (model 5)', () => {
       refused(step(type, field, bad));
     refused({ type: 'set_seed', seed: -1 });
     refused({ type: 'set_seed', seed: 2 ** 31 });
-    refused({ type: 'set_fill', fill: 'yes' });
   });
 });

@@ -109,6 +109,8 @@ export interface Attachment {
   cursor: Peer['cursor'];
   /** The pattern this editor views (presence). */
   pattern: PatternId;
+  /** Holding Fill (presence): gone with the socket, so a dropped connection never leaves it held. */
+  fill: boolean;
   /**
    * Set when a mutation was refused by the rate limit: the clientSeq it carried. Later
    * mutations on this socket are refused too until that one is sent again, so edits
@@ -162,6 +164,7 @@ export class RoomProtocol {
       playing: false,
       cursor: null,
       pattern: 'A',
+      fill: false,
       resumeAt: null,
     };
     ws.serializeAttachment(attachment);
@@ -395,6 +398,7 @@ export class RoomProtocol {
       name: message.peer.name,
       color: message.peer.color,
       pattern: message.pattern,
+      fill: message.fill,
     });
     this.broadcastPeers();
   }
@@ -440,6 +444,7 @@ export class RoomProtocol {
       playing: a.playing,
       cursor: a.cursor,
       pattern: a.pattern,
+      fill: a.fill ?? false,
       listenOnly: a.listenOnly,
     }));
     const frame = JSON.stringify({ type: 'peers', peers } satisfies ServerMessage);
