@@ -9,6 +9,7 @@ export * from './key';
 export * from './music';
 export * from './model';
 export * from './arrangement';
+export * from './patternTools';
 export * from './schema';
 export * from './reducer';
 export * from './timeline';

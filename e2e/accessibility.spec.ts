@@ -62,6 +62,23 @@ test('the editor with the key panel open, the pitch roll locked to the key, a ch
   expect(await seriousViolations(page)).toEqual([]);
 });
 
+test('the editor with step expression on the grid (marks, partial fill, a held note), its panel open, and the Euclidean fill dialog', async ({
+  page,
+}) => {
+  await openSession(page, await newSession(page));
+  await step(page, 'Bass', 1).click({ button: 'right' });
+  await page.getByRole('slider', { name: 'Bass step 1 probability' }).fill('40');
+  await page.getByRole('combobox', { name: 'Bass step 1 condition' }).selectOption({ label: '3:4' });
+  await page.getByRole('combobox', { name: 'Bass step 1 ratchet' }).selectOption({ label: '×4' });
+  await page.getByRole('combobox', { name: 'Bass step 1 note length' }).selectOption({ label: '2 steps' });
+  await expect(step(page, 'Bass', 1)).toHaveAccessibleDescription('40% chance, condition 3:4, ratchet ×4, length 2 steps');
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: 'More for Kick' }).click();
+  await page.getByRole('menuitem', { name: 'Euclidean fill Kick…' }).click();
+  await expect(page.getByRole('dialog', { name: 'Euclidean fill for Kick' })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
 test('the published beat page', async ({ page }) => {
   await page.goto(`/b/${await publishStarter(page.request)}`);
   await expect(page.getByRole('heading', { name: 'Starter groove' })).toBeVisible();

@@ -21,6 +21,7 @@ import { SessionActions } from '../ui/SessionActions';
 import { SessionContext, useSession, useSessionContext, type SessionContextValue } from '../ui/SessionContext';
 import { ShortcutsButton } from '../ui/Shortcuts';
 import { StepDetail } from '../ui/StepDetail';
+import { SelectModeButton, StepExpression } from '../ui/StepExpression';
 import { Transport } from '../ui/Transport';
 import { useFollowTogether } from '../ui/useFollowTogether';
 
@@ -127,7 +128,13 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
             {/* Viewing another pattern is local: listeners may too; editing it is not offered to them. */}
             <PatternBar readOnly={listenOnly} />
             <div className="workspace" inert={listenOnly ? true : undefined}>
+              {!listenOnly && (
+                <div className="grid-tools">
+                  <SelectModeButton />
+                </div>
+              )}
               <Grid />
+              {!listenOnly && <StepExpression />}
               {!listenOnly && <AddTrack />}
               <StepDetail />
               <SongEditor readOnly={listenOnly} />

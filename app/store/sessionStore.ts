@@ -19,6 +19,11 @@ export interface Notice {
   text: string;
 }
 
+export interface StepSelection {
+  pattern: PatternId;
+  steps: { trackId: string; step: number }[];
+}
+
 export interface SessionState {
   sessionId: string | null;
   /** What the user sees and hears: confirmed state plus pending edits. Null until loaded. */
@@ -50,6 +55,13 @@ export interface SessionState {
   viewedPattern: PatternId | null;
   /** "Copy row" of a track's menu: what "Paste row" puts into the viewed pattern. */
   rowClipboard: { row: Row; trackName: string; pattern: PatternId } | null;
+  /**
+   * The steps whose expression panel is open (local UI state): `${trackId}:${step}` keys in
+   * `pattern`, in the order they were selected. A change in the panel applies to each.
+   */
+  stepSelection: StepSelection | null;
+  /** "Select steps" mode (touch): a tap selects a step instead of lighting it. */
+  selectMode: boolean;
   undoDepth: number;
   redoDepth: number;
   /** Saving pending edits in this browser fails (storage full): a reload could lose them. */
@@ -78,6 +90,8 @@ export const initialSessionState: SessionState = {
   selectedTrackId: null,
   viewedPattern: null,
   rowClipboard: null,
+  stepSelection: null,
+  selectMode: false,
   undoDepth: 0,
   redoDepth: 0,
   unsaved: false,

@@ -11,6 +11,13 @@
  * "<track> step <n>": a gridcell may not carry aria-pressed, so the state lives on the button.
  * A melodic step's chord shows in its cell ("Cm7") and is the button's description.
  *
+ * Step expression (issue 14) shows at a glance: a probability under 100 % as a partial fill
+ * of the lit cell, a condition and a ratchet as small marks ("1:4", "×3"), a melodic note
+ * length as a bar across the following cells; in words, in the button's description.
+ * Selecting steps opens their expression panel (StepExpression.tsx): E on a focused step,
+ * a right-click, Shift-click or Shift + arrows (add to the selection), or a tap while
+ * "Select steps" is on (touch); Escape clears the selection.
+ *
  * The grid shows and edits the rows of the pattern this editor views (PatternBar);
  * others' cursors show when they are on the same pattern.
  */
@@ -20,6 +27,7 @@ import { playheadStore } from '../audio/AudioEngine';
 import { DEFAULT_ROW, patternLabel, viewedPatternOf } from '../store/patternView';
 import { isAudible } from '../store/sessionStore';
 import { chordName } from './chordName';
+import { conditionMark, expressionSummary, extendSelection, selectedStepsOf, selectOnly, toggleSelected } from './stepSelection';
 import { useSession, useSessionContext } from './SessionContext';
 import { TrackHeader } from './TrackHeader';
 
@@ -57,6 +65,7 @@ export function Grid() {
     if (target.dataset.step === undefined) return;
     const row = Number(target.dataset.row);
     const step = Number(target.dataset.step);
+    const trackId = tracks[row]?.id;
     const moves: Record<string, [number, number]> = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
     const move = moves[e.key];
     if (move) {
@@ -66,6 +75,20 @@ export function Grid() {
       const nextStep = Math.min(Math.max(step + move[1], 0), length - 1);
       setActive({ row: nextRow, step: nextStep });
       focusCell(nextRow, nextStep);
+      const nextTrack = tracks[nextRow]?.id;
+      if (e.shiftKey && trackId && nextTrack) {
+        store.setState((s) => ({
+          stepSelection: extendSelection(s.stepSelection, pattern, { trackId, step }, { trackId: nextTrack, step: nextStep }),
+        }));
+      }
+    } else if ((e.key === 'e' || e.key === 'E') && !e.ctrlKey && !e.metaKey && !e.altKey && trackId) {
+      e.preventDefault();
+      store.setState((s) => ({ stepSelection: selectOnly(s.stepSelection, pattern, trackId, step) }));
+      // The panel renders after this: then its first control takes focus.
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('#step-expression input, #step-expression select')?.focus());
+    } else if (e.key === 'Escape' && store.getState().stepSelection) {
+      e.preventDefault();
+      store.setState({ stepSelection: null });
     } else if (e.key === 'Home' || e.key === 'End') {
       e.preventDefault();
       const nextStep = e.key === 'Home' ? 0 : lengthOf(row) - 1;
@@ -145,10 +168,12 @@ const TrackRow = memo(function TrackRow({
   cursors,
   onCellFocus,
 }: TrackRowProps) {
-  const { edits } = useSessionContext();
+  const { edits, store } = useSessionContext();
   const flashes = useSession((s) => flashesFor(s.flashes, track.id));
   const selected = useSession((s) => s.selectedTrackId === track.id);
   const muted = useSession((s) => !isAudible(s, track.id));
+  const selectedSteps = useSession((s) => selectedStepsOf(s.stepSelection, pattern, track.id));
+  const chosen = useMemo(() => new Set(selectedSteps ? selectedSteps.split(',').map(Number) : []), [selectedSteps]);
 
   const setStep = (step: number, on: boolean, group?: string) => {
     if ((row.steps[step] ?? false) === on) return;
@@ -157,6 +182,12 @@ const TrackRow = memo(function TrackRow({
 
   const onPointerDown = (e: PointerEvent<HTMLButtonElement>, step: number) => {
     if (e.pointerType === 'mouse' && e.button !== 0) return;
+    // Shift-click, or any press in Select mode: the step joins (or leaves) the selection; it is not lit.
+    if ((e.shiftKey && e.pointerType === 'mouse') || store.getState().selectMode) {
+      e.preventDefault();
+      store.setState((s) => ({ stepSelection: toggleSelected(s.stepSelection, pattern, track.id, step) }));
+      return;
+    }
     // Let other cells receive pointerenter during a touch drag.
     if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
     paint = { on: !row.steps[step], group: `paint:${Date.now()}` };
@@ -166,6 +197,11 @@ const TrackRow = memo(function TrackRow({
   const onPointerEnter = (e: PointerEvent<HTMLButtonElement>, step: number) => {
     if (!paint || (e.pointerType === 'mouse' && (e.buttons & 1) === 0)) return;
     setStep(step, paint.on, paint.group);
+  };
+
+  const onContextMenu = (e: React.MouseEvent<HTMLButtonElement>, step: number) => {
+    e.preventDefault();
+    store.setState((s) => ({ stepSelection: selectOnly(s.stepSelection, pattern, track.id, step) }));
   };
 
   const cursorAt = new Map(cursors.map((p) => [p.cursor!.step, p]));
@@ -183,24 +219,35 @@ const TrackRow = memo(function TrackRow({
           const cursor = cursorAt.get(step);
           const flash = flashes[step];
           const chord = melodic ? chordName(track.instrument, (row.pitches[step] ?? 0) + track.transpose, row.chords[step] ?? 0) : null;
+          const probability = row.probabilities[step] ?? 100;
+          const condition = conditionMark(row.conditions[step] ?? 0);
+          const ratchet = row.ratchets[step] ?? 1;
+          const summary = expressionSummary(row, step, melodic);
+          // A held note's bar: across the following cells, no further than the row's end.
+          const held = melodic && on ? Math.min((row.noteLengths[step] ?? 0) / 2, row.length - step) : 0;
+          const isChosen = chosen.has(step);
+          const describedBy = [chord ? `${chordId}-${step}` : '', summary ? `${chordId}-x${step}` : ''].filter(Boolean).join(' ');
           return (
-            <div key={step} role="gridcell" className="step-cell">
+            <div key={step} role="gridcell" className="step-cell" aria-selected={isChosen || undefined}>
               <button
                 type="button"
-                className={`step${step % 4 === 0 ? ' beat' : ''}`}
+                className={`step${step % 4 === 0 ? ' beat' : ''}${on && probability < 100 ? ' chance' : ''}${isChosen ? ' chosen' : ''}`}
                 aria-label={`${track.name} step ${step + 1}`}
                 aria-pressed={on}
                 tabIndex={tabStop === step ? 0 : -1}
                 data-row={index}
                 data-step={step}
+                data-track={track.id}
                 style={{
                   ['--velocity' as string]: (row.velocities[step] ?? 100) / 127,
+                  ['--probability' as string]: probability / 100,
                   ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
                   ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
                 }}
                 title={cursor ? cursor.name : (chord ?? undefined)}
-                aria-describedby={chord ? `${chordId}-${step}` : undefined}
+                aria-describedby={describedBy || undefined}
                 onPointerDown={(e) => onPointerDown(e, step)}
+                onContextMenu={(e) => onContextMenu(e, step)}
                 onPointerEnter={(e) => onPointerEnter(e, step)}
                 // Pointer presses are handled on pointerdown; click only for the keyboard.
                 onClick={(e) => e.detail === 0 && setStep(step, !on)}
@@ -210,6 +257,18 @@ const TrackRow = memo(function TrackRow({
               {chord && (
                 <span className="chord-name" id={`${chordId}-${step}`} aria-hidden="true">
                   {chord}
+                </span>
+              )}
+              {(condition || ratchet > 1) && (
+                <span className="step-marks" aria-hidden="true">
+                  <span className="condition-mark">{condition}</span>
+                  {ratchet > 1 && <span className="ratchet-mark">×{ratchet}</span>}
+                </span>
+              )}
+              {held > 0 && <span className="note-bar" aria-hidden="true" style={{ ['--held' as string]: held }} />}
+              {summary && (
+                <span id={`${chordId}-x${step}`} hidden>
+                  {summary}
                 </span>
               )}
             </div>

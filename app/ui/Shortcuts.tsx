@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useSessionContext } from './SessionContext';
-import { usePlayback } from './Transport';
+import { useFillHold, usePlayback } from './Transport';
 
 export const SHORTCUTS: [keys: string, what: string][] = [
   ['Space', 'Play / Stop (when no button has focus)'],
@@ -14,7 +14,11 @@ export const SHORTCUTS: [keys: string, what: string][] = [
   ['Arrow keys', 'Move through the grid'],
   ['Enter / Space', 'Set or clear the focused step'],
   ['Home / End', 'First / last step of the track'],
+  ['E', "Open the focused step's expression (probability, condition, ratchet, length, nudge)"],
+  ['Shift + click / Shift + arrows', 'Add steps to the selection: one change sets them all'],
+  ['Right-click a step', "Select it and open its expression (on touch: the grid's Select steps mode)"],
   ['Alt + ↑ / ↓', 'Move the focused track up or down'],
+  ['F (hold)', 'Fill: steps with the Fill condition play while anyone holds it'],
   ['?', 'Show this panel'],
   ['Esc', 'Close a panel or menu'],
 ];
@@ -32,9 +36,18 @@ function isTyping(target: EventTarget | null): boolean {
 export function useShortcuts(openHelp: () => void) {
   const { edits, store } = useSessionContext();
   const { play, stop } = usePlayback();
+  const fill = useFillHold();
   useEffect(() => {
+    const onKeyUp = (e: KeyboardEvent) => {
+      if (e.key.toLowerCase() === 'f') fill.release();
+    };
     const onKey = (e: KeyboardEvent) => {
       if (isTyping(e.target)) return;
+      if (e.key.toLowerCase() === 'f' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        if (!e.repeat) fill.hold();
+        return;
+      }
       const mod = e.ctrlKey || e.metaKey;
       if (mod && e.key.toLowerCase() === 'z') {
         e.preventDefault();
@@ -53,7 +66,11 @@ export function useShortcuts(openHelp: () => void) {
       }
     };
     addEventListener('keydown', onKey);
-    return () => removeEventListener('keydown', onKey);
+    addEventListener('keyup', onKeyUp);
+    return () => {
+      removeEventListener('keydown', onKey);
+      removeEventListener('keyup', onKeyUp);
+    };
   });
 }
 

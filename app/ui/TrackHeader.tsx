@@ -1,16 +1,33 @@
 /**
  * A track's controls: name (rename), instrument, step count in the viewed pattern,
  * volume and pan (synced), mute and solo (local to this listener), and a menu to
- * duplicate, copy and paste its row, clear, delete and reorder. The name is also a drag
- * handle for reordering.
+ * duplicate, copy and paste its row, clear, delete and reorder, and the pattern tools
+ * (issue 14: Euclidean fill, rotate, reverse, invert, random fill, double the length), each
+ * one set_row on the viewed pattern's row. The name is also a drag handle for reordering.
  */
 import { memo, useState, type DragEvent } from 'react';
 import { useStore } from 'zustand';
 import { instrumentStatusStore } from '../audio/samples';
-import { COMMON_STEP_COUNTS, copyRow, emptySteps, instrumentInfo, LIMITS, type PatternId, type Row, rowOf, type Track } from '../../core';
+import {
+  COMMON_STEP_COUNTS,
+  canDouble,
+  copyRow,
+  doubleRow,
+  emptySteps,
+  instrumentInfo,
+  invertRow,
+  LIMITS,
+  type PatternId,
+  type Row,
+  reverseRow,
+  rotateRow,
+  rowOf,
+  type Track,
+} from '../../core';
 import { viewedPatternOf } from '../store/patternView';
 import { newTrackId, uniqueTrackName } from '../store/trackIds';
 import { InstrumentPicker } from './InstrumentPicker';
+import { type RowTool, RowToolDialog } from './PatternTools';
 import { useSession, useSessionContext } from './SessionContext';
 import { useThrottledValue } from './useThrottledCommit';
 
@@ -38,6 +55,8 @@ export const TrackHeader = memo(function TrackHeader({
   const [renaming, setRenaming] = useState(false);
   const [picking, setPicking] = useState(false);
   const [menu, setMenu] = useState(false);
+  const [tool, setTool] = useState<RowTool | null>(null);
+  const doubles = useSession((s) => (s.session ? canDouble(rowOf(s.session, pattern, track.id)) : false));
 
   const group = (what: string) => `${what}:${track.id}`;
   const [volume, setVolume] = useThrottledValue(track.volume, (volume: number) =>
@@ -76,6 +95,13 @@ export const TrackHeader = memo(function TrackHeader({
   };
   const paste = () => {
     if (clipboard) edits.apply({ type: 'set_row', trackId: track.id, pattern, row: copyRow(clipboard.row) });
+  };
+
+  /** A pattern tool: the viewed pattern's row, transformed, as one set_row (one undo step). */
+  const transform = (change: (row: Row) => Row) => {
+    const session = store.getState().session;
+    if (!session) return;
+    edits.apply({ type: 'set_row', trackId: track.id, pattern, row: change(rowOf(session, pattern, track.id)) });
   };
 
   const onDrop = (e: DragEvent) => {
@@ -154,6 +180,7 @@ export const TrackHeader = memo(function TrackHeader({
           {loadState === 'loading' && <span className="loading-dot" aria-hidden="true" />}
           {loadState === 'error' && <span className="load-error"> (sound failed to load)</span>}
         </button>
+        {tool && <RowToolDialog tool={tool} track={track} pattern={pattern} onClose={() => setTool(null)} />}
         {picking && (
           <InstrumentPicker
             label={`Instrument for ${track.name}`}
@@ -257,6 +284,33 @@ export const TrackHeader = memo(function TrackHeader({
             </button>
             <button type="button" role="menuitem" onClick={clear}>
               Clear {track.name}
+            </button>
+            <button type="button" role="menuitem" onClick={() => setTool('euclid')}>
+              Euclidean fill {track.name}…
+            </button>
+            <button type="button" role="menuitem" onClick={() => setTool('random')}>
+              Random fill {track.name}…
+            </button>
+            <button type="button" role="menuitem" onClick={() => transform((row) => rotateRow(row, -1))}>
+              Rotate {track.name} left
+            </button>
+            <button type="button" role="menuitem" onClick={() => transform((row) => rotateRow(row, 1))}>
+              Rotate {track.name} right
+            </button>
+            <button type="button" role="menuitem" onClick={() => transform(reverseRow)}>
+              Reverse {track.name}
+            </button>
+            <button type="button" role="menuitem" onClick={() => transform(invertRow)}>
+              Invert {track.name}
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              onClick={() => transform(doubleRow)}
+              disabled={!doubles}
+              title={doubles ? 'Repeat the row: twice as many steps' : `At most ${LIMITS.maxSteps} steps`}
+            >
+              Double {track.name}'s length
             </button>
             <button type="button" role="menuitem" onClick={() => move(-1)} disabled={index === 0}>
               Move {track.name} up

@@ -1,6 +1,6 @@
 /**
- * Transport and mix: Play/Stop, tempo (type, drag, or tap), swing, the key, master volume,
- * effects, undo/redo and "play together".
+ * Transport and mix: Play/Stop, tempo (type, drag, or tap), swing, Fill (held) and Re-roll
+ * (issue 14), the key, master volume, effects, undo/redo and "play together".
  */
 import { useEffect, useRef, useState } from 'react';
 import { EFFECT_LIMITS, LIMITS, type Peer, type Session } from '../../core';
@@ -78,6 +78,8 @@ export function Transport() {
         />
         <output>{Math.round(swing)}%</output>
       </label>
+      <FillButton />
+      <RerollButton />
       <KeyControl />
       <MixControls />
       <div className="history" role="group" aria-label="History">
@@ -97,6 +99,84 @@ export function Transport() {
         Play together
       </label>
     </div>
+  );
+}
+
+/**
+ * Fill is momentary and shared (the session field `fill`, not undoable): while anyone holds
+ * it, steps with the Fill condition play for everyone. Hold the button (pointer or Space /
+ * Enter while it has focus) or the F key (Shortcuts.tsx); it shows pressed while anyone holds it.
+ */
+export function useFillHold() {
+  const { edits, store } = useSessionContext();
+  const holding = useRef(false);
+  const set = (fill: boolean) => {
+    if (holding.current === fill) return;
+    holding.current = fill;
+    if (store.getState().session) edits.apply({ type: 'set_fill', fill });
+  };
+  // Letting go anywhere (or leaving the page) releases it: a held Fill must never stick.
+  useEffect(() => {
+    const release = () => set(false);
+    addEventListener('blur', release);
+    addEventListener('pointerup', release);
+    return () => {
+      removeEventListener('blur', release);
+      removeEventListener('pointerup', release);
+    };
+  });
+  return { hold: () => set(true), release: () => set(false) };
+}
+
+function FillButton() {
+  const fill = useSession((s) => s.session?.fill ?? false);
+  const { hold, release } = useFillHold();
+  return (
+    <button
+      type="button"
+      className={`fill${fill ? ' held' : ''}`}
+      aria-pressed={fill}
+      aria-keyshortcuts="F"
+      title="Hold for fills: steps with the Fill condition play while anyone holds it (key: hold F)"
+      onPointerDown={(e) => {
+        if (e.pointerType === 'mouse' && e.button !== 0) return;
+        e.currentTarget.releasePointerCapture?.(e.pointerId);
+        hold();
+      }}
+      onPointerUp={release}
+      onPointerLeave={release}
+      onPointerCancel={release}
+      onContextMenu={(e) => e.preventDefault()}
+      onKeyDown={(e) => {
+        if (e.key !== ' ' && e.key !== 'Enter') return;
+        e.preventDefault();
+        if (!e.repeat) hold();
+      }}
+      onKeyUp={(e) => {
+        if (e.key !== ' ' && e.key !== 'Enter') return;
+        e.preventDefault();
+        release();
+      }}
+      onBlur={release}
+    >
+      Fill
+    </button>
+  );
+}
+
+/** A new seed for every random choice (probability, random fill), for everyone; undo brings the old one back. */
+function RerollButton() {
+  const { edits, store } = useSessionContext();
+  const reroll = () => {
+    const current = store.getState().session?.seed;
+    let seed = current ?? 0;
+    while (seed === current) seed = Math.floor(Math.random() * (LIMITS.maxSeed + 1));
+    edits.apply({ type: 'set_seed', seed });
+  };
+  return (
+    <button type="button" className="reroll" onClick={reroll} title="New random choices for every listener (undoable)">
+      Re-roll
+    </button>
   );
 }
 
