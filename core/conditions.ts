@@ -31,7 +31,7 @@ export const CONDITIONS: readonly Condition[] = [
   ...ratios,
 ];
 
-/** How the UI and the docs write a condition: "1:4", "1st", "!1st", "PRE", "!PRE", "FILL", "!FILL". */
+/** How the step panel names a condition: "Always", "1:4", "1st", "Not 1st", "Prev fired", "Fill"… (the grid has its own short marks). */
 export function conditionLabel(c: Condition): string {
   switch (c.kind) {
     case 'always':

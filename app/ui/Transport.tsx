@@ -103,17 +103,18 @@ export function Transport() {
 }
 
 /**
- * Fill is momentary and shared (the session field `fill`, not undoable): while anyone holds
- * it, steps with the Fill condition play for everyone. Hold the button (pointer or Space /
- * Enter while it has focus) or the F key (Shortcuts.tsx); it shows pressed while anyone holds it.
+ * Fill is momentary and shared: presence, not an edit (SyncClient.setFill; nothing is
+ * stored, a dropped connection lets go). While anyone holds it, steps with the Fill
+ * condition play for everyone. Hold the button (pointer or Space / Enter while it has
+ * focus) or the F key (Shortcuts.tsx); it shows pressed while anyone holds it.
  */
 export function useFillHold() {
-  const { edits, store } = useSessionContext();
+  const { sync } = useSessionContext();
   const holding = useRef(false);
   const set = (fill: boolean) => {
     if (holding.current === fill) return;
     holding.current = fill;
-    if (store.getState().session) edits.apply({ type: 'set_fill', fill });
+    sync.setFill(fill);
   };
   // Letting go anywhere (or leaving the page) releases it: a held Fill must never stick.
   useEffect(() => {
@@ -129,7 +130,7 @@ export function useFillHold() {
 }
 
 function FillButton() {
-  const fill = useSession((s) => s.session?.fill ?? false);
+  const fill = useSession((s) => s.fillHeld || s.peers.some((p) => p.fill));
   const { hold, release } = useFillHold();
   return (
     <button
