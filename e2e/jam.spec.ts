@@ -120,7 +120,7 @@ test('presence: avatars appear, survive reloads without ghosts, and disappear on
   // notice (in the store, which the timers write, and on screen) and no ghost avatar.
   await page.clock.fastForward(4000);
   expect((await presenceOf(page)).notices.filter((text) => text.endsWith(' left'))).toEqual([]);
-  await expect(page.getByText(/left/)).toHaveCount(0);
+  await expect(page.locator('.notices').getByText(/ left$/)).toHaveCount(0);
   await expect(avatars).toHaveCount(1);
   await page.clock.resume();
   await other.reload();
@@ -135,7 +135,7 @@ test('presence: avatars appear, survive reloads without ghosts, and disappear on
 
   await other.context().close();
   await expect(avatars).toHaveCount(0);
-  await expect(page.getByText(/left/)).toBeVisible();
+  await expect(page.locator('.notices').getByText(/ left$/)).toBeVisible();
 });
 
 /** Pairs of (server time) at which two pages scheduled the same global step. */
