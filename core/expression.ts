@@ -45,17 +45,25 @@ const isPrevCondition = (index: number) => {
   return kind === 'prev' || kind === 'not_prev';
 };
 
-/** A lit step whose playing is in doubt (a condition other than always or prev, or a probability under 100). */
+/**
+ * A lit step whose playing is in doubt, as a prev step sees it: a condition other than
+ * always, or a probability under 100 — but never a prev / not prev step itself, whatever
+ * its probability. Those are transparent (as on Elektron machines): were they counted, a
+ * prev step at 50 % would hang on its own previous pass, and that on the one before, back
+ * to the first; hours into a jam that chain overflowed the stack.
+ */
 function isConditional(row: Row, step: number): boolean {
   if (!row.steps[step]) return false;
   const condition = row.conditions[step] ?? 0;
-  return (condition !== 0 && !isPrevCondition(condition)) || (row.probabilities[step] ?? 100) < 100;
+  if (isPrevCondition(condition)) return false;
+  return condition !== 0 || (row.probabilities[step] ?? 100) < 100;
 }
 
 /**
  * Whether a lit step plays on this pass: its condition holds and its probability draw
  * passes. "prev" looks back (over the row's previous pass too) for the nearest
- * conditional step of the row and asks whether it played; none: it counts as played.
+ * conditional step of the row (not a prev step: see isConditional) and asks whether it
+ * played; none: it counts as played. So the look-back recurses at most once.
  */
 export function stepFires(place: StepPlace): boolean {
   const { row, step, loop } = place;

@@ -19,7 +19,7 @@ import { audibleTracks, type SessionState, type SessionStore } from '../store/se
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
 import { ensureNativeContext, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
-import { Mixer } from './mixer';
+import { Mixer, type TriggeredNote } from './mixer';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, instrumentStatusStore, loadInstrument, loadInstruments, type InstrumentStatus } from './samples';
 import { stepSeconds } from '../../core/events';
@@ -114,6 +114,10 @@ export class AudioEngine {
   previewsPlayed = 0;
   lastPreviewed: string | null = null;
   readonly scheduled: ScheduledStep[] = [];
+  /** The notes this listener's mixer triggered lately (tests compare listeners with them). */
+  get triggered(): readonly TriggeredNote[] {
+    return this.mixer?.triggered ?? [];
+  }
 
   constructor(
     private readonly store: SessionStore,

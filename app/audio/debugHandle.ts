@@ -8,12 +8,15 @@ import * as Tone from 'tone';
 import type { Session } from '../../core';
 import { MASTER_LATENCY_SECONDS, measureMasterLatency } from './masterChain';
 import type { Levels } from './meter';
+import type { MidiOptions } from '../export/midi';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, isSampled, loadInstrument, sampleFiles } from './samples';
 import { CLICK_INSTRUMENT, VOICED_INSTRUMENTS, voiceStats } from './voices';
 
 export interface AudioDebugHandle {
   renderSession(session: Session, options?: RenderOptions): Promise<AudioBuffer>;
+  /** The MIDI export (app/export/midi.ts, loaded on first use) of a session as given, as bytes. */
+  sessionToMidi(session: Session, options?: MidiOptions): Promise<number[]>;
   loadInstrument: typeof loadInstrument;
   instrumentStatus: typeof instrumentStatus;
   /** Whether an instrument plays samples (the sound-quality test checks their repitching). */
@@ -51,6 +54,7 @@ export function exposeAudioDebugHandle(): void {
   if (typeof window === 'undefined') return;
   const handle: AudioDebugHandle = {
     renderSession: async (session, options) => (await import('./offlineRender')).renderSession(session, options),
+    sessionToMidi: async (session, options) => [...(await import('../export/midi')).sessionToMidi(session, options)],
     loadInstrument,
     instrumentStatus,
     isSampled,

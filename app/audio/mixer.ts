@@ -339,9 +339,22 @@ class Strip {
 const gateSeconds = (event: { gateSteps: number; nextOffset: number; offset: number }, stepSeconds: number) =>
   Math.min(event.gateSteps, ENVELOPE_MAX_GATE_STEPS) * stepSeconds + event.nextOffset - event.offset;
 
+/** A note the mixer triggered (what this listener played), for the tests that compare listeners. */
+export interface TriggeredNote {
+  globalStep: number;
+  trackId: string;
+  /** Seconds after the step's unswung time (StepEvent.offset). */
+  offset: number;
+  velocity: number;
+}
+/** How many triggered notes the mixer keeps (64 bars of a busy pattern). */
+const TRIGGERED_KEPT = 16_384;
+
 export class Mixer {
   readonly bus: MasterBus;
   private readonly strips = new Map<string, Strip>();
+  /** The notes triggered lately, oldest first (at most about TRIGGERED_KEPT): the e2e agreement test reads them. */
+  readonly triggered: TriggeredNote[] = [];
 
   /** Build in the current Tone context (the live one, or an OfflineContext inside Tone.Offline). */
   constructor(destination: Tone.InputNode, masterVolume: number, masterEffects?: MasterEffects) {
@@ -383,6 +396,7 @@ export class Mixer {
   playStep(session: Session, globalStep: number, time: number, audible: ReadonlySet<string> | null, fill = false): void {
     const seconds = stepSeconds(session.tempo);
     for (const event of eventsAtStep(session, globalStep, audible, fill)) {
+      this.triggered.push({ globalStep, trackId: event.trackId, offset: event.offset, velocity: event.velocity });
       const at = time + event.offset - this.bus.latencySeconds;
       // Choke groups: this hit cuts what its group's instruments ring on other tracks.
       const chokes = instrumentInfo(event.instrument)?.chokes;
@@ -394,6 +408,8 @@ export class Mixer {
       for (const pitch of event.pitches)
         strip.voice.trigger(at, event.velocity, pitch + event.detune, seconds, event.gateSteps, event.exactGate);
     }
+    // Trimmed in halves, so the cost stays a push per note.
+    if (this.triggered.length > 2 * TRIGGERED_KEPT) this.triggered.splice(0, this.triggered.length - TRIGGERED_KEPT);
   }
 
   /** Release sustained notes (Stop). */

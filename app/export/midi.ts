@@ -15,7 +15,10 @@
  * - Velocity is the step's velocity (0…127); a lit step at velocity 0 is written at 1,
  *   because a MIDI note-on at velocity 0 means note-off.
  * - Length: drum hits last half a step; melodic notes hold until the track's next note
- *   (at most one bar), as Keyboardia's sustained voices do.
+ *   (at most one bar), as Keyboardia's sustained voices do, or their own note length when
+ *   set (cut where the same key is struck again). Each ratchet hit is a note of its own.
+ * - Probability and conditions: the notes are those eventsAtStep chooses (seeded, so the
+ *   same as every listener hears); `options.steps` writes more than one loop of them.
  */
 import { Midi } from '@tonejs/midi';
 import { eventsAtStep, loopLengthSteps, stepSeconds } from '../../core/events';
@@ -121,9 +124,14 @@ const MELODIC_CHANNELS = Array.from({ length: 16 }, (_, i) => i).filter((c) => c
 
 const clampMidi = (n: number) => Math.min(127, Math.max(0, Math.round(n)));
 
-/** Tick of a global step on the file's timeline, plus an offset in seconds (its swing, from the event). */
+/**
+ * Tick of a global step on the file's timeline, plus an offset in seconds (its swing, from
+ * the event). `globalStep` may be fractional (where a ratchet hit's gate ends): the result
+ * is always a whole tick, because the file stores delta times in whole ticks and a
+ * fraction there was floored, moving every later note of the track a tick early.
+ */
 export function stepTicks(globalStep: number, offsetSeconds: number, tempo: number): number {
-  return globalStep * TICKS_PER_STEP + Math.round((offsetSeconds / stepSeconds(tempo)) * TICKS_PER_STEP);
+  return Math.round((globalStep + offsetSeconds / stepSeconds(tempo)) * TICKS_PER_STEP);
 }
 
 /** How each track is written: drums or not, channel, program. */
@@ -146,13 +154,24 @@ export function planTracks(session: Session): MidiTrackPlan[] {
   });
 }
 
-/** The session as a Standard MIDI File (type 1), one loop long. Pure. */
-export function sessionToMidi(session: Session): Uint8Array {
+/** The session as a Standard MIDI File (type 1), one loop long (or `options.steps`). Pure. */
+export interface MidiOptions {
+  /**
+   * Steps to write (whole or not), instead of one loop: with probabilities and conditions
+   * every pass can differ, so one loop is only the first pass's choices.
+   */
+  steps?: number;
+}
+
+export function sessionToMidi(session: Session, options: MidiOptions = {}): Uint8Array {
+  const { steps } = options;
+  if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1 && steps <= MAX_MIDI_STEPS))
+    throw new RangeError(`MIDI export: steps must be a whole number from 1 to ${MAX_MIDI_STEPS}, not ${steps}`);
   const midi = new Midi();
   midi.header.name = session.name;
   midi.header.setTempo(session.tempo);
   midi.header.timeSignatures = [{ ticks: 0, timeSignature: [4, 4] }];
-  const loopSteps = loopLengthSteps(session, MAX_MIDI_STEPS);
+  const loopSteps = steps ?? loopLengthSteps(session, MAX_MIDI_STEPS);
   midi.header.meta = [{ type: 'marker', text: 'Loop end', ticks: loopSteps * TICKS_PER_STEP }];
   midi.header.update();
 
@@ -168,6 +187,9 @@ export function sessionToMidi(session: Session): Uint8Array {
     }),
   );
 
+  type Pending = { midi: number; ticks: number; durationTicks: number; velocity: number; out: (typeof midi.tracks)[number] };
+  const pending: Pending[] = [];
+  const held = new Map<string, Pending>();
   for (let globalStep = 0; globalStep < loopSteps; globalStep++) {
     for (const event of eventsAtStep(session, globalStep, null)) {
       const target = tracks.get(event.trackId);
@@ -181,15 +203,21 @@ export function sessionToMidi(session: Session): Uint8Array {
       // A chord is its notes at once, each a note of its own.
       const notes = plan.drums ? [GM_DRUM_NOTES[instrument] ?? FALLBACK_DRUM_NOTE] : event.pitches.map((p) => clampMidi(root + p));
       for (const midiNote of notes) {
-        out.addNote({
-          midi: midiNote,
-          ticks: start,
-          durationTicks: Math.max(1, length),
-          // The library writes floor(velocity × 127): aim at the middle of the integer.
-          velocity: (velocity + 0.5) / 127,
-        });
+        // A held note (a set length) may run past the next start of the same key: one key
+        // on one channel cannot sound twice, and a parser would end the first at the
+        // second's note-off. So it ends where the key is struck again.
+        const key = `${event.trackId}:${midiNote}`;
+        const before = held.get(key);
+        if (before && before.ticks <= start && before.ticks + before.durationTicks > start)
+          before.durationTicks = Math.max(1, start - before.ticks);
+        const note = { midi: midiNote, ticks: start, durationTicks: Math.max(1, length), velocity, out };
+        held.set(key, note);
+        pending.push(note);
       }
     }
   }
+  // The library writes floor(velocity × 127): aim at the middle of the integer.
+  for (const { out, midi: midiNote, ticks, durationTicks, velocity } of pending)
+    out.addNote({ midi: midiNote, ticks, durationTicks, velocity: (velocity + 0.5) / 127 });
   return midi.toArray();
 }
