@@ -7,6 +7,7 @@
 import { cueAt, songSteps } from './arrangement';
 import type { TrackFieldName } from './fields';
 import { instrumentInfo } from './instruments';
+import { CONDITIONS } from './conditions';
 import { ratchetHits, stepFires } from './expression';
 import { chordPitches } from './music';
 import { type PatternId, type Session, stepDurationMs, type Track } from './model';
@@ -165,19 +166,36 @@ export function forRender(session: Session, target: RenderTarget): Session {
   };
 }
 
+/** Passes a row plays before its random choices are heard varying: a render or an export shows this many at least. */
+export const RANDOM_PASSES = 4;
+
 /**
  * Steps of one full cycle of what a session plays (set it with `forRender`): the song's
- * length, or for a pattern the least common multiple of its rows' lengths (capped), after
- * which every row lines up again.
+ * length, or for a pattern the least common multiple of its rows' cycles (capped), after
+ * which every row lines up again. A row's cycle is its length times the passes its
+ * conditions take to repeat (1:4 repeats every 4 passes; "1st" differs on the first pass
+ * only, so 2 show it); a row with random choices (a probability under 100 %) never
+ * repeats exactly, so RANDOM_PASSES of it are taken.
  */
 export function loopLengthSteps(session: Session, cap = 1024): number {
   if (session.transport.song && session.song.entries.length > 0) return Math.min(cap, songSteps(session).total);
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const lcmOf = (a: number, b: number) => (a * b) / gcd(a, b);
   const rows = session.patterns[session.transport.pattern]?.rows ?? {};
   let lcm = 16;
   for (const t of session.tracks) {
-    const length = rows[t.id]?.length ?? 16;
-    lcm = (lcm * length) / gcd(lcm, length);
+    const row = rows[t.id];
+    const length = row?.length ?? 16;
+    let passes = 1;
+    for (let i = 0; row && i < length; i++) {
+      if (!row.steps[i]) continue;
+      const condition = CONDITIONS[row.conditions[i] ?? 0];
+      if (condition?.kind === 'ratio') passes = lcmOf(passes, condition.b);
+      else if (condition && condition.kind !== 'always' && condition.kind !== 'fill' && condition.kind !== 'not_fill')
+        passes = lcmOf(passes, 2);
+      if ((row.probabilities[i] ?? 100) < 100) passes = lcmOf(passes, RANDOM_PASSES);
+    }
+    lcm = lcmOf(lcm, length * passes);
     if (lcm > cap) return cap;
   }
   return lcm;

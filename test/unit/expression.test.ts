@@ -8,7 +8,7 @@
 import { Midi } from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
 import { CONDITIONS, type Condition } from '../../core/conditions';
-import { eventsAtStep, type StepEvent } from '../../core/events';
+import { eventsAtStep, loopLengthSteps, RANDOM_PASSES, type StepEvent } from '../../core/events';
 import { chance, ratchetHits, stepFires, type StepPlace } from '../../core/expression';
 import { emptySession, makeTrack, type Row, type Session, sessionWithTracks } from '../../core/model';
 import { PPQ, sessionToMidi } from '../../app/export/midi';
@@ -513,10 +513,35 @@ describe('MIDI export of expression', () => {
     const session = oneTrack('studio-hat', 16, [0, 2, 4, 6, 8, 10, 12, 14], (row) => {
       for (const s of [0, 2, 4, 6, 8, 10, 12, 14]) row.probabilities[s] = 50;
     });
+    // The export takes RANDOM_PASSES passes of a row with random choices, so they show varying.
+    const steps = loopLengthSteps(session);
+    expect(steps).toBe(16 * RANDOM_PASSES);
     const expected: number[] = [];
-    for (let g = 0; g < 16; g++) if (eventsAtStep(session, g, null).length > 0) expected.push(g * (PPQ / 4));
+    for (let g = 0; g < steps; g++) if (eventsAtStep(session, g, null).length > 0) expected.push(g * (PPQ / 4));
     expect(expected.length).toBeGreaterThan(0);
-    expect(expected.length).toBeLessThan(8);
+    expect(expected.length).toBeLessThan(8 * RANDOM_PASSES);
     expect(notesOf(session).map((n) => n.ticks)).toEqual(expected);
+  });
+});
+
+describe('one cycle of a pattern, as renders and exports take it', () => {
+  it('covers its conditions and shows random choices varying', () => {
+    const base = sessionWithTracks(emptySession(0), [makeTrack({ id: 't', name: 'T', instrument: 'studio-hat', on: [0, 4] })]);
+    expect(loopLengthSteps(base)).toBe(16);
+    const withRatio = structuredClone(base);
+    withRatio.patterns.A!.rows.t!.conditions[4] = conditionIndex({ kind: 'ratio', a: 3, b: 4 });
+    expect(loopLengthSteps(withRatio)).toBe(64);
+    const withFirst = structuredClone(base);
+    withFirst.patterns.A!.rows.t!.conditions[0] = conditionIndex({ kind: 'first' });
+    expect(loopLengthSteps(withFirst)).toBe(32);
+    const withChance = structuredClone(withRatio);
+    withChance.patterns.A!.rows.t!.probabilities[0] = 60;
+    expect(loopLengthSteps(withChance)).toBe(64);
+    withChance.patterns.A!.rows.t!.conditions[4] = conditionIndex({ kind: 'ratio', a: 1, b: 3 });
+    expect(loopLengthSteps(withChance)).toBe(16 * 12);
+    // An unlit step's condition does not count.
+    const unlit = structuredClone(base);
+    unlit.patterns.A!.rows.t!.conditions[5] = conditionIndex({ kind: 'ratio', a: 1, b: 8 });
+    expect(loopLengthSteps(unlit)).toBe(16);
   });
 });
