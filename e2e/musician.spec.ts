@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import type { Levels } from '../app/audio/meter';
 import type { Mutation, Row, Session } from '../core';
+import { emptySteps } from '../core/model';
 import { newContextPage, newSession, openSession, step } from './helpers';
 
 /** What this spec reads of the page: the editor's store and edit path, and the audio handle (app/audio/debugHandle.ts). */
@@ -237,7 +238,7 @@ test('a musician picks a key, writes chords and a locked bassline, shapes the ki
   // 7. Sixteen busy tracks: eleven more from the picker; then every step lit at full velocity and volume.
   for (const instrument of MORE) await addTrack(page, instrument);
   await expect(page.getByRole('button', { name: '+ Add track' })).toBeDisabled();
-  const lit = await page.evaluate(() => {
+  const lit = await page.evaluate((defaults) => {
     const { store, edits } = (window as unknown as Handles).__keyboardia;
     const session = store.getState().session;
     const mutations: Mutation[] = session.tracks.flatMap((track) => {
@@ -248,19 +249,19 @@ test('a musician picks a key, writes chords and a locked bassline, shapes the ki
           type: 'set_steps',
           trackId: track.id,
           pattern: 'A',
-          // Pitches and chords kept: the pad still plays its progression, the bass its line.
+          // Every other step array as it is (or at its default): pitches and chords kept.
           steps: {
+            ...defaults,
+            ...(row ? Object.fromEntries(Object.entries(row).filter(([k]) => k !== 'length')) : {}),
             steps: Array(size).fill(true),
             velocities: Array(size).fill(127),
-            pitches: row?.pitches.slice() ?? Array(size).fill(0),
-            chords: row?.chords.slice() ?? Array(size).fill(0),
           },
         },
         { type: 'set_volume', trackId: track.id, volume: 1 },
       ] as Mutation[];
     });
     return { tracks: session.tracks.length, applied: edits.apply(mutations) };
-  });
+  }, emptySteps());
   expect(lit).toEqual({ tracks: 16, applied: true });
   // The other editor gets it all: the last track's last step, at full velocity; the chords kept.
   await expect(step(other, 'Square Lead', 16)).toHaveAttribute('aria-pressed', 'true');
