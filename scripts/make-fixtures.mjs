@@ -384,32 +384,55 @@ class Editor {
 const newEntryId = () => `e${newTrackId().slice(1)}`;
 
 /**
- * A row: `length`, these steps on, and velocities, pitches and chords (model 4) where given.
+ * A row: `length`, these steps on, and velocities, pitches, chords (model 4) and other
+ * step arrays (model 5's expression: `{ probabilities: { 3: 35 } }`) where given.
  * @param {number} length
  * @param {number[]} on
  * @param {Record<number, number>} [velocities]
  * @param {Record<number, number>} [pitches]
  * @param {Record<number, number>} [chords]
+ * @param {Record<string, Record<number, number>>} [arrays]
  * @returns {Row}
  */
-function makeRow(length, on, velocities = {}, pitches = {}, chords = {}) {
+function makeRow(length, on, velocities = {}, pitches = {}, chords = {}, arrays = {}) {
   const row = core.emptyRow(length);
   for (const i of on) row.steps[i] = true;
   for (const [i, v] of Object.entries(velocities)) row.velocities[Number(i)] = v;
   for (const [i, p] of Object.entries(pitches)) row.pitches[Number(i)] = p;
   for (const [i, c] of Object.entries(chords)) row.chords[Number(i)] = c;
+  for (const [name, values] of Object.entries(arrays)) {
+    const array = /** @type {number[] | undefined} */ (/** @type {Record<string, unknown>} */ (/** @type {unknown} */ (row))[name]);
+    if (!Array.isArray(array)) throw new Error(`a row has no step array ${name}`);
+    for (const [i, x] of Object.entries(values)) array[Number(i)] = x;
+  }
   return row;
 }
 
 /** Chord masks (core/fields.ts, domain 'chord') the fixture sets, by name. */
+/** (Before model 4 there are no chords: every mask is 0 there, and unused.) @param {number[]} intervals */
+const chordOf = (intervals) => (typeof core.chordMask === 'function' ? core.chordMask(intervals) : 0);
 const CHORDS = {
-  major: core.chordMask([4, 7]),
-  minor: core.chordMask([3, 7]),
-  minor7: core.chordMask([3, 7, 10]),
-  major7: core.chordMask([4, 7, 11]),
+  major: chordOf([4, 7]),
+  minor: chordOf([3, 7]),
+  minor7: chordOf([3, 7, 10]),
+  major7: chordOf([4, 7, 11]),
   /** Two octaves wide: a fifth, a tenth and the double octave (the widest interval a chord may hold). */
-  wide: core.chordMask([7, 16, 24]),
+  wide: chordOf([7, 16, 24]),
 };
+
+/**
+ * Model 5: a step's condition is stored as its index in core CONDITIONS; by the label the
+ * step panel shows ("3:4", "Fill", "1st"…).
+ * @param {string} label
+ */
+function conditionIndex(label) {
+  const i = core.CONDITIONS.findIndex((c) => core.conditionLabel(c) === label);
+  if (i < 0) throw new Error(`no condition labelled ${label}`);
+  return i;
+}
+
+/** Model 5's seeds, in the order the fixture sets them (a Re-roll picks any; these are fixed to be spelled out). */
+const SEEDS = { folded: 90_210_777, reroll: 1_618_033_988, last: 1_414_213_562 };
 
 /**
  * Makes the fixture session and everything around it:
@@ -429,6 +452,13 @@ const CHORDS = {
  * notes), sets E phrygian without moving anything, sets more chords (one set and
  * cleared), sets every sound-shaping field again (the nullable ones set and unset), and
  * adds a track carrying its own.
+ * Model 5: every step-expression field is set on some step (probability 35, conditions
+ * 3:4 and Fill, a ratchet of 4 with a ramp, a note length on a melodic track, nudges
+ * either way), pattern C's bass row is put whole with expression, and the seed is set
+ * (a Re-roll), before the last compaction; the tail sets every field again (a ratchet
+ * set and reset to its default), re-rolls the seed, undoes it as the editor does (core
+ * inverseOf) and re-rolls again, pastes a row and adds a track whose rows carry
+ * expression.
  * Resolves once the tail is written, with the editors still connected.
  * @param {Server} server
  */
@@ -563,7 +593,23 @@ async function makeSession(server) {
   };
   await a.mustApply({ type: 'add_pattern', pattern: 'C', value: patternC });
   const moreRows = {
-    [ids.bass]: makeRow(11, [0, 5, 10], { 5: 20 }, { 10: 12 }),
+    [ids.bass]: makeRow(
+      11,
+      [0, 5, 10],
+      { 5: 20 },
+      { 10: 12 },
+      {},
+      HAS_MODEL_5
+        ? {
+            probabilities: { 5: 35 },
+            conditions: { 0: conditionIndex('1:2') },
+            ratchets: { 0: 3 },
+            ramps: { 0: 40 },
+            noteLengths: { 10: 4 },
+            nudges: { 5: -10 },
+          }
+        : {},
+    ),
     [ids.pad]: makeRow(15, [0, 7, 14], {}, { 7: -24 }, HAS_MODEL_4 ? { 7: CHORDS.major7 } : {}),
   };
   await b.mustApply({ type: 'put_pattern', pattern: 'C', value: { ...patternC, rows: { ...patternC.rows, ...moreRows } } });
@@ -612,6 +658,22 @@ async function makeSession(server) {
     await b.mustApply({ type: 'set_delay_send', trackId: ids.keys, delaySend: 0.3 });
     await a.mustApply({ type: 'set_decay', trackId: ids.hat, decay: 0.12 });
     await b.mustApply({ type: 'set_reverb_send', trackId: ids.kick, reverbSend: 0 });
+  }
+  if (HAS_MODEL_5) {
+    // Model 5, folded by the compaction below: step expression, each field on a step lit
+    // in the template or above (the jam below may turn some off: the values stay), and
+    // the seed a Re-roll sets.
+    await a.mustApply({ type: 'set_probability', trackId: ids.hat, pattern: 'A', step: 6, probability: 35 });
+    await b.mustApply({ type: 'set_condition', trackId: ids.kick, pattern: 'B', step: 4, condition: conditionIndex('3:4') });
+    await a.mustApply({ type: 'set_condition', trackId: ids.snare, pattern: 'A', step: 4, condition: conditionIndex('Fill') });
+    await b.mustApply({ type: 'set_ratchet', trackId: ids.hat, pattern: 'A', step: 14, ratchet: 4 });
+    await b.mustApply({ type: 'set_ramp', trackId: ids.hat, pattern: 'A', step: 14, ramp: -60 });
+    await a.mustApply({ type: 'set_note_length', trackId: ids.keys, pattern: 'A', step: 6, noteLength: 6 });
+    await a.mustApply({ type: 'set_nudge', trackId: ids.kick, pattern: 'A', step: 0, nudge: -15 });
+    // (The snare's row is shortened to 12 in the tail: this step is then kept past its length.)
+    await b.mustApply({ type: 'set_nudge', trackId: ids.snare, pattern: 'A', step: 12, nudge: 20 });
+    await a.mustApply({ type: 'set_seed', seed: SEEDS.folded });
+    await b.mustRefuse({ type: 'set_ratchet', trackId: ids.temp, pattern: 'A', step: 0, ratchet: 2 }, 'unknown_track');
   }
 
   // Jam until the log ring has wrapped: steps, velocities and pitches in A, B and C within
@@ -674,7 +736,26 @@ async function makeSession(server) {
   await a.mustApply({
     type: 'add_track',
     track: { ...zap.track, volume: 0.6, pan: -1, transpose: 3, swing: 12.5, ...zapSound },
-    rows: { A: zap.row, C: makeRow(7, [1, 3], { 3: 50 }, { 1: 7 }, HAS_MODEL_4 ? { 3: CHORDS.minor } : {}) },
+    rows: {
+      A: zap.row,
+      C: makeRow(
+        7,
+        [1, 3],
+        { 3: 50 },
+        { 1: 7 },
+        HAS_MODEL_4 ? { 3: CHORDS.minor } : {},
+        // (Model 5: its own expression.)
+        HAS_MODEL_5
+          ? {
+              probabilities: { 1: 35 },
+              conditions: { 3: conditionIndex('1st') },
+              ratchets: { 3: 2 },
+              noteLengths: { 1: 1 },
+              nudges: { 1: 5 },
+            }
+          : {},
+      ),
+    },
     beforeTrackId: ids.pad,
   });
   await c.mustApply({ type: 'set_transpose', trackId: ids.pad, transpose: -5 });
@@ -692,7 +773,14 @@ async function makeSession(server) {
   await c.mustApply({ type: 'set_velocity', trackId: ids.hat, pattern: 'B', step: 14, velocity: 23 });
   await a.mustApply({ type: 'set_pitch', trackId: ids.keys, pattern: 'C', step: 12, pitch: 17 });
   await c.mustApply({ type: 'set_length', trackId: ids.hat, pattern: 'C', length: 3 });
-  await a.mustApply({ type: 'set_row', trackId: ids.tri, pattern: 'B', row: makeRow(6, [0, 2, 4], { 0: 120, 4: 12 }, { 2: 3 }) });
+  /** @type {Record<string, Record<number, number>>} */
+  const triExpression = HAS_MODEL_5 ? { probabilities: { 0: 80 }, conditions: { 2: conditionIndex('Not fill') }, nudges: { 4: -25 } } : {};
+  await a.mustApply({
+    type: 'set_row',
+    trackId: ids.tri,
+    pattern: 'B',
+    row: makeRow(6, [0, 2, 4], { 0: 120, 4: 12 }, { 2: 3 }, {}, triExpression),
+  });
   await c.mustApply({ type: 'set_steps', trackId: ids.kick, pattern: 'C', steps: core.emptySteps() });
   // Pattern E: C duplicated into it, edited, cleared and deleted; an edit into it afterwards is refused.
   await c.mustApply({ type: 'add_pattern', pattern: 'E', value: { ...structuredClone(await patternNow('C')), name: 'Pont copy' } });
@@ -741,6 +829,33 @@ async function makeSession(server) {
     await a.mustApply({ type: 'set_delay_send', trackId: ids.bass, delaySend: 0.45 });
     await c.mustApply({ type: 'set_delay_send', trackId: ids.keys, delaySend: null });
     await c.mustRefuse({ type: 'set_cutoff', trackId: ids.clap, cutoff: 300 }, 'unknown_track');
+  }
+  if (HAS_MODEL_5) {
+    // Model 5 in the tail: every expression setter again (the nudge at both ends of its
+    // range, the longest note length), a ratchet set and reset to its default; the seed
+    // re-rolled, undone as the editor's undo sends it (core inverseOf: the old seed), and
+    // re-rolled again.
+    await c.mustApply({ type: 'set_probability', trackId: ids.keys, pattern: 'C', step: 4, probability: 35 });
+    await a.mustApply({ type: 'set_condition', trackId: ids.hat, pattern: 'B', step: 14, condition: conditionIndex('Fill') });
+    await c.mustApply({ type: 'set_condition', trackId: ids.kick, pattern: 'A', step: 10, condition: conditionIndex('Prev fired') });
+    await a.mustApply({ type: 'set_ratchet', trackId: ids.zap, pattern: 'A', step: 4, ratchet: 4 });
+    await c.mustApply({ type: 'set_ramp', trackId: ids.zap, pattern: 'A', step: 4, ramp: 50 });
+    await a.mustApply({ type: 'set_note_length', trackId: ids.pad, pattern: 'A', step: 100, noteLength: 2 * core.LIMITS.maxNoteSteps });
+    await c.mustApply({ type: 'set_nudge', trackId: ids.bass, pattern: 'B', step: 20, nudge: -50 });
+    await a.mustApply({ type: 'set_nudge', trackId: ids.bass, pattern: 'B', step: 30, nudge: 50 });
+    await c.mustApply({ type: 'set_ratchet', trackId: ids.pad, pattern: 'B', step: 5, ratchet: 2 });
+    await a.mustApply({ type: 'set_ratchet', trackId: ids.pad, pattern: 'B', step: 5, ratchet: 1 });
+    const beforeReroll = (await roomSnapshot(server, id)).session;
+    /** @type {Mutation} */
+    const reroll = { type: 'set_seed', seed: SEEDS.reroll };
+    await c.mustApply(reroll);
+    const undoReroll = core.inverseOf(beforeReroll, reroll);
+    if (undoReroll?.type !== 'set_seed' || undoReroll.seed !== SEEDS.folded) {
+      throw new Error(`the undo of a Re-roll is ${JSON.stringify(undoReroll)}`);
+    }
+    await c.mustApply(undoReroll);
+    await a.mustApply({ type: 'set_seed', seed: SEEDS.last });
+    await c.mustRefuse({ type: 'set_nudge', trackId: ids.clap, pattern: 'A', step: 0, nudge: 10 }, 'unknown_track');
   }
   // The song launched at the next bar, Play at once (the song plays from step 0), and C
   // queued for the end of what plays.
@@ -1041,6 +1156,18 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
       await editor.getByRole('combobox').selectOption(`shape:${core.CHORD_SHAPES.findIndex((c) => c.symbol === 'm')}`);
       pendingTypes.push('set_cutoff', 'set_chord');
     }
+    if (HAS_MODEL_5) {
+      // And model 5 edits: the same step's probability and note length from its expression
+      // panel (a right-click selects the step), each sent before the next; then a Re-roll.
+      await expect(status).toContainText(`${pendingTypes.length} unsynced`);
+      await cell(trackNames.pad, 1).click({ button: 'right' });
+      await page.getByRole('slider', { name: `${trackNames.pad} step 1 probability`, exact: true }).fill('35');
+      await expect(status).toContainText(`${pendingTypes.length + 1} unsynced`);
+      await page.getByRole('combobox', { name: `${trackNames.pad} step 1 note length`, exact: true }).selectOption({ label: '2 steps' });
+      await expect(status).toContainText(`${pendingTypes.length + 2} unsynced`);
+      await page.getByRole('button', { name: 'Re-roll', exact: true }).click();
+      pendingTypes.push('set_probability', 'set_note_length', 'set_seed');
+    }
     const n = pendingTypes.length;
     await expect(status).toContainText(`${n} unsynced`);
     return await poll(`the saved record with the ${n} offline edits pending`, async () => {
@@ -1132,12 +1259,15 @@ function checkSessionContent(session, where) {
   }
   checkPatterns(session, where);
   checkKeyAndSound(session, where);
+  checkExpression(session, where);
 }
 
 /** Model 2 added per-track transpose and swing (core/fields.ts). */
 const HAS_MODEL_2_FIELDS = ['transpose', 'swing'].every((k) => k in core.TRACK_FIELDS);
 /** Model 4 added the session's key, step chords and the per-track sound-shaping fields. */
 const HAS_MODEL_4 = MODEL_VERSION >= 4;
+/** Model 5 added step expression (six step fields) and the session's seed. */
+const HAS_MODEL_5 = MODEL_VERSION >= 5;
 
 /**
  * Model 3's patterns and song, as every document made from the session holds them: A, B
@@ -1231,6 +1361,81 @@ function checkKeyAndSound(session, where) {
     tracks.some((t) => MODEL_4_TRACK_FIELDS.every(([k, f]) => value(t, k) === f.default)),
     `${where}: a track at every sound-shaping default`,
   );
+}
+
+/** Model 5's step fields (core/fields.ts, `since` 5): step expression. */
+const MODEL_5_STEP_FIELDS = Object.entries(core.STEP_FIELDS).filter(([, f]) => f.since === 5);
+
+/**
+ * The steps of a session that carry step expression (a model 5 step field away from its
+ * default), each with its pattern, track, step, whether it is lit and those fields.
+ * @param {Session} session
+ */
+function expressionSteps(session) {
+  return core.patternsInUse(session).flatMap((pattern) =>
+    session.tracks.flatMap((track) => {
+      const row = session.patterns[pattern]?.rows[track.id];
+      if (!row) return [];
+      const arrays = /** @type {Record<string, unknown[]>} */ (/** @type {unknown} */ (row));
+      return row.steps.flatMap((on, step) => {
+        /** @type {Record<string, number>} */
+        const fields = {};
+        for (const [k, f] of MODEL_5_STEP_FIELDS) {
+          const value = /** @type {number} */ (arrays[f.array]?.[step]);
+          if (value !== f.default) fields[k] = value;
+        }
+        return Object.keys(fields).length ? [{ pattern, track, row, step, on, fields }] : [];
+      });
+    }),
+  );
+}
+
+/**
+ * Model 5's step expression, as every document made from the session holds it: every
+ * expression field away from its default on some step, in each of A, B and C: a
+ * probability of 35, a ratio condition (A:B) and Fill, a ratchet with a ramp on one step,
+ * a note length on a melodic track, nudges either way; every row's arrays full length;
+ * the seed a Re-roll set.
+ * @param {Session} session
+ * @param {string} where
+ */
+function checkExpression(session, where) {
+  if (!HAS_MODEL_5) return;
+  const steps = expressionSteps(session);
+  for (const [k] of MODEL_5_STEP_FIELDS)
+    check(
+      steps.some((s) => k in s.fields),
+      `${where}: ${k} away from its default on some step`,
+    );
+  check(
+    canonical([...new Set(steps.map((s) => s.pattern))].sort()) === canonical(['A', 'B', 'C']),
+    `${where}: step expression in A, B and C`,
+  );
+  check(
+    steps.some((s) => s.fields.probability === 35),
+    `${where}: a step at probability 35`,
+  );
+  const kinds = steps.flatMap((s) => (s.fields.condition === undefined ? [] : [core.CONDITIONS[s.fields.condition]?.kind]));
+  check(kinds.includes('ratio') && kinds.includes('fill'), `${where}: an A:B condition and Fill (${kinds.join(', ')})`);
+  check(
+    steps.some((s) => (s.fields.ratchet ?? 1) > 1 && s.fields.ramp !== undefined),
+    `${where}: a ratchet with a ramp`,
+  );
+  check(
+    steps.some((s) => s.fields.noteLength !== undefined && core.instrumentInfo(s.track.instrument)?.melodic),
+    `${where}: a note length on a melodic track`,
+  );
+  check(steps.some((s) => (s.fields.nudge ?? 0) < 0) && steps.some((s) => (s.fields.nudge ?? 0) > 0), `${where}: nudges either way`);
+  check(
+    allRows(session).every(({ row }) =>
+      MODEL_5_STEP_FIELDS.every(([, f]) => {
+        const array = /** @type {Record<string, unknown[]>} */ (/** @type {unknown} */ (row))[f.array];
+        return array?.length === core.LIMITS.maxSteps;
+      }),
+    ),
+    `${where}: every row's expression arrays full length`,
+  );
+  check(session.seed === SEEDS.last, `${where}: the seed of the last Re-roll (${session.seed})`);
 }
 
 /**
@@ -1330,6 +1535,38 @@ function checkFoldedFields(folded, tail) {
         (m) => m.type === 'add_track' && m.track.filter !== 'off' && Object.values(m.rows).some((row) => row?.chords.some((c) => c !== 0)),
       ),
       'room.json: a track added in the tail with its own sound shaping and a chord',
+    );
+  }
+  if (HAS_MODEL_5) {
+    // Model 5: step expression and the seed folded; in the tail, a step field reset to its
+    // default, the seed re-rolled, undone and re-rolled, and rows carried whole with expression.
+    const folds = expressionSteps(folded);
+    for (const [k] of MODEL_5_STEP_FIELDS) {
+      check(
+        folds.some((x) => k in x.fields),
+        `room.json: ${k} folded into the stored session`,
+      );
+    }
+    check(folded.seed === SEEDS.folded, `room.json: the seed folded (${folded.seed})`);
+    const setters = new Map(MODEL_5_STEP_FIELDS.map(([k, f]) => [/** @type {string} */ (f.mutation), { k, f }]));
+    check(
+      mutations.some((m) => {
+        const setter = setters.get(m.type);
+        return !!setter && /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (m))[setter.k] === setter.f.default;
+      }),
+      'room.json: a step expression field reset to its default in the tail',
+    );
+    const seeds = mutations.flatMap((m) => (m.type === 'set_seed' ? [m.seed] : []));
+    check(
+      canonical(seeds) === canonical([SEEDS.reroll, SEEDS.folded, SEEDS.last]),
+      `room.json: the seed re-rolled, undone and re-rolled in the tail (${seeds.join(', ')})`,
+    );
+    /** @param {Row | undefined} row */
+    const expressive = (row) => !!row && MODEL_5_STEP_FIELDS.some(([, f]) => row[f.array].some((x) => x !== f.default));
+    check(
+      mutations.some((m) => m.type === 'add_track' && Object.values(m.rows).some(expressive)) &&
+        mutations.some((m) => m.type === 'set_row' && expressive(m.row)),
+      'room.json: a track added and a row pasted in the tail, carrying expression',
     );
   }
   const rowEdits = new Set(['set_step', 'set_velocity', 'set_pitch', 'set_length', 'set_row', 'set_steps']);
@@ -1445,6 +1682,7 @@ async function writeFixtures() {
     check(canonical(projected) === canonical(expected.session), 'session.json holds the session the room reported');
     checkPatterns(projected, 'session.json');
     checkKeyAndSound(projected, 'session.json');
+    checkExpression(projected, 'session.json');
     checkTransport(projected, 'session.json');
     files['session.json'] = session;
 
@@ -1464,6 +1702,7 @@ async function writeFixtures() {
     );
     checkPatterns(beat, 'beat.json');
     checkKeyAndSound(beat, 'beat.json');
+    checkExpression(beat, 'beat.json');
     check(
       canonical(beat.transport) === canonical({ song: true, pattern: 'C', from: 0, next: null }) && beat.song.start === null,
       `beat.json: the song from its first entry, C (queued in the session) to follow (${canonical(beat.transport)})`,
@@ -1505,6 +1744,7 @@ async function writeFixtures() {
       check(canonical(music(files[file])) === canonical(music(top)), `${file}: the session's music, played from the top`);
       checkPatterns(files[file], file);
       checkKeyAndSound(files[file], file);
+      checkExpression(files[file], file);
     }
 
     // The browser's saved record, with edits pending while offline.
@@ -1538,6 +1778,14 @@ async function writeFixtures() {
         "client-record.json: model 4 edits pending (the pad's cutoff, a minor chord in B)",
       );
     }
+    if (HAS_MODEL_5) {
+      check(
+        pending.some((m) => m.type === 'set_probability' && m.pattern === 'B' && m.step === 0 && m.probability === 35) &&
+          pending.some((m) => m.type === 'set_note_length' && m.pattern === 'B' && m.step === 0 && m.noteLength === 4) &&
+          pending.some((m) => m.type === 'set_seed' && m.seed !== SEEDS.last),
+        "client-record.json: model 5 edits pending (the pad's probability and note length in B, a Re-roll)",
+      );
+    }
     if (confirmed) {
       // The confirmed state: the session with the two online edits, in A.
       /** @type {Session} */
@@ -1559,6 +1807,7 @@ async function writeFixtures() {
       );
       checkPatterns(confirmed.session, 'client-record.json');
       checkKeyAndSound(confirmed.session, 'client-record.json');
+      checkExpression(confirmed.session, 'client-record.json');
       checkTransport(confirmed.session, 'client-record.json');
     } else check(false, 'client-record.json: a confirmed state');
     files['client-record.json'] = storage;
@@ -1601,6 +1850,7 @@ async function writeFixtures() {
         refusals: [...new Set(tableRows(room, 'refusals').map((r) => String(r.code)))],
       },
       keyAndSound: HAS_MODEL_4 ? keyAndSoundFacts(replayed.folded, replayed.tail, expected.session) : null,
+      expression: HAS_MODEL_5 ? expressionFacts(replayed.folded, replayed.tail, expected.session) : null,
     };
   } finally {
     await stopServer(server);
@@ -1664,6 +1914,38 @@ function keyAndSoundFacts(folded, tail, session) {
 }
 
 /**
+ * Model 5's step expression and seed, when folded, in the tail and as reported, for the README.
+ * @param {Session} folded
+ * @param {Record<string, any>[]} tail
+ * @param {Session} session
+ */
+function expressionFacts(folded, tail, session) {
+  const mutations = tail.map((r) => /** @type {Mutation} */ (JSON.parse(r.mutation)));
+  /** @param {string} k @param {number} v */
+  const shown = (k, v) => {
+    if (k === 'condition')
+      return `condition ${core.conditionLabel(/** @type {import('../core/index.ts').Condition} */ (core.CONDITIONS[v]))} (${v})`;
+    if (k === 'noteLength') return `noteLength ${v} (${v === 1 ? '½ step' : `${v / 2} steps`})`;
+    return `${k} ${v}`;
+  };
+  return {
+    foldedSeed: folded.seed,
+    foldedSteps: expressionSteps(folded).length,
+    tail: [...new Set(mutations.map((m) => m.type))].filter((t) => core.mutationSince(t) === 5),
+    seeds: mutations.flatMap((m) => (m.type === 'set_seed' ? [m.seed] : [])),
+    seed: session.seed,
+    steps: expressionSteps(session).map(
+      (x) =>
+        `${x.pattern} "${x.track.name}" step ${x.step + 1}${x.step >= x.row.length ? " (past the row's length)" : x.on ? ' (lit)' : ' (not lit)'}: ${Object.entries(
+          x.fields,
+        )
+          .map(([k, v]) => shown(k, v))
+          .join(', ')}`,
+    ),
+  };
+}
+
+/**
  * The session's patterns, song and transport, for the README.
  * @param {Session} session
  */
@@ -1716,6 +1998,7 @@ ${facts.perTrack.final.map((/** @type {{ name: string, transpose: number, swing:
     : '';
   const arrangement = facts.arrangement ? arrangementReadme(facts.arrangement) : '';
   const keyAndSound = facts.keyAndSound ? keyAndSoundReadme(facts.keyAndSound) : '';
+  const expression = facts.expression ? expressionReadme(facts.expression) : '';
   return `# Stored documents of model version ${MODEL_VERSION}
 
 Written by ${provenance()} on ${new Date().toISOString().slice(0, 10)},
@@ -1736,7 +2019,7 @@ version adds its own \`test/fixtures/v<N>/\` with the same script.
 | \`gallery.json\` | the beat's gallery entry in KV: its \`key\`, its \`metadata\` (the card \`GET /api/beats\` serves) and its (empty) \`value\` |
 | \`remix-of-beat.json\`, \`remix-of-session.json\` | the KV documents of a remix of the beat and of the session, as created${facts.layout === 1 ? '' : ' (version 0; written when a first listener had visited and left: a session has no KV document before)'} |
 | \`client-record.json\` | every \`localStorage\` and \`sessionStorage\` key the editor wrote in Chromium (raw strings) for the same session, opened afterwards: two edits made online and acknowledged (its confirmed snapshot is at version ${facts.clientConfirmedVersion}), then ${offline} |
-${perTrack}${arrangement}${keyAndSound}
+${perTrack}${arrangement}${keyAndSound}${expression}
 \`room.json\` leaves out the runtime's own table (\`__miniflare_do_name\` locally, \`_cf_*\` in
 production), which \`ctx.storage.sql\` cannot write; the backstop alarm is kept by the
 runtime outside the database. To rebuild the room, run each table's \`sql\` and insert its
@@ -1794,6 +2077,24 @@ ${facts.chords.map((c) => `- ${c}`).join('\n')}
 
 Its tracks' sound shaping (fields not listed are at their defaults):
 ${facts.sound.map((t) => `- "${t.name}": ${t.set.length ? t.set.join(', ') : 'every default'}`).join('\n')}
+`;
+}
+
+/**
+ * The README's account of model 5's step expression and seed.
+ * @param {ReturnType<typeof expressionFacts>} facts
+ */
+function expressionReadme(facts) {
+  return `
+Model 5's step expression and seed: when the room last folded, the seed was ${facts.foldedSeed} (set as a Re-roll does) and
+${facts.foldedSteps} steps had an expression field away from its default (set one by one with each setter, and pattern C's
+"Bässline 🎸" row put whole with every field). The tail holds every mutation type model 5 added (${facts.tail.map((t) => `\`${t}\``).join(', ')}):
+each field set again (a ratchet set and reset to 1), a row pasted (\`set_row\`) and a track added (\`add_track\`) carrying
+expression, and the seed set to ${facts.seeds.join(', then ')} (a Re-roll, its undo as the editor sends it, another Re-roll).
+The session as reported: seed ${facts.seed}; the steps with expression (step numbers from 1; fields not listed are at their
+defaults: probability 100, condition Always (0), ratchet 1, ramp 0, noteLength 0, nudge 0; conditions are indexes into core
+CONDITIONS, core/conditions.ts):
+${facts.steps.map((x) => `- ${x}`).join('\n')}
 `;
 }
 
@@ -2146,7 +2447,8 @@ async function checkDevState() {
       `  ${stored.sessions.size} KV sessions, ${stored.rooms.size + 1} rooms, ${stored.beats.size} beats opened; the room's session has ${rows(snapshot.session)} rows in ${core.patternsInUse(snapshot.session).join(', ')}`,
     );
 
-    // Edits, of model 1, 2 and 3 fields: a step in A, a new pattern with a step, in the song.
+    // Edits, of model 1, 2 and 3 fields: a step in A, a new pattern with a step, in the song;
+    // and (model 5) a step's expression in the new pattern and a Re-roll.
     const [first, second] = final.session.tracks;
     if (!first || !second) throw new Error('the session has fewer than 2 tracks');
     const added = core.freePatternId(final.session);
@@ -2162,6 +2464,15 @@ async function checkDevState() {
         { type: 'set_track_swing', trackId: second.id, swing: 33 },
         { type: 'add_pattern', pattern: added, value: { ...core.emptyPattern(), name: 'Après ✓' } },
         { type: 'set_step', trackId: second.id, pattern: added, step: 3, on: true },
+        .../** @type {Mutation[]} */ (
+          HAS_MODEL_5
+            ? [
+                { type: 'set_probability', trackId: second.id, pattern: added, step: 3, probability: 35 },
+                { type: 'set_ratchet', trackId: second.id, pattern: added, step: 3, ratchet: 3 },
+                { type: 'set_seed', seed: 271_828 },
+              ]
+            : []
+        ),
         { type: 'add_song_entry', entry: { id: newEntryId(), pattern: added, repeats: 2 }, beforeEntryId: null },
         { type: 'set_session_name', name: 'Après la mise à jour ✓ 🎚️' },
       ],

@@ -9,7 +9,9 @@
  * Model 3 moved each track's steps into patterns: a document from before it opens as
  * pattern A holding every track's row (its length, steps, velocities and pitches), an
  * empty song, and pattern A playing from the top. What the expected values are is
- * written out here, independently of core/migrate.ts.
+ * written out here, independently of core/migrate.ts. Model 4's key, chords and sound
+ * shaping and model 5's step expression and seed are spelled out from their fixtures'
+ * READMEs below.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +20,10 @@ import {
   applyMutation,
   chordIntervals,
   chordMask,
+  CONDITIONS,
+  conditionLabel,
   EFFECT_FIELDS,
+  EXPRESSION_MODEL,
   emptyRow,
   galleryMetadata,
   MIGRATION_STEPS,
@@ -510,6 +515,164 @@ describe.runIf(FIXTURE_VERSIONS.includes(KEYS_MODEL))('model 4 documents (test/f
     );
   });
 });
+
+/**
+ * Model 5's fixture spelled out from its README (test/fixtures/v5/README.md): the steps
+ * with expression (each field away from its default, a condition by its label: the index
+ * stored is into core CONDITIONS, whose order is part of the stored format) and the seed,
+ * in every document written from the session. `expectIntact` above already compares every
+ * value; these say what the fixture holds, so that a fixture without them, a lift that
+ * drops or resets them, or a reordering of CONDITIONS fails here.
+ */
+describe.runIf(FIXTURE_VERSIONS.includes(EXPRESSION_MODEL))(
+  'model 5 documents (test/fixtures/v5) keep every step expression field and the seed',
+  () => {
+    /** Pattern, track name, step number from 1: the fields away from their defaults. */
+    const EXPRESSION: Record<string, Record<string, number | string>> = {
+      'A Kick 🥁 1': { nudge: -15 },
+      'A Kick 🥁 11': { condition: 'Prev fired' },
+      'A Caisse claire é 5': { condition: 'Fill' },
+      // Past the row's length (12) since the tail shortened it: kept.
+      'A Caisse claire é 13': { nudge: 20 },
+      'A Hat ½ · ü 7': { probability: 35 },
+      'A Hat ½ · ü 15': { ratchet: 4, ramp: -60 },
+      'A Zap ⚡ 5': { ratchet: 4, ramp: 50 },
+      'A Pad ✨ long 101': { noteLength: 32 },
+      'A Clés ñ 鍵盤 7': { noteLength: 6 },
+      'B Bässline 🎸 21': { nudge: -50 },
+      'B Bässline 🎸 31': { nudge: 50 },
+      'B Kick 🥁 5': { condition: '3:4' },
+      'B Hat ½ · ü 15': { condition: 'Fill' },
+      'B Trío △ 1': { probability: 80 },
+      'B Trío △ 3': { condition: 'Not fill' },
+      'B Trío △ 5': { nudge: -25 },
+      'C Bässline 🎸 1': { condition: '1:2', ratchet: 3, ramp: 40 },
+      'C Bässline 🎸 6': { probability: 35, nudge: -10 },
+      'C Bässline 🎸 11': { noteLength: 4 },
+      'C Zap ⚡ 2': { probability: 35, noteLength: 1, nudge: 5 },
+      'C Zap ⚡ 4': { condition: '1st', ratchet: 2 },
+      'C Clés ñ 鍵盤 5': { probability: 35 },
+    };
+    const SEED = 1_414_213_562;
+    const EXPRESSION_FIELDS = Object.entries(STEP_FIELDS).filter(([, f]) => f.since === EXPRESSION_MODEL);
+
+    /** Every step of a session with a model 5 field away from its default, as EXPRESSION spells it. */
+    function expressionOf(session: Session) {
+      const out: Record<string, Record<string, number | string>> = {};
+      for (const [pattern, p] of Object.entries(session.patterns)) {
+        for (const track of session.tracks) {
+          const row = p?.rows[track.id];
+          if (!row) continue;
+          for (let step = 0; step < 128; step++) {
+            const fields: Record<string, number | string> = {};
+            for (const [k, f] of EXPRESSION_FIELDS) {
+              const value = (row[f.array] as number[])[step]!;
+              if (value !== f.default) fields[k] = k === 'condition' ? conditionLabel(CONDITIONS[value]!) : value;
+            }
+            if (Object.keys(fields).length) out[`${pattern} ${track.name} ${step + 1}`] = fields;
+          }
+        }
+      }
+      return out;
+    }
+
+    const read = (name: string): Session => {
+      const stored = fixture(EXPRESSION_MODEL, name);
+      const doc = name === 'beat.json' ? readBeatDocument(stored) : readSessionDocument(stored);
+      if (!doc.ok) throw new Error(doc.message);
+      expect(doc.from).toBe(EXPRESSION_MODEL);
+      return doc.value;
+    };
+
+    it('the model version is 5, and its conditions are where the fixture stored them', () => {
+      expect(EXPRESSION_MODEL).toBe(5);
+      // Stored indexes: append to CONDITIONS, never reorder.
+      expect([1, 3, 5, 6, 7, 14].map((i) => conditionLabel(CONDITIONS[i]!))).toEqual([
+        '1st',
+        'Prev fired',
+        'Fill',
+        'Not fill',
+        '1:2',
+        '3:4',
+      ]);
+    });
+
+    it.each(['session.json', 'beat.json', 'remix-of-beat.json', 'remix-of-session.json'])(
+      '%s: every expression field where it was set, every other step at its defaults, and the seed',
+      (name) => {
+        const session = read(name);
+        expect(expressionOf(session)).toEqual(EXPRESSION);
+        expect(session.seed).toBe(SEED);
+        // As stored, array for array (full length).
+        const stored = fixture<{ patterns: Record<string, { rows: Record<string, Doc> }> }>(EXPRESSION_MODEL, name);
+        for (const [pattern, p] of Object.entries(stored.patterns)) {
+          for (const [trackId, row] of Object.entries(p.rows)) {
+            for (const [, f] of EXPRESSION_FIELDS) {
+              expect(row[f.array], `${pattern} ${trackId} ${f.array}`).toHaveLength(128);
+              expect(rowOf(session, pattern as 'A', trackId)[f.array], `${pattern} ${trackId} ${f.array}`).toEqual(row[f.array]);
+            }
+          }
+        }
+      },
+    );
+
+    it('what the room reported (expected.json) and what the browser had confirmed hold the same', () => {
+      const expected = migrateSession(fixture<{ session: Doc }>(EXPRESSION_MODEL, 'expected.json').session, EXPRESSION_MODEL);
+      if (!expected.ok) throw new Error(expected.message);
+      expect(expressionOf(expected.value)).toEqual(EXPRESSION);
+      expect(expected.value.seed).toBe(SEED);
+      const saved = fixture<{ localStorage: Record<string, string> }>(EXPRESSION_MODEL, 'client-record.json');
+      const confirmed = JSON.parse(Object.entries(saved.localStorage).find(([k]) => k.startsWith('kb:confirmed:'))![1]) as {
+        session: Doc;
+      };
+      const lifted = migrateSession(confirmed.session, EXPRESSION_MODEL);
+      if (!lifted.ok) throw new Error(lifted.message);
+      expect(expressionOf(lifted.value)).toEqual(EXPRESSION);
+      expect(lifted.value.seed).toBe(SEED);
+    });
+
+    it("the room's fold holds expression and the Re-roll's seed; its tail re-rolls, undoes and re-rolls, and carries rows with expression", () => {
+      const room = fixture<{ tables: Record<string, { rows: Doc[] }> }>(EXPRESSION_MODEL, 'room.json');
+      const { session, tail } = roomBeforeTail(room);
+      const folded = migrateSession(session, EXPRESSION_MODEL);
+      if (!folded.ok) throw new Error(folded.message);
+      expect(folded.value.seed).toBe(90_210_777);
+      const foldedFields = new Set(Object.values(expressionOf(folded.value)).flatMap((f) => Object.keys(f)));
+      expect([...foldedFields].sort()).toEqual(EXPRESSION_FIELDS.map(([k]) => k).sort());
+      const mutations = tail.map((r) => JSON.parse(r.mutation as string) as Doc);
+      // The seed: a Re-roll, its undo (the folded seed back), another Re-roll.
+      expect(mutations.filter((m) => m.type === 'set_seed').map((m) => m.seed)).toEqual([1_618_033_988, 90_210_777, SEED]);
+      // Every expression setter, one of them back to its default (a ratchet reset to 1).
+      const types = new Set(mutations.map((m) => m.type));
+      for (const [, f] of EXPRESSION_FIELDS) expect(types.has(f.mutation), f.mutation).toBe(true);
+      expect(mutations).toContainEqual(expect.objectContaining({ type: 'set_ratchet', ratchet: 1, pattern: 'B', step: 5 }));
+      // Rows carried whole with expression lift as they are.
+      const carried = mutations.filter((m) => m.type === 'set_row' || m.type === 'add_track');
+      const withExpression = carried.filter((m) => {
+        const rows = m.type === 'set_row' ? [m.row as Doc] : Object.values(m.rows as Record<string, Doc>);
+        return rows.some((row) => EXPRESSION_FIELDS.some(([, f]) => (row[f.array] as unknown[]).some((x) => x !== f.default)));
+      });
+      expect(withExpression.map((m) => m.type).sort()).toEqual(['add_track', 'set_row']);
+      for (const m of withExpression) expect(migrateMutation(m, EXPRESSION_MODEL)).toEqual({ ok: true, value: m, from: EXPRESSION_MODEL });
+    });
+
+    it("the browser's offline expression edits and its Re-roll are pending, lifted as they are", async () => {
+      const saved = fixture<{ localStorage: Record<string, string> }>(EXPRESSION_MODEL, 'client-record.json');
+      const record = JSON.parse(Object.entries(saved.localStorage).find(([k]) => k.startsWith('kb:client:'))![1]) as {
+        pending: { mutation: Doc }[];
+      };
+      const pending = record.pending.map((p) => p.mutation);
+      expect(pending.slice(-3)).toEqual([
+        expect.objectContaining({ type: 'set_probability', pattern: 'B', step: 0, probability: 35 }),
+        expect.objectContaining({ type: 'set_note_length', pattern: 'B', step: 0, noteLength: 4 }),
+        { type: 'set_seed', seed: expect.any(Number) },
+      ]);
+      expect(pending.at(-1)!.seed).not.toBe(SEED);
+      for (const m of pending.slice(-3))
+        expect(migrateMutation(m, EXPRESSION_MODEL)).toEqual({ ok: true, value: m, from: EXPRESSION_MODEL });
+    });
+  },
+);
 
 describe('mutations of models 1 and 2 lift into pattern A', () => {
   const steps = Object.fromEntries(Object.values(STEP_FIELDS).map((f) => [f.array, new Array(128).fill(f.default)]));

@@ -3,7 +3,8 @@
  * version's code) opens in this one with nothing lost: a room's SQLite database is
  * woken in this code's layout (layout 1 is migrated, in one transaction, into layout 2)
  * and model (a model 1 or 2 room is lifted: its steps become pattern A; a model 4 room
- * wakes unchanged, its key, chords and sound shaping kept); a KV
+ * wakes unchanged, its key, chords and sound shaping kept; a model 5 room its step
+ * expression and seed); a KV
  * session document without room storage is adopted; a published beat is served, played
  * and remixed. Every version's fixtures go through the same tests, which also spell out
  * what each plays (its patterns, its song, its transport; a beat from the top) and edit
@@ -14,7 +15,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type BeatDocument,
   chordMask,
+  CONDITIONS,
+  conditionLabel,
   cueAt,
+  EXPRESSION_MODEL,
   freePatternId,
   KEYS_MODEL,
   MODEL_VERSION,
@@ -50,6 +54,11 @@ import expectedV4 from '../fixtures/v4/expected.json';
 import galleryV4 from '../fixtures/v4/gallery.json';
 import roomV4 from '../fixtures/v4/room.json';
 import sessionV4 from '../fixtures/v4/session.json';
+import beatV5 from '../fixtures/v5/beat.json';
+import expectedV5 from '../fixtures/v5/expected.json';
+import galleryV5 from '../fixtures/v5/gallery.json';
+import roomV5 from '../fixtures/v5/room.json';
+import sessionV5 from '../fixtures/v5/session.json';
 
 type Row = Record<string, SqlStorageValue>;
 type Tables = Record<string, { sql: string; rows: Row[] }>;
@@ -94,6 +103,8 @@ const FIXTURES = [
   { from: 3, layout: 2, room: roomV3, expected: expectedV3, session: sessionV3, beat: beatV3, gallery: galleryV3, plays: MODEL_3_FIXTURE },
   // Model 4's session is arranged as model 3's (the same script, the same patterns and song).
   { from: 4, layout: 2, room: roomV4, expected: expectedV4, session: sessionV4, beat: beatV4, gallery: galleryV4, plays: MODEL_3_FIXTURE },
+  // And model 5's (the same again, with step expression and a seed).
+  { from: 5, layout: 2, room: roomV5, expected: expectedV5, session: sessionV5, beat: beatV5, gallery: galleryV5, plays: MODEL_3_FIXTURE },
 ].map((f) => ({
   ...f,
   tables: (f.room as unknown as { tables: Tables }).tables,
@@ -167,6 +178,27 @@ describe.each(FIXTURES)('a room written by model $from (storage layout $layout)'
           session.tracks.map((t) => t[field]),
           field,
         ).toEqual(stored.tracks.map((t) => t[field]));
+      }
+    }
+    if (from >= EXPRESSION_MODEL) {
+      // Model 5's step expression and seed, as the room stored them (spelled out in
+      // test/fixtures/v5/README.md; the comparison above covers every value).
+      const stored = expected.session as Session;
+      expect(session.seed).toBe(1_414_213_562);
+      const hat = rowIn(session, 'hat', 'A');
+      expect([hat.probabilities[6], hat.ratchets[14], hat.ramps[14]]).toEqual([35, 4, -60]);
+      expect(conditionLabel(CONDITIONS[rowIn(session, 'kick', 'B').conditions[4]!]!)).toBe('3:4');
+      expect(conditionLabel(CONDITIONS[rowIn(session, 'snare', 'A').conditions[4]!]!)).toBe('Fill');
+      expect(rowIn(session, 'keys', 'A').noteLengths[6]).toBe(6);
+      expect([rowIn(session, 'kick', 'A').nudges[0], rowIn(session, 'snare', 'A').nudges[12]]).toEqual([-15, 20]);
+      for (const pattern of patternsInUse(session)) {
+        for (const t of session.tracks) {
+          for (const f of Object.values(STEP_FIELDS).filter((x) => x.since === EXPRESSION_MODEL)) {
+            expect(rowIn(session, t.id, pattern)[f.array], `${pattern} ${t.name} ${f.array}`).toEqual(
+              rowIn(stored, t.id, pattern)[f.array],
+            );
+          }
+        }
       }
     }
 
