@@ -65,3 +65,76 @@ export async function measure(page: Page, checks: Check[]) {
     { checks, sampleRate: SAMPLE_RATE },
   );
 }
+
+/** A PCM WAV file's samples, each channel from −1 to 1 (16-bit, as the WAV export writes). */
+export interface Wav {
+  sampleRate: number;
+  channels: Float32Array[];
+}
+
+/** Read a 16-bit PCM WAV (RIFF chunks walked, any order); throws on anything else. */
+export function readWav(bytes: Uint8Array): Wav {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tag = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error('not a RIFF WAVE file');
+  let format: { channels: number; sampleRate: number; bits: number } | null = null;
+  for (let at = 12; at + 8 <= bytes.length; ) {
+    const id = tag(at);
+    const size = view.getUint32(at + 4, true);
+    const body = at + 8;
+    if (id === 'fmt ') {
+      if (view.getUint16(body, true) !== 1) throw new Error('not PCM');
+      format = {
+        channels: view.getUint16(body + 2, true),
+        sampleRate: view.getUint32(body + 4, true),
+        bits: view.getUint16(body + 14, true),
+      };
+    } else if (id === 'data') {
+      if (format?.bits !== 16) throw new Error('expected 16-bit PCM before the data');
+      const frames = Math.floor(size / (2 * format.channels));
+      const channels = Array.from({ length: format.channels }, () => new Float32Array(frames));
+      for (let i = 0; i < frames; i++)
+        for (let c = 0; c < format.channels; c++) channels[c]![i] = view.getInt16(body + 2 * (i * format.channels + c), true) / 32768;
+      return { sampleRate: format.sampleRate, channels };
+    }
+    at = body + size + (size % 2);
+  }
+  throw new Error('no data chunk');
+}
+
+/**
+ * Onsets (seconds) in recorded sound of sharp hits, loud or quiet, close together or not
+ * (a ratchet's hits over the previous one's tail, a ghost note after a loud one): in 1 ms
+ * frames of the louder channel's peak level, an onset is a frame at least `rise` times
+ * louder than every frame of the `lookBackMs` before it and above `floorDb` of the whole
+ * file's peak; it is placed at the frame's first sample above twice that earlier level.
+ * Onsets closer than `minGapMs` count once. A file that starts with a hit has an onset at 0.
+ */
+export function findOnsets(wav: Wav, { rise = 3, lookBackMs = 10, floorDb = -50, minGapMs = 20 } = {}): number[] {
+  const { sampleRate, channels } = wav;
+  const length = channels[0]?.length ?? 0;
+  const level = (i: number) => {
+    let m = 0;
+    for (const c of channels) m = Math.max(m, Math.abs(c[i]!));
+    return m;
+  };
+  const hop = Math.round(sampleRate / 1000);
+  const frames = Math.floor(length / hop);
+  const envelope = new Float32Array(frames);
+  for (let f = 0; f < frames; f++) for (let i = f * hop; i < (f + 1) * hop; i++) envelope[f] = Math.max(envelope[f]!, level(i));
+  const peak = Math.max(...envelope);
+  const floor = peak * 10 ** (floorDb / 20);
+  const onsets: number[] = [];
+  let last = -Infinity;
+  for (let f = 0; f < frames; f++) {
+    let before = 0;
+    for (let k = Math.max(0, f - lookBackMs); k < f; k++) before = Math.max(before, envelope[k]!);
+    if (envelope[f]! < floor || envelope[f]! < rise * before) continue;
+    let i = f * hop;
+    while (i < (f + 1) * hop - 1 && level(i) <= Math.max(2 * before, floor)) i++;
+    const t = i / sampleRate;
+    if ((t - last) * 1000 >= minGapMs) onsets.push(t);
+    last = t;
+  }
+  return onsets;
+}

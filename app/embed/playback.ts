@@ -3,11 +3,17 @@
  * with Tone.js and the voices). It plays the beat on its own clock from step 0, with
  * the same mixer, voices and step clock as the editor (app/audio), and reports each
  * step at the moment it sounds so the page can move its playhead.
+ *
+ * Each step's notes come from the mixer's playStep, that is from core's eventsAtStep with
+ * the beat's own seed: the embed makes the same seeded choices (probability, conditions,
+ * ratchets) as every editor and both exports. `window.__keyboardiaEmbed.triggered` lists
+ * the notes it triggered (the mixer's record), for the end-to-end test that compares them;
+ * it is set here, in the chunk loaded by Play, so the page's first load carries none of it.
  */
 import * as Tone from 'tone';
 import type { Session } from '../../core/model';
 import { loadMasterChain } from '../audio/masterChain';
-import { Mixer } from '../audio/mixer';
+import { Mixer, type TriggeredNote } from '../audio/mixer';
 import { loadInstruments } from '../audio/samples';
 import { repeatSteps, setTempoNow } from '../audio/stepClock';
 
@@ -24,6 +30,11 @@ export interface EmbedPlayback {
   stop(): void;
 }
 
+/** `window.__keyboardiaEmbed`: the notes this player triggered, oldest first (app/audio/mixer.ts TriggeredNote). */
+export interface EmbedDebugHandle {
+  readonly triggered: readonly TriggeredNote[];
+}
+
 /**
  * `context` must be the AudioContext created (and resumed) inside the Play click:
  * the one gesture that browsers (Safari above all) accept to start audio.
@@ -34,6 +45,13 @@ export function createPlayback(session: Session, context: AudioContext, onStep: 
   Tone.setContext(context, true);
   let mixer: Mixer | null = null;
   let repeatId: number | null = null;
+  /** What the e2e test reads: the notes triggered so far (none before the first Play). */
+  const hook: EmbedDebugHandle = {
+    get triggered() {
+      return mixer?.triggered ?? [];
+    },
+  };
+  (window as unknown as { __keyboardiaEmbed?: EmbedDebugHandle }).__keyboardiaEmbed = hook;
 
   const stop = () => {
     const transport = Tone.getTransport();

@@ -15,8 +15,9 @@
  * of the lit cell, a condition and a ratchet as small marks ("1:4", "×3"), a melodic note
  * length as a bar across the following cells; in words, in the button's description.
  * Selecting steps opens their expression panel (StepExpression.tsx): E on a focused step,
- * a right-click, Shift-click or Shift + arrows (add to the selection), or a tap while
- * "Select steps" is on (touch); Escape clears the selection.
+ * a right-click, Shift-click or Shift + arrows (add to the selection), a long press on
+ * touch (longPress.ts: a touch press lights on release, so that holding can select), or a
+ * tap while "Select steps" is on; Escape clears the selection.
  *
  * The grid shows and edits the rows of the pattern this editor views (PatternBar);
  * others' cursors show when they are on the same pattern.
@@ -27,6 +28,7 @@ import { playheadStore } from '../audio/AudioEngine';
 import { DEFAULT_ROW, patternLabel, viewedPatternOf } from '../store/patternView';
 import { isAudible } from '../store/sessionStore';
 import { chordName } from './chordName';
+import { pressEntered, startPress } from './longPress';
 import { conditionMark, expressionSummary, extendSelection, selectedStepsOf, selectOnly, toggleSelected } from './stepSelection';
 import { useSession, useSessionContext } from './SessionContext';
 import { TrackHeader } from './TrackHeader';
@@ -190,18 +192,36 @@ const TrackRow = memo(function TrackRow({
     }
     // Let other cells receive pointerenter during a touch drag.
     if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
-    paint = { on: !row.steps[step], group: `paint:${Date.now()}` };
-    setStep(step, paint.on, paint.group);
+    const on = !row.steps[step];
+    const startPaint = () => {
+      paint = { on, group: `paint:${Date.now()}` };
+      setStep(step, on, paint.group);
+    };
+    // A touch waits (longPress.ts): a tap lights, a drag paints, a long press selects without lighting.
+    if (e.pointerType === 'touch') {
+      startPress(e, { tap: () => setStep(step, on), drag: startPaint, hold: () => selectStep(step) });
+      return;
+    }
+    startPaint();
+  };
+
+  /** Select only this step and show its expression panel (a long press on touch). */
+  const selectStep = (step: number) => {
+    store.setState((s) => ({ stepSelection: selectOnly(s.stepSelection, pattern, track.id, step) }));
+    requestAnimationFrame(() => document.getElementById('step-expression')?.scrollIntoView({ block: 'nearest' }));
   };
 
   const onPointerEnter = (e: PointerEvent<HTMLButtonElement>, step: number) => {
+    pressEntered(e);
     if (!paint || (e.pointerType === 'mouse' && (e.buttons & 1) === 0)) return;
     setStep(step, paint.on, paint.group);
   };
 
   const onContextMenu = (e: React.MouseEvent<HTMLButtonElement>, step: number) => {
     e.preventDefault();
-    store.setState((s) => ({ stepSelection: selectOnly(s.stepSelection, pattern, track.id, step) }));
+    // A touch's long press selects on its own clock (longPress.ts); the browser's long-press menu is only held back.
+    if ((e.nativeEvent as { pointerType?: string }).pointerType === 'touch') return;
+    selectStep(step);
   };
 
   const cursorAt = new Map(cursors.map((p) => [p.cursor!.step, p]));
