@@ -6,6 +6,7 @@
  * export make exactly the same choices, loop after loop.
  */
 import { CONDITIONS } from './conditions';
+import { LIMITS } from './limits';
 import type { PatternId, Row } from './model';
 
 /** 32-bit FNV-1a of a string, then a murmur3 finaliser: cheap, well mixed, the same everywhere. */
@@ -21,6 +22,17 @@ function hash32(text: string): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/**
+ * A fresh seed, different from `current`: a new session gets one (so two sessions made
+ * from one template do not make the same random choices) and Re-roll sends one. Drawn
+ * when the seed is set, never at play time.
+ */
+export function newSeed(current?: number, random: () => number = Math.random): number {
+  let seed = current ?? -1;
+  while (seed === current || seed < 0) seed = Math.floor(random() * (LIMITS.maxSeed + 1));
+  return seed;
 }
 
 /** The random number in [0, 1) of one step on one pass: the same for everyone, for ever. */

@@ -3,7 +3,7 @@
  * (issue 14), the key, master volume, effects, undo/redo and "play together".
  */
 import { useEffect, useRef, useState } from 'react';
-import { EFFECT_LIMITS, LIMITS, type Peer, type Session } from '../../core';
+import { EFFECT_LIMITS, LIMITS, newSeed, type Peer, type Session } from '../../core';
 import { KeyControl } from './KeyControl';
 import { useSession, useSessionContext } from './SessionContext';
 import { useThrottledCommit, useThrottledValue } from './useThrottledCommit';
@@ -169,10 +169,7 @@ function FillButton() {
 function RerollButton() {
   const { edits, store } = useSessionContext();
   const reroll = () => {
-    const current = store.getState().session?.seed;
-    let seed = current ?? 0;
-    while (seed === current) seed = Math.floor(Math.random() * (LIMITS.maxSeed + 1));
-    edits.apply({ type: 'set_seed', seed });
+    edits.apply({ type: 'set_seed', seed: newSeed(store.getState().session?.seed) });
   };
   return (
     <button type="button" className="reroll" onClick={reroll} title="New random choices for every listener (undoable)">

@@ -9,7 +9,8 @@ import { Midi } from '@tonejs/midi';
 import { describe, expect, it } from 'vitest';
 import { CONDITIONS, type Condition } from '../../core/conditions';
 import { eventsAtStep, loopLengthSteps, RANDOM_PASSES, type StepEvent } from '../../core/events';
-import { chance, ratchetHits, stepFires, type StepPlace } from '../../core/expression';
+import { chance, newSeed, ratchetHits, stepFires, type StepPlace } from '../../core/expression';
+import { LIMITS } from '../../core/limits';
 import { emptySession, makeTrack, type Row, type Session, sessionWithTracks } from '../../core/model';
 import { PPQ, sessionToMidi } from '../../app/export/midi';
 
@@ -89,6 +90,20 @@ describe('chance: the seeded random number of a step', () => {
     let seeds = 0;
     for (let seed = 0; seed < 5000; seed++) seeds += chance(seed, 'A', 't', 0, 0);
     expect(Math.abs(seeds / 5000 - 0.5)).toBeLessThan(0.02);
+  });
+});
+
+describe('newSeed: what a new session and Re-roll draw', () => {
+  it('is a whole number in the seed range, never the current seed', () => {
+    // A random source stuck on the current seed's draw must not end the loop with it.
+    const draws = [0.5, 0.5, 0, 0.999_999_999];
+    const current = Math.floor(0.5 * (LIMITS.maxSeed + 1));
+    expect(newSeed(current, () => draws.shift()!)).toBe(0);
+    for (let i = 0; i < 100; i++) {
+      const seed = newSeed(7);
+      expect(Number.isInteger(seed) && seed >= 0 && seed <= LIMITS.maxSeed && seed !== 7).toBe(true);
+    }
+    expect(newSeed(undefined, () => 0.999_999_999_9)).toBe(LIMITS.maxSeed);
   });
 });
 

@@ -40,6 +40,16 @@ describe('POST /api/sessions', () => {
     expect(doc.tracks).toHaveLength(4);
   });
 
+  it('gives every new session its own seed, so two sessions of one template vary differently', async () => {
+    const seeds = new Set<number>();
+    for (let i = 0; i < 3; i++) {
+      const id = await createSession({ template: 'starter' });
+      seeds.add(((await (await api(`/api/sessions/${id}`)).json()) as { seed: number }).seed);
+    }
+    // Three draws from 2^31 seeds: equal by chance once in ~10^9 runs.
+    expect(seeds.size).toBe(3);
+  });
+
   it('accepts an empty body (starter) and the empty template', async () => {
     const starter = await post(null);
     expect(starter.status).toBe(201);

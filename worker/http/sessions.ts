@@ -4,6 +4,7 @@ import {
   emptySession,
   fromTheTop,
   LIMITS,
+  newSeed,
   readSessionDocument,
   type Session,
   SessionNameSchema,
@@ -49,7 +50,10 @@ export async function handleCreate(request: Request, env: Env): Promise<Response
   }
   const now = Date.now();
   const { template, name } = parsed.output;
-  const session = template === 'empty' ? emptySession(now) : sessionFromTemplate(template, now)!;
+  const made = template === 'empty' ? emptySession(now) : sessionFromTemplate(template, now)!;
+  // Its own seed: two sessions from one template make different random choices (a
+  // remix keeps its source's seed, so it plays the same variations).
+  const session = { ...made, seed: newSeed() };
   return createSession(env, name === undefined ? session : { ...session, name });
 }
 
