@@ -53,11 +53,24 @@ export async function handleListenLink(env: Env, sessionId: string): Promise<Res
   return json(listenLink(listenId));
 }
 
+/**
+ * Listen ids this isolate has routed: a listen id never leads anywhere else once made, so
+ * a thousand listeners joining read KV once, not a thousand times. Bounded; unknown ids
+ * are not kept (a link made a moment ago must not stay a 404).
+ */
+const routed = new Map<string, string>();
+const ROUTED_MAX = 10_000;
+
 /** The session a listen id leads to, or null (unknown or malformed: the caller answers 404). */
 async function sessionOf(env: Env, listenId: string): Promise<string | null> {
   if (!isSessionId(listenId)) return null;
+  const known = routed.get(listenId);
+  if (known) return known;
   const sessionId = await env.KV.get(listenKey(listenId));
-  return sessionId !== null && isSessionId(sessionId) ? sessionId : null;
+  if (sessionId === null || !isSessionId(sessionId)) return null;
+  if (routed.size >= ROUTED_MAX) routed.clear();
+  routed.set(listenId, sessionId);
+  return sessionId;
 }
 
 /** The routes under /api/listen/<listenId>; the method was checked against worker/http/methods.ts. */
