@@ -75,7 +75,9 @@ test('a listener follows the jam on the listen link, read-only, and never learns
 
   // It cannot edit: the grid does not take clicks, and an edit made anyway is refused locally…
   await expect(step(listener, 'Kick', 2)).toHaveAttribute('aria-pressed', 'false');
-  await expect(step(listener, 'Kick', 2)).not.toBeEditable();
+  await expect(listener.locator('.workspace')).toHaveAttribute('inert', '');
+  await step(listener, 'Kick', 2).click({ force: true });
+  await expect(listener.getByRole('group', { name: 'Transport' }).getByRole('spinbutton').first()).toBeDisabled();
   await expect(listener.getByRole('button', { name: 'Undo' })).toHaveCount(0);
   const applied = await listener.evaluate(() =>
     (window as unknown as { __keyboardia: Runtime }).__keyboardia.edits.apply({
@@ -89,7 +91,7 @@ test('a listener follows the jam on the listen link, read-only, and never learns
   expect(applied).toBe(false);
   // …and the room refuses whatever a page on the listen link sends, a hello claiming to edit included.
   const refused = await listener.evaluate(async (link) => {
-    const ws = new WebSocket(link.replace(/^http/, 'ws').replace('/listen/', '/api/listen/') + '/ws');
+    const ws = new WebSocket(`${link.replace(/^http/, 'ws').replace('/listen/', '/api/listen/')}/ws`);
     const got: { type: string; code?: string }[] = [];
     await new Promise<void>((resolve, reject) => {
       ws.onerror = () => reject(new Error('socket failed'));
@@ -122,6 +124,7 @@ test('a listener follows the jam on the listen link, read-only, and never learns
     61,
   );
   await expect(step(page, 'Kick', 2)).toHaveAttribute('aria-pressed', 'false');
+  await expect(step(listener, 'Kick', 2)).toHaveAttribute('aria-pressed', 'false');
 
   // Nothing the listener got names the editing id: the page, the frames, its storage.
   expect(frames.length).toBeGreaterThan(2);
