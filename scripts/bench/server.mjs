@@ -1459,7 +1459,8 @@ export async function benchAudience(
     60_000,
     100,
   ).catch(() => null);
-  const finalVersion = Math.max(startVersion, ...sentAt.keys());
+  // The room's last version: every edit was applied by now (or the wait above gave up).
+  const finalVersion = Math.max(startVersion, ...sentAt.keys(), ...arrivals.keys());
   await until(
     'every listener to have the last change',
     async () => audience.filter((l) => l.last < finalVersion).length,
@@ -1468,17 +1469,21 @@ export async function benchAudience(
     100,
   ).catch(() => null);
 
-  const versions = [...sentAt.keys()].filter((v) => v > startVersion).sort((a, b) => a - b);
+  // Every version of the jam (an edit whose echo its author had not had yet counts too),
+  // and the send → last listener delay of each edit whose send time is known.
+  const versions = range(finalVersion - startVersion).map((i) => startVersion + 1 + i);
   /** @type {number[]} */
   const lastListener = [];
   let incomplete = 0;
+  let delivered = 0;
   for (const v of versions) {
     const a = arrivals.get(v);
+    delivered += a?.count ?? 0;
     if (!a || a.count < listeners) incomplete++;
-    if (a) lastListener.push(a.lastAt - sentAt.get(v));
+    const sent = sentAt.get(v);
+    if (a && sent !== undefined) lastListener.push(a.lastAt - sent);
   }
   const expectedDeliveries = versions.length * listeners;
-  const delivered = audience.reduce((a, l) => a + l.changes, 0);
   const presencePerListenerPerMinute = audience.reduce((a, l) => a + l.presenceBytes, 0) / listeners / (wall / 60);
   const result = {
     editors,

@@ -182,7 +182,8 @@ export class RoomProtocol {
   private readonly mirror = new Map<RoomSocket, Attachment>();
   /** The audience's presence as last sent to listeners (editors' entries as JSON) and the count. */
   private readonly audienceSent = new Map<string, string>();
-  private audienceCountSent: number | null = null;
+  /** Editors learn the count from `peers` when they join: only a change of it is news. */
+  private audienceCountSent = 0;
   private audienceDue = false;
   private lastAudienceFlush = Number.NEGATIVE_INFINITY;
 
@@ -339,8 +340,9 @@ export class RoomProtocol {
       return this.sendError(ws, 'seq_conflict', 'another tab is connected as this clientId: continue under a new one');
     }
     // The same tab reconnecting while its old socket lingers: the old one is a ghost. Only
-    // a socket of the same kind is replaced (a listener never closes an editor's socket).
-    for (const [other, a] of this.helloedSockets()) {
+    // an editor's is looked for (a listener's lingers harmlessly until its close, and a
+    // crowd of listeners joining must not each scan every socket).
+    for (const [other, a] of listenOnly ? [] : this.helloedSockets()) {
       if (other !== ws && a.clientId === hello.clientId && a.listenOnly === listenOnly && a.audience === attachment.audience) {
         const fresh = this.attachment(other);
         this.setAttachment(other, { ...fresh, helloed: false });
@@ -479,16 +481,24 @@ export class RoomProtocol {
     return a.model >= MODEL_VERSION || (mutationSince(change.mutation.type) ?? Infinity) <= a.model;
   }
 
+  /**
+   * A snapshot frame. The session's JSON is kept for as long as the session is the same
+   * object (one version): a crowd joining at once is serialised once, not once each.
+   */
   private sendSnapshot(ws: RoomSocket, a: Attachment, state: { session: Session; version: number }): void {
-    this.send(ws, {
-      type: 'snapshot',
-      version: state.version,
-      session: a.audience ? forAudience(state.session) : state.session,
-      peerId: a.peerId,
-      serverTime: this.host.now(),
-      model: MODEL_VERSION,
-    });
+    const cached = this.sessionJson;
+    let json: string;
+    if (cached && cached.session === state.session && cached.audience === a.audience) json = cached.json;
+    else {
+      json = JSON.stringify(a.audience ? forAudience(state.session) : state.session);
+      this.sessionJson = { session: state.session, audience: a.audience, json };
+    }
+    const frame =
+      `{"type":"snapshot","version":${JSON.stringify(state.version)},"session":${json},` +
+      `"peerId":${JSON.stringify(a.peerId)},"serverTime":${JSON.stringify(this.host.now())},"model":${JSON.stringify(MODEL_VERSION)}}`;
+    this.sendRaw(ws, frame);
   }
+  private sessionJson: { session: Session; audience: boolean; json: string } | null = null;
 
   /** The socket's attachment, read afresh (the durable copy). */
   private attachment(ws: RoomSocket): Attachment {
