@@ -1332,6 +1332,9 @@ export async function benchAudience(
 
   /** @type {{ conn: Conn, clientId: string, seq: number, sent: Map<number, number> }[]} */
   const band = [];
+  /** The editors' refusals, by code (a rate_limited edit is not resent here: what follows it waits). */
+  /** @type {Record<string, number>} */
+  const editorErrors = {};
   for (let e = 0; e < editors; e++) {
     const clientId = `audience-${tag}-editor-${e}`;
     const { conn } = await join(rt.ws, id, clientId);
@@ -1341,6 +1344,11 @@ export async function benchAudience(
   const sentAt = new Map();
   for (const editor of band) {
     editor.conn.onFrame = (raw) => {
+      if (raw.startsWith('{"type":"error"')) {
+        const code = String(JSON.parse(raw).code);
+        editorErrors[code] = (editorErrors[code] ?? 0) + 1;
+        return;
+      }
       if (!isChange(raw)) return;
       const seq = clientSeqOf(raw);
       const version = versionOf(raw);
@@ -1503,6 +1511,7 @@ export async function benchAudience(
     duplicates: audience.reduce((a, l) => a + l.duplicates, 0),
     listenersBehind: audience.filter((l) => l.last < finalVersion).length,
     leakedEditingId: audience.filter((l) => l.leakedId).length,
+    editorErrors,
     lastListener: summary(lastListener),
     presenceBytesPerListenerPerMinute: presencePerListenerPerMinute,
     cpu: {
