@@ -1,4 +1,4 @@
-/** Routes by path: / (landing), /s/<id> (editor), /b/<id> (published beat). */
+/** Routes by path: / (landing), /s/<id> (editor), /listen/<id> (a listen link), /b/<id> (published beat). */
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { isBeatId, isSessionId } from '../core';
 import { LandingPage } from './pages/LandingPage';
@@ -23,11 +23,21 @@ export function App() {
   const page = path.match(/^\/([sb])\/([^/]+)\/?$/);
   const session = page?.[1] === 's' && isSessionId(page[2]!) ? page[2]! : null;
   const beat = page?.[1] === 'b' && isBeatId(page[2]!) ? page[2]! : null;
+  // A listen id has a session id's format (worker/http/listen.ts).
+  const listen = path.match(/^\/listen\/([^/]+)\/?$/)?.[1];
+  const listenId = listen && isSessionId(listen) ? listen : null;
   const loading = <p className="loading">Loading…</p>;
   if (session) {
     return (
       <Suspense fallback={loading}>
         <EditorPage key={session} sessionId={session} />
+      </Suspense>
+    );
+  }
+  if (listenId) {
+    return (
+      <Suspense fallback={loading}>
+        <EditorPage key={listenId} sessionId={listenId} listenLink />
       </Suspense>
     );
   }

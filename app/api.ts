@@ -28,6 +28,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 export const createSession = (template = 'starter', name?: string) =>
   request<Created>('POST', '/api/sessions', name === undefined ? { template } : { template, name });
 export const publishSession = (sessionId: string) => request<Published>('POST', `/api/sessions/${sessionId}/publish`);
+/** The session's listen link (made on first request): opens it live and read-only, never revealing its id. */
+export const listenLinkOf = (sessionId: string) => request<{ listenId: string; url: string }>('POST', `/api/sessions/${sessionId}/listen`);
 export const remixSession = (sessionId: string) => request<Created>('POST', `/api/sessions/${sessionId}/remix`);
 export const remixBeat = (beatId: string) => request<Created>('POST', `/api/beats/${beatId}/remix`);
 export const getBeat = (beatId: string) => request<BeatDocument>('GET', `/api/beats/${beatId}`);

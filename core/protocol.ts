@@ -1,5 +1,5 @@
 /**
- * The wire protocol between a browser and a session room, version 2.
+ * The wire protocol between a browser and a session room, version 3.
  * docs/PROTOCOL.md describes it in prose; this file is the source of truth.
  * Frames are JSON text. The one exception is the keepalive: the literal text
  * "ping" is answered "pong" by the runtime without waking the room.
@@ -12,9 +12,21 @@ import type { PatternId, Session } from './model';
 import type { RefusalCode } from './reducer';
 import { describeIssues, IdSchema, type Mutation, PatternIdSchema, PeerNameSchema } from './schema';
 
-export const PROTOCOL_VERSION = 2;
+/**
+ * 3: a live audience (issue 17): listeners are counted, not listed. `peers` lists editors
+ * only and says how many listen; listeners get `audience` deltas at a bounded rate.
+ * A protocol 2 client is still served (it gets `peers` without listeners, never `audience`).
+ */
+export const PROTOCOL_VERSION = 3;
 /** Frame versions the room still speaks: version 1 is the first release (no `model` in hello). */
-export const SUPPORTED_PROTOCOLS: readonly number[] = [1, 2];
+export const SUPPORTED_PROTOCOLS: readonly number[] = [1, 2, 3];
+
+/**
+ * How often, at most, the room tells its listeners what changed in the presence of the
+ * editors and in how many listen (one `audience` frame per listener per interval, only
+ * when something changed). Fill travels this way too, so it stays short.
+ */
+export const AUDIENCE_INTERVAL_MS = 200;
 export const KEEPALIVE_PING = 'ping';
 export const KEEPALIVE_PONG = 'pong';
 
@@ -116,6 +128,12 @@ export interface Peer {
   listenOnly: boolean;
 }
 
+/**
+ * An editor as listeners see them: who is here, who plays, on which pattern, holding
+ * Fill. No cursor: a cursor moves several times a second and listeners cannot edit.
+ */
+export type AudiencePeer = Pick<Peer, 'peerId' | 'name' | 'color' | 'playing' | 'pattern' | 'fill'>;
+
 export type ErrorCode =
   | 'bad_json'
   | 'bad_message'
@@ -152,7 +170,19 @@ export type ServerMessage =
   | { type: 'ack'; clientSeq: number; version: number }
   /** A refusal. `clientSeq` names the refused mutation when there is one. Nothing changed. */
   | { type: 'error'; code: ErrorCode; message: string; clientSeq?: number }
-  | { type: 'peers'; peers: Peer[] }
+  /**
+   * To editors, whenever an editor joins, leaves or updates presence: every editor.
+   * Listeners are counted, not listed (`listeners`, protocol 3; a change of the count
+   * alone comes as `audience`). Before protocol 3 listeners were listed here.
+   */
+  | { type: 'peers'; peers: Peer[]; listeners?: number }
+  /**
+   * Protocol 3, at most every AUDIENCE_INTERVAL_MS and only when something changed. To a
+   * listener: `full` (right after its snapshot: `peers` is every editor) or a delta
+   * (`peers`: editors who joined or changed, `gone`: editors who left), and the number
+   * of listeners. To an editor: the number of listeners only.
+   */
+  | { type: 'audience'; listeners: number; full?: true; peers?: AudiencePeer[]; gone?: string[] }
   | { type: 'clock'; t0: number; serverTime: number };
 
 /** WebSocket close codes with meaning to the client. */

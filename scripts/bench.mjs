@@ -8,9 +8,10 @@
 //   2 fan-out to 10 clients                             6 load: 100 sessions × 5 clients
 //   3 throughput, 5 clients, vs the echo                7 client bundle sizes, Play → onset
 //   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
-//   9 a flooding socket beside honest editors
+//   9 a flooding socket beside honest editors          10 a live audience: 10 editors + 1,000 listeners
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,browser   --no-write   --load-seconds=N
+// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,audience,browser   --no-write   --load-seconds=N
+//          --audience-listeners=N --audience-seconds=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
 // group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
@@ -24,6 +25,7 @@ import { cpuMonitor, killAllChildren, machineInfo, runSync, sleep } from './benc
 import { PROFILE, renderMarkdown, renderTable } from './bench/report.mjs';
 import { startRuntime } from './bench/runtime.mjs';
 import {
+  benchAudience,
   benchFanout,
   benchFlood,
   benchLoad,
@@ -85,7 +87,7 @@ async function main() {
 
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
-    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'cold', 'load'].some(wants);
+    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'cold', 'load', 'audience'].some(wants);
     const needBrowser = wants('browser');
     let buildMs = null;
     if (needBrowser) {
@@ -160,6 +162,12 @@ async function main() {
         if (wants('flood')) {
           log('9. a socket flooding at 300/s beside 2 honest editors');
           results.flood = await phase('flood', () => benchFlood(rt, { tag }));
+        }
+        if (wants('audience')) {
+          const listeners = Number(option('audience-listeners') ?? 1000);
+          const seconds = Number(option('audience-seconds') ?? 20);
+          log(`10. a live audience: 10 editors jamming, ${listeners} listeners on the listen link, ${seconds} s`);
+          results.audience = await phase('audience', () => benchAudience(rt, { tag, listeners, seconds }));
         }
         if (wants('cold')) {
           log('5. cold wake: building full sessions');

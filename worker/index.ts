@@ -10,6 +10,7 @@ import { refuseForeignOrigin } from './http/origin';
 import { handleBeatPage, handleEmbedPage, handleOembed, handlePreviewImage } from './http/pages';
 import { error } from './http/responses';
 import { withSecurityHeaders } from './http/securityHeaders';
+import { handleListenRoute } from './http/listen';
 import { handleCreate, handleSessionRoute } from './http/sessions';
 import { isUpgrade, refuseUpgrade } from './http/upgrades';
 
@@ -30,6 +31,7 @@ async function route(request: Request, env: Env): Promise<Response> {
 
   if (path === '/api/sessions') return handleCreate(request, env);
   if ((m = path.match(/^\/api\/sessions\/([^/]+)(\/[a-z]+)?$/))) return handleSessionRoute(request, env, m[1]!, m[2] ?? '');
+  if ((m = path.match(/^\/api\/listen\/([^/]+)(\/ws)?$/))) return handleListenRoute(request, env, m[1]!, m[2] ?? '');
   if (path === '/api/beats') return handleGallery(request, env);
   if ((m = path.match(/^\/api\/beats\/([^/]+)(\/.*)?$/))) return handleBeatRoute(request, env, m[1]!, m[2] ?? '');
   if ((m = path.match(/^\/b\/([^/]+)\/preview\.png$/))) return handlePreviewImage(env, m[1]!);

@@ -26,11 +26,11 @@ import { Transport } from '../ui/Transport';
 import { useFollowTogether } from '../ui/useFollowTogether';
 
 /** Create the store, sync client and audio engine once per session id (never per render). */
-function useSessionRuntime(sessionId: string, listenOnly: boolean): SessionContextValue | null {
+function useSessionRuntime(sessionId: string, listenOnly: boolean, listenLink: boolean): SessionContextValue | null {
   const [runtime, setRuntime] = useState<SessionContextValue | null>(null);
   useEffect(() => {
     const store = createSessionStore();
-    const sync = new SyncClient({ sessionId, store, identity: loadIdentity(), listenOnly });
+    const sync = new SyncClient({ sessionId, store, identity: loadIdentity(), listenOnly, listenLink });
     const engine = new AudioEngine(store, () => sync.serverNow());
     const edits = new EditController(sync, store);
     // Which pattern this editor views: settled on the one playing once synced, kept in use.
@@ -46,22 +46,36 @@ function useSessionRuntime(sessionId: string, listenOnly: boolean): SessionConte
       engine.detach();
       sync.stop();
     };
-  }, [sessionId, listenOnly]);
+  }, [sessionId, listenOnly, listenLink]);
   return runtime;
 }
 
-export function EditorPage({ sessionId }: { sessionId: string }) {
-  const [listenOnly, setListenOnly] = useState(false);
-  const runtime = useSessionRuntime(sessionId, listenOnly);
+/**
+ * The editor; with `listenLink`, the page of a listen link (/listen/<listenId>, issue 17):
+ * `sessionId` is then the listen id, and the page plays the session live, read-only.
+ */
+export function EditorPage({ sessionId, listenLink = false }: { sessionId: string; listenLink?: boolean }) {
+  const [listenOnly, setListenOnly] = useState(listenLink);
+  const runtime = useSessionRuntime(sessionId, listenOnly, listenLink);
   if (!runtime) return null;
   return (
     <SessionContext.Provider value={runtime}>
-      <Editor sessionId={sessionId} listenOnly={listenOnly} onListen={() => setListenOnly(true)} />
+      <Editor sessionId={sessionId} listenOnly={listenOnly} listenLink={listenLink} onListen={() => setListenOnly(true)} />
     </SessionContext.Provider>
   );
 }
 
-function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listenOnly: boolean; onListen: () => void }) {
+function Editor({
+  sessionId,
+  listenOnly,
+  listenLink,
+  onListen,
+}: {
+  sessionId: string;
+  listenOnly: boolean;
+  listenLink: boolean;
+  onListen: () => void;
+}) {
   const { engine, sync } = useSessionContext();
   const loaded = useSession((s) => s.session !== null);
   const problem = useSession((s) => s.problem);
@@ -76,7 +90,7 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
       <main className="page-message">
         <h1>Session not found</h1>
         <p>
-          This link does not lead to a session. <a href="/">Start a new beat</a>
+          This {listenLink ? 'listen link' : 'link'} does not lead to a session. <a href="/">Start a new beat</a>
         </p>
       </main>
     );
@@ -112,7 +126,8 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
         <a className="logo small" href="/">
           Keyboardia
         </a>
-        <SessionTitle sessionId={sessionId} readOnly={listenOnly} />
+        <SessionTitle sessionId={sessionId} readOnly={listenOnly} remember={!listenLink} />
+        {listenOnly && <span className="listening-badge">Listening</span>}
         <Presence />
         <ConnectionStatus />
         {!listenOnly && <SessionActions sessionId={sessionId} />}
@@ -120,7 +135,13 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
       </header>
       {/* One main landmark for all of the session's content, the transport included. */}
       <main>
-        {listenOnly && <p className="banner">You are listening: this session is full, so your changes are not sent.</p>}
+        {listenOnly && (
+          <p className="banner">
+            {listenLink
+              ? 'You are listening live: you hear and see every change as it is made, and cannot edit.'
+              : 'You are listening: this session is full, so your changes are not sent.'}
+          </p>
+        )}
         <UpdateBanner />
         <Transport />
         {loaded ? (
@@ -199,15 +220,16 @@ function SessionFull({ sessionId, onListen }: { sessionId: string; onListen: () 
 }
 
 /** The session name: synced, editable, shown in the tab title; plus where it was remixed from. */
-function SessionTitle({ sessionId, readOnly }: { sessionId: string; readOnly: boolean }) {
+function SessionTitle({ sessionId, readOnly, remember }: { sessionId: string; readOnly: boolean; remember: boolean }) {
   const { edits } = useSessionContext();
   const name = useSession((s) => s.session?.name ?? '');
   const lineage = useSession((s) => s.session?.lineage.remixedFrom ?? null);
   const [editing, setEditing] = useState(false);
   useEffect(() => {
     document.title = name ? `${name} · Keyboardia` : 'Keyboardia';
-    if (name) rememberSession(sessionId, name);
-  }, [name, sessionId]);
+    // A listen link is not one of your sessions (its id is not a session's).
+    if (name && remember) rememberSession(sessionId, name);
+  }, [name, sessionId, remember]);
 
   return (
     <div className="session-title">

@@ -33,6 +33,8 @@ export interface SessionState {
   status: ConnectionStatus;
   problem: LoadProblem;
   peers: Peer[];
+  /** How many listen (by a listen link, or read-only in a full session): counted, not listed. */
+  listeners: number;
   /** This listener holds Fill (SyncClient.setFill); others' holds are in `peers`. */
   fillHeld: boolean;
   selfPeerId: string | null;
@@ -78,6 +80,7 @@ export const initialSessionState: SessionState = {
   status: 'connecting',
   problem: null,
   peers: [],
+  listeners: 0,
   fillHeld: false,
   selfPeerId: null,
   notices: [],

@@ -11,6 +11,7 @@ import {
   CLOSE_REASON,
   KEEPALIVE_PING,
   KEEPALIVE_PONG,
+  type AudiencePeer,
   type Change,
   type ClientMessage,
   type Mutation,
@@ -30,6 +31,11 @@ export interface SyncClientOptions {
   store: SessionStore;
   identity: Identity;
   listenOnly?: boolean;
+  /**
+   * Open the session by its listen link (issue 17) instead: `sessionId` is then the
+   * listen id, the connection only listens, and this page never learns the editing id.
+   */
+  listenLink?: boolean;
   /** Base URL of the server (defaults to this page's origin). */
   baseUrl?: string;
   records?: ClientRecordStore;
@@ -61,12 +67,19 @@ export class SyncClient {
     this.identity = options.identity;
     this.records =
       options.records ??
-      new ClientRecordStore(options.sessionId, localStorage, sessionStorage, undefined, (problem) => {
-        console.warn(`client record: ${problem.kind}: ${problem.detail}`);
-        if (problem.kind === 'dropped_edit')
-          pushNotice(this.store, 'error', `An unsynced edit from an older version could not be kept: ${problem.detail}`);
-      });
-    this.store.setState({ sessionId: options.sessionId });
+      new ClientRecordStore(
+        options.listenLink ? `listen:${options.sessionId}` : options.sessionId,
+        localStorage,
+        sessionStorage,
+        undefined,
+        (problem) => {
+          console.warn(`client record: ${problem.kind}: ${problem.detail}`);
+          if (problem.kind === 'dropped_edit')
+            pushNotice(this.store, 'error', `An unsynced edit from an older version could not be kept: ${problem.detail}`);
+        },
+      );
+    // A listen link's page knows no session id.
+    this.store.setState({ sessionId: options.listenLink ? null : options.sessionId });
   }
 
   /** The writer id this tab sends under (null until the record is open). */
@@ -117,8 +130,18 @@ export class SyncClient {
           else if (message.code !== 'protocol_version') pushNotice(this.store, 'error', `${message.code}: ${message.message}`);
         },
       },
-      this.options.listenOnly ?? false,
+      this.listenOnly,
     );
+  }
+
+  /** Listening only: no edits, no presence of one's own. */
+  get listenOnly(): boolean {
+    return (this.options.listenOnly ?? false) || (this.options.listenLink ?? false);
+  }
+
+  /** The path of this session's API (or its listen link's). */
+  private get apiPath(): string {
+    return this.options.listenLink ? `/api/listen/${this.options.sessionId}` : `/api/sessions/${this.options.sessionId}`;
   }
 
   /** Open the client record (taking its Web Lock), show what it holds, then connect. */
@@ -140,7 +163,7 @@ export class SyncClient {
 
   private connect(): void {
     const base = this.options.baseUrl ?? location.origin;
-    const url = `${base.replace(/^http/, 'ws')}/api/sessions/${this.options.sessionId}/ws`;
+    const url = `${base.replace(/^http/, 'ws')}${this.apiPath}/ws`;
     const socket = new ReconnectingWebSocket(url, [], {
       maxEnqueuedMessages: 0, // our own pending queue is the only queue: it survives reloads
       minReconnectionDelay: 500 + Math.random() * 500,
@@ -215,6 +238,7 @@ export class SyncClient {
    * edit: a dropped connection releases it, and nothing is stored.
    */
   setFill(held: boolean): void {
+    if (this.listenOnly) return;
     this.store.setState({ fillHeld: held });
     this.presence = { ...this.presence, fill: held };
     if (this.presenceTimer) {
@@ -225,7 +249,8 @@ export class SyncClient {
   }
 
   private sendPresence(): void {
-    if (!this.protocol?.synced) return;
+    // A listener has no presence: counted, not listed (the room refuses it).
+    if (!this.protocol?.synced || this.listenOnly) return;
     this.sendMessage({
       type: 'presence',
       cursor: this.presence.cursor,
@@ -253,7 +278,12 @@ export class SyncClient {
     }
     if (message.type === 'snapshot' || message.type === 'catchup') this.clock.seed(message.serverTime);
     this.protocol.receive(message);
-    if (message.type === 'peers') this.store.setState({ peers: message.peers });
+    if (message.type === 'peers') {
+      this.store.setState(
+        message.listeners === undefined ? { peers: message.peers } : { peers: message.peers, listeners: message.listeners },
+      );
+    }
+    if (message.type === 'audience') this.onAudience(message);
     if (message.type === 'clock') this.clock.onReply(message.t0, message.serverTime);
     for (const listener of this.listeners) listener(message);
   }
@@ -292,12 +322,28 @@ export class SyncClient {
     if (!protocol?.replica && !this.probing) void this.probeExistence();
   }
 
+  /**
+   * The audience's presence (protocol 3): to an editor the count of listeners; to a
+   * listener also the editors, whole (`full`) or as a delta.
+   */
+  private onAudience(message: Extract<ServerMessage, { type: 'audience' }>): void {
+    if (!this.listenOnly) {
+      this.store.setState({ listeners: message.listeners });
+      return;
+    }
+    const asPeer = (p: AudiencePeer) => ({ ...p, cursor: null, listenOnly: false });
+    const known = new Map(message.full ? [] : this.store.getState().peers.map((p) => [p.peerId, p]));
+    for (const p of message.peers ?? []) known.set(p.peerId, asPeer(p));
+    for (const gone of message.gone ?? []) known.delete(gone);
+    this.store.setState({ peers: [...known.values()], listeners: message.listeners });
+  }
+
   private probing = false;
   private async probeExistence(): Promise<void> {
     this.probing = true;
     try {
       const base = this.options.baseUrl ?? location.origin;
-      const response = await fetch(`${base}/api/sessions/${this.options.sessionId}`, { method: 'HEAD' });
+      const response = await fetch(`${base}${this.apiPath}`, { method: 'HEAD' });
       if (response.status === 404 && !this.protocol?.replica) {
         this.store.setState({ problem: 'not_found', status: 'offline' });
         this.socket?.close();

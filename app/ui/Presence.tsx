@@ -1,5 +1,5 @@
 /**
- * Who is here: an avatar per connected person (with a mark while they play, and the
+ * Who is here: an avatar per editor (listeners are counted, not listed: "12 listening") (with a mark while they play, and the
  * pattern they are on: "Sam is on C", marked when it is not yours), your own name
  * (editable), and notices when someone joins or leaves.
  */
@@ -13,6 +13,7 @@ import { useSession, useSessionContext } from './SessionContext';
 export function Presence() {
   const { store, sync } = useSessionContext();
   const peers = useSession((s) => s.peers);
+  const listeners = useSession((s) => s.listeners);
   const selfPeerId = useSession((s) => s.selfPeerId);
   const mine = useSession(viewedPatternOf);
   const known = useRef<Map<string, Peer> | null>(null);
@@ -81,7 +82,12 @@ export function Presence() {
           );
         })}
       </ul>
-      {editing ? (
+      {listeners > 0 && (
+        <span className="listener-count" role="status" aria-label={`${listeners} listening`}>
+          {listeners} listening
+        </span>
+      )}
+      {sync.listenOnly ? null : editing ? (
         <input
           aria-label="Your name"
           defaultValue={identity.name}

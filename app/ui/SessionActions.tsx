@@ -72,6 +72,7 @@ export function SessionActions({ sessionId }: { sessionId: string }) {
           title="Share this session"
           link={`${location.origin}/s/${sessionId}`}
           note="Anyone with this link can edit the session with you."
+          listenFor={sessionId}
           onClose={() => setSharing(false)}
         />
       )}

@@ -1,10 +1,12 @@
 /**
  * Sharing, in one dialog: the link (copy, QR code), and — for a published beat —
- * the embed snippet. The editor shows its own editable link; the beat page and the
- * publish result show the beat's read-only link.
+ * the embed snippet. The editor shows its own editable link ("Invite to edit") and the
+ * session's listen link ("Invite to listen": live and read-only, issue 17, made on
+ * first request); the beat page and the publish result show the beat's read-only link.
  */
 import QRCode from 'qrcode';
 import { useEffect, useRef, useState } from 'react';
+import { listenLinkOf } from '../api';
 import { copyText } from './copy';
 
 export function ShareDialog({
@@ -12,6 +14,7 @@ export function ShareDialog({
   link,
   note,
   embed,
+  listenFor,
   onClose,
 }: {
   title: string;
@@ -19,11 +22,26 @@ export function ShareDialog({
   note?: string;
   /** A copy-ready iframe snippet, for published beats. */
   embed?: string;
+  /** The editable session whose listen link to offer beside `link`. */
+  listenFor?: string;
   onClose: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
+  const [listen, setListen] = useState<{ link: string } | { failed: string } | null>(null);
+
+  useEffect(() => {
+    if (!listenFor) return;
+    let live = true;
+    listenLinkOf(listenFor).then(
+      ({ url }) => live && setListen({ link: `${location.origin}${url}` }),
+      (error: unknown) => live && setListen({ failed: error instanceof Error ? error.message : String(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [listenFor]);
 
   useEffect(() => {
     ref.current?.showModal();
@@ -42,8 +60,9 @@ export function ShareDialog({
     <dialog ref={ref} className="share-dialog" aria-label={title} onClose={onClose}>
       <h2>{title}</h2>
       {note && <p className="note">{note}</p>}
+      {listenFor && <h3>Invite to edit</h3>}
       <label className="field">
-        Link
+        {listenFor ? 'Edit link' : 'Link'}
         <input readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
       </label>
       <div className="row">
@@ -56,6 +75,33 @@ export function ShareDialog({
         {copied === 'link' && <span role="status">Link copied</span>}
       </div>
       {qr && <img className="qr" src={qr} alt={`QR code for ${link}`} width={220} height={220} />}
+      {listenFor && (
+        <section aria-label="Invite to listen">
+          <h3>Invite to listen</h3>
+          <p className="note">
+            Anyone with this link hears and sees the session live, and cannot change it. It does not reveal the edit link.
+          </p>
+          {listen === null && <p className="loading">Making the listen link…</p>}
+          {listen && 'failed' in listen && <p className="notice notice-error">The listen link could not be made: {listen.failed}</p>}
+          {listen && 'link' in listen && (
+            <>
+              <label className="field">
+                Listen link
+                <input readOnly value={listen.link} onFocus={(e) => e.currentTarget.select()} />
+              </label>
+              <div className="row">
+                <button type="button" onClick={() => copy('listen', listen.link)}>
+                  Copy listen link
+                </button>
+                <a href={listen.link} target="_blank" rel="noopener">
+                  Open listen link
+                </a>
+                {copied === 'listen' && <span role="status">Listen link copied</span>}
+              </div>
+            </>
+          )}
+        </section>
+      )}
       {embed && (
         <>
           <label className="field">

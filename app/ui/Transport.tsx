@@ -21,7 +21,8 @@ export function othersArePlaying(state: { peers: readonly Peer[]; selfPeerId: st
 export function usePlayback() {
   const { engine, sync, edits, store } = useSessionContext();
   const play = async () => {
-    const join = othersArePlaying(store.getState());
+    // A listener follows the shared timeline: it joins, never moves it.
+    const join = sync.listenOnly || othersArePlaying(store.getState());
     await engine.play(join ? {} : { atOnce: (anchorMs) => edits.apply({ type: 'start_transport', anchorMs }) });
     sync.setPresence({ playing: true });
     sync.clock.setRefreshing(true);
@@ -38,6 +39,8 @@ export function usePlayback() {
 
 export function Transport() {
   const { edits, sync } = useSessionContext();
+  /** Listening only: the shared controls show their values and cannot be changed. */
+  const listening = sync.listenOnly;
   const { play, stop } = usePlayback();
   const playing = useSession((s) => s.playing);
   // Playback can stop by itself (a song that does not loop ends): others see it.
@@ -66,38 +69,44 @@ export function Transport() {
       <button type="button" onClick={stop} disabled={!playing} className="stop">
         Stop
       </button>
-      <TempoControl tempo={tempo} onCommit={setTempo} />
-      <label className="slider">
-        Swing
-        <input
-          type="range"
-          min={LIMITS.minSwing}
-          max={LIMITS.maxSwing}
-          value={swing}
-          onChange={(e) => setSwing(Number(e.currentTarget.value))}
-        />
-        <output>{Math.round(swing)}%</output>
-      </label>
-      <FillButton />
-      <RerollButton />
-      <KeyControl />
+      <fieldset className="shared-controls" disabled={listening}>
+        <TempoControl tempo={tempo} onCommit={setTempo} />
+        <label className="slider">
+          Swing
+          <input
+            type="range"
+            min={LIMITS.minSwing}
+            max={LIMITS.maxSwing}
+            value={swing}
+            onChange={(e) => setSwing(Number(e.currentTarget.value))}
+          />
+          <output>{Math.round(swing)}%</output>
+        </label>
+        <FillButton />
+        <RerollButton />
+        <KeyControl />
+      </fieldset>
       <MixControls />
-      <div className="history" role="group" aria-label="History">
-        <button type="button" onClick={() => edits.undo()} disabled={undoDepth === 0} aria-keyshortcuts="Control+Z Meta+Z">
-          Undo
-        </button>
-        <button type="button" onClick={() => edits.redo()} disabled={redoDepth === 0} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">
-          Redo
-        </button>
-      </div>
-      <label className="together">
-        <input
-          type="checkbox"
-          checked={session?.timeline.together ?? false}
-          onChange={(e) => edits.apply({ type: 'set_play_together', together: e.currentTarget.checked })}
-        />
-        Play together
-      </label>
+      {!listening && (
+        <>
+          <div className="history" role="group" aria-label="History">
+            <button type="button" onClick={() => edits.undo()} disabled={undoDepth === 0} aria-keyshortcuts="Control+Z Meta+Z">
+              Undo
+            </button>
+            <button type="button" onClick={() => edits.redo()} disabled={redoDepth === 0} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">
+              Redo
+            </button>
+          </div>
+          <label className="together">
+            <input
+              type="checkbox"
+              checked={session?.timeline.together ?? false}
+              onChange={(e) => edits.apply({ type: 'set_play_together', together: e.currentTarget.checked })}
+            />
+            Play together
+          </label>
+        </>
+      )}
     </div>
   );
 }
@@ -217,7 +226,7 @@ function MixControls() {
 }
 
 function EffectSlider({ param }: { param: keyof typeof EFFECT_LIMITS }) {
-  const { edits } = useSessionContext();
+  const { edits, sync } = useSessionContext();
   const [value, setValue] = useThrottledValue(
     useSession((s) => s.session?.effects[param] ?? 0),
     (value: number) => edits.apply({ type: 'set_effect', param, value }, { group: `effect:${param}` }),
@@ -227,6 +236,7 @@ function EffectSlider({ param }: { param: keyof typeof EFFECT_LIMITS }) {
       {param === 'reverb' ? 'Reverb' : param === 'delay' ? 'Delay' : 'Feedback'}
       <input
         type="range"
+        disabled={sync.listenOnly}
         min={EFFECT_LIMITS[param].min}
         max={EFFECT_LIMITS[param].max}
         step={0.01}

@@ -29,6 +29,7 @@ import { fmt, kb } from './lib.mjs';
  *   throughput?: Awaited<ReturnType<typeof Server.benchThroughput>>,
  *   storage?: Awaited<ReturnType<typeof Server.benchStorage>>,
  *   flood?: Awaited<ReturnType<typeof Server.benchFlood>>,
+ *   audience?: Awaited<ReturnType<typeof Server.benchAudience>>,
  *   cold?: Awaited<ReturnType<typeof Server.measureColdWake>>,
  *   load?: Awaited<ReturnType<typeof Server.benchLoad>>,
  *   sizes?: Awaited<ReturnType<typeof Browser.benchSizes>>,
@@ -493,6 +494,23 @@ export function renderTable(r) {
       '',
     ]);
   }
+  if (r.audience) {
+    const a = r.audience;
+    rows.push([
+      '10',
+      `audience: ${a.listeners} listeners join / last listener p50 / p99`,
+      `${ms(a.joinMs, 0)} / ${ms(a.lastListener.p50)} / ${ms(a.lastListener.p99)}`,
+      'issue 17: 500 joined in 85 s; 100: p99 48 ms',
+      `join ≤ 10 s: ${a.joinMs <= AUDIENCE_GOALS.joinMs ? 'met' : 'missed'}; p99 ≤ 250 ms: ${a.lastListener.p99 <= AUDIENCE_GOALS.p99Ms ? 'met' : 'missed'}`,
+    ]);
+    rows.push([
+      '10',
+      '  every change to every listener, in order; presence per listener',
+      `${a.delivered}/${a.expectedDeliveries}, ${a.gaps} gaps, ${a.duplicates} dup; ${fmt(a.presenceBytesPerListenerPerMinute / 1024, 1)} KiB/min`,
+      'issue 17: 511 KiB of peers per listener in 8 s (100 listeners)',
+      a.delivered === a.expectedDeliveries && a.gaps === 0 && a.duplicates === 0 ? 'complete' : 'INCOMPLETE',
+    ]);
+  }
   if (r.contention)
     rows.push([
       '',
@@ -581,7 +599,17 @@ export function renderMarkdown(r) {
 
   if (r.contention && Object.keys(r.contention).length) {
     /** @type {Record<string, string>} */
-    const names = { rtt: '1', fanout: '2', throughput: '3', storage: '4', flood: '9', cold: '5', load: '6', browser: '7–8' };
+    const names = {
+      rtt: '1',
+      fanout: '2',
+      throughput: '3',
+      storage: '4',
+      flood: '9',
+      cold: '5',
+      load: '6',
+      audience: '10',
+      browser: '7–8',
+    };
     const entries = Object.entries(r.contention);
     const busiest = Math.max(...entries.map(([, c]) => c.others));
     p(
@@ -1412,6 +1440,7 @@ export function renderMarkdown(r) {
     );
   }
   p(
+    ...(r.audience ? audienceSection(r.audience, r.contention?.audience) : []),
     '## How the bench works',
     '',
     '- `npm run bench` runs `node scripts/bench.mjs`: `vite build`, a private copy of `dist/` (others may rebuild it meanwhile), and the bench Worker bundled once (`wrangler deploy --dry-run`) into a temporary folder, so edits made during the run cannot reload the runtime.',
@@ -1422,4 +1451,65 @@ export function renderMarkdown(r) {
     '- Every wait has a timeout; loops are bounded; the load phase has a fixed duration.',
   );
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+/** Issue 17's goals for one room with a live audience. */
+export const AUDIENCE_GOALS = { joinMs: 10_000, p99Ms: 250 };
+
+/**
+ * Section 10 of docs/BENCHMARKS.md: a live audience on the listen link.
+ * @param {NonNullable<Results['audience']>} a
+ * @param {{ busy: number, ours: number, others: number } | undefined} contention
+ * @returns {string[]}
+ */
+export function audienceSection(a, contention) {
+  const complete = a.delivered === a.expectedDeliveries && a.gaps === 0 && a.duplicates === 0 && a.listenersBehind === 0;
+  return [
+    '## 10. A live audience: 10 editors, 1,000 listeners on the listen link',
+    '',
+    `One session; ${a.editors} editors each edit at ${a.editsPerSecond}/s (Poisson; the seeds' rapid jam is 120 mutations a minute: here each editor jams at that rate, ${a.editors * a.editsPerSecond} a second in all) and send ${a.presencePerSecond} presence frames/s (a cursor move, playing on or off at random), while ${a.listeners} sockets listen through the session's listen link (\`/api/listen/<listenId>/ws\`, joined ${a.joinConcurrency} at a time) for ${fmt(a.seconds, 0)} s. One Node process runs every socket on the same two cores as workerd` +
+      (contention ? ` (others took ${fmt(contention.others, 0)} % of the machine during this phase)` : '') +
+      '.',
+    '',
+    table(
+      ['measure', 'this run', 'goal (issue 17)', 'baseline (issue 17, before listen links)'],
+      [
+        [
+          `joining ${a.listeners} listeners`,
+          `${fmt(a.joinMs / 1000, 1)} s`,
+          '≤ 10 s',
+          '500 listeners: 85 s (each join sent the whole peer list to everyone)',
+        ],
+        [
+          'edit → last listener has it, p50 / p99 / max',
+          `${ms(a.lastListener.p50)} / ${ms(a.lastListener.p99)} / ${ms(a.lastListener.max)}`,
+          'p99 ≤ 250 ms',
+          '100 listeners: p50 34.5 ms, p99 48 ms; 500: p50 3.5 s, p99 6.8 s',
+        ],
+        [
+          'deliveries (changes × listeners)',
+          `${a.delivered} of ${a.expectedDeliveries}; ${a.gaps} out of order, ${a.duplicates} twice, ${a.listenersBehind} listeners behind at the end`,
+          'every change, in order',
+          '500: 9,500 of 20,000 missing 3 s after the last send',
+        ],
+        [
+          'presence bytes per listener',
+          `${fmt(a.presenceBytesPerListenerPerMinute / 1024, 1)} KiB a minute`,
+          'reported, bounded',
+          '100: 511 KiB in 8 s (≈ 3.8 MiB a minute); 500: 1.27 MB in 8 s',
+        ],
+        ['frames naming the editing id', String(a.leakedEditingId), '0', '—'],
+        [
+          'workerd CPU, % of one core (joining / jamming)',
+          `${fmt(a.cpu.joinPercentOfOneCore, 0)} / ${fmt(a.cpu.jamPercentOfOneCore, 0)}`,
+          '',
+          '',
+        ],
+      ],
+    ),
+    '',
+    `${a.changes} changes (${a.edits} edits sent, ${a.presenceSent} presence frames). ${complete ? 'Every listener received every change exactly once and in order.' : '**Not every listener received every change in order: see the counts above.**'} ` +
+      "Presence no longer scales with the audience: editors see each other as `peers` (editors only, with the count of listeners), and listeners get an `audience` frame at most every 200 ms with only what changed among the editors (no cursors) and the count, so a listener joining costs its own snapshot and one full `audience` frame, and everyone else at most one small frame per 200 ms however many join (docs/PROTOCOL.md §2.2). The room mirrors its sockets' attachments in memory, so a change broadcast to 1,000 sockets does not deserialise 1,000 attachments.",
+    '',
+  ];
 }

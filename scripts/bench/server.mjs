@@ -1303,3 +1303,224 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
     },
   };
 }
+
+// ---- 10. a live audience: 10 editors jamming, 1,000 listeners on the listen link ------------------
+
+/**
+ * Issue 17: one session, `editors` editors editing at `editsPerSecond` each (Poisson) and
+ * moving their cursors at `presencePerSecond` (plus a Play/Stop now and then), while
+ * `listeners` sockets listen through the session's listen link. Measures how long the
+ * listeners take to join (from the first upgrade to the last snapshot), the delay from
+ * an edit's send to its arrival at the last listener (per change: the slowest listener),
+ * whether every listener received every change exactly once and in order, and the
+ * presence bytes (every frame but changes) each listener received per minute.
+ * @param {Runtime} rt
+ * @param {{ tag: string, editors?: number, listeners?: number, seconds?: number, editsPerSecond?: number,
+ *   presencePerSecond?: number, joinConcurrency?: number }} options
+ */
+export async function benchAudience(
+  rt,
+  { tag, editors = 10, listeners = 1000, seconds = 20, editsPerSecond = 2, presencePerSecond = 2, joinConcurrency = 100 },
+) {
+  const random = rng(17);
+  const pids = rt.workerdPids();
+  const id = await createSession(rt.base, 'starter');
+  const link = await fetch(`${rt.base}/api/sessions/${id}/listen`, { method: 'POST', signal: AbortSignal.timeout(20_000) });
+  if (!link.ok) throw new Error(`listen link: ${link.status} ${await link.text()}`);
+  const { listenId } = /** @type {{ listenId: string }} */ (await link.json());
+  if (listenId === id) throw new Error('the listen id is the session id');
+
+  /** @type {{ conn: Conn, clientId: string, seq: number, sent: Map<number, number> }[]} */
+  const band = [];
+  /** The editors' refusals, by code (a rate_limited edit is not resent here: what follows it waits). */
+  /** @type {Record<string, number>} */
+  const editorErrors = {};
+  for (let e = 0; e < editors; e++) {
+    const clientId = `audience-${tag}-editor-${e}`;
+    const { conn } = await join(rt.ws, id, clientId);
+    band.push({ conn, clientId, seq: 0, sent: new Map() });
+  }
+  /** version → the author's send time */
+  const sentAt = new Map();
+  for (const editor of band) {
+    editor.conn.onFrame = (raw) => {
+      if (raw.startsWith('{"type":"error"')) {
+        const code = String(JSON.parse(raw).code);
+        editorErrors[code] = (editorErrors[code] ?? 0) + 1;
+        return;
+      }
+      if (!isChange(raw)) return;
+      const seq = clientSeqOf(raw);
+      const version = versionOf(raw);
+      if (seq !== null && version !== null && editor.sent.has(seq)) {
+        sentAt.set(version, editor.sent.get(seq));
+        editor.sent.delete(seq);
+      }
+    };
+  }
+
+  /**
+   * @typedef {{ conn: Conn, last: number, gaps: number, duplicates: number, changes: number, presenceBytes: number,
+   *   leakedId: boolean }} Listener
+   */
+  /** version → { count of listeners that have it, when the last of them got it } */
+  const arrivals = new Map();
+  let counting = false;
+  const setupCpu = sampleProcesses(pids);
+  const joinStart = performance.now();
+  /** @type {Listener[]} */
+  const audience = await pool(range(listeners), joinConcurrency, async (k) => {
+    const conn = await Conn.open(`${rt.ws}/api/listen/${listenId}/ws`, 30_000);
+    const answer = conn.next((raw) => raw.startsWith('{"type":"snapshot"') || raw.startsWith('{"type":"catchup"'), 30_000, 'snapshot');
+    conn.send({ ...hello(`audience-${tag}-l${k}`, `listener ${k}`), listenOnly: true });
+    const first = JSON.parse(await answer);
+    /** @type {Listener} */
+    const listener = { conn, last: first.version, gaps: 0, duplicates: 0, changes: 0, presenceBytes: 0, leakedId: false };
+    conn.onFrame = (raw) => {
+      if (raw.includes(id)) listener.leakedId = true;
+      if (isChange(raw)) {
+        const version = /** @type {number} */ (versionOf(raw));
+        if (version <= listener.last) listener.duplicates++;
+        else if (version !== listener.last + 1) listener.gaps++;
+        listener.last = Math.max(listener.last, version);
+        listener.changes++;
+        const a = arrivals.get(version);
+        const now = performance.now();
+        if (a) {
+          a.count++;
+          a.lastAt = now;
+        } else arrivals.set(version, { count: 1, lastAt: now });
+      } else if (counting) {
+        listener.presenceBytes += Buffer.byteLength(raw);
+      }
+    };
+    return listener;
+  });
+  const joinMs = performance.now() - joinStart;
+  const joinedCpu = sampleProcesses(pids);
+  // Let the join's last audience batch settle before counting presence bytes.
+  await sleep(500);
+  const startVersion = Math.max(...audience.map((l) => l.last));
+
+  // The jam.
+  let stop = false;
+  /** @type {Set<ReturnType<typeof setTimeout>>} */
+  const timers = new Set();
+  /** @param {number} ms @param {() => void} fn */
+  const later = (ms, fn) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+  /** @param {number} rate */
+  const exp = (rate) => -Math.log(1 - random()) * (1000 / rate);
+  let edits = 0;
+  let presenceSent = 0;
+  counting = true;
+  const cpu0 = sampleProcesses(pids);
+  const t0 = performance.now();
+  for (const editor of band) {
+    const edit = () => {
+      if (stop) return;
+      const seq = ++editor.seq;
+      editor.sent.set(seq, performance.now());
+      editor.conn.send(
+        mutate(editor.clientId, seq, {
+          type: 'set_step',
+          trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)),
+          pattern: 'A',
+          step: Math.floor(random() * 16),
+          on: random() < 0.5,
+        }),
+      );
+      edits++;
+      later(exp(editsPerSecond), edit);
+    };
+    const move = () => {
+      if (stop) return;
+      presenceSent++;
+      editor.conn.send({
+        type: 'presence',
+        cursor: { trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)), step: Math.floor(random() * 16) },
+        // Now and then someone starts or stops playing: a change listeners see.
+        playing: random() < 0.5,
+        peer: { name: 'bench', color: '#3366aa' },
+      });
+      later(exp(presencePerSecond), move);
+    };
+    later(exp(editsPerSecond), edit);
+    if (presencePerSecond > 0) later(exp(presencePerSecond), move);
+  }
+  while (performance.now() - t0 < seconds * 1000) await sleep(250);
+  stop = true;
+  for (const t of timers) clearTimeout(t);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu1 = sampleProcesses(pids);
+  counting = false;
+  // Drain: every editor's last edit acknowledged, then every listener has the last version.
+  await until(
+    'every edit acknowledged',
+    async () => band.reduce((a, e) => a + e.sent.size, 0),
+    (left) => left === 0,
+    60_000,
+    100,
+  ).catch(() => null);
+  // The room's last version: every edit was applied by now (or the wait above gave up).
+  const finalVersion = Math.max(startVersion, ...sentAt.keys(), ...arrivals.keys());
+  await until(
+    'every listener to have the last change',
+    async () => audience.filter((l) => l.last < finalVersion).length,
+    (behind) => behind === 0,
+    60_000,
+    100,
+  ).catch(() => null);
+
+  // Every version of the jam (an edit whose echo its author had not had yet counts too),
+  // and the send → last listener delay of each edit whose send time is known.
+  const versions = range(finalVersion - startVersion).map((i) => startVersion + 1 + i);
+  /** @type {number[]} */
+  const lastListener = [];
+  let incomplete = 0;
+  let delivered = 0;
+  for (const v of versions) {
+    const a = arrivals.get(v);
+    delivered += a?.count ?? 0;
+    if (!a || a.count < listeners) incomplete++;
+    const sent = sentAt.get(v);
+    if (a && sent !== undefined) lastListener.push(a.lastAt - sent);
+  }
+  const expectedDeliveries = versions.length * listeners;
+  const presencePerListenerPerMinute = audience.reduce((a, l) => a + l.presenceBytes, 0) / listeners / (wall / 60);
+  const result = {
+    editors,
+    listeners,
+    seconds: wall,
+    editsPerSecond,
+    presencePerSecond,
+    joinConcurrency,
+    joinMs,
+    changes: versions.length,
+    edits,
+    presenceSent,
+    expectedDeliveries,
+    delivered,
+    incompleteChanges: incomplete,
+    gaps: audience.reduce((a, l) => a + l.gaps, 0),
+    duplicates: audience.reduce((a, l) => a + l.duplicates, 0),
+    listenersBehind: audience.filter((l) => l.last < finalVersion).length,
+    leakedEditingId: audience.filter((l) => l.leakedId).length,
+    editorErrors,
+    lastListener: summary(lastListener),
+    presenceBytesPerListenerPerMinute: presencePerListenerPerMinute,
+    cpu: {
+      joinPercentOfOneCore: ((joinedCpu.cpuSeconds - setupCpu.cpuSeconds) / (joinMs / 1000)) * 100,
+      jamPercentOfOneCore: ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100,
+    },
+    rss: { joined: joinedCpu.rssBytes, end: cpu1.rssBytes },
+  };
+  for (const l of audience) l.conn.close();
+  for (const e of band) e.conn.close();
+  return result;
+}

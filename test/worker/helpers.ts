@@ -148,8 +148,8 @@ export interface Closed {
   reason: string;
 }
 
-export async function upgrade(id: string): Promise<Response> {
-  return api(`/api/sessions/${id}/ws`, { headers: { Upgrade: 'websocket' } });
+export async function upgrade(id: string, path = `/api/sessions/${id}/ws`): Promise<Response> {
+  return api(path, { headers: { Upgrade: 'websocket' } });
 }
 
 export class TestClient {
@@ -184,8 +184,11 @@ export class TestClient {
    * Open a WebSocket to the session through the Worker. The socket is closed when
    * the test finishes. `replica` carries a previous connection's state (reconnect).
    */
-  static async connect(sessionId: string, opts: { clientId?: string; tab?: string; replica?: Replica | null } = {}): Promise<TestClient> {
-    const res = await upgrade(sessionId);
+  static async connect(
+    sessionId: string,
+    opts: { clientId?: string; tab?: string; replica?: Replica | null /** another socket route (a listen link) */; path?: string } = {},
+  ): Promise<TestClient> {
+    const res = await upgrade(sessionId, opts.path);
     if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
     const ws = res.webSocket;
     ws.accept();
@@ -225,11 +228,13 @@ export class TestClient {
    * Say hello with the version our replica has (null: none) and wait for the
    * reply. Like the browser, once in sync it resends every pending mutation.
    */
-  async hello(opts: { listenOnly?: boolean; version?: number | null; resendPending?: boolean } = {}): Promise<ServerMessage> {
+  async hello(
+    opts: { listenOnly?: boolean; version?: number | null; resendPending?: boolean; protocol?: number } = {},
+  ): Promise<ServerMessage> {
     const since = this.messages.length;
     this.sendMessage({
       type: 'hello',
-      protocol: PROTOCOL_VERSION,
+      protocol: opts.protocol ?? PROTOCOL_VERSION,
       model: MODEL_VERSION,
       clientId: this.clientId,
       tab: this.tab,

@@ -16,8 +16,9 @@ const WRITE: readonly Method[] = ['POST'];
  */
 export function allowedMethods(path: string): readonly Method[] | null {
   if (path === '/api/sessions') return WRITE;
-  if (/^\/api\/sessions\/[^/]+\/(?:publish|remix)$/.test(path)) return WRITE;
-  if (/^\/api\/sessions\/[^/]+\/ws$/.test(path)) return ['GET'];
+  if (/^\/api\/sessions\/[^/]+\/(?:publish|remix|listen)$/.test(path)) return WRITE;
+  if (/^\/api\/(?:sessions|listen)\/[^/]+\/ws$/.test(path)) return ['GET'];
+  if (/^\/api\/listen\/[^/]+$/.test(path)) return READ;
   if (/^\/api\/sessions\/[^/]+$/.test(path)) return READ;
   if (/^\/api\/beats\/[^/]+\/remix$/.test(path)) return WRITE;
   // Fail closed: any other path under a beat refuses writes (405), even where a read is a 404.

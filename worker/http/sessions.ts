@@ -1,4 +1,4 @@
-/** /api/sessions: create, read (from KV), connect, publish, remix. */
+/** /api/sessions: create, read (from KV), connect, publish, remix, the listen link. */
 import * as v from 'valibot';
 import {
   emptySession,
@@ -15,6 +15,7 @@ import type { Env } from '../env';
 import { isSessionId } from '../ids';
 import { sessionKey } from '../room/kvProjection';
 import { UnreadableDocument } from './beats';
+import { handleListenLink, LISTEN_HEADER } from './listen';
 import { readJsonBody } from './body';
 import { refuseForeignOrigin } from './origin';
 import { error, json } from './responses';
@@ -85,11 +86,14 @@ export async function handleSessionRoute(request: Request, env: Env, id: string,
     if (refusal) return refusal;
     const headers = new Headers(request.headers);
     headers.set('X-Session-Id', id);
+    // Only the Worker says a socket is a listener's (worker/http/listen.ts).
+    headers.delete(LISTEN_HEADER);
     return roomFor(env, id).fetch(new Request(request, { headers }));
   }
   // publish and remix take no input: a body, if any, must be JSON (read, then ignored).
   const body = await readJsonBody(request);
   if (!body.ok) return body.refusal;
+  if (rest === '/listen') return handleListenLink(env, id);
   if (rest === '/publish') {
     const beat = await roomFor(env, id).publish();
     if (!beat) return error(404, 'not_found', 'no such session');

@@ -5,6 +5,13 @@
  * writer's clientSeq rules, apply, next version, broadcast with the author's
  * clientSeq), presence, clock samples and refusals.
  *
+ * Presence scales to a live audience (issue 17): editors see each other at once, as
+ * `peers`; listeners are counted, not listed, and hear of the editors as `audience`
+ * deltas at most every AUDIENCE_INTERVAL_MS, so a listener joining or leaving costs its
+ * own snapshot and at most one small frame per connection per interval, not a list of
+ * everyone to everyone. A socket that came by a listen link (`audience`) is listen-only
+ * whatever its hello says, and never sees the session's editing id.
+ *
  * It knows no transport and no runtime: sockets, storage and the clock come in through
  * the small interfaces below. SessionRoom (the Durable Object) adapts the WebSocket
  * Hibernation API and RoomStorage to them; the seeded fuzz test (test/unit/sim) drives
@@ -23,6 +30,8 @@
  * which the client sends its pending edits again under a fresh clientId.
  */
 import {
+  AUDIENCE_INTERVAL_MS,
+  type AudiencePeer,
   applyMutation,
   type Change,
   CLOSE,
@@ -37,6 +46,7 @@ import {
   parseClientMessage,
   type ReceivedClientMessage,
   type RefusalCode,
+  PROTOCOL_VERSION,
   SUPPORTED_PROTOCOLS,
   type PatternId,
   type ServerMessage,
@@ -92,6 +102,11 @@ export interface RoomHost {
   now(): number;
   /** A change was applied (SessionRoom schedules its KV backstop). */
   changed(): void;
+  /**
+   * Run `fire` in `ms` (the audience's presence is batched). Without it, the room tells
+   * listeners at once (the seeded fuzz test's host).
+   */
+  setTimer?(fire: () => void, ms: number): void;
 }
 
 export interface Attachment {
@@ -102,7 +117,14 @@ export interface Attachment {
   tab: string | null;
   /** The client's model version (from hello): what it can apply. */
   model: number;
+  /** The client's frame version (from hello): protocol 3 reads `audience`. */
+  protocol: number;
   listenOnly: boolean;
+  /**
+   * Came by a listen link (worker/http/listen.ts): listen-only whatever it says, and
+   * never sent the session's editing id (nor the id of a session it was remixed from).
+   */
+  audience: boolean;
   name: string;
   color: string;
   playing: boolean;
@@ -150,15 +172,35 @@ export class RoomProtocol {
     private readonly host: RoomHost,
   ) {}
 
-  /** A WebSocket upgrade was accepted: give the socket its first attachment. */
-  accept(ws: RoomSocket, peerId: string): void {
+  /**
+   * The sockets' attachments, mirrored in memory so that a broadcast to a thousand
+   * listeners does not deserialise a thousand attachments. Which sockets there are is
+   * always the runtime's word (host.sockets()); an attachment is read once per instance
+   * (so after every wake) and then kept by setAttachment. The attachments stay the
+   * durable copy, and every write starts from attachment(ws), read afresh.
+   */
+  private readonly mirror = new Map<RoomSocket, Attachment>();
+  /** The audience's presence as last sent to listeners (editors' entries as JSON) and the count. */
+  private readonly audienceSent = new Map<string, string>();
+  /** Editors learn the count from `peers` when they join: only a change of it is news. */
+  private audienceCountSent = 0;
+  private audienceDue = false;
+  private lastAudienceFlush = Number.NEGATIVE_INFINITY;
+
+  /**
+   * A WebSocket upgrade was accepted: give the socket its first attachment. `audience`:
+   * it came by a listen link and may only listen.
+   */
+  accept(ws: RoomSocket, peerId: string, { audience = false }: { audience?: boolean } = {}): void {
     const attachment: Attachment = {
       peerId,
       helloed: false,
       clientId: null,
       tab: null,
       model: MODEL_VERSION,
-      listenOnly: false,
+      protocol: PROTOCOL_VERSION,
+      listenOnly: audience,
+      audience,
       name: 'Guest',
       color: '#888888',
       playing: false,
@@ -167,7 +209,7 @@ export class RoomProtocol {
       fill: false,
       resumeAt: null,
     };
-    ws.serializeAttachment(attachment);
+    this.setAttachment(ws, attachment);
   }
 
   message(ws: RoomSocket, raw: string | ArrayBuffer): void {
@@ -240,8 +282,13 @@ export class RoomProtocol {
   /** The socket is gone (closed or failed). Returns true when no editor is left. */
   gone(ws: RoomSocket): boolean {
     this.buckets.delete(ws);
+    const was = this.mirror.get(ws) ?? readAttachment(ws);
+    this.mirror.delete(ws);
     const remaining = this.helloedSockets().filter(([other]) => other !== ws);
-    this.broadcastPeers(ws);
+    if (was?.helloed) {
+      if (!was.listenOnly) this.broadcastPeers();
+      this.audienceChanged();
+    }
     return !remaining.some(([, a]) => !a.listenOnly);
   }
 
@@ -273,7 +320,9 @@ export class RoomProtocol {
       return;
     }
     const attachment = this.attachment(ws);
-    if (!hello.listenOnly) {
+    // Fail closed: a socket that came by a listen link listens, whatever its hello claims.
+    const listenOnly = attachment.audience || hello.listenOnly;
+    if (!listenOnly) {
       const editors = this.helloedSockets().filter(([other, a]) => other !== ws && !a.listenOnly && a.clientId !== hello.clientId).length;
       if (editors >= LIMITS.maxEditorsPerSession) {
         this.sendError(ws, 'session_full', `this session already has ${LIMITS.maxEditorsPerSession} editors`);
@@ -284,13 +333,20 @@ export class RoomProtocol {
     // Another tab is connected as this writer (two tabs adopted one saved record): the
     // newcomer goes on under a fresh clientId, so their edits are never mixed up.
     const tab = hello.tab ?? null;
-    if (this.helloedSockets().some(([other, a]) => other !== ws && a.clientId === hello.clientId && a.tab && tab && a.tab !== tab)) {
+    if (
+      !listenOnly &&
+      this.helloedSockets().some(([other, a]) => other !== ws && a.clientId === hello.clientId && a.tab && tab && a.tab !== tab)
+    ) {
       return this.sendError(ws, 'seq_conflict', 'another tab is connected as this clientId: continue under a new one');
     }
-    // The same tab reconnecting while its old socket lingers: the old one is a ghost.
-    for (const [other, a] of this.helloedSockets()) {
-      if (other !== ws && a.clientId === hello.clientId) {
-        other.serializeAttachment({ ...a, helloed: false });
+    // The same tab reconnecting while its old socket lingers: the old one is a ghost. Only
+    // an editor's is looked for (a listener's lingers harmlessly until its close, and a
+    // crowd of listeners joining must not each scan every socket).
+    for (const [other, a] of listenOnly ? [] : this.helloedSockets()) {
+      if (other !== ws && a.clientId === hello.clientId && a.listenOnly === listenOnly && a.audience === attachment.audience) {
+        const fresh = this.attachment(other);
+        this.setAttachment(other, { ...fresh, helloed: false });
+        this.audienceChanged();
         try {
           other.close(1000, 'replaced by a newer connection');
         } catch {
@@ -298,18 +354,22 @@ export class RoomProtocol {
         }
       }
     }
-    if (hello.resendFrom !== undefined && !hello.listenOnly) this.storage.forgetRefusalsBelow(hello.clientId, hello.resendFrom);
+    if (hello.resendFrom !== undefined && !listenOnly) this.storage.forgetRefusalsBelow(hello.clientId, hello.resendFrom);
+    const wasEditor = attachment.helloed && !attachment.listenOnly;
     const updated: Attachment = {
       ...attachment,
       helloed: true,
       clientId: hello.clientId,
       tab,
       model: hello.model,
-      listenOnly: hello.listenOnly,
+      protocol: hello.protocol,
+      listenOnly,
       name: hello.peer.name,
       color: hello.peer.color,
+      // A listener has no presence of its own.
+      ...(listenOnly ? { cursor: null, playing: false, fill: false } : {}),
     };
-    ws.serializeAttachment(updated);
+    this.setAttachment(ws, updated);
     const changes = hello.version === null ? null : this.storage.changesSince(hello.version);
     const serverTime = this.host.now();
     // An older client gets a snapshot instead of changes it could not apply.
@@ -318,7 +378,15 @@ export class RoomProtocol {
     } else {
       this.sendSnapshot(ws, updated, state);
     }
-    this.broadcastPeers();
+    if (listenOnly) {
+      // O(1) frames for this join: the newcomer gets everyone at once; the others hear of
+      // the count with the next batch.
+      this.sendAudienceTo(ws, updated);
+      if (wasEditor) this.broadcastPeers();
+    } else {
+      this.broadcastPeers();
+    }
+    this.audienceChanged();
   }
 
   private onMutate(ws: RoomSocket, message: Mutate): void {
@@ -339,7 +407,7 @@ export class RoomProtocol {
       if (attachment.resumeAt > last && clientSeq > attachment.resumeAt) {
         return this.sendError(ws, 'rate_limited', `resend clientSeq ${attachment.resumeAt} first`, clientSeq);
       }
-      ws.serializeAttachment({ ...attachment, resumeAt: null });
+      this.setAttachment(ws, { ...attachment, resumeAt: null });
     }
     const json = JSON.stringify(mutation);
     if (clientSeq <= last) return this.onResend(ws, clientId, clientSeq, json, state.version);
@@ -384,14 +452,16 @@ export class RoomProtocol {
 
   private holdMutationsFrom(ws: RoomSocket, clientSeq: number): void {
     const attachment = this.attachment(ws);
-    if (attachment.resumeAt === null || clientSeq < attachment.resumeAt) ws.serializeAttachment({ ...attachment, resumeAt: clientSeq });
+    if (attachment.resumeAt === null || clientSeq < attachment.resumeAt) this.setAttachment(ws, { ...attachment, resumeAt: clientSeq });
   }
 
   private onPresence(ws: RoomSocket, message: Extract<ReceivedClientMessage, { type: 'presence' }>): void {
     const attachment = this.attachment(ws);
     if (!attachment.helloed) return this.sendError(ws, 'hello_first', 'send hello first');
+    // Listeners are counted, not listed: they have no presence to share (nor a Fill to hold).
+    if (attachment.listenOnly) return this.sendError(ws, 'listen_only', 'this connection only listens: it has no presence');
     // Presence lives in the socket attachment only: never in storage.
-    ws.serializeAttachment({
+    this.setAttachment(ws, {
       ...attachment,
       cursor: message.cursor,
       playing: message.playing,
@@ -401,6 +471,7 @@ export class RoomProtocol {
       fill: message.fill,
     });
     this.broadcastPeers();
+    this.audienceChanged();
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -410,34 +481,55 @@ export class RoomProtocol {
     return a.model >= MODEL_VERSION || (mutationSince(change.mutation.type) ?? Infinity) <= a.model;
   }
 
+  /**
+   * A snapshot frame. The session's JSON is kept for as long as the session is the same
+   * object (one version): a crowd joining at once is serialised once, not once each.
+   */
   private sendSnapshot(ws: RoomSocket, a: Attachment, state: { session: Session; version: number }): void {
-    this.send(ws, {
-      type: 'snapshot',
-      version: state.version,
-      session: state.session,
-      peerId: a.peerId,
-      serverTime: this.host.now(),
-      model: MODEL_VERSION,
-    });
+    const cached = this.sessionJson;
+    let json: string;
+    if (cached && cached.session === state.session && cached.audience === a.audience) json = cached.json;
+    else {
+      json = JSON.stringify(a.audience ? forAudience(state.session) : state.session);
+      this.sessionJson = { session: state.session, audience: a.audience, json };
+    }
+    const frame =
+      `{"type":"snapshot","version":${JSON.stringify(state.version)},"session":${json},` +
+      `"peerId":${JSON.stringify(a.peerId)},"serverTime":${JSON.stringify(this.host.now())},"model":${JSON.stringify(MODEL_VERSION)}}`;
+    this.sendRaw(ws, frame);
+  }
+  private sessionJson: { session: Session; audience: boolean; json: string } | null = null;
+
+  /** The socket's attachment, read afresh (the durable copy). */
+  private attachment(ws: RoomSocket): Attachment {
+    return normalised(ws.deserializeAttachment() as Attachment);
   }
 
-  private attachment(ws: RoomSocket): Attachment {
-    return ws.deserializeAttachment() as Attachment;
+  /** Every write of an attachment goes through here, so that the mirror stays true. */
+  private setAttachment(ws: RoomSocket, a: Attachment): void {
+    ws.serializeAttachment(a);
+    this.mirror.set(ws, a);
   }
 
   private helloedSockets(): [RoomSocket, Attachment][] {
     const result: [RoomSocket, Attachment][] = [];
     for (const ws of this.host.sockets()) {
-      const a = ws.deserializeAttachment() as Attachment | null;
-      // Attachments written before a field existed read as its default.
-      if (a?.helloed) result.push([ws, { ...a, model: a.model ?? 1, pattern: a.pattern ?? 'A' }]);
+      let a = this.mirror.get(ws);
+      if (!a) {
+        a = readAttachment(ws);
+        if (!a) continue;
+        this.mirror.set(ws, a);
+      }
+      if (a.helloed) result.push([ws, a]);
     }
     return result;
   }
 
-  private broadcastPeers(except?: RoomSocket): void {
-    const sockets = this.helloedSockets().filter(([ws]) => ws !== except);
-    const peers: Peer[] = sockets.map(([, a]) => ({
+  /** `peers` to every editor: every editor, and (protocol 3) how many listen. */
+  private broadcastPeers(): void {
+    const sockets = this.helloedSockets();
+    const editors = sockets.filter(([, a]) => !a.listenOnly);
+    const peers: Peer[] = editors.map(([, a]) => ({
       peerId: a.peerId,
       name: a.name,
       color: a.color,
@@ -445,10 +537,77 @@ export class RoomProtocol {
       cursor: a.cursor,
       pattern: a.pattern,
       fill: a.fill ?? false,
-      listenOnly: a.listenOnly,
+      listenOnly: false,
     }));
-    const frame = JSON.stringify({ type: 'peers', peers } satisfies ServerMessage);
-    for (const [ws] of sockets) this.sendRaw(ws, frame);
+    const listeners = sockets.length - editors.length;
+    const frame = JSON.stringify({ type: 'peers', peers, listeners } satisfies ServerMessage);
+    const older = JSON.stringify({ type: 'peers', peers } satisfies ServerMessage);
+    for (const [ws, a] of editors) this.sendRaw(ws, a.protocol >= 3 ? frame : older);
+  }
+
+  // ---- the audience's presence ----------------------------------------------------------
+
+  /** Someone joined, left or changed presence: listeners hear of it with the next batch. */
+  private audienceChanged(): void {
+    if (this.audienceDue) return;
+    this.audienceDue = true;
+    if (!this.host.setTimer) return this.flushAudience();
+    const wait = Math.max(0, this.lastAudienceFlush + AUDIENCE_INTERVAL_MS - this.host.now());
+    this.host.setTimer(() => this.flushAudience(), wait);
+  }
+
+  /**
+   * One batch: to each listener, the editors who joined or changed and those who left
+   * since the last batch, and the count of listeners; to each editor, the count if it
+   * changed. Nothing when nothing a listener sees changed (a cursor moving, say).
+   */
+  private flushAudience(): void {
+    this.audienceDue = false;
+    this.lastAudienceFlush = this.host.now();
+    const sockets = this.helloedSockets();
+    const editors = sockets.filter(([, a]) => !a.listenOnly);
+    const listeners = sockets.length - editors.length;
+    const now = new Map(editors.map(([, a]) => [a.peerId, audiencePeer(a)]));
+    const peers: AudiencePeer[] = [];
+    for (const [peerId, peer] of now) {
+      const json = JSON.stringify(peer);
+      if (this.audienceSent.get(peerId) !== json) {
+        peers.push(peer);
+        this.audienceSent.set(peerId, json);
+      }
+    }
+    const gone = [...this.audienceSent.keys()].filter((peerId) => !now.has(peerId));
+    for (const peerId of gone) this.audienceSent.delete(peerId);
+    const countChanged = listeners !== this.audienceCountSent;
+    this.audienceCountSent = listeners;
+    const editorsChanged = peers.length > 0 || gone.length > 0;
+    if (!editorsChanged && !countChanged) return;
+    const delta: ServerMessage = { type: 'audience', listeners };
+    if (peers.length) delta.peers = peers;
+    if (gone.length) delta.gone = gone;
+    const toListeners = JSON.stringify(delta);
+    const toEditors = JSON.stringify({ type: 'audience', listeners } satisfies ServerMessage);
+    // A protocol 2 listener reads `peers` only: the editors, when they changed.
+    const older = editorsChanged ? JSON.stringify({ type: 'peers', peers: [...now.values()].map(asPeer) } satisfies ServerMessage) : null;
+    for (const [ws, a] of sockets) {
+      if (a.listenOnly) {
+        if (a.protocol >= 3) this.sendRaw(ws, toListeners);
+        else if (older) this.sendRaw(ws, older);
+      } else if (countChanged && a.protocol >= 3) {
+        this.sendRaw(ws, toEditors);
+      }
+    }
+  }
+
+  /** Everything a listener that just joined needs to know of who is here. */
+  private sendAudienceTo(ws: RoomSocket, a: Attachment): void {
+    const sockets = this.helloedSockets();
+    const editors = sockets.filter(([, e]) => !e.listenOnly).map(([, e]) => audiencePeer(e));
+    if (a.protocol >= 3) {
+      this.send(ws, { type: 'audience', full: true, listeners: sockets.length - editors.length, peers: editors });
+    } else {
+      this.send(ws, { type: 'peers', peers: editors.map(asPeer) });
+    }
   }
 
   private bucketsFor(ws: RoomSocket): { rate: TokenBucket; patience: TokenBucket } {
@@ -478,5 +637,44 @@ export class RoomProtocol {
     } catch {
       // The socket closed under us; its close event cleans up.
     }
+  }
+}
+
+/** Attachments written before a field existed read as its default. */
+function normalised(a: Attachment): Attachment {
+  return {
+    ...a,
+    model: a.model ?? 1,
+    pattern: a.pattern ?? 'A',
+    protocol: a.protocol ?? 2,
+    audience: a.audience ?? false,
+    fill: a.fill ?? false,
+  };
+}
+
+function audiencePeer(a: Attachment): AudiencePeer {
+  return { peerId: a.peerId, name: a.name, color: a.color, playing: a.playing, pattern: a.pattern, fill: a.fill };
+}
+
+function asPeer(p: AudiencePeer): Peer {
+  return { ...p, cursor: null, listenOnly: false };
+}
+
+/**
+ * The session as a listener (by listen link) gets it: everything it plays, but not where
+ * it was remixed from when that is another editable session (its id would let them edit
+ * it). A beat it came from is public.
+ */
+export function forAudience(session: Session): Session {
+  const from = session.lineage.remixedFrom;
+  return from && from.kind !== 'beat' ? { ...session, lineage: { ...session.lineage, remixedFrom: null } } : session;
+}
+
+function readAttachment(ws: RoomSocket): Attachment | undefined {
+  try {
+    const a = ws.deserializeAttachment() as Attachment | null;
+    return a ? normalised(a) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -21,6 +21,7 @@ import { randomId } from '../ids';
 import { beatKey, galleryKey, galleryMetadata, sessionKey, type BeatDocument, type SessionDocument } from './kvProjection';
 import { RoomProtocol } from './RoomProtocol';
 import { RoomStorage } from './RoomStorage';
+import { ensureListenId, LISTEN_HEADER } from '../http/listen';
 
 /**
  * How long changes may sit unpublished to KV while an editor stays connected. KV is
@@ -47,6 +48,9 @@ export class SessionRoom extends DurableObject<Env> {
       sockets: () => ctx.getWebSockets(),
       now: () => Date.now(),
       changed: () => this.ensureBackstopAlarm(),
+      setTimer: (fire, ms) => {
+        setTimeout(fire, ms);
+      },
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(KEEPALIVE_PING, KEEPALIVE_PONG));
     void ctx.blockConcurrencyWhile(async () => {
@@ -109,6 +113,23 @@ export class SessionRoom extends DurableObject<Env> {
     return this.storage.loaded;
   }
 
+  /**
+   * The session's listen id (worker/http/listen.ts), made on first request: KV
+   * `listen:<listenId>` names the session, `listen-of:<id>` the listen id. Asked here, one
+   * at a time, so that editors opening Share at once get the same link. Null for a room
+   * never seeded. Nothing is stored in the session document or the room's storage.
+   */
+  async listenId(): Promise<string | null> {
+    const state = this.readable();
+    if (!state) return null;
+    this.listenIdOnce ??= ensureListenId(this.env.KV, state.id).catch((error) => {
+      this.listenIdOnce = null;
+      throw error;
+    });
+    return this.listenIdOnce;
+  }
+  private listenIdOnce: Promise<string> | null = null;
+
   /** Figures for tests and benchmarks. */
   async stats() {
     const state = this.storage.loaded;
@@ -143,8 +164,9 @@ export class SessionRoom extends DurableObject<Env> {
       // to the client, which a plain HTTP error on an upgrade could not.
       server.close(CLOSE.unreadable, `session unreadable: ${unreadable}`.slice(0, 120));
     } else {
-      // A peer id is public (others see it on changes and presence): short, random.
-      this.protocol.accept(server, randomId(12));
+      // A peer id is public (others see it on changes and presence): short, random. A
+      // socket the Worker opened for a listen link may only listen (worker/http/listen.ts).
+      this.protocol.accept(server, randomId(12), { audience: request.headers.get(LISTEN_HEADER) === '1' });
     }
     return new Response(null, { status: 101, webSocket: client });
   }
