@@ -4,7 +4,7 @@
  * the same mixer, voices and step clock as the editor (app/audio), and reports each
  * step at the moment it sounds so the page can move its playhead.
  */
-import * as Tone from 'tone';
+import * as Tone from '../audio/tone';
 import type { Session } from '../../core/model';
 import { loadMasterChain } from '../audio/masterChain';
 import { Mixer } from '../audio/mixer';
@@ -30,8 +30,9 @@ export interface EmbedPlayback {
  * `onStep` gets each global step as it sounds, and null on stop.
  */
 export function createPlayback(session: Session, context: AudioContext, onStep: (globalStep: number | null) => void): EmbedPlayback {
-  // Tone made a context of its own when it loaded; ours is already allowed to play.
-  Tone.setContext(context, true);
+  // Tone's global context is still its placeholder (app/audio/tone.ts makes none at load):
+  // ours, already allowed to play, takes its place.
+  Tone.setContext(context);
   let mixer: Mixer | null = null;
   let repeatId: number | null = null;
 
