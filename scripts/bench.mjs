@@ -8,9 +8,9 @@
 //   2 fan-out to 10 clients                             6 load: 100 sessions × 5 clients
 //   3 throughput, 5 clients, vs the echo                7 client bundle sizes, Play → onset
 //   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
-//   9 a flooding socket beside honest editors
+//   9 a flooding socket beside honest editors          10 Lighthouse (mobile) on the four pages
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,browser   --no-write   --load-seconds=N
+// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,browser,lighthouse   --no-write   --load-seconds=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
 // group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowser, benchSizes } from './bench/browser.mjs';
+import { benchLighthouse } from './bench/lighthouse.mjs';
 import { cpuMonitor, killAllChildren, machineInfo, runSync, sleep } from './bench/lib.mjs';
 import { PROFILE, renderMarkdown, renderTable } from './bench/report.mjs';
 import { startRuntime } from './bench/runtime.mjs';
@@ -86,7 +87,7 @@ async function main() {
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
     const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'cold', 'load'].some(wants);
-    const needBrowser = wants('browser');
+    const needBrowser = wants('browser') || wants('lighthouse');
     let buildMs = null;
     if (needBrowser) {
       log('vite build');
@@ -193,7 +194,7 @@ async function main() {
     }
 
     // ---- client benches against the production build ----
-    if (needBrowser) {
+    if (wants('browser')) {
       log('7/8. production build in wrangler dev; sizes, Play → onset, offline render, alignment');
       const rt = await startRuntime({
         config: join(work, 'dist/keyboardia/wrangler.json'),
@@ -205,6 +206,21 @@ async function main() {
         results.sizes = await benchSizes(rt, join(work, 'dist/client'));
         results.browser = await benchBrowser(rt, { clientDir: join(work, 'dist/client'), beatId: results.sizes.beatId });
         contention.browser = results.browser.contention;
+      } finally {
+        await rt.stop();
+      }
+    }
+    if (wants('lighthouse')) {
+      log('10. Lighthouse, mobile, on the landing page, the editor, a published beat and the embed (3 runs each)');
+      const rt = await startRuntime({
+        config: join(work, 'dist/keyboardia/wrangler.json'),
+        port: basePort + 4,
+        persistTo: join(work, 'state-lighthouse'),
+        logFile: join(work, 'runtime-lighthouse.log'),
+      });
+      try {
+        results.lighthouse = await benchLighthouse({ base: rt.base, pgid: rt.child.pid }, { runs: 3, debugPort: basePort + 5, log });
+        contention.lighthouse = results.lighthouse.contention;
       } finally {
         await rt.stop();
       }

@@ -331,7 +331,9 @@ export function lighthouseMarkdown(l) {
 }
 
 /** Kept beside the figures: what the loading work changed, page by page. */
-export const WHAT_CHANGED = 'See the commit history of issue 17.';
+export const WHAT_CHANGED =
+  "Two things. (1) No page makes an AudioContext while it loads: Tone.js's entry module builds one the moment it is imported (its deprecated \`Transport\`/\`Destination\`/\`context\` exports read a live context), and in Chromium that constructor was the longest task of the editor and the beat page (0.9–1.9 s of main thread in a CPU profile on this machine, ×4 under Lighthouse's throttling). The app imports Tone's classes through \`app/audio/tone.ts\` (Tone's \`classes\` module plus its four helper functions), and the live context is made on the first Play or preview (\`ensureNativeContext\`); samples still decode at load, in a private OfflineAudioContext. " +
+  "(2) The published beat page's first screen is in the HTML: the Worker writes the name, tempo, transport and the opening pattern's grid into \`#root\` (\`worker/http/beatHtml.ts\`, the same markup as \`BeatPage\`), so the page paints with its stylesheet, before any JavaScript; the app loads its page chunk first and renders over it in place (\`e2e/fast.spec.ts\` checks element by element that nothing moves, and that no AudioContext exists before Play).";
 
 // ---- alone -------------------------------------------------------------------------------------
 
