@@ -1,12 +1,58 @@
 /** Routes by path: / (landing), /s/<id> (editor), /listen/<id> (a listen link), /b/<id> (published beat). */
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect, useState } from 'react';
 import { isBeatId, isSessionId } from '../core';
 import { LandingPage } from './pages/LandingPage';
 
+/**
+ * A page loaded on demand (React.lazy) that can also be loaded ahead (`preload`): once
+ * loaded, it renders at once, without a Suspense fallback in between.
+ */
+function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>) {
+  let loaded: ComponentType<P> | null = null;
+  let pending: Promise<ComponentType<P>> | null = null;
+  const preload = () =>
+    (pending ??= load().then((component) => {
+      loaded = component;
+      return component;
+    }));
+  // Once loaded, the module is handed over synchronously (a thenable that resolves at
+  // once), so React renders the page in the same pass rather than suspending for a tick.
+  const Component = lazy(() => {
+    const component = loaded;
+    if (!component) return preload().then((c) => ({ default: c }));
+    // biome-ignore lint/suspicious/noThenProperty: React.lazy takes any thenable; this one is already settled.
+    return { then: (resolve: (m: { default: ComponentType<P> }) => void) => resolve({ default: component }) } as Promise<{
+      default: ComponentType<P>;
+    }>;
+  });
+  return { Component, preload };
+}
+
 // The editor and the beat page carry Tone.js and the audio engine: the landing page
 // does not wait for them.
-const EditorPage = lazy(() => import('./pages/EditorPage').then((m) => ({ default: m.EditorPage })));
-const BeatPage = lazy(() => import('./pages/BeatPage').then((m) => ({ default: m.BeatPage })));
+const editorPage = lazyPage(() => import('./pages/EditorPage').then((m) => m.EditorPage));
+const beatPage = lazyPage(() => import('./pages/BeatPage').then((m) => m.BeatPage));
+const EditorPage = editorPage.Component;
+const BeatPage = beatPage.Component;
+
+/** Load the page a path shows, before the first render (main.tsx: when the server drew it already). */
+export function preloadPage(path: string): Promise<unknown> {
+  const page = route(path);
+  if (page.beat) return beatPage.preload();
+  if (page.session || page.listenId) return editorPage.preload();
+  return Promise.resolve();
+}
+
+function route(path: string): { session: string | null; beat: string | null; listenId: string | null } {
+  const page = path.match(/^\/([sb])\/([^/]+)\/?$/);
+  // A listen id has a session id's format (worker/http/listen.ts).
+  const listen = path.match(/^\/listen\/([^/]+)\/?$/)?.[1];
+  return {
+    session: page?.[1] === 's' && isSessionId(page[2]!) ? page[2]! : null,
+    beat: page?.[1] === 'b' && isBeatId(page[2]!) ? page[2]! : null,
+    listenId: listen && isSessionId(listen) ? listen : null,
+  };
+}
 
 function usePath(): string {
   const [path, setPath] = useState(location.pathname);
@@ -20,12 +66,7 @@ function usePath(): string {
 
 export function App() {
   const path = usePath();
-  const page = path.match(/^\/([sb])\/([^/]+)\/?$/);
-  const session = page?.[1] === 's' && isSessionId(page[2]!) ? page[2]! : null;
-  const beat = page?.[1] === 'b' && isBeatId(page[2]!) ? page[2]! : null;
-  // A listen id has a session id's format (worker/http/listen.ts).
-  const listen = path.match(/^\/listen\/([^/]+)\/?$/)?.[1];
-  const listenId = listen && isSessionId(listen) ? listen : null;
+  const { session, beat, listenId } = route(path);
   const loading = <p className="loading">Loading…</p>;
   if (session) {
     return (

@@ -9,8 +9,9 @@
 //   3 throughput, 5 clients, vs the echo                7 client bundle sizes, Play → onset
 //   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
 //   9 a flooding socket beside honest editors          10 a live audience: 10 editors + 1,000 listeners
+//  11 Lighthouse (mobile) on the four pages
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,audience,browser   --no-write   --load-seconds=N
+// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,audience,browser,lighthouse   --no-write   --load-seconds=N
 //          --audience-listeners=N --audience-seconds=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
@@ -21,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowser, benchSizes } from './bench/browser.mjs';
+import { benchLighthouse } from './bench/lighthouse.mjs';
 import { cpuMonitor, killAllChildren, machineInfo, runSync, sleep } from './bench/lib.mjs';
 import { PROFILE, renderMarkdown, renderTable } from './bench/report.mjs';
 import { startRuntime } from './bench/runtime.mjs';
@@ -88,7 +90,7 @@ async function main() {
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
     const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'cold', 'load', 'audience'].some(wants);
-    const needBrowser = wants('browser');
+    const needBrowser = wants('browser') || wants('lighthouse');
     let buildMs = null;
     if (needBrowser) {
       log('vite build');
@@ -201,7 +203,7 @@ async function main() {
     }
 
     // ---- client benches against the production build ----
-    if (needBrowser) {
+    if (wants('browser')) {
       log('7/8. production build in wrangler dev; sizes, Play → onset, offline render, alignment');
       const rt = await startRuntime({
         config: join(work, 'dist/keyboardia/wrangler.json'),
@@ -213,6 +215,21 @@ async function main() {
         results.sizes = await benchSizes(rt, join(work, 'dist/client'));
         results.browser = await benchBrowser(rt, { clientDir: join(work, 'dist/client'), beatId: results.sizes.beatId });
         contention.browser = results.browser.contention;
+      } finally {
+        await rt.stop();
+      }
+    }
+    if (wants('lighthouse')) {
+      log('10. Lighthouse, mobile, on the landing page, the editor, a published beat and the embed (3 runs each)');
+      const rt = await startRuntime({
+        config: join(work, 'dist/keyboardia/wrangler.json'),
+        port: basePort + 4,
+        persistTo: join(work, 'state-lighthouse'),
+        logFile: join(work, 'runtime-lighthouse.log'),
+      });
+      try {
+        results.lighthouse = await benchLighthouse({ base: rt.base, pgid: rt.child.pid }, { runs: 3, debugPort: basePort + 5, log });
+        contention.lighthouse = results.lighthouse.contention;
       } finally {
         await rt.stop();
       }

@@ -12,13 +12,13 @@
  * audio graph (the next callback reads the store); volume, pan, mute and effects
  * glide; only a changed instrument replaces a voice, and the old one rings out.
  */
-import * as Tone from 'tone';
+import * as Tone from './tone';
 import { createStore } from 'zustand/vanilla';
 import { cueAt, nextBoundary, type PatternId, type Session, stepDurationMs } from '../../core';
 import { audibleTracks, type SessionState, type SessionStore } from '../store/sessionStore';
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
-import { ensureNativeContext, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
+import { ensureNativeContext, hasLiveContext, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
 import { Mixer, type TriggeredNote } from './mixer';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, instrumentStatusStore, loadInstrument, loadInstruments, type InstrumentStatus } from './samples';
@@ -80,10 +80,13 @@ const PREVIEW_KEEP_MS = 4000;
  * preview would only queue a warning and a suspended context.
  */
 function audioAllowed(): boolean {
-  if (Tone.getContext().state === 'running') return true;
+  if (audioRunning()) return true;
   const activation = (navigator as Navigator & { userActivation?: { hasBeenActive: boolean } }).userActivation;
   return activation?.hasBeenActive ?? true;
 }
+
+/** Whether the live audio context exists and runs (asking does not make one). */
+export const audioRunning = (): boolean => hasLiveContext() && Tone.getContext().state === 'running';
 
 /** Whether anyone (this listener, or a peer) holds Fill. */
 const fillHeld = (state: SessionState) => state.fillHeld || state.peers.some((p) => p.fill);
@@ -125,8 +128,8 @@ export class AudioEngine {
   ) {}
 
   attach(): void {
-    // Before anything is built in the live context (see ensureNativeContext).
-    ensureNativeContext();
+    // No audio context yet: Play (or a preview) makes it (see hasLiveContext). The
+    // session's samples are fetched and decoded meanwhile, in a private offline context.
     exposeAudioDebugHandle();
     this.unsubscribe = this.store.subscribe((state, prev) => this.onStoreChange(state, prev));
     const session = this.store.getState().session;
@@ -149,6 +152,11 @@ export class AudioEngine {
   /** What the live master chain delays the mix by (null before the first Play; 0 if it fell back to a soft clipper). */
   get masterLatencySeconds(): number | null {
     return this.mixer ? this.mixer.bus.latencySeconds : null;
+  }
+
+  /** Whether audio runs on this page already (a Play or a click started it): Play needs no gesture then. */
+  get audioRunning(): boolean {
+    return audioRunning();
   }
 
   get isPlaying(): boolean {
@@ -174,6 +182,7 @@ export class AudioEngine {
     if (!this.store.getState().session) return;
     const request = ++this.playRequests;
     const cancelled = () => request !== this.playRequests;
+    ensureNativeContext();
     await Tone.start();
     await this.primeClockPairing();
     await loadMasterChain(Tone.getContext());
@@ -221,13 +230,16 @@ export class AudioEngine {
     this.playRequests++; // a Play still waiting will not start
     if (this.endTimer) clearTimeout(this.endTimer);
     this.endTimer = null;
-    const transport = Tone.getTransport();
-    if (this.repeatId !== null) transport.clear(this.repeatId);
+    // Nothing ever played on this page: no context to stop (and none to make for it).
+    if (hasLiveContext()) {
+      const transport = Tone.getTransport();
+      if (this.repeatId !== null) transport.clear(this.repeatId);
+      transport.stop();
+      transport.cancel();
+      this.mixer?.silence(Tone.now());
+      Tone.getDraw().cancel(0);
+    }
     this.repeatId = null;
-    transport.stop();
-    transport.cancel();
-    this.mixer?.silence(Tone.now());
-    Tone.getDraw().cancel(0);
     playheadStore.setState({ globalStep: null });
     if (this.store.getState().playing) this.store.setState({ playing: false });
   }
@@ -247,6 +259,7 @@ export class AudioEngine {
       await load.catch(() => undefined); // the status says 'error'
       return;
     }
+    ensureNativeContext();
     await Tone.start();
     await this.primeClockPairing();
     await loadMasterChain(Tone.getContext());

@@ -4,9 +4,9 @@
  * engine). It renders any session offline, without touching the live transport.
  * The renderer is a separate chunk, loaded on first use.
  */
-import * as Tone from 'tone';
+import * as Tone from './tone';
 import type { Session } from '../../core';
-import { MASTER_LATENCY_SECONDS, measureMasterLatency } from './masterChain';
+import { ensureNativeContext, MASTER_LATENCY_SECONDS, measureMasterLatency } from './masterChain';
 import type { Levels } from './meter';
 import type { MidiOptions } from '../export/midi';
 import type { RenderOptions } from './offlineRender';
@@ -38,6 +38,7 @@ export interface AudioDebugHandle {
 let meter: Tone.Meter | null = null;
 async function liveLevel(ms = 500): Promise<number> {
   if (!meter) {
+    ensureNativeContext();
     meter = new Tone.Meter({ normalRange: true, smoothing: 0 });
     Tone.getDestination().connect(meter);
   }

@@ -10,7 +10,7 @@
  * within ±3 dB of their family's median (aim for ±1.5, so that the next instrument added
  * does not push a neighbour out when it moves the median).
  */
-import * as Tone from 'tone';
+import * as Tone from './tone';
 import { gate, loading, melodic, noteFrequency, sampledHit, VELOCITY_CURVE, type Voice, voiceParts } from './voices';
 import { instrumentBuffers } from './samples';
 

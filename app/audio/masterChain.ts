@@ -22,7 +22,7 @@
  * built in it. Where it cannot load (no AudioWorklet), the chain falls back to the old
  * soft clipper, with no latency and no compensation.
  */
-import * as Tone from 'tone';
+import * as Tone from './tone';
 import type { MasterEffects } from './masterEffects';
 
 /** The limiter's look-ahead: 1/300 s is a whole number of frames at 44.1, 48, 88.2 and 96 kHz (147, 160, 294, 320). */
@@ -37,18 +37,31 @@ const PROCESSOR = 'keyboardia-master-chain';
 
 export { DEFAULT_MASTER_EFFECTS, type MasterEffects } from './masterEffects';
 
+let live = false;
+
 /**
  * Give Tone a native AudioContext for live playback, as the embed and the offline render
  * do, instead of the standardized-audio-context wrapper it makes at load: that wrapper
  * loads a worklet module by fetching it and re-serving it from a blob: URL, which the
  * pages' Content-Security-Policy (script-src 'self') refuses, so the limiter could not
- * load. Call before any node is made in the live context; does nothing once it is native.
+ * load. Call before any node is made in the live context; does nothing once it is made.
  */
 export function ensureNativeContext(): void {
-  const raw = Tone.getContext().rawContext as unknown;
-  if (typeof BaseAudioContext === 'undefined' || raw instanceof BaseAudioContext) return;
-  Tone.setContext(new AudioContext({ latencyHint: 'interactive' }), true);
+  if (live) return;
+  if (typeof AudioContext === 'undefined') return;
+  live = true;
+  // Nothing to dispose: until now Tone's global context is its placeholder (nothing calls
+  // Tone.getContext() before this, which would build Tone's own wrapper context).
+  Tone.setContext(new AudioContext({ latencyHint: 'interactive' }));
 }
+
+/**
+ * Whether the live context exists yet. A page makes it on its first Play (or preview,
+ * or the landing page's click), never while it loads: building an AudioContext is one
+ * of the longest tasks a page can run (most of a second on a loaded machine), and a
+ * context made before a user gesture could not start anyway.
+ */
+export const hasLiveContext = (): boolean => live;
 
 const loading = new WeakMap<object, Promise<boolean>>();
 const loaded = new WeakSet<object>();
@@ -171,6 +184,7 @@ export async function measureMasterLatency(sampleRate = 44_100): Promise<number>
   const native = new OfflineAudioContext({ numberOfChannels: 2, length: clickAt + sampleRate / 10, sampleRate });
   const context = new Tone.OfflineContext(native as unknown as ConstructorParameters<typeof Tone.OfflineContext>[0]);
   if (!(await loadMasterChain(context))) throw new Error('the master chain worklet did not load');
+  ensureNativeContext();
   const previous = Tone.getContext();
   Tone.setContext(context);
   let chain: MasterChain;

@@ -13,7 +13,7 @@
  * it MASTER_LATENCY_SECONDS late; playStep starts every note that much earlier, so a
  * note still sounds at the time it was scheduled for (its step's grid time).
  */
-import * as Tone from 'tone';
+import * as Tone from './tone';
 import type { Effects, Session, Track } from '../../core';
 import { instrumentInfo } from '../../core/instruments';
 import { eventsAtStep, stepSeconds } from '../../core/events';

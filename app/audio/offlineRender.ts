@@ -17,9 +17,9 @@
  * earlier (Mixer.playStep): the transport starts at that latency, so the first note can
  * start at 0, and that much is trimmed off the front, so the buffer starts at step 0.
  */
-import * as Tone from 'tone';
+import * as Tone from './tone';
 import type { Session } from '../../core';
-import { type MasterEffects, loadMasterChain, masterLatencyFrames } from './masterChain';
+import { ensureNativeContext, type MasterEffects, loadMasterChain, masterLatencyFrames } from './masterChain';
 import { Mixer, reverbImpulse } from './mixer';
 import { loadInstruments } from './samples';
 import { loopLengthSteps, stepSeconds } from '../../core/events';
@@ -89,6 +89,8 @@ class SlicedOfflineContext extends Tone.OfflineContext {
 
   /** Run `build` with this as Tone's global context, where Tone nodes made without a context are made. */
   run<T>(build: () => T): T {
+    // Tone's global context is put back afterwards: the live one (made now if no Play has yet).
+    ensureNativeContext();
     const previous = Tone.getContext();
     Tone.setContext(this);
     try {

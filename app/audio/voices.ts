@@ -16,7 +16,7 @@
  * The instruments added with the larger library (issue 13) are in ./library, built
  * from the helpers exported here.
  */
-import * as Tone from 'tone';
+import * as Tone from './tone';
 import { instrumentInfo } from '../../core/instruments';
 import { LIBRARY } from './library';
 import { instrumentBuffers, loadInstrument } from './samples';

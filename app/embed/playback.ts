@@ -10,7 +10,7 @@
  * the notes it triggered (the mixer's record), for the end-to-end test that compares them;
  * it is set here, in the chunk loaded by Play, so the page's first load carries none of it.
  */
-import * as Tone from 'tone';
+import * as Tone from '../audio/tone';
 import type { Session } from '../../core/model';
 import { loadMasterChain } from '../audio/masterChain';
 import { Mixer, type TriggeredNote } from '../audio/mixer';
@@ -41,8 +41,9 @@ export interface EmbedDebugHandle {
  * `onStep` gets each global step as it sounds, and null on stop.
  */
 export function createPlayback(session: Session, context: AudioContext, onStep: (globalStep: number | null) => void): EmbedPlayback {
-  // Tone made a context of its own when it loaded; ours is already allowed to play.
-  Tone.setContext(context, true);
+  // Tone's global context is still its placeholder (app/audio/tone.ts makes none at load):
+  // ours, already allowed to play, takes its place.
+  Tone.setContext(context);
   let mixer: Mixer | null = null;
   let repeatId: number | null = null;
   /** What the e2e test reads: the notes triggered so far (none before the first Play). */

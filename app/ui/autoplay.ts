@@ -9,7 +9,7 @@ let wanted = false;
 export function requestAutoplay(): void {
   wanted = true;
   // The live context the engine will use (a native one: see ensureNativeContext), started now.
-  void Promise.all([import('tone'), import('../audio/masterChain')])
+  void Promise.all([import('../audio/tone'), import('../audio/masterChain')])
     .then(([Tone, { ensureNativeContext }]) => {
       ensureNativeContext();
       return Tone.start();

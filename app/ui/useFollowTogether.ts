@@ -1,5 +1,4 @@
 import { useEffect } from 'react';
-import * as Tone from 'tone';
 import { pushNotice } from '../store/sessionStore';
 import { useSessionContext } from './SessionContext';
 
@@ -16,7 +15,7 @@ export function useFollowTogether(): void {
         const before = prev.session?.timeline;
         if (!now?.together || (before && before.playing === now.playing && before.together === now.together)) return;
         if (now.playing && !state.playing) {
-          if (Tone.getContext().state === 'running') void engine.play().then(() => sync.setPresence({ playing: true }));
+          if (engine.audioRunning) void engine.play().then(() => sync.setPresence({ playing: true }));
           else pushNotice(store, 'info', 'The session is playing together: press Play to join.');
         } else if (!now.playing && state.playing) {
           engine.stop();

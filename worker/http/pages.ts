@@ -10,6 +10,7 @@ import { EMBED_SIZE, embedSnippet, escapeAttr, INLINE_BEAT_ELEMENT_ID, type Beat
 import { IMMUTABLE, readBeat } from './beats';
 import { error } from './responses';
 import { renderPreviewPng } from './previewImage';
+import { beatPageHtml } from './beatHtml';
 
 function summary(beat: BeatDocument): string {
   const tracks = beat.tracks
@@ -65,6 +66,8 @@ export async function handleBeatPage(request: Request, env: Env, id: string): Pr
         head.append(inlineJson(INLINE_BEAT_ELEMENT_ID, beat), { html: true });
       },
     })
+    // The first screen in the HTML itself: it paints before the app's JavaScript runs.
+    .on('#root', { element: (root) => void root.setInnerContent(beatPageHtml(beat), { html: true }) })
     .transform(page);
   return new Response(rewritten.body, {
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'public, max-age=300' },
