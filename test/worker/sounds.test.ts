@@ -233,6 +233,17 @@ describe('POST /api/sessions/<id>/sounds', () => {
   });
 });
 
+describe('methods', () => {
+  it('the upload route takes POST only (405 with Allow), and the sound route GET and HEAD', async () => {
+    const id = await createSession();
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await api(`/api/sessions/${id}/sounds`, { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('Allow')).toBe('POST');
+    }
+  });
+});
+
 describe('GET /api/sounds/<key>', () => {
   it('is a JSON 404 for a malformed or unknown key', async () => {
     for (const key of ['nope', 'A'.repeat(64), `${'a'.repeat(64)}.wav`, 'a'.repeat(63), 'f'.repeat(64)]) {
