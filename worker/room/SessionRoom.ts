@@ -214,10 +214,13 @@ export class SessionRoom extends DurableObject<Env> {
     // An add_sound waits for R2 to say whether its bytes are stored, and every frame that
     // comes meanwhile waits behind it: the protocol still sees frames in arrival order,
     // one at a time, and writes and acks each in one turn as before.
-    const turn = (this.inbox ?? Promise.resolve()).then(async () => {
-      if (sound !== null && !this.storage.loaded?.session.sounds[sound]) await this.sounds.lookUp(sound);
-      this.protocol.message(ws, raw);
-    });
+    // (A frame that failed before this one was reported by its own event: go on regardless.)
+    const turn = (this.inbox ?? Promise.resolve())
+      .catch(() => {})
+      .then(async () => {
+        if (sound !== null && !this.storage.loaded?.session.sounds[sound]) await this.sounds.lookUp(sound);
+        this.protocol.message(ws, raw);
+      });
     this.inbox = turn;
     try {
       await turn;
