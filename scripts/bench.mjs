@@ -9,10 +9,10 @@
 //   3 throughput, 5 clients, vs the echo                7 client bundle sizes, Play → onset
 //   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
 //   9 a flooding socket beside honest editors          10 a live audience: 10 editors + 1,000 listeners
-//  11 Lighthouse (mobile) on the four pages
+//  11 Lighthouse (mobile) on the four pages            12 own sounds: upload of a 5 s sample
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,audience,browser,lighthouse   --no-write   --load-seconds=N
-//          --audience-listeners=N --audience-seconds=N
+// Options: --only=rtt,fanout,throughput,storage,flood,sounds,cold,load,audience,browser,lighthouse   --no-write
+//          --load-seconds=N --audience-listeners=N --audience-seconds=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
 // group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
@@ -37,6 +37,7 @@ import {
   measureColdWake,
   prepareColdWake,
 } from './bench/server.mjs';
+import { benchSounds } from './bench/sounds.mjs';
 import { core } from './core.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,7 +90,7 @@ async function main() {
 
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
-    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'cold', 'load', 'audience'].some(wants);
+    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'sounds', 'cold', 'load', 'audience'].some(wants);
     const needBrowser = wants('browser') || wants('lighthouse');
     let buildMs = null;
     if (needBrowser) {
@@ -164,6 +165,10 @@ async function main() {
         if (wants('flood')) {
           log('9. a socket flooding at 300/s beside 2 honest editors');
           results.flood = await phase('flood', () => benchFlood(rt, { tag }));
+        }
+        if (wants('sounds')) {
+          log('12. own sounds: upload a 5 s sample (new, then again), download it');
+          results.sounds = await phase('sounds', () => benchSounds(rt, { tag }));
         }
         if (wants('audience')) {
           const listeners = Number(option('audience-listeners') ?? 1000);

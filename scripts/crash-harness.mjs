@@ -9,7 +9,10 @@
 //   - the version never goes back;
 //   - all clients reconverge (resending their pending mutations, like the real client):
 //     each one's state is identical to a fresh snapshot, which is identical to the
-//     previous checkpoint with the logged changes replayed on it.
+//     previous checkpoint with the logged changes replayed on it;
+//   - own sounds (issue 16): every upload answered 201/200 before a kill is served byte for
+//     byte after it (one is killed right after its upload, before anyone uses it), and an
+//     add_sound of it made or resent around a kill is applied, never refused.
 // Writes test-results/crash.json ({ rounds, acknowledged, lost, ... }) and exits
 // non-zero if anything was lost, diverged or failed.
 //
@@ -266,6 +269,12 @@ function randomMutation() {
   const trackId = pick(TRACKS);
   const pattern = pick(PATTERNS);
   const step = int(0, 15);
+  // A track plays one of the kit's sounds, or one is renamed (keys every client has confirmed).
+  if (kit.length > 0 && random() < 0.04) {
+    return random() < 0.7
+      ? { type: 'set_instrument', trackId, instrument: core.soundInstrument(pick(kit)) }
+      : { type: 'rename_sound', key: pick(kit), name: `Take ${int(1, 99)}` };
+  }
   const r = random();
   if (r < 0.5) return { type: 'set_step', trackId, pattern, step, on: random() < 0.5 };
   if (r < 0.63) return { type: 'set_velocity', trackId, pattern, step, velocity: int(LIMITS.minVelocity, LIMITS.maxVelocity) };
@@ -285,6 +294,63 @@ function randomMutation() {
   if (r < 0.95) return { type: 'set_swing', swing: int(LIMITS.minSwing, LIMITS.maxSwing) };
   if (r < 0.98) return { type: 'set_tempo', tempo: int(60, 180) };
   return { type: 'set_session_name', name: `Crash jam ${int(1, 999)}` };
+}
+
+// ---- own sounds ---------------------------------------------------------------------------------
+
+/** The kit's keys as of the last checkpoint: every client has them confirmed. @type {string[]} */
+let kit = [];
+/** Uploads answered 201 or 200: each must be served, byte for byte, after every restart. @type {{ key: string, bytes: Uint8Array, seconds: number }[]} */
+const uploads = [];
+
+/**
+ * Upload a short tone (distinct for each `n`) as the browser does. Null when the runtime
+ * went away before answering (a kill): then it was never acknowledged.
+ * @param {string} base
+ * @param {string} sessionId
+ * @param {number} n
+ */
+async function uploadSound(base, sessionId, n) {
+  const rate = 24_000;
+  const seconds = 0.25;
+  const bytes = core.encodeWav(
+    Array.from({ length: seconds * rate }, (_, i) => 0.5 * Math.sin((2 * Math.PI * (300 + 10 * n + (SEED % 7)) * i) / rate)),
+    rate,
+  );
+  let response;
+  try {
+    response = await fetch(`${base}/api/sessions/${sessionId}/sounds`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'audio/wav' },
+      body: bytes,
+      signal: AbortSignal.timeout(TIMEOUT.request),
+    });
+  } catch {
+    return null;
+  }
+  const answer = /** @type {{ key?: unknown } | null} */ (await response.json().catch(() => null));
+  // Killed while the answer was on its way: the page never learnt the key, nothing was acknowledged.
+  if (answer === null) return null;
+  if (response.status !== 201 && response.status !== 200) {
+    totals.errors.push(`upload ${n}: ${response.status} ${JSON.stringify(answer)}`);
+    return null;
+  }
+  const upload = { key: String(answer.key), bytes, seconds };
+  uploads.push(upload);
+  return upload;
+}
+
+/** Every acknowledged upload is served, the same bytes. @param {string} base */
+async function checkUploads(base) {
+  for (const { key, bytes } of uploads) {
+    const response = await fetch(`${base}/api/sounds/${key}`, { signal: AbortSignal.timeout(TIMEOUT.request) });
+    const served = new Uint8Array(await response.arrayBuffer());
+    if (response.status !== 200 || served.length !== bytes.length || !served.every((b, i) => b === bytes[i])) {
+      lose(
+        `round ${round}: sound ${key.slice(0, 12)}… was acknowledged (uploaded) but is ${response.status === 200 ? 'different' : `${response.status}`} after the restart`,
+      );
+    }
+  }
 }
 
 const totals = {
@@ -684,7 +750,34 @@ async function jam(rt, sessionId, clients) {
   );
   checkpoint = await takeCheckpoint(rt.base, sessionId, clients, checkpoint);
 
+  // A sound uploaded, then a kill before anyone uses it: after the restart it is served,
+  // and adding it to the kit is applied (the room finds it in R2).
+  const first = await uploadSound(rt.base, sessionId, 0);
+  if (!first) throw new Error('the first sound upload failed');
+  clientsMayConnect = false;
+  await killRuntime();
+  for (const c of clients) c.close();
+  rt = await startRuntime();
+  await checkUploads(rt.base);
+  clientsMayConnect = true;
+  for (const c of clients) if (!c.ws) c.connect(rt.base);
+  await waitFor('clients to reconverge', () => clients.every((c) => c.settled), TIMEOUT.sync);
+  /** @type {Client} */ (clients[0]).mutate({ type: 'add_sound', key: first.key, name: 'Take 0', seconds: first.seconds });
+  await waitFor(
+    'the first sound to reach every client',
+    () => clients.every((c) => c.settled && c.replica?.confirmed.sounds[first.key] !== undefined),
+    TIMEOUT.sync,
+  );
+  checkpoint = await takeCheckpoint(rt.base, sessionId, clients, checkpoint);
+  kit = Object.keys(checkpoint.session.sounds);
+
   for (round = 1; round <= ROUNDS; round++) {
+    // A new sound each round, added to the kit as soon as its upload is answered: the kill
+    // may come before, between or after the upload and the add_sound.
+    const added = uploadSound(rt.base, sessionId, round).then((sound) => {
+      const adder = clients[round % CLIENTS];
+      if (sound && adder?.replica) adder.mutate({ type: 'add_sound', key: sound.key, name: `Take ${round}`, seconds: sound.seconds });
+    });
     // Jam: every client edits on its own random clock until the kill.
     const killAt = Date.now() + between(JAM_MS);
     const madeBefore = totals.made;
@@ -698,6 +791,7 @@ async function jam(rt, sessionId, clients) {
     );
     clientsMayConnect = false;
     await killRuntime();
+    await added;
     for (const c of clients) c.close();
     const maxVersionBeforeKill = Math.max(...clients.map((c) => c.maxVersionSeen));
     // Offline edits while the runtime is down: they wait in pending.
@@ -707,15 +801,18 @@ async function jam(rt, sessionId, clients) {
     const after = await ask(rt.base, sessionId, checkpoint.version);
     if (after.type !== 'catchup') throw new Error(`expected a catch-up from version ${checkpoint.version}, got a ${after.type}`);
     const verified = verifyAfterRestart(checkpoint, after.changes, maxVersionBeforeKill);
+    await checkUploads(rt.base);
     clientsMayConnect = true;
 
     // Reconnect: hello with the version each has, catch up, resend pending.
     for (const c of clients) if (!c.ws) c.connect(rt.base);
     await waitFor('clients to reconverge', () => clients.every((c) => c.settled), TIMEOUT.sync);
     checkpoint = await takeCheckpoint(rt.base, sessionId, clients, checkpoint);
+    kit = Object.keys(checkpoint.session.sounds);
     console.log(
       `  round ${String(round).padStart(2)}: killed at version ${maxVersionBeforeKill} (${verified} acknowledged in the round), ` +
-        `${totals.ackedAsDuplicate} resends acked as duplicates so far, now at version ${checkpoint.version}, lost ${totals.lost}`,
+        `${totals.ackedAsDuplicate} resends acked as duplicates so far, now at version ${checkpoint.version}, ` +
+        `${uploads.length} sounds uploaded, ${kit.length} in the kit, lost ${totals.lost}`,
     );
   }
   for (const c of clients) c.close();
@@ -742,6 +839,8 @@ const report = {
   framesSent: totals.sent,
   rejected: totals.rejected,
   diverged: totals.diverged,
+  soundsUploaded: uploads.length,
+  soundsInKit: kit.length,
   versions,
   clients: CLIENTS,
   seed: SEED,
