@@ -15,6 +15,7 @@ import { nameFromFile, type Trim, trimAndNormalise } from '../sounds/process';
 import { MicRecorder } from '../sounds/recorder';
 import { uploadSound } from '../sounds/upload';
 import { OwnSoundEditor, type SoundSource } from './OwnSoundEditor';
+import './OwnSound.css';
 import { useSession, useSessionContext } from './SessionContext';
 
 const ACCEPT = 'audio/*,.wav,.mp3,.ogg,.oga,.opus,.flac,.m4a,.aac,.webm';
@@ -299,7 +300,13 @@ function RecordPanel({
         <button
           type="button"
           className="primary"
-          onClick={() => (state.kind === 'recording' ? void stop() : (release(), setState({ kind: 'idle' })))}
+          onClick={() => {
+            if (state.kind === 'recording') void stop();
+            else {
+              release();
+              setState({ kind: 'idle' });
+            }
+          }}
         >
           {state.kind === 'recording' ? 'Stop recording' : 'Cancel'}
         </button>
