@@ -18,6 +18,13 @@ import { expect, type Page, test } from '@playwright/test';
 import config from '../playwright.config';
 import { newContextPage, newSession, openSession } from './helpers';
 
+// Chromium's fake microphone (a beep a second), granted without asking: for this spec only
+// (launch options are per worker, so per file, not per describe group).
+const launch = config.use?.launchOptions ?? {};
+test.use({
+  launchOptions: { ...launch, args: [...(launch.args ?? []), '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] },
+});
+
 interface Runtime {
   __keyboardia: {
     store: {
@@ -340,12 +347,6 @@ test('an OGG file decodes too', async ({ page }) => {
 });
 
 test.describe('recording', () => {
-  // Chromium's fake microphone (a beep a second), granted without asking: for these tests only.
-  const launch = config.use?.launchOptions ?? {};
-  test.use({
-    launchOptions: { ...launch, args: [...(launch.args ?? []), '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] },
-  });
-
   test('record from the microphone: a count-in, a level, stop, and the track plays the recording', async ({ page }) => {
     const url = await newSession(page);
     await openSession(page, url);
