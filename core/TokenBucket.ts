@@ -26,4 +26,10 @@ export class TokenBucket {
     }
     return false;
   }
+
+  /** Milliseconds until a take() would succeed (0 if it would now): a Retry-After. */
+  msUntilNext(now = Date.now()): number {
+    const tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.rate) * 1000);
+  }
 }

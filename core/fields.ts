@@ -12,7 +12,7 @@
  * control (app/ui/trackControls.tsx) and how it sounds (core/events.ts).
  */
 import { CONDITIONS } from './conditions';
-import { INSTRUMENT_IDS } from './instruments';
+import { INSTRUMENT_IDS, SOUND_INSTRUMENT_PATTERN } from './instruments';
 import { LIMITS } from './limits';
 
 // ---- domains: what values a field takes ------------------------------------------------
@@ -24,7 +24,8 @@ export type NumberDomain =
 export type Domain =
   | { readonly kind: 'boolean' }
   | NumberDomain
-  | { readonly kind: 'choice'; readonly options: readonly string[] }
+  /** One of `options`, or (when given) any string `matching` holds: own sounds' instrument ids. */
+  | { readonly kind: 'choice'; readonly options: readonly string[]; readonly matching?: RegExp }
   /** Text people type and others see: no invisible characters (see core/schema.ts). */
   | { readonly kind: 'name'; readonly max: number; readonly minLength: 0 | 1 }
   /**
@@ -56,7 +57,10 @@ export type DomainValue<D extends Domain> = D extends { kind: 'boolean' }
 export const int = (min: number, max: number) => ({ kind: 'int', min, max }) as const;
 export const real = (min: number, max: number) => ({ kind: 'real', min, max }) as const;
 const boolean = { kind: 'boolean' } as const;
-const choice = (options: readonly string[]) => ({ kind: 'choice', options }) as const;
+const choice = (options: readonly string[], matching?: RegExp) => ({ kind: 'choice', options, matching }) as const;
+/** Whether a choice domain holds a value. */
+export const isChoiceOf = (domain: { options: readonly string[]; matching?: RegExp }, value: unknown): value is string =>
+  typeof value === 'string' && (domain.options.includes(value) || (domain.matching?.test(value) ?? false));
 const name = (max: number, minLength: 0 | 1) => ({ kind: 'name', max, minLength }) as const;
 const optional = <D extends NumberDomain, I extends Inherited>(of: D, inherits: I) => ({ kind: 'optional', of, inherits }) as const;
 const chord = (span: number, maxNotes: number) => ({ kind: 'chord', span, maxNotes }) as const;
@@ -107,7 +111,17 @@ const stepField = <const D extends Domain, const M extends string, const A exten
 /** Per track: shared by everyone, set by `set_<…> { trackId, <field> }`. */
 export const TRACK_FIELDS = {
   name: field({ domain: name(LIMITS.maxTrackName, 1), default: 'Track', since: 1, label: 'Name', mutation: 'set_track_name' }),
-  instrument: field({ domain: choice(INSTRUMENT_IDS), default: 'studio-kick', since: 1, label: 'Instrument', mutation: 'set_instrument' }),
+  /**
+   * The catalogue's instruments (core/instruments.ts), or `sound:<key>` for one of the
+   * session's own sounds (model 6): the reducer accepts that only for a key in session.sounds.
+   */
+  instrument: field({
+    domain: choice(INSTRUMENT_IDS, SOUND_INSTRUMENT_PATTERN),
+    default: 'studio-kick',
+    since: 1,
+    label: 'Instrument',
+    mutation: 'set_instrument',
+  }),
   volume: field({ domain: real(LIMITS.minVolume, LIMITS.maxVolume), default: 0.8, since: 1, label: 'Volume', mutation: 'set_volume' }),
   /** −1 (left) … +1 (right). */
   pan: field({ domain: real(LIMITS.minPan, LIMITS.maxPan), default: 0, since: 1, label: 'Pan', mutation: 'set_pan' }),
@@ -312,10 +326,13 @@ export const EFFECT_NAMES = Object.keys(EFFECT_FIELDS) as EffectName[];
  * as a snapshot instead (docs/PROTOCOL.md, "Old and new clients"). Model 3 moved every
  * step into patterns; model 4 gave the session a key, steps chords and tracks their sound
  * shaping; model 5 gave steps their expression (probability, condition, ratchet, length,
- * nudge) and the session a seed. An older page's schema would refuse such a
- * snapshot, so it is told to reload (4005) and its saved edits are lifted after the reload.
+ * nudge) and the session a seed; model 6 gave the session its own sounds (`sounds`,
+ * and tracks playing `sound:<key>`). An older page's schema would refuse such a
+ * snapshot (its session schema is strict: `sounds` is a key it does not know, and a
+ * `sound:` instrument one it would refuse), so it is told to reload (4005) and its
+ * saved edits are lifted after the reload (a model 5 edit is a model 6 edit unchanged).
  */
-export const OLDEST_CLIENT_MODEL = 5;
+export const OLDEST_CLIENT_MODEL = 6;
 
 /**
  * Deterministic valid values of a domain, for generators (the sync fuzz, the fixtures):
@@ -367,7 +384,7 @@ export function coerceTo<D extends Domain>(domain: D, value: unknown, fallback: 
     case 'real':
       return (number(domain, value) ?? fallback) as DomainValue<D>;
     case 'choice':
-      return (typeof value === 'string' && domain.options.includes(value) ? value : fallback) as DomainValue<D>;
+      return (isChoiceOf(domain, value) ? value : fallback) as DomainValue<D>;
     case 'name':
       return (typeof value === 'string' ? [...value].slice(0, domain.max).join('') : fallback) as DomainValue<D>;
     case 'optional':

@@ -21,3 +21,4 @@ export * from './undo';
 export * from './TokenBucket';
 export * from './documents';
 export * from './ids';
+export * from './wav';

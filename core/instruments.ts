@@ -120,8 +120,15 @@ export const INSTRUMENT_IDS: readonly string[] = INSTRUMENTS.map((i) => i.id);
 
 const byId = new Map(INSTRUMENTS.map((i) => [i.id, i]));
 
+/**
+ * An instrument by id. An own sound (`sound:<key>`) is a sampled voice pitched like a
+ * melodic one (its recording plays at pitch 0, C4): the per-step pitch, chords and the
+ * track's transpose move it. Its name is the sound's, in session.sounds.
+ */
 export function instrumentInfo(id: string): InstrumentInfo | undefined {
-  return byId.get(id);
+  const known = byId.get(id);
+  if (known || !SOUND_INSTRUMENT_PATTERN.test(id)) return known;
+  return { id, name: 'Own sound', category: 'fx', melodic: true, root: 60 };
 }
 
 export const INSTRUMENT_CATEGORIES: readonly InstrumentCategory[] = ['drums', 'bass', 'keys', 'leads', 'pads', 'fx'];
@@ -131,4 +138,23 @@ const NOTE_NAMES = ['C', 'C♯', 'D', 'D♯', 'E', 'F', 'F♯', 'G', 'G♯', 'A'
 /** "C4", "F♯2": the note a melodic instrument plays at a pitch offset. */
 export function noteName(midi: number): string {
   return `${NOTE_NAMES[((midi % 12) + 12) % 12]}${Math.floor(midi / 12) - 1}`;
+}
+
+// ---- own sounds (issue 16) ------------------------------------------------------------------
+
+/** A track plays a session's own sound (session.sounds) through the instrument id `sound:<key>`. */
+export const SOUND_INSTRUMENT_PREFIX = 'sound:';
+
+/** A sound's key: the SHA-256 of its WAV bytes, 64 lowercase hex digits (its R2 object is `sounds/<key>`). */
+export const SOUND_KEY_PATTERN = /^[0-9a-f]{64}$/;
+export const isSoundKey = (key: unknown): key is string => typeof key === 'string' && SOUND_KEY_PATTERN.test(key);
+
+/** Instrument ids of own sounds: `sound:` and a sound key. */
+export const SOUND_INSTRUMENT_PATTERN = /^sound:[0-9a-f]{64}$/;
+
+export const soundInstrument = (key: string): string => `${SOUND_INSTRUMENT_PREFIX}${key}`;
+
+/** The sound key a `sound:<key>` instrument plays, or null for the catalogue's instruments. */
+export function soundKeyOf(instrument: string): string | null {
+  return SOUND_INSTRUMENT_PATTERN.test(instrument) ? instrument.slice(SOUND_INSTRUMENT_PREFIX.length) : null;
 }

@@ -59,6 +59,21 @@ export const LIMITS = {
   floodRefusals: 20,
   floodForgivenPerSecond: 0.5,
   maxIdLength: 64,
+  // ---- own sounds (issue 16): recorded or uploaded samples, stored in R2 by content ----
+  /** Sounds one session's kit may hold (session.sounds): each is a few dozen bytes of the document. */
+  maxSounds: 64,
+  /** A sound's name, as a track's: visible characters only. */
+  maxSoundName: 40,
+  /** Longest sound, in seconds: the browser trims before it uploads; the Worker checks the WAV. */
+  maxSoundSeconds: 10,
+  /** Bytes of one uploaded sound, counted as it arrives (a 10 s WAV at 24 kHz is 480,044). */
+  maxSoundBytes: 2 * 1024 * 1024,
+  /** Sample rates a sound's WAV may have, Hz. */
+  minSoundRate: 8000,
+  maxSoundRate: 48_000,
+  /** Uploads per session: a burst, then one every 60/soundUploadsPerMinute seconds. */
+  soundUploadBurst: 10,
+  soundUploadsPerMinute: 6,
 } as const;
 
 /** Step counts offered in the UI (any integer in range is valid on the wire). */

@@ -48,6 +48,9 @@ export const KEYS_MODEL = 4;
 /** The model that gave steps their expression (probability, condition, ratchet, length, nudge) and the session a seed. */
 export const EXPRESSION_MODEL = 5;
 
+/** The model that gave sessions their own sounds (`sounds`, and tracks playing `sound:<key>`). */
+export const SOUNDS_MODEL = 6;
+
 /** The keys of a row: before model 3 they sat on the track. */
 const ROW_KEYS = [...Object.keys(ROW_FIELDS), ...Object.values(STEP_FIELDS).map((f) => f.array)];
 
@@ -97,6 +100,14 @@ const STRUCTURAL_STEPS: readonly Required<MigrationStep>[] = [
     name: '4/key-chords-sound-shaping',
     up: (session) => {
       session.key = { ...NO_KEY };
+    },
+  },
+  {
+    to: SOUNDS_MODEL,
+    // The session gets a kit of its own sounds: empty, as no older track could play one.
+    name: '6/sounds',
+    up: (session) => {
+      session.sounds = {};
     },
   },
 ];

@@ -101,6 +101,17 @@ export interface Lineage {
   remixedFrom: { kind: 'beat' | 'session'; id: string; name: string } | null;
 }
 
+/**
+ * One of the session's own sounds (model 6): what the kit shows. Its bytes are a WAV in
+ * R2 under `sounds/<key>`, the key being their SHA-256; immutable, never deleted.
+ */
+export interface SoundInfo {
+  /** 1…LIMITS.maxSoundName visible characters, like a track's name. */
+  name: string;
+  /** Its length, 0 < seconds ≤ LIMITS.maxSoundSeconds. */
+  seconds: number;
+}
+
 export type Session = { [K in SessionFieldName]: SessionFieldValue<K> } & {
   tracks: Track[];
   /** The patterns in use, by letter; A always exists. */
@@ -109,6 +120,12 @@ export type Session = { [K in SessionFieldName]: SessionFieldValue<K> } & {
   transport: Transport;
   /** Which notes belong (core/music.ts): the pitch roll shows, and with `lock` offers, them. */
   key: Key;
+  /**
+   * The session's own sounds, by key (a track plays one as the instrument `sound:<key>`).
+   * Added by `add_sound` (only once its bytes are stored), renamed by `rename_sound`,
+   * never removed: a published beat carries them and must play forever.
+   */
+  sounds: Record<string, SoundInfo>;
   effects: Effects;
   timeline: Timeline;
   lineage: Lineage;
@@ -182,6 +199,7 @@ export function emptySession(anchorMs: number, name: string = SESSION_FIELDS.nam
     song: { entries: [], loop: true, start: null },
     transport: { song: false, pattern: 'A', from: 0, next: null },
     key: { ...NO_KEY },
+    sounds: {},
     effects: Object.fromEntries(Object.entries(EFFECT_FIELDS).map(([k, f]) => [k, f.default])) as Effects,
     timeline: { anchorMs, together: false, playing: false },
     lineage: { remixedFrom: null },

@@ -6,6 +6,7 @@
  */
 import { LAUNCH_LEAD_MS, launchStep, patternInUse, transportAt } from './arrangement';
 import { STEP_FIELDS } from './fields';
+import { soundKeyOf } from './instruments';
 import { LIMITS } from './limits';
 import { type KeyNotes, keyChangeNotes } from './music';
 import { copyRow, isEmptyRow, type PatternId, type Row, rowOf, type Session, type SongEntry, type Track } from './model';
@@ -36,6 +37,12 @@ export type RefusalCode =
   | 'song_full'
   /** Play at once with an anchor far from the room's clock. */
   | 'bad_anchor'
+  /**
+   * A sound that is not in the session's kit (set_instrument `sound:<key>`, rename_sound),
+   * or, from the room, an add_sound whose bytes are not stored.
+   */
+  | 'unknown_sound'
+  | 'too_many_sounds'
   /** A mutation type this code does not know: written by a newer version of Keyboardia. */
   | 'unknown_mutation';
 
@@ -64,6 +71,13 @@ function updateRow(session: Session, pattern: PatternId, trackId: string, update
   const { [trackId]: _old, ...rows } = target.rows;
   if (!isEmptyRow(row)) rows[trackId] = row;
   return done({ ...session, patterns: { ...session.patterns, [pattern]: { ...target, rows } } });
+}
+
+/** Refuses an instrument that is an own sound not in the session's kit; null when it may be played. */
+function unknownSound(session: Session, instrument: string): ApplyResult | null {
+  const key = soundKeyOf(instrument);
+  if (key === null || Object.hasOwn(session.sounds, key)) return null;
+  return refuse('unknown_sound', `sound ${key} is not in this session: add it first (add_sound)`);
 }
 
 function withIndex<T>(array: readonly T[], index: number, value: T): T[] {
@@ -111,6 +125,8 @@ export function applyMutation(session: Session, mutation: Mutation, at: number):
       if (session.tracks.length >= LIMITS.maxTracks) {
         return refuse('too_many_tracks', `at most ${LIMITS.maxTracks} tracks`);
       }
+      const sound = unknownSound(session, m.track.instrument);
+      if (sound) return sound;
       const tracks = session.tracks.slice();
       tracks.splice(insertionIndex(tracks, m.beforeTrackId), 0, { ...m.track });
       const patterns = { ...session.patterns };
@@ -221,6 +237,20 @@ export function applyMutation(session: Session, mutation: Mutation, at: number):
       return done({ ...session, timeline: { ...session.timeline, together: m.together } });
     case 'set_playing':
       return done({ ...session, timeline: { ...session.timeline, playing: m.playing } });
+    case 'add_sound': {
+      // Adding a sound already in the kit changes nothing (two editors adding the same
+      // recording, a resend): its name stays, a rename is rename_sound's job.
+      if (Object.hasOwn(session.sounds, m.key)) return done(session);
+      if (Object.keys(session.sounds).length >= LIMITS.maxSounds) {
+        return refuse('too_many_sounds', `a session holds at most ${LIMITS.maxSounds} sounds`);
+      }
+      return done({ ...session, sounds: { ...session.sounds, [m.key]: { name: m.name, seconds: m.seconds } } });
+    }
+    case 'rename_sound': {
+      const sound = session.sounds[m.key];
+      if (!Object.hasOwn(session.sounds, m.key) || !sound) return refuse('unknown_sound', `sound ${m.key} is not in this session`);
+      return done({ ...session, sounds: { ...session.sounds, [m.key]: { ...sound, name: m.name } } });
+    }
     default: {
       // The compiler proves every known type is handled above. At run time a change
       // from a newer server (a tab left open across a deploy) can still land here: it is
@@ -233,8 +263,13 @@ export function applyMutation(session: Session, mutation: Mutation, at: number):
   function applySetter(s: Session, setter: Setter, mutation: SetterMutation): ApplyResult {
     const value = (mutation as unknown as Record<string, unknown>)[setter.field];
     switch (setter.scope) {
-      case 'track':
+      case 'track': {
+        if (setter.field === 'instrument') {
+          const sound = unknownSound(s, value as string);
+          if (sound) return sound;
+        }
         return updateTrack(s, (mutation as TrackSetter).trackId, (t) => ({ ...t, [setter.field]: value }));
+      }
       case 'row': {
         const { trackId, pattern } = mutation as RowSetter;
         return updateRow(s, pattern, trackId, (row) => ({ ...row, [setter.field]: value as number }));

@@ -13,6 +13,7 @@ import {
   type Domain,
   EFFECT_FIELDS,
   type EffectName,
+  isChoiceOf,
   isChordMask,
   PATTERN_FIELDS,
   type PatternFieldName,
@@ -32,8 +33,19 @@ import {
 } from './fields';
 import { LIMITS } from './limits';
 import { SCALE_NAMES } from './key';
+import { SOUND_KEY_PATTERN, soundKeyOf } from './instruments';
 import type { KeyNotes } from './music';
-import { PATTERN_IDS, type Pattern, type PatternId, type Row, type Session, type SongEntry, type StepArrays, type Track } from './model';
+import {
+  PATTERN_IDS,
+  type Pattern,
+  type PatternId,
+  type Row,
+  type Session,
+  type SongEntry,
+  type SoundInfo,
+  type StepArrays,
+  type Track,
+} from './model';
 
 /**
  * Characters a name may not hold: controls (C0, DEL, C1), format characters (bidi
@@ -79,7 +91,12 @@ export function domainSchema<D extends Domain>(domain: D, label: string): v.Gene
     case 'real':
       return real(domain.min, domain.max);
     case 'choice':
-      return v.picklist(domain.options as string[], `unknown ${label.toLowerCase()}`);
+      return domain.matching
+        ? v.pipe(
+            v.string(),
+            v.check((x) => isChoiceOf(domain, x), `unknown ${label.toLowerCase()}`),
+          )
+        : v.picklist(domain.options as string[], `unknown ${label.toLowerCase()}`);
     case 'name':
       return domain.minLength === 0
         ? nameSchema(domain.max)
@@ -165,6 +182,29 @@ const KeyNotesSchema = v.record(
   ),
 ) as unknown as v.GenericSchema<unknown, KeyNotes>;
 
+/** A sound's key: the SHA-256 of its WAV bytes, in lowercase hex (core/instruments.ts). */
+export const SoundKeySchema = v.pipe(v.string(), v.regex(SOUND_KEY_PATTERN, 'a sound key is 64 lowercase hex digits (SHA-256)'));
+/** A sound's name: like a track's, 1…LIMITS.maxSoundName visible characters. */
+export const SoundNameSchema = v.pipe(nameSchema(LIMITS.maxSoundName), v.minLength(1, 'a sound name cannot be empty'));
+/** A sound's length in seconds: more than 0, at most LIMITS.maxSoundSeconds. */
+export const SoundSecondsSchema = v.pipe(
+  v.number(),
+  v.finite(),
+  v.check((x) => x > 0, 'a sound is longer than 0 s'),
+  v.maxValue(LIMITS.maxSoundSeconds, `a sound is at most ${LIMITS.maxSoundSeconds} s`),
+);
+export const SoundInfoSchema = v.strictObject({ name: SoundNameSchema, seconds: SoundSecondsSchema }) as unknown as v.GenericSchema<
+  unknown,
+  SoundInfo
+>;
+const SoundsSchema = v.pipe(
+  // valibot's record takes an array too (it has no own keys that fail): the kit is an object.
+  v.unknown(),
+  v.check((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'sounds: an object of sounds by key'),
+  v.record(SoundKeySchema, SoundInfoSchema),
+  v.check((sounds) => Object.keys(sounds).length <= LIMITS.maxSounds, `at most ${LIMITS.maxSounds} sounds`),
+);
+
 const WhenSchema = v.picklist(['now', 'bar', 'end'], "when is 'now', 'bar' or 'end'") as v.GenericSchema<unknown, LaunchWhen>;
 
 // ---- mutations ---------------------------------------------------------------------------
@@ -231,7 +271,13 @@ export type StructuralMutation =
    */
   | { type: 'set_key'; key: import('./key').Key; remap: boolean; notes: KeyNotes | null }
   | { type: 'set_play_together'; together: boolean }
-  | { type: 'set_playing'; playing: boolean };
+  | { type: 'set_playing'; playing: boolean }
+  /**
+   * One of the session's own sounds joins its kit (model 6). The room applies it only once
+   * the bytes are stored (R2 `sounds/<key>`); a key already there is a no-op (no rename).
+   */
+  | { type: 'add_sound'; key: string; name: string; seconds: number }
+  | { type: 'rename_sound'; key: string; name: string };
 
 /** Every change a user can make. All are set-to-value and idempotent: no toggles. */
 export type Mutation = TrackSetter | RowSetter | StepSetter | PatternSetter | SessionSetter | EffectSetter | StructuralMutation;
@@ -316,6 +362,8 @@ export const MutationSchema = v.variant('type', [
   v.strictObject({ ...literal('set_key'), key: KeySchema, remap: v.boolean(), notes: v.nullable(KeyNotesSchema) }),
   v.strictObject({ ...literal('set_play_together'), together: v.boolean() }),
   v.strictObject({ ...literal('set_playing'), playing: v.boolean() }),
+  v.strictObject({ ...literal('add_sound'), key: SoundKeySchema, name: SoundNameSchema, seconds: SoundSecondsSchema }),
+  v.strictObject({ ...literal('rename_sound'), key: SoundKeySchema, name: SoundNameSchema }),
 ] as v.VariantOptions<'type'>) as unknown as v.GenericSchema<unknown, Mutation>;
 
 /** The structural mutation types, by the model version that introduced each. */
@@ -339,6 +387,8 @@ const STRUCTURAL_SINCE = {
   set_key: 4,
   set_play_together: 1,
   set_playing: 1,
+  add_sound: 6,
+  rename_sound: 6,
 } as const satisfies Record<StructuralMutation['type'], number>;
 
 /** Every mutation type this model knows (older clients know a subset: see `mutationSince`). */
@@ -362,6 +412,11 @@ function inconsistency(s: Session): string | null {
   // Mutations address tracks by id: two with one id could not be told apart, and a delete
   // would remove both (failure mode 8).
   if (tracks.size !== s.tracks.length) return 'tracks: track ids must be unique';
+  // A track plays an own sound only from the session's kit (which is never emptied).
+  for (const t of s.tracks) {
+    const sound = soundKeyOf(t.instrument);
+    if (sound !== null && !Object.hasOwn(s.sounds, sound)) return `tracks: ${t.id} plays sound ${sound}, which is not in sounds`;
+  }
   const patterns = Object.keys(s.patterns) as PatternId[];
   if (patterns.length === 0) return 'patterns: at least one pattern';
   for (const p of patterns) {
@@ -395,6 +450,7 @@ export const SessionSchema = v.pipe(
       next: v.nullable(v.strictObject({ pattern: v.nullable(PatternIdSchema), at: StepPositionSchema })),
     }),
     key: KeySchema,
+    sounds: SoundsSchema,
     effects: v.strictObject(entriesOf(EFFECT_FIELDS)),
     timeline: v.strictObject({
       anchorMs: v.pipe(v.number(), v.finite()),

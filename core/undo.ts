@@ -126,6 +126,13 @@ export function inverseOf(session: Session, mutation: Mutation): Mutation | null
       }
       return { type: 'set_key', key: { ...session.key }, remap: false, notes };
     }
+    case 'rename_sound': {
+      const sound = session.sounds[m.key];
+      return sound ? { type: 'rename_sound', key: m.key, name: sound.name } : null;
+    }
+    // Sounds are never taken out of the kit (published beats and remixes keep them):
+    // undoing "use your own sound" on a track is undoing its set_instrument.
+    case 'add_sound':
     case 'launch_pattern':
     case 'start_transport':
     case 'set_play_together':

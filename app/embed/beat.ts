@@ -7,6 +7,7 @@
  */
 import { coerceTo, EFFECT_FIELDS, PATTERN_FIELDS, ROW_FIELDS, SESSION_FIELDS, STEP_FIELDS, TRACK_FIELDS } from '../../core/fields';
 import { INLINE_BEAT_ELEMENT_ID } from '../../core/ids';
+import { isSoundKey } from '../../core/instruments';
 import { LIMITS } from '../../core/limits';
 import { type Key, NO_KEY, SCALE_NAMES } from '../../core/key';
 import {
@@ -106,6 +107,19 @@ function readKey(value: unknown): Key {
   return { root, scale, lock: value.lock === true };
 }
 
+/** The beat's own sounds (model 6): entries that cannot be read are left out (their tracks fall back). */
+function readSounds(value: unknown): Session['sounds'] {
+  const sounds: Session['sounds'] = {};
+  if (!isObject(value)) return sounds;
+  for (const [key, sound] of Object.entries(value).slice(0, LIMITS.maxSounds)) {
+    if (!isSoundKey(key) || !isObject(sound)) continue;
+    const name = typeof sound.name === 'string' && sound.name ? [...sound.name].slice(0, LIMITS.maxSoundName).join('') : 'Sound';
+    const seconds = typeof sound.seconds === 'number' && Number.isFinite(sound.seconds) ? sound.seconds : 0;
+    sounds[key] = { name, seconds: Math.min(LIMITS.maxSoundSeconds, Math.max(0, seconds)) };
+  }
+  return sounds;
+}
+
 export function parseBeat(value: unknown): EmbedBeat | null {
   if (!isObject(value) || !Array.isArray(value.tracks)) return null;
   if (typeof value.tempo !== 'number' || !Number.isFinite(value.tempo)) return null;
@@ -136,6 +150,7 @@ export function parseBeat(value: unknown): EmbedBeat | null {
     // A beat plays from the top: its song when it has one, else its pattern.
     transport: { song: song.entries.length > 0, pattern: first, from: 0, next: null },
     key: readKey(value.key),
+    sounds: readSounds(value.sounds),
     effects: readFields(EFFECT_FIELDS, isObject(value.effects) ? value.effects : {}) as Effects,
     // The embed plays on its own clock: the shared timeline and lineage do not apply.
     timeline: { anchorMs: 0, together: false, playing: false },

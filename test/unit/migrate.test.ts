@@ -428,6 +428,8 @@ describe.runIf(FIXTURE_VERSIONS.includes(KEYS_MODEL))('model 4 documents (test/f
     expect({ ...doc.value, patterns: liftPatterns(stored.patterns as Doc, 4) }).toEqual({
       ...stored,
       ...newDefaults(SESSION_FIELDS, 4, stored),
+      // Model 6 gave the session its own sounds (a structural step, like model 4's key): none yet.
+      sounds: {},
       model: MODEL_VERSION,
       patterns: liftPatterns(stored.patterns as Doc, 4),
     });

@@ -97,6 +97,8 @@ const VALID: Mutation[] = [
   { type: 'set_nudge', trackId: 'kick', pattern: 'A', step: 5, nudge: -50 },
   { type: 'set_seed', seed: LIMITS.maxSeed },
   { type: 'set_key', key: { root: 0, scale: 'chromatic', lock: false }, remap: false, notes: { A: { kick: [[0, -3, 0]] } } },
+  { type: 'add_sound', key: 'a'.repeat(64), name: 'Clap 👏', seconds: 10 },
+  { type: 'rename_sound', key: '0123456789abcdef'.repeat(4), name: 'x' },
 ];
 
 function refused(input: unknown): string {

@@ -18,6 +18,7 @@ import {
   OLDEST_CLIENT_MODEL,
   PATTERNS_MODEL,
   rowOf,
+  SOUNDS_MODEL,
 } from '../../core';
 import { createSession, serverState, TestClient } from './helpers';
 
@@ -53,16 +54,19 @@ function firstReleaseTrack() {
 const modelThreeHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 3 });
 /** A hello as a model 4 page sends it (no step expression, seed or fill). */
 const modelFourHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 4 });
+/** A hello as a model 5 page sends it (no own sounds). */
+const modelFiveHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 5 });
 
-describe('a page older than the expression model', () => {
+describe('a page older than the sounds model', () => {
   it('is the oldest this room serves', () => {
     // Model 4 gave sessions a key, steps chords and tracks their sound shaping; model 5
-    // steps their expression and the session a seed and Fill: an older page's schema would
-    // refuse such a snapshot, so it reloads.
+    // steps their expression and the session a seed and Fill; model 6 the session its own
+    // sounds: an older page's (strict) schema would refuse such a snapshot, so it reloads.
     expect(PATTERNS_MODEL).toBe(3);
     expect(KEYS_MODEL).toBe(4);
-    expect(OLDEST_CLIENT_MODEL).toBe(EXPRESSION_MODEL);
-    expect(MODEL_VERSION).toBe(5);
+    expect(EXPRESSION_MODEL).toBe(5);
+    expect(OLDEST_CLIENT_MODEL).toBe(SOUNDS_MODEL);
+    expect(MODEL_VERSION).toBe(6);
   });
 
   it.each([
@@ -70,6 +74,7 @@ describe('a page older than the expression model', () => {
     ['of model 2', modelTwoHello],
     ['of model 3', modelThreeHello],
     ['of model 4', modelFourHello],
+    ['of model 5', modelFiveHello],
   ])('%s is told to reload (4005 client_outdated) before anything else, and changes nothing', async (_what, hello) => {
     const id = await createSession();
     const before = await serverState(id);
