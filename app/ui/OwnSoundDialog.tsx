@@ -7,7 +7,7 @@
  * reuse on this track, and to rename. A plain modal dialog: nothing depends on hover.
  */
 import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
-import type { Mutation, Track } from '../../core';
+import type { Track } from '../../core';
 import { decodeSound, encodeSound } from '../sounds/decode';
 import { MAX_SOUND_NAME, soundInstrument, soundKeyOf } from '../sounds/format';
 import { soundsOf } from '../sounds/names';
@@ -70,7 +70,7 @@ export function OwnSoundDialog({ track, onClose }: { track: Track; onClose: () =
       const seconds = Number.isFinite(uploaded.durationMs) ? uploaded.durationMs / 1000 : samples.length / source.sampleRate;
       // The room stores add_sound only once the bytes are in the bucket (they are now), then the track plays it.
       const applied = edits.apply([
-        { type: 'add_sound', key: uploaded.key, name, seconds } as unknown as Mutation,
+        { type: 'add_sound', key: uploaded.key, name, seconds },
         { type: 'set_instrument', trackId: track.id, instrument: soundInstrument(uploaded.key) },
       ]);
       if (applied) ref.current?.close();
@@ -194,7 +194,7 @@ function RenameSound({ soundKey, name }: { soundKey: string; name: string }) {
   useEffect(() => setValue(name), [name]);
   const commit = () => {
     const next = value.trim();
-    if (next && next !== name) edits.apply({ type: 'rename_sound', key: soundKey, name: next } as unknown as Mutation);
+    if (next && next !== name) edits.apply({ type: 'rename_sound', key: soundKey, name: next });
     else setValue(name);
   };
   return (
