@@ -5,6 +5,11 @@ export interface Env {
   SESSIONS: DurableObjectNamespace<SessionRoom>;
   /** Projections of sessions (`session:<id>`), published beats (`beat:<id>`) and the gallery listing. */
   KV: KVNamespace;
+  /**
+   * The sessions' own sounds: `sounds/<key>` holds the WAV whose SHA-256 is `key`
+   * (worker/http/sounds.ts). Content-addressed, immutable, never deleted.
+   */
+  SOUNDS: R2Bucket;
   /** Static assets (the built client). */
   ASSETS: Fetcher;
   /**

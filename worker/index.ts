@@ -5,12 +5,13 @@
 import type { Env } from './env';
 import { handleBeatRoute, handleGallery, UnreadableDocument } from './http/beats';
 import { drainBody, refuseNonJson } from './http/body';
-import { refuseMethod } from './http/methods';
+import { isSoundUpload, refuseMethod } from './http/methods';
 import { refuseForeignOrigin } from './http/origin';
 import { handleBeatPage, handleEmbedPage, handleOembed, handlePreviewImage } from './http/pages';
 import { error } from './http/responses';
 import { withSecurityHeaders } from './http/securityHeaders';
 import { handleCreate, handleSessionRoute } from './http/sessions';
+import { handleSoundDownload, handleSoundUpload } from './http/sounds';
 import { isUpgrade, refuseUpgrade } from './http/upgrades';
 
 export { SessionRoom } from './room/SessionRoom';
@@ -21,14 +22,17 @@ async function route(request: Request, env: Env): Promise<Response> {
   // Methods first, from one table (worker/http/methods.ts): 404 or 405 with Allow.
   const refused = refuseMethod(path, request.method);
   if (refused) return error(refused.status, refused.error, refused.message, refused.allow ? { Allow: refused.allow } : {});
-  // Every POST changes something: from a browser only on this site's pages, and JSON only.
+  // Every POST changes something: from a browser only on this site's pages, and JSON only
+  // (but a sound's upload: a WAV, whatever its Content-Type says, checked byte by byte).
   if (request.method === 'POST') {
-    const refusal = refuseForeignOrigin(request, env) ?? refuseNonJson(request);
+    const refusal = refuseForeignOrigin(request, env) ?? (isSoundUpload(path) ? null : refuseNonJson(request));
     if (refusal) return refusal;
   }
   let m: RegExpMatchArray | null;
 
   if (path === '/api/sessions') return handleCreate(request, env);
+  if ((m = path.match(/^\/api\/sessions\/([^/]+)\/sounds$/))) return handleSoundUpload(request, env, m[1]!);
+  if ((m = path.match(/^\/api\/sounds\/([^/]+)$/))) return handleSoundDownload(request, env, m[1]!);
   if ((m = path.match(/^\/api\/sessions\/([^/]+)(\/[a-z]+)?$/))) return handleSessionRoute(request, env, m[1]!, m[2] ?? '');
   if (path === '/api/beats') return handleGallery(request, env);
   if ((m = path.match(/^\/api\/beats\/([^/]+)(\/.*)?$/))) return handleBeatRoute(request, env, m[1]!, m[2] ?? '');

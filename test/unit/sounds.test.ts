@@ -29,6 +29,7 @@ import {
   soundKeyOf,
 } from '../../core';
 import * as v from 'valibot';
+import { parseBeat } from '../../app/embed/beat';
 
 const T0 = 1_700_000_000_000;
 const KEY = 'c0ffee'.padEnd(64, '0');
@@ -220,5 +221,22 @@ describe('the session schema', () => {
     expect(parse({ ...s, sounds: tooMany }).success).toBe(false);
     const { sounds: _gone, ...without } = s;
     expect(parse(without).success).toBe(false);
+  });
+});
+
+describe('the embed player, which reads a beat leniently', () => {
+  it('keeps the sounds a beat carries, and leaves out entries it cannot read', () => {
+    const s = apply(apply(starter(), addSound()), { type: 'set_instrument', trackId: 'kick', instrument: soundInstrument(KEY) });
+    const beat = parseBeat(JSON.parse(JSON.stringify({ ...s, model: 6, beatId: 'abc', publishedAt: T0 })));
+    expect(beat?.sounds).toEqual({ [KEY]: { name: 'Clap', seconds: 1.25 } });
+    expect(beat?.tracks.find((t) => t.id === 'kick')?.instrument).toBe(soundInstrument(KEY));
+    const odd = parseBeat({
+      ...JSON.parse(JSON.stringify(s)),
+      sounds: { nope: { name: 'x', seconds: 1 }, [OTHER]: 'x', [KEY]: { seconds: 99 } },
+    });
+    expect(odd?.sounds).toEqual({ [KEY]: { name: 'Sound', seconds: LIMITS.maxSoundSeconds } });
+    // A beat from before model 6 has none.
+    const { sounds: _none, ...old } = JSON.parse(JSON.stringify(starter()));
+    expect(parseBeat(old)?.sounds).toEqual({});
   });
 });

@@ -94,6 +94,12 @@ export async function drainBody(request: Request): Promise<void> {
   await discardRest(request.body.getReader());
 }
 
+/** Read what is left of a body stream nobody holds (its reader released) and discard it; see drainBody. */
+export async function discardStream(stream: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!stream || stream.locked) return;
+  await discardRest(stream.getReader());
+}
+
 async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   try {
     for (;;) if ((await reader.read()).done) return;

@@ -16,7 +16,8 @@ const WRITE: readonly Method[] = ['POST'];
  */
 export function allowedMethods(path: string): readonly Method[] | null {
   if (path === '/api/sessions') return WRITE;
-  if (/^\/api\/sessions\/[^/]+\/(?:publish|remix)$/.test(path)) return WRITE;
+  if (/^\/api\/sessions\/[^/]+\/(?:publish|remix|sounds)$/.test(path)) return WRITE;
+  if (/^\/api\/sounds\/[^/]+$/.test(path)) return READ;
   if (/^\/api\/sessions\/[^/]+\/ws$/.test(path)) return ['GET'];
   if (/^\/api\/sessions\/[^/]+$/.test(path)) return READ;
   if (/^\/api\/beats\/[^/]+\/remix$/.test(path)) return WRITE;
@@ -24,6 +25,11 @@ export function allowedMethods(path: string): readonly Method[] | null {
   if (path === '/api/beats' || /^\/api\/beats\/[^/]+(?:\/.*)?$/.test(path)) return READ;
   if (path.startsWith('/api/')) return null;
   return READ;
+}
+
+/** The upload of a sound: the one POST whose body is not JSON (a WAV, checked byte by byte). */
+export function isSoundUpload(path: string): boolean {
+  return /^\/api\/sessions\/[^/]+\/sounds$/.test(path);
 }
 
 /** Published beats and their pages: a refused write there says why (`read_only`). */

@@ -15,6 +15,9 @@ export type HttpErrorCode =
   | 'unreadable'
   | 'unsupported_media_type'
   | 'forbidden_origin'
+  /** An uploaded sound that is a WAV of the right kind but wrong inside (truncated, too long…). */
+  | 'invalid_audio'
+  | 'rate_limited'
   | 'internal_error';
 
 export function error(status: number, code: HttpErrorCode, message: string, headers: HeadersInit = {}): Response {

@@ -92,6 +92,11 @@ export interface RoomHost {
   now(): number;
   /** A change was applied (SessionRoom schedules its KV backstop). */
   changed(): void;
+  /**
+   * Whether the bytes of sound `key` are stored (R2 `sounds/<key>`): an add_sound is applied
+   * only then. SessionRoom looked before handing over the frame. A host without it stores none.
+   */
+  soundStored?(key: string): boolean;
 }
 
 export interface Attachment {
@@ -345,6 +350,11 @@ export class RoomProtocol {
     if (clientSeq <= last) return this.onResend(ws, clientId, clientSeq, json, state.version);
     if (clientSeq !== last + 1) {
       return this.sendError(ws, 'seq_conflict', `clientSeq ${clientSeq} does not follow ${last}: resend under a new clientId`, clientSeq);
+    }
+    if (mutation.type === 'add_sound' && !state.session.sounds[mutation.key] && !this.host.soundStored?.(mutation.key)) {
+      const why = `sound ${mutation.key} is not stored: upload its bytes first (POST /api/sessions/<id>/sounds)`;
+      this.storage.recordRefusal(clientId, clientSeq, json, 'unknown_sound', why);
+      return this.sendError(ws, 'unknown_sound', why, clientSeq);
     }
     const at = this.host.now();
     const result = applyMutation(state.session, mutation, at);

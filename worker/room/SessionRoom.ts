@@ -15,12 +15,23 @@
  * keepalive pings are answered by the runtime without waking the object.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { CLOSE, fromTheTop, KEEPALIVE_PING, KEEPALIVE_PONG, MODEL_VERSION, readSessionDocument, type Session } from '../../core';
+import {
+  CLOSE,
+  fromTheTop,
+  KEEPALIVE_PING,
+  KEEPALIVE_PONG,
+  LIMITS,
+  MODEL_VERSION,
+  readSessionDocument,
+  type Session,
+  TokenBucket,
+} from '../../core';
 import type { Env } from '../env';
 import { randomId } from '../ids';
 import { beatKey, galleryKey, galleryMetadata, sessionKey, type BeatDocument, type SessionDocument } from './kvProjection';
 import { RoomProtocol } from './RoomProtocol';
 import { RoomStorage } from './RoomStorage';
+import { addSoundKeyOf, SoundLookup } from './soundLookup';
 
 /**
  * How long changes may sit unpublished to KV while an editor stays connected. KV is
@@ -39,14 +50,25 @@ export class SessionRoom extends DurableObject<Env> {
   private alarmAt: number | null = null;
   /** The KV write in flight, if any (see publishToKv). */
   private publishing: Promise<void> | null = null;
+  /** Which sounds R2 holds, as far as this room has looked (add_sound). */
+  private readonly sounds: SoundLookup;
+  /**
+   * Frames waiting behind an add_sound's look into R2, in the order they came: every
+   * frame is handled in order (a writer's clientSeqs stay in sequence). Null when none wait.
+   */
+  private inbox: Promise<void> | null = null;
+  /** This session's sound uploads (in memory: a wake only forgives). */
+  private uploads: TokenBucket | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.storage = new RoomStorage(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
+    this.sounds = new SoundLookup(env.SOUNDS);
     this.protocol = new RoomProtocol(this.storage, {
       sockets: () => ctx.getWebSockets(),
       now: () => Date.now(),
       changed: () => this.ensureBackstopAlarm(),
+      soundStored: (key) => this.sounds.stored(key),
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(KEEPALIVE_PING, KEEPALIVE_PONG));
     void ctx.blockConcurrencyWhile(async () => {
@@ -107,6 +129,20 @@ export class SessionRoom extends DurableObject<Env> {
     const failure = this.storage.loadError;
     if (failure) throw new Error(`session unreadable (${failure.reason}): ${failure.message}`);
     return this.storage.loaded;
+  }
+
+  /**
+   * Count one sound upload against this session's limit (worker/http/sounds.ts asks before
+   * reading the body). Not found for a room never seeded.
+   */
+  async reserveUpload(): Promise<
+    { ok: true } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'rate_limited'; retryAfterMs: number }
+  > {
+    if (!this.readable()) return { ok: false, reason: 'not_found' };
+    const now = Date.now();
+    this.uploads ??= new TokenBucket(LIMITS.soundUploadsPerMinute / 60, LIMITS.soundUploadBurst, now);
+    if (this.uploads.take(now)) return { ok: true };
+    return { ok: false, reason: 'rate_limited', retryAfterMs: this.uploads.msUntilNext(now) };
   }
 
   /** Figures for tests and benchmarks. */
@@ -173,7 +209,21 @@ export class SessionRoom extends DurableObject<Env> {
   // ---- WebSocket events ------------------------------------------------------------
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    this.protocol.message(ws, raw);
+    const sound = addSoundKeyOf(raw);
+    if (sound === null && this.inbox === null) return this.protocol.message(ws, raw);
+    // An add_sound waits for R2 to say whether its bytes are stored, and every frame that
+    // comes meanwhile waits behind it: the protocol still sees frames in arrival order,
+    // one at a time, and writes and acks each in one turn as before.
+    const turn = (this.inbox ?? Promise.resolve()).then(async () => {
+      if (sound !== null && !this.storage.loaded?.session.sounds[sound]) await this.sounds.lookUp(sound);
+      this.protocol.message(ws, raw);
+    });
+    this.inbox = turn;
+    try {
+      await turn;
+    } finally {
+      if (this.inbox === turn) this.inbox = null;
+    }
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
