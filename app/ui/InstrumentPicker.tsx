@@ -3,7 +3,7 @@
  * (name, kit or family; Enter takes the first match). Hovering or focusing an option
  * previews its sound (debounced, one at a time, and only once a gesture has allowed
  * audio: see AudioEngine.preview); choosing one calls onChoose. Used to add a track
- * and to change one.
+ * and to change one. The session's own sounds (issue 16) come first, as "Own sounds".
  * It is a popover in the top layer (never clipped by the scrolling grid), anchored
  * to the button that opened it; Escape and a click outside close it.
  */
