@@ -2,9 +2,14 @@
 import { instrumentInfo, soundKeyOf } from '../../core/instruments';
 import type { SoundInfo } from '../../core/model';
 
-/** The session's own sounds (none in a document older than model 6, before migration). */
+const NONE: Readonly<Record<string, SoundInfo>> = Object.freeze({});
+
+/**
+ * The session's own sounds (none before a session is loaded). Always the same object for
+ * the same session, so that it can be a store selector's result.
+ */
 export function soundsOf(session: { sounds?: Record<string, SoundInfo> } | null | undefined): Readonly<Record<string, SoundInfo>> {
-  return session?.sounds ?? {};
+  return session?.sounds ?? NONE;
 }
 
 export function instrumentName(session: { sounds?: Record<string, SoundInfo> } | null | undefined, instrument: string): string {
