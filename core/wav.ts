@@ -130,7 +130,7 @@ function fmtOf(view: DataView, at: number, size: number): ({ ok: true } & { samp
  * A WAV of this format holding `samples` (each −1…1, clipped), as the browser's encoder
  * writes it: for tests, the bench and the fixtures.
  */
-export function encodeWav(samples: ArrayLike<number>, sampleRate: number): Uint8Array {
+export function encodeWav(samples: ArrayLike<number>, sampleRate: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(WAV_HEADER_BYTES + samples.length * 2);
   const view = new DataView(bytes.buffer);
   const ascii = (at: number, s: string) => {

@@ -8,9 +8,9 @@
 //   2 fan-out to 10 clients                             6 load: 100 sessions × 5 clients
 //   3 throughput, 5 clients, vs the echo                7 client bundle sizes, Play → onset
 //   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
-//   9 a flooding socket beside honest editors
+//   9 a flooding socket beside honest editors          10 own sounds: upload of a 5 s sample
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,browser   --no-write   --load-seconds=N
+// Options: --only=rtt,fanout,throughput,storage,flood,sounds,cold,load,browser   --no-write   --load-seconds=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
 // group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
@@ -33,6 +33,7 @@ import {
   measureColdWake,
   prepareColdWake,
 } from './bench/server.mjs';
+import { benchSounds } from './bench/sounds.mjs';
 import { core } from './core.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -85,7 +86,7 @@ async function main() {
 
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
-    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'cold', 'load'].some(wants);
+    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'sounds', 'cold', 'load'].some(wants);
     const needBrowser = wants('browser');
     let buildMs = null;
     if (needBrowser) {
@@ -160,6 +161,10 @@ async function main() {
         if (wants('flood')) {
           log('9. a socket flooding at 300/s beside 2 honest editors');
           results.flood = await phase('flood', () => benchFlood(rt, { tag }));
+        }
+        if (wants('sounds')) {
+          log('10. own sounds: upload a 5 s sample (new, then again), download it');
+          results.sounds = await phase('sounds', () => benchSounds(rt, { tag }));
         }
         if (wants('cold')) {
           log('5. cold wake: building full sessions');

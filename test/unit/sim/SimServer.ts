@@ -7,6 +7,7 @@
 import type { ErrorCode, Session } from '../../../core';
 import { type Attachment, RoomProtocol, type RoomSocket } from '../../../worker/room/RoomProtocol';
 import { key, MemoryRoomLog } from './MemoryRoomLog';
+import { STORED_SOUNDS } from './mutations';
 import { CLOSED, type Connection } from './network';
 
 export interface SimServerOptions {
@@ -135,6 +136,8 @@ export class SimServer {
       sockets: () => [...this.sockets.values()].filter((end) => end.conn.serverOpen),
       now: this.now,
       changed: () => {},
+      // The simulated R2: immutable, holding some of the pool's sounds.
+      soundStored: (key) => STORED_SOUNDS.has(key),
     });
   }
 

@@ -29,12 +29,19 @@ import {
   type StepArrays,
   SCALE_NAMES,
   sampleOf,
+  soundInstrument,
 } from '../../../core';
 
 export const TRACK_POOL = ['kick', 'snare', 'hat', 'bass', 'x1', 'x2', 'x3'] as const;
 /** Patterns edited, added, deleted and launched: A is in use from the start, B and C come and go. */
 export const PATTERN_POOL = ['A', 'B', 'C'] as const satisfies readonly PatternId[];
 export const ENTRY_POOL = ['e1', 'e2', 'e3', 'e4'] as const;
+/**
+ * Own sounds' keys: the simulated R2 holds the first two (SimServer), never the third,
+ * so the room refuses some add_sounds (unknown_sound) and two clients add one key at once.
+ */
+export const SOUND_POOL = ['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)] as const;
+export const STORED_SOUNDS: ReadonlySet<string> = new Set(SOUND_POOL.slice(0, 2));
 const WHEN: readonly LaunchWhen[] = ['now', 'bar', 'end'];
 
 export interface Intent {
@@ -87,6 +94,11 @@ export const KINDS = [
   'set_key',
   'set_play_together',
   'set_playing',
+  'add_sound',
+  'add_sound',
+  'add_sound',
+  'rename_sound',
+  'rename_sound',
 ] as MutationType[];
 
 const pick = <T>(list: readonly T[], n: number): T => list[Math.abs(n) % list.length]!;
@@ -160,6 +172,10 @@ export function mutationFor(view: Session, intent: Intent, now: number): Mutatio
   const trackId = intent.track % 2 === 0 && visible.length > 0 ? pick(visible, intent.track >> 1) : pick(TRACK_POOL, intent.track >> 1);
   const other = intent.b % 3 === 0 ? null : pick(TRACK_POOL, intent.b);
   const pattern = patternOf(view, intent.a + intent.b);
+  // A track playing an own sound, now and then (refused when the key is not in the kit).
+  if (kind === 'set_instrument' && intent.b % 3 === 0) {
+    return { type: kind, trackId, instrument: soundInstrument(pick(SOUND_POOL, intent.a)) };
+  }
   if (SETTERS.has(kind)) return setterFor(kind, trackId, pattern, stepOf(intent.a), intent.b + intent.a);
   switch (kind) {
     case 'set_row':
@@ -201,7 +217,7 @@ export function mutationFor(view: Session, intent: Intent, now: number): Mutatio
     case 'delete_pattern': {
       // One this client may delete, mostly: someone else launching it meanwhile collides.
       const deletable = patternsInUse(view).filter((p) => patternInUse(view, p) === null);
-      const letter = deletable.length > 1 && intent.a % 4 !== 0 ? pick(deletable, intent.b) : pattern;
+      const letter = deletable.length > 0 && intent.a % 4 !== 0 ? pick(deletable, intent.b) : pattern;
       return { type: kind, pattern: letter };
     }
     case 'add_song_entry': {
@@ -241,6 +257,14 @@ export function mutationFor(view: Session, intent: Intent, now: number): Mutatio
       return { type: kind, together: intent.a % 2 === 0 };
     case 'set_playing':
       return { type: kind, playing: intent.a % 2 === 0 };
+    case 'add_sound':
+      return { type: kind, key: pick(SOUND_POOL, intent.a), name: `Sound ${intent.b % 100}`, seconds: 0.25 + (intent.b % 40) / 4 };
+    case 'rename_sound': {
+      // A sound of the kit this client sees, mostly; else one of the pool (maybe not added).
+      const kit = Object.keys(view.sounds);
+      const key = intent.a % 8 !== 0 && kit.length > 0 ? pick(kit, intent.a) : pick(SOUND_POOL, intent.a);
+      return { type: kind, key, name: `Renamed ${intent.b % 100}` };
+    }
     default:
       throw new Error(`no generator for ${kind}`);
   }
