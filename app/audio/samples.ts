@@ -12,6 +12,7 @@
  * decoded AudioBuffers play in any context (the live one or an offline render).
  */
 import { createStore } from 'zustand/vanilla';
+import { soundKeyOf, soundUrl } from '../sounds/format';
 
 export type InstrumentStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -77,7 +78,19 @@ export const SAMPLED_INSTRUMENTS: Readonly<Record<string, { files: Readonly<Reco
   },
 };
 
-export const isSampled = (instrument: string): boolean => instrument in SAMPLED_INSTRUMENTS;
+/**
+ * The files of a sampled instrument: the catalogue's, or for a session's own sound
+ * (`sound:<key>`, issue 16) its one WAV, served by the Worker at /api/sounds/<key>
+ * (immutable: the browser caches it, and the decoded buffer is kept here).
+ */
+function specOf(instrument: string): { files: Readonly<Record<string, string>> } | undefined {
+  const catalogued = SAMPLED_INSTRUMENTS[instrument];
+  if (catalogued) return catalogued;
+  const key = soundKeyOf(instrument);
+  return key ? { files: { hit: soundUrl(key) } } : undefined;
+}
+
+export const isSampled = (instrument: string): boolean => specOf(instrument) !== undefined;
 
 /**
  * Status of every instrument that was asked for. Synthesised instruments are always
@@ -102,10 +115,11 @@ function loadFile(file: string): Promise<AudioBuffer> {
   let pending = inflight.get(file);
   if (!pending) {
     pending = (async () => {
-      const response = await fetch(SAMPLE_BASE + file);
+      // A path from the root is an own sound's URL; the rest are under /samples/.
+      const response = await fetch(file.startsWith('/') ? file : SAMPLE_BASE + file);
       if (!response.ok) throw new Error(`sample ${file}: HTTP ${response.status}`);
       const bytes = await response.arrayBuffer();
-      // The files are 44.1 kHz: decoding at that rate leaves them untouched.
+      // The files are 44.1 kHz: decoding at that rate leaves them untouched (own sounds, 24 kHz, are resampled once here).
       decoder ??= new OfflineAudioContext(1, 1, 44_100);
       const buffer = await decoder.decodeAudioData(bytes);
       buffers.set(file, buffer);
@@ -127,7 +141,7 @@ function loadFile(file: string): Promise<AudioBuffer> {
  * which a later call tries again.
  */
 export function loadInstrument(instrument: string): Promise<void> {
-  const spec = SAMPLED_INSTRUMENTS[instrument];
+  const spec = specOf(instrument);
   if (!spec) return Promise.resolve();
   const existing = instrumentLoads.get(instrument);
   if (existing) return existing;
@@ -152,7 +166,7 @@ export async function loadInstruments(instruments: Iterable<string>): Promise<vo
 
 /** The decoded buffers of an instrument keyed as in SAMPLED_INSTRUMENTS, or null until all are loaded. */
 export function instrumentBuffers(instrument: string): Record<string, AudioBuffer> | null {
-  const spec = SAMPLED_INSTRUMENTS[instrument];
+  const spec = specOf(instrument);
   if (!spec) return null;
   const out: Record<string, AudioBuffer> = {};
   for (const [key, file] of Object.entries(spec.files)) {

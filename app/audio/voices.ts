@@ -18,6 +18,7 @@
  */
 import * as Tone from './tone';
 import { instrumentInfo } from '../../core/instruments';
+import { soundKeyOf } from '../sounds/format';
 import { LIBRARY } from './library';
 import { instrumentBuffers, loadInstrument } from './samples';
 
@@ -107,6 +108,52 @@ export function sampledHit(instrument: string, level: number, choke = false): Vo
     },
     silence(time) {
       if (choke && last) last.stop(time);
+    },
+    dispose: parts.dispose,
+  };
+}
+
+/**
+ * A session's own sound (`sound:<key>`, issue 16): its one sample, one-shot per hit at the
+ * playback rate `pitch` asks for (the track's tune; a step's pitch and the transpose too
+ * wherever core counts the sound as melodic), silent until decoded. A hit cuts the hits
+ * of earlier steps (a 10 s sample retriggered every step would pile up), not those of
+ * the same moment (a chord); a note of set length (exactGate) stops when it ends.
+ * Normalised to −1 dBFS on upload, so one level suits every sound.
+ */
+export function ownSound(instrument: string): Voice {
+  const parts = voiceParts(0.8);
+  let sounding: { source: Tone.ToneBufferSource; at: number }[] = [];
+  const cut = (time: number) => {
+    for (const hit of sounding) if (hit.at < time) hit.source.stop(time);
+    sounding = sounding.filter((hit) => hit.at >= time);
+  };
+  return {
+    output: parts.output,
+    ready: loading(instrument),
+    trigger(time, velocity, pitch, stepSeconds, gateSteps, exactGate) {
+      const buffer = instrumentBuffers(instrument)?.hit;
+      if (!buffer) return; // not loaded yet: silent until it is
+      cut(time);
+      const source = new Tone.ToneBufferSource({
+        context: parts.output.context,
+        url: buffer,
+        fadeOut: 0.004,
+        playbackRate: tuning(pitch),
+      });
+      source.connect(parts.output);
+      const hit = { source, at: time };
+      source.onended = () => {
+        sounding = sounding.filter((h) => h !== hit);
+        source.dispose();
+      };
+      source.start(time, 0, undefined, VELOCITY_CURVE(velocity));
+      if (exactGate) source.stop(time + gateSteps * stepSeconds);
+      sounding.push(hit);
+    },
+    silence(time) {
+      for (const hit of sounding) hit.source.stop(Math.max(time, hit.at));
+      sounding = [];
     },
     dispose: parts.dispose,
   };
@@ -622,5 +669,6 @@ export function createVoice(instrument: string): Voice {
   voiceStats.created++;
   const make = factories[instrument];
   if (make) return make();
+  if (soundKeyOf(instrument)) return ownSound(instrument);
   return melodic(instrument, 0.4, () => ({ synth: new Tone.PolySynth(Tone.Synth) }), gate(2));
 }

@@ -10,7 +10,6 @@ import {
   embedSnippet,
   fromTheTop,
   INLINE_BEAT_ELEMENT_ID,
-  instrumentInfo,
   openingPattern,
   type PatternId,
   rowOf,
@@ -20,6 +19,7 @@ import { getBeat, remixBeat } from '../api';
 import { navigate } from '../navigate';
 import { AudioEngine, playheadStore } from '../audio/AudioEngine';
 import { audibleTracks, createSessionStore, isAudible, useSessionState, type SessionStore } from '../store/sessionStore';
+import { instrumentName } from '../sounds/names';
 import { ExportMenu } from '../ui/ExportMenu';
 import { Playhead, startOfPattern } from '../ui/Grid';
 import { ShareDialog } from '../ui/ShareDialog';
@@ -203,7 +203,7 @@ function ReadOnlyGrid({ store, session }: { store: SessionStore; session: Sessio
           <div className={`track-row${silent ? ' silent' : ''}`} role="row" key={track.id}>
             <div className="track-header" role="rowheader">
               <span className="track-title">{track.name}</span>
-              <span className="instrument-name">{instrumentInfo(track.instrument)?.name ?? track.instrument}</span>
+              <span className="instrument-name">{instrumentName(session, track.instrument)}</span>
               <button
                 type="button"
                 className="toggle mute"

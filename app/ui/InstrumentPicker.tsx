@@ -3,13 +3,15 @@
  * (name, kit or family; Enter takes the first match). Hovering or focusing an option
  * previews its sound (debounced, one at a time, and only once a gesture has allowed
  * audio: see AudioEngine.preview); choosing one calls onChoose. Used to add a track
- * and to change one.
+ * and to change one. The session's own sounds (issue 16) come first, as "Own sounds".
  * It is a popover in the top layer (never clipped by the scrolling grid), anchored
  * to the button that opened it; Escape and a click outside close it.
  */
 import { useEffect, useRef, useState } from 'react';
 import { INSTRUMENT_CATEGORIES, INSTRUMENTS, type InstrumentInfo } from '../../core';
-import { useSessionContext } from './SessionContext';
+import { soundInstrument } from '../sounds/format';
+import { soundsOf } from '../sounds/names';
+import { useSession, useSessionContext } from './SessionContext';
 
 /** Drum kits in catalogue order, for the sub-groups of the Drums family. */
 const KITS = [...new Set(INSTRUMENTS.flatMap((i) => (i.kit ? [i.kit] : [])))];
@@ -51,6 +53,19 @@ export function InstrumentPicker({
   const ref = useRef<HTMLDivElement>(null);
   const [query, setQuery] = useState('');
   const found = INSTRUMENTS.filter((i) => matches(i, query));
+  // The session's own sounds (issue 16), first: the band's kit.
+  const sounds = useSession((s) => soundsOf(s.session));
+  const foundSounds = Object.entries(sounds)
+    .filter(([, sound]) =>
+      query
+        .split(/\s+/)
+        .map(fold)
+        .filter(Boolean)
+        .every((w) => fold(`${sound.name} own sounds`).includes(w)),
+    )
+    .sort(([, a], [, b]) => a.name.localeCompare(b.name))
+    .map(([key, sound]) => ({ id: soundInstrument(key), name: sound.name }));
+  const choices = [...foundSounds, ...found];
   const previewTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
@@ -71,7 +86,7 @@ export function InstrumentPicker({
     previewTimer.current = setTimeout(() => void engine.preview(id), PREVIEW_DELAY_MS);
   };
 
-  const option = (instrument: InstrumentInfo) => (
+  const option = (instrument: Pick<InstrumentInfo, 'id' | 'name'>) => (
     <li key={instrument.id}>
       <button
         type="button"
@@ -95,13 +110,19 @@ export function InstrumentPicker({
         value={query}
         onChange={(e) => setQuery(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && found[0]) {
+          if (e.key === 'Enter' && choices[0]) {
             e.preventDefault();
-            onChoose(found[0].id);
+            onChoose(choices[0].id);
           }
         }}
       />
-      {found.length === 0 && <p className="picker-empty">No instrument matches “{query}”.</p>}
+      {choices.length === 0 && <p className="picker-empty">No instrument matches “{query}”.</p>}
+      {foundSounds.length > 0 && (
+        <section aria-label="Own sounds">
+          <h3>Own sounds</h3>
+          <ul>{foundSounds.map(option)}</ul>
+        </section>
+      )}
       {INSTRUMENT_CATEGORIES.filter((category) => found.some((i) => i.category === category)).map((category) =>
         category === 'drums' ? (
           <section key={category} aria-label={CATEGORY_LABEL[category]} className="picker-drums">

@@ -8,13 +8,13 @@
 import { memo, useState, type DragEvent } from 'react';
 import { useStore } from 'zustand';
 import { instrumentStatusStore } from '../audio/samples';
+import { instrumentName } from '../sounds/names';
 import {
   COMMON_STEP_COUNTS,
   canDouble,
   copyRow,
   doubleRow,
   emptySteps,
-  instrumentInfo,
   invertRow,
   LIMITS,
   type PatternId,
@@ -27,6 +27,7 @@ import {
 import { viewedPatternOf } from '../store/patternView';
 import { newTrackId, uniqueTrackName } from '../store/trackIds';
 import { InstrumentPicker } from './InstrumentPicker';
+import { OwnSoundDialog } from './OwnSoundDialog';
 import { type RowTool, RowToolDialog } from './PatternTools';
 import { useSession, useSessionContext } from './SessionContext';
 import { useThrottledValue } from './useThrottledCommit';
@@ -56,6 +57,7 @@ export const TrackHeader = memo(function TrackHeader({
   const [picking, setPicking] = useState(false);
   const [menu, setMenu] = useState(false);
   const [tool, setTool] = useState<RowTool | null>(null);
+  const [ownSound, setOwnSound] = useState(false);
   const doubles = useSession((s) => (s.session ? canDouble(rowOf(s.session, pattern, track.id)) : false));
 
   const group = (what: string) => `${what}:${track.id}`;
@@ -115,7 +117,8 @@ export const TrackHeader = memo(function TrackHeader({
   };
 
   const lengths = COMMON_STEP_COUNTS.includes(length as never) ? COMMON_STEP_COUNTS : [...COMMON_STEP_COUNTS, length].sort((a, b) => a - b);
-  const instrument = instrumentInfo(track.instrument);
+  // The catalogue's name, or an own sound's (session.sounds).
+  const instrument = useSession((s) => instrumentName(s.session, track.instrument));
   // Sampled instruments load lazily: show it while they do (playback goes on meanwhile).
   const loadState = useStore(instrumentStatusStore, (s) => s[track.instrument] ?? 'idle');
 
@@ -173,13 +176,14 @@ export const TrackHeader = memo(function TrackHeader({
           className={`instrument ${loadState}`}
           aria-busy={loadState === 'loading'}
           style={{ ['anchorName' as string]: `--instrument-${track.id}` }}
-          aria-label={`${track.name} instrument: ${instrument?.name ?? track.instrument}`}
+          aria-label={`${track.name} instrument: ${instrument}`}
           onClick={() => setPicking(true)}
         >
-          {instrument?.name ?? track.instrument}
+          {instrument}
           {loadState === 'loading' && <span className="loading-dot" aria-hidden="true" />}
           {loadState === 'error' && <span className="load-error"> (sound failed to load)</span>}
         </button>
+        {ownSound && <OwnSoundDialog track={track} onClose={() => setOwnSound(false)} />}
         {tool && <RowToolDialog tool={tool} track={track} pattern={pattern} onClose={() => setTool(null)} />}
         {picking && (
           <InstrumentPicker
@@ -266,6 +270,9 @@ export const TrackHeader = memo(function TrackHeader({
           >
             <button type="button" role="menuitem" onClick={() => setRenaming(true)}>
               Rename {track.name}
+            </button>
+            <button type="button" role="menuitem" onClick={() => setOwnSound(true)}>
+              Use your own sound for {track.name}…
             </button>
             <button type="button" role="menuitem" onClick={duplicate} disabled={count >= LIMITS.maxTracks}>
               Duplicate {track.name}
