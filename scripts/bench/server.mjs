@@ -67,6 +67,8 @@ function wrote(a, b) {
   return {
     rows: b.rowsWritten - a.rowsWritten,
     mutations: b.mutationsApplied - a.mutationsApplied,
+    /** Group commits (storage transactions carrying applied changes). */
+    commits: (b.commits ?? 0) - (a.commits ?? 0),
     alarmsSet: b.alarmsSet - a.alarmsSet,
     alarmsDeleted: b.alarmsDeleted - a.alarmsDeleted,
   };
@@ -437,6 +439,13 @@ export async function benchThroughput(rt, { clients = 5, window = 8, rounds = 3,
     ...combine(runs.room),
     applied,
     rowsPerMutation: roomWrote.reduce((a, w) => a + w.rows, 0) / applied,
+    /** Changes per group commit (one storage transaction each) during the rounds. */
+    mutationsPerCommit:
+      applied /
+      Math.max(
+        1,
+        roomWrote.reduce((a, w) => a + w.commits, 0),
+      ),
     /** Stretches left out of rowsPerMutation because the room was evicted during them. */
     evicted,
     version: after.version,
