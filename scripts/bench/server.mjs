@@ -1018,6 +1018,13 @@ export async function benchLoad(
   );
   const unacked = editors.reduce((a, e) => a + e.pending.size, 0);
   const closedEarly = editors.filter((e) => e.conn.closed).length;
+  {
+    // Printed before the probes below: on a machine too busy for them the figures survive.
+    const l = summary(editors.flatMap((e) => e.latencies));
+    console.log(
+      `[bench load] acked ${l.n} of ${sentTotal}, unacked ${unacked}; ack latency p50 ${l.p50.toFixed(1)} ms, p90 ${l.p90.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms`,
+    );
+  }
 
   // Before anyone leaves: what the editing wrote (log rows + backstop publishes).
   const midway = await pool(ids, 20, (id) => probe(rt.base, id));
