@@ -148,6 +148,7 @@ async function main() {
         if (wants('rtt')) {
           log('1. sync round trip vs bare echo');
           results.rtt = await phase('rtt', () => benchRoundTrip(rt, { tag }));
+          log(`   room p50 ${results.rtt.room.p50.toFixed(2)} ms, p99 ${results.rtt.room.p99.toFixed(2)} ms`);
         }
         if (wants('fanout')) {
           log('2. fan-out to 10 clients');

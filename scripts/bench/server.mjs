@@ -67,6 +67,8 @@ function wrote(a, b) {
   return {
     rows: b.rowsWritten - a.rowsWritten,
     mutations: b.mutationsApplied - a.mutationsApplied,
+    /** Group commits (storage transactions carrying applied changes). */
+    commits: (b.commits ?? 0) - (a.commits ?? 0),
     alarmsSet: b.alarmsSet - a.alarmsSet,
     alarmsDeleted: b.alarmsDeleted - a.alarmsDeleted,
   };
@@ -437,6 +439,13 @@ export async function benchThroughput(rt, { clients = 5, window = 8, rounds = 3,
     ...combine(runs.room),
     applied,
     rowsPerMutation: roomWrote.reduce((a, w) => a + w.rows, 0) / applied,
+    /** Changes per group commit (one storage transaction each) during the rounds. */
+    mutationsPerCommit:
+      applied /
+      Math.max(
+        1,
+        roomWrote.reduce((a, w) => a + w.commits, 0),
+      ),
     /** Stretches left out of rowsPerMutation because the room was evicted during them. */
     evicted,
     version: after.version,
@@ -1009,6 +1018,13 @@ export async function benchLoad(
   );
   const unacked = editors.reduce((a, e) => a + e.pending.size, 0);
   const closedEarly = editors.filter((e) => e.conn.closed).length;
+  {
+    // Printed before the probes below: on a machine too busy for them the figures survive.
+    const l = summary(editors.flatMap((e) => e.latencies));
+    console.log(
+      `[bench load] acked ${l.n} of ${sentTotal}, unacked ${unacked}; ack latency p50 ${l.p50.toFixed(1)} ms, p90 ${l.p90.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms`,
+    );
+  }
 
   // Before anyone leaves: what the editing wrote (log rows + backstop publishes).
   const midway = await pool(ids, 20, (id) => probe(rt.base, id));

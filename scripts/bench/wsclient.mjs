@@ -192,7 +192,7 @@ export async function join(wsBase, sessionId, clientId, { prefix = '', version =
 /**
  * What the bench-only probe route reports (scripts/bench/echo-worker.mjs `benchProbe`).
  * @typedef {{
- *   rowsWritten: number, mutationsApplied: number, version: number | null, publishedVersion: number | null,
+ *   rowsWritten: number, mutationsApplied: number, commits?: number, version: number | null, publishedVersion: number | null,
  *   compactedVersion: number | null, kvWrites: number | null, sockets: number, alarmAt: number | null,
  *   instance: string, alarmsSet: number, alarmsDeleted: number,
  *   row: { mutation: number, clientId: number, author: number } | null,

@@ -60,6 +60,7 @@ export function roomLogContract(name: string, withLog: WithLog): void {
     it("appends: versions, each writer's last clientSeq, catch-up, and what became of each clientSeq", () =>
       withLog(initial(), ({ log, reload }) => {
         const changes = [appendAs(log, 'a', 1, step(1)), appendAs(log, 'b', 1, step(2)), appendAs(log, 'a', 2, step(3, false))];
+        log.commit();
         for (const l of [log, reload()]) {
           expect(l.loaded!.version).toBe(3);
           expect(l.lastClientSeq('a')).toBe(2);
@@ -69,6 +70,33 @@ export function roomLogContract(name: string, withLog: WithLog): void {
           expect(l.earlier('b', 1)).toMatchObject({ outcome: 'applied', mutation: JSON.stringify(step(2)) });
           expect(l.earlier('b', 2)).toBeNull();
           expect(rowOf(l.loaded!.session, 'A', 'kick').steps.slice(0, 4)).toEqual([false, true, true, false]);
+        }
+      }));
+
+    it('a group commit: appends are readable at once, durable only once committed, all of a batch together', () =>
+      withLog(initial(), ({ log, reload }) => {
+        appendAs(log, 'a', 1, step(1));
+        log.commit();
+        const batch = [appendAs(log, 'a', 2, step(2)), appendAs(log, 'b', 1, step(3)), appendAs(log, 'a', 3, step(4))];
+        // Readable before the commit: the next mutation applies on top, a resend is recognised.
+        expect(log.loaded!.version).toBe(4);
+        expect(log.lastClientSeq('a')).toBe(3);
+        // A crash before the commit loses the whole batch, and nothing else.
+        const crashed = reload();
+        expect(crashed.loaded!.version).toBe(1);
+        expect(crashed.lastClientSeq('a')).toBe(1);
+        expect(crashed.lastClientSeq('b')).toBe(0);
+        expect(crashed.earlier('a', 2)).toBeNull();
+        expect(rowOf(crashed.loaded!.session, 'A', 'kick').steps.slice(0, 5)).toEqual([false, true, false, false, false]);
+        // The same batch again, committed this time: all of it is durable.
+        const again = [appendAs(crashed, 'a', 2, step(2)), appendAs(crashed, 'b', 1, step(3)), appendAs(crashed, 'a', 3, step(4))];
+        expect(again).toEqual(batch);
+        crashed.commit();
+        for (const l of [crashed, reload()]) {
+          expect(l.loaded!.version).toBe(4);
+          expect(l.changesSince(1)).toEqual(again);
+          expect(l.earlier('b', 1)).toMatchObject({ outcome: 'applied', version: 3 });
+          expect(rowOf(l.loaded!.session, 'A', 'kick').steps.slice(0, 5)).toEqual([false, true, true, true, true]);
         }
       }));
 
@@ -104,6 +132,7 @@ export function roomLogContract(name: string, withLog: WithLog): void {
         for (let i = 0; i < 300; i++) log.recordRefusal(`w${i}`, 1, '{"type":"x"}', 'unknown_track', 'gone');
         // …and more versions than the ring holds.
         for (let seq = 2; seq <= CONTRACT_LOG_SLOTS + 10; seq++) appendAs(log, 'a', seq, step(seq));
+        log.commit();
         for (const l of [log, reload()]) {
           expect(l.earlier('a', 1)).toBeNull();
           expect(l.changesSince(0)).toBeNull();

@@ -32,6 +32,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ c: fc.constant('connect' as const), client: who }) },
   { weight: 2, arbitrary: fc.record({ c: fc.constant('reload' as const), client: who, inFlight: fc.nat(4) }) },
   { weight: 1, arbitrary: fc.constant({ c: 'restart' as const }) },
+  { weight: 12, arbitrary: fc.constant({ c: 'commit' as const }) },
   { weight: 3, arbitrary: fc.record({ c: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 5000 }) }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('rogue' as const), client: who, which: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('twin' as const), client: who }) },
@@ -64,6 +65,9 @@ const totals = {
   resyncs: 0,
   twins: 0,
   reidentified: 0,
+  commits: 0,
+  committedChanges: 0,
+  lostUncommitted: 0,
 };
 const appliedTypes = new Map<string, number>();
 const refusalCodes = new Map<string, number>();
@@ -81,6 +85,9 @@ function tally(r: WorldReport): void {
   totals.snapshots += r.server.snapshots;
   totals.catchups += r.server.catchups;
   totals.restarts += r.server.restarts;
+  totals.commits += r.server.commits;
+  totals.committedChanges += r.server.committedChanges;
+  totals.lostUncommitted += r.server.lostUncommitted;
   totals.resyncs += r.resyncs;
   totals.twins += r.twins;
   totals.reidentified += r.reidentified;
@@ -153,6 +160,10 @@ describe('sync protocol under random delivery, drops, reloads and restarts', () 
     expect(totals.catchups).toBeGreaterThan(10);
     expect(totals.restarts).toBeGreaterThan(10);
     expect(totals.rateLimited).toBeGreaterThan(0);
+    // Group commit: batches carried several changes, and restarts lost open batches
+    // (which nobody may have heard of: the checks above would fail).
+    expect(totals.committedChanges).toBeGreaterThan(totals.commits * 1.2);
+    expect(totals.lostUncommitted).toBeGreaterThan(10);
     // A refusal whose error was lost with the connection is refused again on resend,
     // never acked as if applied: no client was told "done" for an edit the room refused.
     expect(totals.ackedAfterLostRefusal).toBe(0);
@@ -229,6 +240,7 @@ describe('the checks can fail', () => {
   it.each([
     ['a server that applies resent mutations twice', { noDedupe: true }],
     ['a server that does not tell the author which change is its own', { noAuthorSeq: true }],
+    ['a server that acknowledges changes its storage has not made durable', { falseCommit: true }],
   ] as const)(
     'catches %s',
     (_name, sabotage) => {

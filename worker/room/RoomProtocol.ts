@@ -21,6 +21,18 @@
  * Everything a socket needs across a hibernation lives in its attachment; only the
  * token buckets are in memory (a wake resets them, which only forgives a flooder).
  *
+ * Group commit. An applied mutation changes the state in memory at once (the next one,
+ * from any writer, applies on top of it) and joins the open batch: its log row is staged
+ * and its frames queued, nothing sent. `flush()` makes the whole batch durable in one
+ * storage transaction (RoomLog.commit) and then releases its frames in order; the output
+ * gate holds them until that commit is confirmed. The host decides when to flush
+ * (RoomHost.staged): SessionRoom flushes at once when no commit is in flight and
+ * otherwise when the one in flight is done, so the mutations that queued up meanwhile
+ * share one commit. Nothing that was staged can leak before it is durable: every other
+ * frame the room sends (refusals, resend acks, hello answers, peers, clock) and every
+ * close flushes the batch first, so a socket's frames keep their order and nothing said
+ * to anyone depends on a change that could still be lost.
+ *
  * Acknowledged means applied. A writer's mutations are processed in clientSeq order,
  * one after another: the next new one must be exactly the last processed + 1. Anything
  * lower is a resend, acknowledged only when the room can show it applied that very
@@ -82,8 +94,14 @@ export interface RoomLog {
   readonly loaded: { session: Session; version: number } | null;
   /** The highest clientSeq processed (applied or refused) for `clientId`, 0 if none. */
   lastClientSeq(clientId: string): number;
-  /** Persist one applied change together with its dedupe record; `next` is the resulting session. */
+  /**
+   * Apply one change together with its dedupe record; `next` is the resulting session.
+   * It is staged: readable at once, durable only after the next `commit()` (a crash
+   * before that loses it, as if it never came).
+   */
   append(change: Change, next: Session, clientId: string, clientSeq: number): void;
+  /** Make every change appended since the last commit durable, in one transaction. */
+  commit(): void;
   /** Changes after `fromVersion` if the log still holds all of them; null otherwise. */
   changesSince(fromVersion: number): Change[] | null;
   /** Remember that the reducer refused this mutation (a resend must be refused again, not acked). */
@@ -98,6 +116,12 @@ export interface RoomLog {
 export interface RoomHost {
   /** Every socket accepted and not yet gone (the Durable Object's getWebSockets()). */
   sockets(): Iterable<RoomSocket>;
+  /**
+   * A batch was opened (a mutation applied and staged): call `flush` when the batch should
+   * be committed — at once, or after the commit in flight, so that mutations queued
+   * meanwhile join it. Any other frame the room sends flushes the batch earlier.
+   */
+  staged(flush: () => void): void;
   /** Milliseconds since the epoch: server times, change times and the rate limit. */
   now(): number;
   /** A change was applied (SessionRoom schedules its KV backstop). */
@@ -171,6 +195,11 @@ export class RoomProtocol {
   private readonly buckets = new Map<RoomSocket, { rate: TokenBucket; patience: TokenBucket }>();
   /** Sockets the room closed for flooding: what they still had queued is dropped unread. */
   private readonly closedForAbuse = new WeakSet<RoomSocket>();
+  /**
+   * The open batch of the group commit: the frames of every change applied and staged
+   * since the last flush, in the order they are to be sent. Null when nothing is staged.
+   */
+  private batch: [RoomSocket, string][] | null = null;
 
   constructor(
     private readonly storage: RoomLog,
@@ -228,7 +257,7 @@ export class RoomProtocol {
       // waiting behind its queue.
       if (!patience.take(now)) {
         this.closedForAbuse.add(ws);
-        ws.close(CLOSE.abuse, 'rate limit exceeded');
+        this.close(ws, CLOSE.abuse, 'rate limit exceeded');
         return;
       }
       // Name the refused mutation so its author resends it: the room holds the later ones
@@ -276,12 +305,36 @@ export class RoomProtocol {
    * Returns true when no editor is left (the moment to bring KV up to date).
    */
   closed(ws: RoomSocket, code: number, reason: string): boolean {
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // already closed
-    }
+    this.close(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
     return this.gone(ws);
+  }
+
+  /**
+   * Commit the open batch and release its frames: one storage transaction for every
+   * change staged since the last flush, then their acks and broadcasts in order (the
+   * output gate holds them until the commit is confirmed). A no-op when nothing is staged.
+   */
+  flush(): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    try {
+      this.storage.commit();
+    } catch (error) {
+      // Nothing of the batch is durable (its transaction rolled back and the storage
+      // reloaded what is), so nobody may hear of it: its frames are dropped and every
+      // connection is closed; the clients resend their pending edits after reconnecting.
+      for (const ws of this.host.sockets()) {
+        try {
+          ws.close(1011, 'storage failed: reconnect and resend');
+        } catch {
+          // already gone
+        }
+      }
+      throw error;
+    }
+    for (const [ws, frame] of batch) this.deliver(ws, frame);
+    this.host.changed();
   }
 
   /** The socket is gone (closed or failed). Returns true when no editor is left. */
@@ -314,14 +367,17 @@ export class RoomProtocol {
     if (reason === null) return true;
     const models = OLDEST_CLIENT_MODEL === MODEL_VERSION ? `${MODEL_VERSION}` : `${OLDEST_CLIENT_MODEL}–${MODEL_VERSION}`;
     this.sendError(ws, 'protocol_version', `this room speaks protocol ${SUPPORTED_PROTOCOLS.join(' or ')} and model ${models}`);
-    ws.close(CLOSE.protocolVersion, reason);
+    this.close(ws, CLOSE.protocolVersion, reason);
     return false;
   }
 
   private onHello(ws: RoomSocket, hello: Hello): void {
+    // What a joiner is sent (catch-up or snapshot) includes every change applied so far:
+    // the batch goes first, so those frames wait behind its commit.
+    this.flush();
     const state = this.storage.loaded;
     if (!state) {
-      ws.close(CLOSE.notFound, 'no such session');
+      this.close(ws, CLOSE.notFound, 'no such session');
       return;
     }
     const attachment = this.attachment(ws);
@@ -331,7 +387,7 @@ export class RoomProtocol {
       const editors = this.helloedSockets().filter(([other, a]) => other !== ws && !a.listenOnly && a.clientId !== hello.clientId).length;
       if (editors >= LIMITS.maxEditorsPerSession) {
         this.sendError(ws, 'session_full', `this session already has ${LIMITS.maxEditorsPerSession} editors`);
-        ws.close(CLOSE.sessionFull, 'session full');
+        this.close(ws, CLOSE.sessionFull, 'session full');
         return;
       }
     }
@@ -352,11 +408,7 @@ export class RoomProtocol {
         const fresh = this.attachment(other);
         this.setAttachment(other, { ...fresh, helloed: false });
         this.audienceChanged();
-        try {
-          other.close(1000, 'replaced by a newer connection');
-        } catch {
-          // already gone
-        }
+        this.close(other, 1000, 'replaced by a newer connection');
       }
     }
     if (hello.resendFrom !== undefined && !listenOnly) this.storage.forgetRefusalsBelow(hello.clientId, hello.resendFrom);
@@ -415,32 +467,43 @@ export class RoomProtocol {
       this.setAttachment(ws, { ...attachment, resumeAt: null });
     }
     const json = JSON.stringify(mutation);
-    if (clientSeq <= last) return this.onResend(ws, clientId, clientSeq, json, state.version);
+    if (clientSeq <= last) {
+      // Its outcome is read from storage, and may be in the open batch: commit that first.
+      this.flush();
+      return this.onResend(ws, clientId, clientSeq, json, state.version);
+    }
     if (clientSeq !== last + 1) {
       return this.sendError(ws, 'seq_conflict', `clientSeq ${clientSeq} does not follow ${last}: resend under a new clientId`, clientSeq);
     }
     if (mutation.type === 'add_sound' && !state.session.sounds[mutation.key] && !this.host.soundStored?.(mutation.key)) {
       const why = `sound ${mutation.key} is not stored: upload its bytes first (POST /api/sessions/<id>/sounds)`;
+      // Decided on the batch's state (an add_sound of this key may wait in it): committed first.
+      this.flush();
       this.storage.recordRefusal(clientId, clientSeq, json, 'unknown_sound', why);
       return this.sendError(ws, 'unknown_sound', why, clientSeq);
     }
     const at = this.host.now();
     const result = applyMutation(state.session, mutation, at);
     if (!result.ok) {
+      // The refusal was decided on the state the batch made: it is committed first (its
+      // row and its error then wait behind that commit).
+      this.flush();
       this.storage.recordRefusal(clientId, clientSeq, json, result.code, result.message);
       return this.sendError(ws, result.code, result.message, clientSeq);
     }
     const change: Change = { version: state.version + 1, at, mutation, by: attachment.peerId };
     this.storage.append(change, result.session, clientId, clientSeq);
-    // Sent in the same turn as the write: the Durable Object's output gate releases
-    // them once it is durable.
+    // Staged, not sent: flush() commits the batch and then releases these frames, which
+    // the Durable Object's output gate holds until that commit is durable.
+    const opened = this.batch === null;
+    const batch = (this.batch ??= []);
     const forOthers = JSON.stringify({ type: 'change', ...change } satisfies ServerMessage);
     const forAuthor = JSON.stringify({ type: 'change', clientSeq, ...change } satisfies ServerMessage);
     for (const [socket, a] of this.helloedSockets()) {
-      if (this.canApply(a, change)) this.sendRaw(socket, socket === ws ? forAuthor : forOthers);
-      else this.sendSnapshot(socket, a, { session: result.session, version: change.version });
+      if (this.canApply(a, change)) batch.push([socket, socket === ws ? forAuthor : forOthers]);
+      else batch.push([socket, this.snapshotFrame(a, { session: result.session, version: change.version })]);
     }
-    this.host.changed();
+    if (opened) this.host.staged(() => this.flush());
   }
 
   /**
@@ -491,11 +554,17 @@ export class RoomProtocol {
     return a.model >= MODEL_VERSION || (mutationSince(change.mutation.type) ?? Infinity) <= a.model;
   }
 
+  /** Send a snapshot (after the waiting batch). */
+  private sendSnapshot(ws: RoomSocket, a: Attachment, state: { session: Session; version: number }): void {
+    this.sendRaw(ws, this.snapshotFrame(a, state));
+  }
+
   /**
    * A snapshot frame. The session's JSON is kept for as long as the session is the same
-   * object (one version): a crowd joining at once is serialised once, not once each.
+   * object (one version): a crowd joining at once is serialised once, not once each. A
+   * socket that came by a listen link gets the session as listeners see it (forAudience).
    */
-  private sendSnapshot(ws: RoomSocket, a: Attachment, state: { session: Session; version: number }): void {
+  private snapshotFrame(a: Attachment, state: { session: Session; version: number }): string {
     const cached = this.sessionJson;
     let json: string;
     if (cached && cached.session === state.session && cached.audience === a.audience) json = cached.json;
@@ -503,10 +572,10 @@ export class RoomProtocol {
       json = JSON.stringify(a.audience ? forAudience(state.session) : state.session);
       this.sessionJson = { session: state.session, audience: a.audience, json };
     }
-    const frame =
+    return (
       `{"type":"snapshot","version":${JSON.stringify(state.version)},"session":${json},` +
-      `"peerId":${JSON.stringify(a.peerId)},"serverTime":${JSON.stringify(this.host.now())},"model":${JSON.stringify(MODEL_VERSION)}}`;
-    this.sendRaw(ws, frame);
+      `"peerId":${JSON.stringify(a.peerId)},"serverTime":${JSON.stringify(this.host.now())},"model":${JSON.stringify(MODEL_VERSION)}}`
+    );
   }
   private sessionJson: { session: Session; audience: boolean; json: string } | null = null;
 
@@ -641,11 +710,27 @@ export class RoomProtocol {
     this.sendRaw(ws, JSON.stringify(message));
   }
 
+  /** Send a frame that is not part of the batch: the batch is committed and released first. */
   private sendRaw(ws: RoomSocket, frame: string): void {
+    this.flush();
+    this.deliver(ws, frame);
+  }
+
+  private deliver(ws: RoomSocket, frame: string): void {
     try {
       ws.send(frame);
     } catch {
       // The socket closed under us; its close event cleans up.
+    }
+  }
+
+  /** Close a socket after the batch's frames (some may be for it). */
+  private close(ws: RoomSocket, code: number, reason: string): void {
+    this.flush();
+    try {
+      ws.close(code, reason);
+    } catch {
+      // already closed
     }
   }
 }

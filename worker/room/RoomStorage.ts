@@ -10,7 +10,9 @@
  *             resend is refused again instead of acknowledged
  *
  * An applied mutation writes exactly one row (an upsert into its ring slot), and that
- * row alone carries the change, its version and the dedupe record. Every COMPACT_EVERY
+ * row alone carries the change, its version and the dedupe record. Rows are staged by
+ * `append` and written by `commit`, all of a group commit's in one transaction (see
+ * RoomProtocol): a crash before the commit loses the whole batch and nothing else. Every COMPACT_EVERY
  * versions, and whenever KV is brought up to date, the state is folded into the
  * snapshot: one row, whatever the size of the session. The ring never needs deletes,
  * and the entries past the snapshot are always within it.
@@ -76,6 +78,16 @@ interface Counters {
   createdAt: number;
 }
 
+/** One row of the log table. */
+interface LogRow {
+  version: number;
+  at: number;
+  client_id: string;
+  client_seq: number;
+  author: string | null;
+  mutation: string;
+}
+
 export interface LoadedState {
   id: string;
   session: Session;
@@ -97,8 +109,10 @@ export class RoomStorage implements RoomLog {
   /** `${clientId}#${clientSeq}` → refusal, mirrored from the refusals table. */
   private refusals = new Map<string, { mutation: string | null; code: RefusalCode; message: string }>();
   private refusalsTable = false;
+  /** Log rows appended and not yet written: the open batch of the group commit. */
+  private staged: LogRow[] = [];
   /** Counters kept for benchmarks and tests (cumulative since this instance loaded). */
-  readonly stats = { rowsWritten: 0, mutationsApplied: 0 };
+  readonly stats = { rowsWritten: 0, mutationsApplied: 0, commits: 0 };
 
   constructor(
     private readonly sql: SqlStorage,
@@ -122,6 +136,7 @@ export class RoomStorage implements RoomLog {
   }
 
   private load(): void {
+    this.staged = [];
     this.state = null;
     this.failure = null;
     this.lastSeq.clear();
@@ -385,16 +400,53 @@ export class RoomStorage implements RoomLog {
   }
 
   /**
-   * Persist one applied change: a single row in the ring. The caller has already
-   * validated and applied it; `next` is the resulting session.
+   * Apply one change: the state moves on in memory at once, and its row — a single row
+   * in the ring — is staged until `commit()`. The caller has already validated and
+   * applied it; `next` is the resulting session.
    */
   append(change: Change, next: Session, clientId: string, clientSeq: number): void {
     const state = this.requireState();
-    this.upsertLog(change.version, change.at, clientId, clientSeq, change.by, JSON.stringify(change.mutation));
+    this.staged.push({
+      version: change.version,
+      at: change.at,
+      client_id: clientId,
+      client_seq: clientSeq,
+      author: change.by,
+      mutation: JSON.stringify(change.mutation),
+    });
     state.session = next;
     state.version = change.version;
     this.lastSeq.set(clientId, clientSeq);
     this.stats.mutationsApplied++;
+  }
+
+  /**
+   * Write every staged row in one transaction (a group commit), folding the log into
+   * the snapshot in the same transaction when the ring is full. If the transaction
+   * fails nothing of it is written: the state is reloaded from storage (the staged
+   * changes are gone, as after a crash) and the error is thrown.
+   */
+  commit(): void {
+    if (this.staged.length === 0) return;
+    try {
+      this.transactionSync(() => this.writeStaged());
+      this.stats.commits++;
+    } catch (error) {
+      this.load();
+      throw error;
+    }
+  }
+
+  /**
+   * Write the staged rows into the implicit transaction of this turn. Every other method
+   * that touches SQL calls it first, so storage never reads or writes around them.
+   */
+  private writeStaged(): void {
+    if (this.staged.length === 0) return;
+    const rows = this.staged;
+    this.staged = [];
+    for (const r of rows) this.upsertLog(r.version, r.at, r.client_id, r.client_seq, r.author, r.mutation);
+    const state = this.requireState();
     if (state.version - state.counters.compactedVersion >= COMPACT_EVERY) this.compact();
   }
 
@@ -420,6 +472,7 @@ export class RoomStorage implements RoomLog {
    * and a writer's are forgotten once its hello says it will not resend them.
    */
   recordRefusal(clientId: string, clientSeq: number, mutation: string, code: RefusalCode, message: string): void {
+    this.writeStaged();
     if (!this.refusalsTable) {
       this.exec(REFUSALS_TABLE);
       this.refusalsTable = true;
@@ -453,6 +506,7 @@ export class RoomStorage implements RoomLog {
     });
     if (stale.length === 0) return;
     this.transactionSync(() => {
+      this.writeStaged();
       this.compact(true);
       this.exec('DELETE FROM refusals WHERE client_id = ? AND client_seq < ?', clientId, clientSeq);
     });
@@ -473,6 +527,7 @@ export class RoomStorage implements RoomLog {
   }
 
   earlier(clientId: string, clientSeq: number): EarlierOutcome | null {
+    this.writeStaged();
     const refusal = this.refusals.get(refusalKey(clientId, clientSeq));
     if (refusal) return { outcome: 'refused', ...refusal };
     const row = this.sql
@@ -487,6 +542,7 @@ export class RoomStorage implements RoomLog {
 
   /** Changes after `fromVersion`, if the ring still holds all of them; null otherwise. */
   changesSince(fromVersion: number): Change[] | null {
+    this.writeStaged();
     const state = this.requireState();
     if (fromVersion === state.version) return [];
     if (fromVersion > state.version || state.version - fromVersion >= LOG_SLOTS) return null;
@@ -502,6 +558,7 @@ export class RoomStorage implements RoomLog {
 
   /** Fold the log into the snapshot row: one row written. `force` writes it even when nothing changed. */
   compact(force = false): void {
+    this.writeStaged();
     const state = this.requireState();
     if (!force && state.counters.compactedVersion === state.version) return;
     state.counters = { ...state.counters, compactedVersion: state.version };

@@ -6,9 +6,13 @@
  * the object's SQLite, the KV projection and its backstop alarm, and the RPC methods
  * the Worker calls.
  *
- * A change is written and its frames sent in the same turn, so the runtime's output
- * gate holds every send until the write is durable: nobody hears of a change that
- * could still be lost.
+ * Group commit: a change is applied at once and staged; RoomProtocol.flush() writes every
+ * staged change in one transaction and sends their frames in the same turn, so the
+ * runtime's output gate holds them until that write is durable: nobody hears of a change
+ * that could still be lost. When no commit is in flight a change is flushed at once (no
+ * added latency); while one is, the changes that arrive meanwhile wait in the batch and
+ * are flushed together as soon as it is confirmed (storage.sync()), so under load a
+ * commit carries many changes instead of one each.
  *
  * Per-socket data lives in attachments, the state is reloaded from SQLite in the
  * constructor (which runs on every wake: fetch, message, close, error, alarm), and
@@ -60,6 +64,10 @@ export class SessionRoom extends DurableObject<Env> {
   private inbox: Promise<void> | null = null;
   /** This session's sound uploads (in memory: a wake only forgives). */
   private uploads: TokenBucket | null = null;
+  /** A group commit is in flight: flushed, not yet confirmed durable. In memory only. */
+  private committing = false;
+  /** A batch opened while a commit was in flight: flushed when that one is confirmed. */
+  private flushAfterCommit: (() => void) | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,6 +75,7 @@ export class SessionRoom extends DurableObject<Env> {
     this.sounds = new SoundLookup(env.SOUNDS);
     this.protocol = new RoomProtocol(this.storage, {
       sockets: () => ctx.getWebSockets(),
+      staged: (flush) => this.commitSoon(flush),
       now: () => Date.now(),
       changed: () => this.ensureBackstopAlarm(),
       setTimer: (fire, ms) => {
@@ -130,6 +139,9 @@ export class SessionRoom extends DurableObject<Env> {
   }
 
   private readable() {
+    // What is read may be sent (RPC answers go out behind the output gate): commit the
+    // open batch first, so nothing leaves that could still be lost.
+    this.protocol.flush();
     const failure = this.storage.loadError;
     if (failure) throw new Error(`session unreadable (${failure.reason}): ${failure.message}`);
     return this.storage.loaded;
@@ -168,6 +180,7 @@ export class SessionRoom extends DurableObject<Env> {
 
   /** Figures for tests and benchmarks. */
   async stats() {
+    this.protocol.flush();
     const state = this.storage.loaded;
     return {
       ...this.storage.stats,
@@ -282,6 +295,8 @@ export class SessionRoom extends DurableObject<Env> {
   }
 
   private async writeKvIfBehind(): Promise<void> {
+    // KV may only ever hold what DO storage holds: commit the open batch first.
+    this.protocol.flush();
     const state = this.storage.loaded;
     if (!state) return;
     if (state.version <= state.counters.publishedVersion && state.counters.kvWrites > 0) return;
@@ -312,6 +327,42 @@ export class SessionRoom extends DurableObject<Env> {
       createdAt: state.counters.createdAt,
       updatedAt: Date.now(),
     };
+  }
+
+  // ---- group commit ------------------------------------------------------------------------
+
+  /** A batch was opened: commit it now, or after the commit in flight (see the class comment). */
+  private commitSoon(flush: () => void): void {
+    if (this.committing) {
+      this.flushAfterCommit = flush;
+      return;
+    }
+    this.commitNow(flush);
+  }
+
+  private commitNow(flush: () => void): void {
+    try {
+      flush();
+    } catch (error) {
+      // The protocol dropped the batch and closed the sockets; storage holds what it held.
+      console.error('group commit failed', error);
+      return;
+    }
+    this.committing = true;
+    this.ctx.storage.sync().then(
+      () => this.committed(),
+      (error: unknown) => {
+        console.error('storage sync failed', error);
+        this.committed();
+      },
+    );
+  }
+
+  private committed(): void {
+    this.committing = false;
+    const next = this.flushAfterCommit;
+    this.flushAfterCommit = null;
+    if (next) this.commitNow(next);
   }
 
   private ensureBackstopAlarm(): void {

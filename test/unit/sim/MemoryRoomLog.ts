@@ -1,8 +1,10 @@
 /**
  * RoomStorage's contract (RoomLog) kept in memory, for driving RoomProtocol in the
- * fuzz test. The real room makes each change durable before anyone hears of it, so a
- * simulated restart keeps all of this (the crash harness tests that promise against
- * the real runtime and its SQLite).
+ * fuzz test. What was committed survives a simulated restart; what was appended and not
+ * yet committed (the open batch of the group commit) is lost by `crash()`, as the real
+ * room loses it — so a room that told anyone of a change before its commit fails the
+ * fuzz's checks (the crash harness tests the same promise against the real runtime and
+ * its SQLite).
  *
  * It also keeps what the checks need and storage never would: every state the room
  * has been in, and how often each clientId#clientSeq was applied.
@@ -25,6 +27,9 @@ export class MemoryRoomLog implements RoomLog {
   private readonly log: (Change & { clientId: string; clientSeq: number })[] = [];
   private readonly lastSeq = new Map<string, number>();
   private readonly refusals = new Map<string, { mutation: string; code: RefusalCode; message: string }>();
+  /** Appended since the last commit, with what each replaced (to undo on a crash). */
+  private staged: { clientId: string; clientSeq: number; previousSeq: number | undefined; type: string }[] = [];
+  private durable: { session: Session; version: number };
 
   /**
    * `logSlots` is the catch-up window (RoomStorage's ring holds 1024; small values
@@ -35,8 +40,11 @@ export class MemoryRoomLog implements RoomLog {
     initial: Session,
     private readonly logSlots: number,
     private readonly forgetsClientSeqs = false,
+    /** Sabotage: commit() makes nothing durable (a crash loses everything since the last real one). */
+    private readonly falseCommit = false,
   ) {
     this.loaded = { session: initial, version: 0 };
+    this.durable = { ...this.loaded };
     this.history = [initial];
   }
 
@@ -45,6 +53,7 @@ export class MemoryRoomLog implements RoomLog {
   }
 
   append(change: Change, next: Session, clientId: string, clientSeq: number): void {
+    this.staged.push({ clientId, clientSeq, previousSeq: this.lastSeq.get(clientId), type: change.mutation.type });
     this.log.push({ ...change, clientId, clientSeq });
     this.loaded.session = next;
     this.loaded.version = change.version;
@@ -56,13 +65,49 @@ export class MemoryRoomLog implements RoomLog {
     this.appliedTypes.set(change.mutation.type, (this.appliedTypes.get(change.mutation.type) ?? 0) + 1);
   }
 
+  /** The open batch becomes durable. */
+  commit(): void {
+    if (this.falseCommit) return;
+    this.staged = [];
+    this.durable = { ...this.loaded };
+  }
+
+  /** The process died: the open batch is gone, as if it never came. */
+  crash(): void {
+    for (const s of this.staged.reverse()) {
+      this.log.pop();
+      this.history.pop();
+      if (s.previousSeq === undefined) this.lastSeq.delete(s.clientId);
+      else this.lastSeq.set(s.clientId, s.previousSeq);
+      const k = key(s.clientId, s.clientSeq);
+      const count = (this.appliedCount.get(k) ?? 0) - 1;
+      if (count > 0) this.appliedCount.set(k, count);
+      else {
+        this.appliedCount.delete(k);
+        this.appliedMutation.delete(k);
+      }
+      this.appliedTypes.set(s.type, (this.appliedTypes.get(s.type) ?? 0) - 1);
+    }
+    this.staged = [];
+    this.loaded.session = this.durable.session;
+    this.loaded.version = this.durable.version;
+  }
+
+  /** Whether a batch is open (appended, not yet committed). */
+  get uncommitted(): number {
+    return this.staged.length;
+  }
+
   recordRefusal(clientId: string, clientSeq: number, mutation: string, code: RefusalCode, message: string): void {
+    // RoomStorage writes the open batch's rows into the same transaction as the refusal's.
+    this.commit();
     this.refusals.set(key(clientId, clientSeq), { mutation, code, message });
     if (!this.forgetsClientSeqs) this.lastSeq.set(clientId, Math.max(this.lastSeq.get(clientId) ?? 0, clientSeq));
   }
 
   /** RoomStorage.earlier: refusals kept until forgotten; applied ones while the ring holds them. */
   earlier(clientId: string, clientSeq: number): EarlierOutcome | null {
+    this.commit();
     const refusal = this.refusals.get(key(clientId, clientSeq));
     if (refusal) return { outcome: 'refused', ...refusal };
     const inRing = this.log.slice(-this.logSlots).find((c) => c.clientId === clientId && c.clientSeq === clientSeq);
@@ -70,6 +115,7 @@ export class MemoryRoomLog implements RoomLog {
   }
 
   forgetRefusalsBelow(clientId: string, clientSeq: number): void {
+    this.commit();
     for (const k of [...this.refusals.keys()]) {
       const at = k.lastIndexOf('#');
       if (k.slice(0, at) === clientId && Number(k.slice(at + 1)) < clientSeq) this.refusals.delete(k);
@@ -78,6 +124,7 @@ export class MemoryRoomLog implements RoomLog {
 
   /** RoomStorage.changesSince, with a ring of `logSlots` entries. */
   changesSince(fromVersion: number): Change[] | null {
+    this.commit();
     const { version } = this.loaded;
     if (fromVersion === version) return [];
     if (fromVersion > version || version - fromVersion >= this.logSlots) return null;

@@ -17,8 +17,10 @@ export interface SimServerOptions {
    * Sabotage, used only to prove the checks can fail. noDedupe: the store forgets each
    * writer's last clientSeq, so resends apply again. noAuthorSeq: the author's copy of
    * its change loses its clientSeq on the way out, so it cannot tell it is its own.
+   * falseCommit: the store says a batch is committed when it is not (a restart still
+   * loses it), as a room that acknowledged before the write was durable would.
    */
-  sabotage?: { noDedupe?: boolean; noAuthorSeq?: boolean };
+  sabotage?: { noDedupe?: boolean; noAuthorSeq?: boolean; falseCommit?: boolean };
 }
 
 /** The room's end of a simulated connection, as the runtime would hand it over. */
@@ -61,14 +63,29 @@ export class SimServer {
   readonly refused = new Map<string, ErrorCode[]>();
   /** How often the room refused an edit with each code (the fuzz must reach every refusal of the model). */
   readonly refusalCodes = new Map<ErrorCode, number>();
-  readonly stats = { frames: 0, applied: 0, duplicates: 0, refusals: 0, rateLimited: 0, snapshots: 0, catchups: 0, restarts: 0 };
+  readonly stats = {
+    frames: 0,
+    applied: 0,
+    duplicates: 0,
+    refusals: 0,
+    rateLimited: 0,
+    snapshots: 0,
+    catchups: 0,
+    restarts: 0,
+    /** Group commits, and the changes they carried; changes lost with a restart before their commit. */
+    commits: 0,
+    committedChanges: 0,
+    lostUncommitted: 0,
+  };
+  /** The room's flush while a batch is open: the world calls it when the "commit" is due. */
+  private pendingFlush: (() => void) | null = null;
 
   constructor(
     initial: Session,
     private readonly options: SimServerOptions,
     private readonly now: () => number,
   ) {
-    this.storage = new MemoryRoomLog(initial, options.logSlots, options.sabotage?.noDedupe);
+    this.storage = new MemoryRoomLog(initial, options.logSlots, options.sabotage?.noDedupe, options.sabotage?.falseCommit);
     this.room = this.newRoom();
   }
 
@@ -123,9 +140,28 @@ export class SimServer {
     this.stats.applied += this.storage.history.length - applied;
   }
 
-  /** The process dies and comes back: sockets and in-memory data are gone, storage stays. */
+  /** The open batch's commit is due (the runtime's storage confirmed the one before). */
+  commit(): void {
+    const flush = this.pendingFlush;
+    this.pendingFlush = null;
+    if (!flush) return;
+    const changes = this.storage.uncommitted;
+    flush();
+    if (changes > 0) {
+      this.stats.commits++;
+      this.stats.committedChanges += changes;
+    }
+  }
+
+  /**
+   * The process dies and comes back: sockets and in-memory data are gone, and so is the
+   * open batch of changes not yet committed; what was committed stays.
+   */
   restart(): void {
     this.stats.restarts++;
+    this.stats.lostUncommitted += this.storage.uncommitted;
+    this.storage.crash();
+    this.pendingFlush = null;
     for (const conn of this.sockets.keys()) conn.sever();
     this.sockets.clear();
     this.room = this.newRoom();
@@ -135,6 +171,10 @@ export class SimServer {
     return new RoomProtocol(this.storage, {
       sockets: () => [...this.sockets.values()].filter((end) => end.conn.serverOpen),
       now: this.now,
+      // The world decides when a batch commits (a 'commit' command, and while settling).
+      staged: (flush) => {
+        this.pendingFlush = flush;
+      },
       changed: () => {},
       // The simulated R2: immutable, holding some of the pool's sounds.
       soundStored: (key) => STORED_SOUNDS.has(key),

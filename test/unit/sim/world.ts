@@ -13,6 +13,11 @@
  *    applied twice; and every mutation a client queued was either applied or refused by
  *    the server with its clientSeq.
  *
+ * The room's group commit is the world's to time: a change it applied is staged until a
+ * 'commit' command (or the settling rounds) flushes the batch, and a restart before that
+ * loses the batch. Any frame about a staged change that left before its commit shows up
+ * as a replica holding a state the server no longer has.
+ *
  * "Twins" are a second page using the same clientId as a client — two tabs that
  * adopted one orphaned record at the same moment, or a reconnect racing an old socket
  * — each making its own edits: the room must keep their edits apart (seq_conflict)
@@ -36,6 +41,8 @@ export type Command =
   | { c: 'connect'; client: number }
   | { c: 'reload'; client: number; inFlight: number }
   | { c: 'restart' }
+  /** The room's open batch commits (its storage confirmed the commit before). */
+  | { c: 'commit' }
   | { c: 'tick'; ms: number }
   | { c: 'rogue'; client: number; which: number }
   /** A second page opens with the same saved record (and so the same clientId) as `client`. */
@@ -153,6 +160,9 @@ export class World {
       case 'restart':
         this.server.restart();
         return;
+      case 'commit':
+        this.server.commit();
+        return;
       case 'tick':
         this.clock += command.ms;
         for (const client of this.clients) client.tick();
@@ -206,6 +216,8 @@ export class World {
             moved = true;
           }
         }
+        // The changes delivered in this round commit together.
+        this.server.commit();
         for (const client of this.clients) {
           if (client.conn && client.conn.toClient.length > 0) {
             client.receive();
