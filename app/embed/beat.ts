@@ -107,16 +107,14 @@ function readKey(value: unknown): Key {
   return { root, scale, lock: value.lock === true };
 }
 
-/** The beat's own sounds (model 6): entries that cannot be read are left out (their tracks fall back). */
+/**
+ * The beat's own sounds (model 6), by key: the player plays a sound through its track's
+ * instrument (`sound:<key>`) and labels rows with track names, so a sound's name and
+ * length are not read here (the first load stays under its 8 KB).
+ */
 function readSounds(value: unknown): Session['sounds'] {
   const sounds: Session['sounds'] = {};
-  if (!isObject(value)) return sounds;
-  for (const [key, sound] of Object.entries(value).slice(0, LIMITS.maxSounds)) {
-    if (!isSoundKey(key) || !isObject(sound)) continue;
-    const name = typeof sound.name === 'string' && sound.name ? [...sound.name].slice(0, LIMITS.maxSoundName).join('') : 'Sound';
-    const seconds = typeof sound.seconds === 'number' && Number.isFinite(sound.seconds) ? sound.seconds : 0;
-    sounds[key] = { name, seconds: Math.min(LIMITS.maxSoundSeconds, Math.max(0, seconds)) };
-  }
+  if (isObject(value)) for (const key of Object.keys(value)) if (isSoundKey(key)) sounds[key] = { name: '', seconds: 0 };
   return sounds;
 }
 
