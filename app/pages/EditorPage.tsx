@@ -12,7 +12,7 @@ import { SyncClient } from '../sync/SyncClient';
 import { AddTrack } from '../ui/AddTrack';
 import { consumeAutoplay } from '../ui/autoplay';
 import { ConnectionStatus } from '../ui/ConnectionStatus';
-import { Grid } from '../ui/Grid';
+import { FollowButton, Grid } from '../ui/Grid';
 import { Notices } from '../ui/Notices';
 import { PatternBar } from '../ui/patterns/PatternBar';
 import { SongEditor } from '../ui/patterns/SongEditor';
@@ -131,6 +131,7 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
               {!listenOnly && (
                 <div className="grid-tools">
                   <SelectModeButton />
+                  <FollowButton />
                 </div>
               )}
               <Grid />

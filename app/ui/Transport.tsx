@@ -50,8 +50,7 @@ export function Transport() {
     wasPlaying.current = playing;
   }, [playing, sync]);
   const session = useSession((s) => s.session);
-  const undoDepth = useSession((s) => s.undoDepth);
-  const redoDepth = useSession((s) => s.redoDepth);
+  const [more, setMore] = useState(false);
   const tempo = session?.tempo ?? 120;
   const [swing, setSwing] = useThrottledValue(session?.swing ?? 0, (swing: number) =>
     edits.apply({ type: 'set_swing', swing }, { group: 'swing' }),
@@ -67,37 +66,52 @@ export function Transport() {
         Stop
       </button>
       <TempoControl tempo={tempo} onCommit={setTempo} />
-      <label className="slider">
-        Swing
-        <input
-          type="range"
-          min={LIMITS.minSwing}
-          max={LIMITS.maxSwing}
-          value={swing}
-          onChange={(e) => setSwing(Number(e.currentTarget.value))}
-        />
-        <output>{Math.round(swing)}%</output>
-      </label>
       <FillButton />
-      <RerollButton />
-      <KeyControl />
-      <MixControls />
-      <div className="history" role="group" aria-label="History">
-        <button type="button" onClick={() => edits.undo()} disabled={undoDepth === 0} aria-keyshortcuts="Control+Z Meta+Z">
-          Undo
-        </button>
-        <button type="button" onClick={() => edits.redo()} disabled={redoDepth === 0} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">
-          Redo
-        </button>
+      <History />
+      {/* On a phone the rest is a panel behind this button (styles.css); on wider screens it is inline and the button is hidden. */}
+      <button type="button" className="more-toggle" aria-expanded={more} aria-controls="transport-more" onClick={() => setMore(!more)}>
+        Mix &amp; more
+      </button>
+      <div id="transport-more" className={`transport-more${more ? ' open' : ''}`}>
+        <label className="slider">
+          Swing
+          <input
+            type="range"
+            min={LIMITS.minSwing}
+            max={LIMITS.maxSwing}
+            value={swing}
+            onChange={(e) => setSwing(Number(e.currentTarget.value))}
+          />
+          <output>{Math.round(swing)}%</output>
+        </label>
+        <RerollButton />
+        <KeyControl />
+        <MixControls />
+        <label className="together">
+          <input
+            type="checkbox"
+            checked={session?.timeline.together ?? false}
+            onChange={(e) => edits.apply({ type: 'set_play_together', together: e.currentTarget.checked })}
+          />
+          Play together
+        </label>
       </div>
-      <label className="together">
-        <input
-          type="checkbox"
-          checked={session?.timeline.together ?? false}
-          onChange={(e) => edits.apply({ type: 'set_play_together', together: e.currentTarget.checked })}
-        />
-        Play together
-      </label>
+    </div>
+  );
+}
+
+function History() {
+  const { edits } = useSessionContext();
+  const undoDepth = useSession((s) => s.undoDepth);
+  const redoDepth = useSession((s) => s.redoDepth);
+  return (
+    <div className="history" role="group" aria-label="History">
+      <button type="button" onClick={() => edits.undo()} disabled={undoDepth === 0} aria-keyshortcuts="Control+Z Meta+Z">
+        Undo
+      </button>
+      <button type="button" onClick={() => edits.redo()} disabled={redoDepth === 0} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">
+        Redo
+      </button>
     </div>
   );
 }
