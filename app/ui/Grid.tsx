@@ -420,23 +420,34 @@ export function Playhead({
       const el = ref.current;
       if (!el) return;
       const start = globalStep === null ? null : startOf ? startOf(globalStep) : 0;
-      el.style.display = globalStep === null || start === null ? 'none' : 'block';
+      const display = globalStep === null || start === null ? 'none' : 'block';
+      if (el.style.display !== display) el.style.display = display;
       if (globalStep === null || start === null) return;
       const step = trackStepAt(globalStep - start, length);
       el.style.setProperty('--playhead', String(step));
       const win = windowRef?.current;
-      if (win && pageSize && gridPaging.getState().follow) {
-        const target = Math.floor(step / pageSize) * win.clientWidth;
+      // Only when the page changes: reading the window's width forces a layout, and sixteen
+      // rows doing that at every step (after each wrote its --playhead) starved the frames.
+      const page = pageSize ? Math.floor(step / pageSize) : 0;
+      if (win && pageSize && page !== shownPage && gridPaging.getState().follow) {
+        shownPage = page;
+        const target = page * win.clientWidth;
         if (Math.abs(win.scrollLeft - target) > 1) {
           followedTo.set(win, target);
           win.scrollLeft = target;
         }
       }
     };
+    /** The page this row's window was last scrolled to by following (-1: none yet, or the user moved it since). */
+    let shownPage = -1;
     update(playheadStore.getState().globalStep);
     const unsubscribe = playheadStore.subscribe((s) => update(s.globalStep));
     // Following again: every paged row goes to its playing page at once.
-    const unfollow = gridPaging.subscribe((s, old) => s.follow && !old.follow && update(playheadStore.getState().globalStep));
+    const unfollow = gridPaging.subscribe((s, old) => {
+      if (s.follow === old.follow) return;
+      shownPage = -1;
+      if (s.follow) update(playheadStore.getState().globalStep);
+    });
     return () => {
       unsubscribe();
       unfollow();
