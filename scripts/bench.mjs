@@ -10,7 +10,7 @@
 //   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
 //   9 a flooding socket beside honest editors
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,browser   --no-write   --load-seconds=N
+// Options: --only=rtt,fanout,throughput,storage,flood,cold,load,browser,render   --no-write   --load-seconds=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
 // group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowser, benchSizes } from './bench/browser.mjs';
+import { benchRendering } from './bench/rendering.mjs';
 import { cpuMonitor, killAllChildren, machineInfo, runSync, sleep } from './bench/lib.mjs';
 import { PROFILE, renderMarkdown, renderTable } from './bench/report.mjs';
 import { startRuntime } from './bench/runtime.mjs';
@@ -86,7 +87,7 @@ async function main() {
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
     const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'cold', 'load'].some(wants);
-    const needBrowser = wants('browser');
+    const needBrowser = wants('browser') || wants('render');
     let buildMs = null;
     if (needBrowser) {
       log('vite build');
@@ -202,9 +203,16 @@ async function main() {
         logFile: join(work, 'runtime-web.log'),
       });
       try {
-        results.sizes = await benchSizes(rt, join(work, 'dist/client'));
-        results.browser = await benchBrowser(rt, { clientDir: join(work, 'dist/client'), beatId: results.sizes.beatId });
-        contention.browser = results.browser.contention;
+        if (wants('browser')) {
+          results.sizes = await benchSizes(rt, join(work, 'dist/client'));
+          results.browser = await benchBrowser(rt, { clientDir: join(work, 'dist/client'), beatId: results.sizes.beatId });
+          contention.browser = results.browser.contention;
+        }
+        if (wants('render')) {
+          log('10. rendering: 16 tracks × 128 steps playing at 180 BPM for 20 s in Chromium');
+          results.rendering = await benchRendering(rt);
+          contention.render = results.rendering.contention;
+        }
       } finally {
         await rt.stop();
       }
