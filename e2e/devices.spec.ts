@@ -203,7 +203,11 @@ test.describe('phone (Pixel 7, portrait)', () => {
     expect(cells.width).toBeGreaterThanOrEqual(44);
     expect(cells.height).toBeGreaterThanOrEqual(44);
 
+    // A first-time visitor's hint, until their first edit.
+    const hint = page.getByText('Tap a step to light it, then Play.');
+    await expect(hint).toBeVisible();
     await operateEverything(page, true);
+    await expect(hint).toBeHidden();
     await expectNoSidewaysScroll(page);
 
     // A 32-step kick: 8 steps a page at 44 px or more, an overview of its four pages.

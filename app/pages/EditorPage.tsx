@@ -122,6 +122,7 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
       <main>
         {listenOnly && <p className="banner">You are listening: this session is full, so your changes are not sent.</p>}
         <UpdateBanner />
+        {!listenOnly && <FirstHint />}
         <Transport />
         {loaded ? (
           <>
@@ -148,6 +149,34 @@ function Editor({ sessionId, listenOnly, onListen }: { sessionId: string; listen
       <Notices />
     </div>
   );
+}
+
+const EDITED_KEY = 'kb:edited';
+
+/**
+ * A first-time visitor's one line of what to touch next. It goes away for good (this browser)
+ * at their first edit.
+ */
+function FirstHint() {
+  const edited = useSession((s) => s.undoDepth > 0);
+  const [gone, setGone] = useState(() => {
+    try {
+      return localStorage.getItem(EDITED_KEY) === '1';
+    } catch {
+      return false;
+    }
+  });
+  useEffect(() => {
+    if (!edited) return;
+    setGone(true);
+    try {
+      localStorage.setItem(EDITED_KEY, '1');
+    } catch {
+      // Storage blocked: the hint shows again next time, no harm.
+    }
+  }, [edited]);
+  if (gone || edited) return null;
+  return <p className="first-hint">Tap a step to light it, then Play. Tap a track's name for its notes and sound.</p>;
 }
 
 /** The room runs a newer Keyboardia that still serves this page: offer the reload, never force it. */
