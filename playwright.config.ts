@@ -7,6 +7,9 @@ const PORT = Number(process.env.E2E_PORT ?? 4317);
 
 export default defineConfig({
   testDir: 'e2e',
+  // Screenshot baselines (e2e/screenshots.spec.ts) without the platform in their names: CI on
+  // Linux compares with the files committed from this Linux machine.
+  snapshotPathTemplate: '{testDir}/__screenshots__/{testFilePath}/{arg}{ext}',
   // Per port, so that two runs on one machine never delete each other's artifacts.
   outputDir: `test-results/playwright-${PORT}`,
   timeout: 60_000,

@@ -10,8 +10,9 @@
 //   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
 //   9 a flooding socket beside honest editors          10 a live audience: 10 editors + 1,000 listeners
 //  11 Lighthouse (mobile) on the four pages            12 own sounds: upload of a 5 s sample
+//  13 the grid rendering while it plays (frame times)
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,sounds,cold,load,audience,browser,lighthouse   --no-write
+// Options: --only=rtt,fanout,throughput,storage,flood,sounds,cold,load,audience,browser,lighthouse,render   --no-write
 //          --load-seconds=N --audience-listeners=N --audience-seconds=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
@@ -23,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowser, benchSizes } from './bench/browser.mjs';
 import { benchLighthouse } from './bench/lighthouse.mjs';
+import { benchRendering } from './bench/rendering.mjs';
 import { cpuMonitor, killAllChildren, machineInfo, runSync, sleep } from './bench/lib.mjs';
 import { PROFILE, renderMarkdown, renderTable } from './bench/report.mjs';
 import { startRuntime } from './bench/runtime.mjs';
@@ -91,7 +93,7 @@ async function main() {
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
     const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'sounds', 'cold', 'load', 'audience'].some(wants);
-    const needBrowser = wants('browser') || wants('lighthouse');
+    const needBrowser = wants('browser') || wants('lighthouse') || wants('render');
     let buildMs = null;
     if (needBrowser) {
       log('vite build');
@@ -218,9 +220,16 @@ async function main() {
         logFile: join(work, 'runtime-web.log'),
       });
       try {
-        results.sizes = await benchSizes(rt, join(work, 'dist/client'));
-        results.browser = await benchBrowser(rt, { clientDir: join(work, 'dist/client'), beatId: results.sizes.beatId });
-        contention.browser = results.browser.contention;
+        if (wants('browser')) {
+          results.sizes = await benchSizes(rt, join(work, 'dist/client'));
+          results.browser = await benchBrowser(rt, { clientDir: join(work, 'dist/client'), beatId: results.sizes.beatId });
+          contention.browser = results.browser.contention;
+        }
+        if (wants('render')) {
+          log('10. rendering: 16 tracks × 128 steps playing at 180 BPM for 20 s in Chromium');
+          results.rendering = await benchRendering(rt);
+          contention.render = results.rendering.contention;
+        }
       } finally {
         await rt.stop();
       }

@@ -12,7 +12,7 @@ import { SyncClient } from '../sync/SyncClient';
 import { AddTrack } from '../ui/AddTrack';
 import { consumeAutoplay } from '../ui/autoplay';
 import { ConnectionStatus } from '../ui/ConnectionStatus';
-import { Grid } from '../ui/Grid';
+import { FollowButton, Grid } from '../ui/Grid';
 import { Notices } from '../ui/Notices';
 import { PatternBar } from '../ui/patterns/PatternBar';
 import { SongEditor } from '../ui/patterns/SongEditor';
@@ -143,6 +143,7 @@ function Editor({
           </p>
         )}
         <UpdateBanner />
+        {!listenOnly && <FirstHint />}
         <Transport />
         {loaded ? (
           <>
@@ -152,6 +153,7 @@ function Editor({
               {!listenOnly && (
                 <div className="grid-tools">
                   <SelectModeButton />
+                  <FollowButton />
                 </div>
               )}
               <Grid />
@@ -168,6 +170,34 @@ function Editor({
       <Notices />
     </div>
   );
+}
+
+const EDITED_KEY = 'kb:edited';
+
+/**
+ * A first-time visitor's one line of what to touch next. It goes away for good (this browser)
+ * at their first edit.
+ */
+function FirstHint() {
+  const edited = useSession((s) => s.undoDepth > 0);
+  const [gone, setGone] = useState(() => {
+    try {
+      return localStorage.getItem(EDITED_KEY) === '1';
+    } catch {
+      return false;
+    }
+  });
+  useEffect(() => {
+    if (!edited) return;
+    setGone(true);
+    try {
+      localStorage.setItem(EDITED_KEY, '1');
+    } catch {
+      // Storage blocked: the hint shows again next time, no harm.
+    }
+  }, [edited]);
+  if (gone || edited) return null;
+  return <p className="first-hint">Tap a step to light it, then Play. Tap a track's name for its notes and sound.</p>;
 }
 
 /** The room runs a newer Keyboardia that still serves this page: offer the reload, never force it. */

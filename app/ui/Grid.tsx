@@ -22,13 +22,27 @@
  * The grid shows and edits the rows of the pattern this editor views (PatternBar);
  * others' cursors show when they are on the same pattern.
  */
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import { cueAt, instrumentInfo, type PatternId, type Peer, type Row, type Session, type Track, trackStepAt } from '../../core';
+import {
+  memo,
+  type RefObject,
+  useCallback,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type PointerEvent,
+} from 'react';
+import { cueAt, instrumentInfo, noteName, type PatternId, type Peer, type Row, type Session, type Track, trackStepAt } from '../../core';
+import { useStore } from 'zustand';
 import { playheadStore } from '../audio/AudioEngine';
 import { DEFAULT_ROW, patternLabel, viewedPatternOf } from '../store/patternView';
 import { isAudible } from '../store/sessionStore';
 import { chordName } from './chordName';
 import { pressEntered, startPress } from './longPress';
+import { beatGroup, FAMILY_COLOURS, gridPaging, useGridFit } from './gridLayout';
 import { conditionMark, expressionSummary, extendSelection, selectedStepsOf, selectOnly, toggleSelected } from './stepSelection';
 import { useSession, useSessionContext } from './SessionContext';
 import { TrackHeader } from './TrackHeader';
@@ -56,6 +70,9 @@ export function Grid() {
   const selfPeerId = useSession((s) => s.selfPeerId);
   const [active, setActive] = useState<{ row: number; step: number }>({ row: 0, step: 0 });
   const gridRef = useRef<HTMLDivElement>(null);
+  // The longest row sets the cell size and whether rows show a page at a time (gridLayout.ts).
+  const longest = tracks.reduce((most, t) => Math.max(most, (rows?.[t.id] ?? DEFAULT_ROW).length), 1);
+  const pageSize = useGridFit(gridRef, longest);
 
   const focusCell = useCallback((row: number, step: number) => {
     const cell = gridRef.current?.querySelector<HTMLButtonElement>(`[data-row="${row}"][data-step="${step}"]`);
@@ -137,6 +154,7 @@ export function Grid() {
           activeStep={active.row === index ? active.step : index === 0 && active.row >= tracks.length ? 0 : null}
           cursors={remoteCursors.get(track.id) ?? NO_PEERS}
           onCellFocus={onCellFocus}
+          pageSize={pageSize}
         />
       ))}
     </div>
@@ -157,6 +175,8 @@ interface TrackRowProps {
   activeStep: number | null;
   cursors: Peer[];
   onCellFocus: (row: number, step: number, trackId: string) => void;
+  /** Steps per page of a row longer than fits (NO_PAGING: every row shows whole). */
+  pageSize: number;
 }
 
 const TrackRow = memo(function TrackRow({
@@ -169,6 +189,7 @@ const TrackRow = memo(function TrackRow({
   activeStep,
   cursors,
   onCellFocus,
+  pageSize,
 }: TrackRowProps) {
   const { edits, store } = useSessionContext();
   const flashes = useSession((s) => flashesFor(s.flashes, track.id));
@@ -225,80 +246,162 @@ const TrackRow = memo(function TrackRow({
   };
 
   const cursorAt = new Map(cursors.map((p) => [p.cursor!.step, p]));
-  const melodic = instrumentInfo(track.instrument)?.melodic ?? false;
+  const info = instrumentInfo(track.instrument);
+  const melodic = info?.melodic ?? false;
+  const group = beatGroup(row.length);
+  const paged = row.length > pageSize;
+  const windowRef = useRef<HTMLDivElement>(null);
   const chordId = useId();
   // The grid's one tab stop stays on this row when another pattern shows it shorter.
   const tabStop = activeStep === null ? null : Math.min(activeStep, row.length - 1);
 
   return (
-    <div className={`track-row${selected ? ' selected' : ''}${muted ? ' silent' : ''}`} role="row" data-track-id={track.id}>
+    <div
+      className={`track-row${selected ? ' selected' : ''}${muted ? ' silent' : ''}`}
+      role="row"
+      data-track-id={track.id}
+      data-family={info?.category}
+      style={info ? { ['--step-on' as string]: FAMILY_COLOURS[info.category] } : undefined}
+    >
       <TrackHeader track={track} length={row.length} index={index} count={trackCount} />
-      <div className="steps" role="presentation" style={{ ['--steps' as string]: row.length }}>
-        {Array.from({ length: row.length }, (_, step) => {
-          const on = row.steps[step] ?? false;
-          const cursor = cursorAt.get(step);
-          const flash = flashes[step];
-          const chord = melodic ? chordName(track.instrument, (row.pitches[step] ?? 0) + track.transpose, row.chords[step] ?? 0) : null;
-          const probability = row.probabilities[step] ?? 100;
-          const condition = conditionMark(row.conditions[step] ?? 0);
-          const ratchet = row.ratchets[step] ?? 1;
-          const summary = expressionSummary(row, step, melodic);
-          // A held note's bar: across the following cells, no further than the row's end.
-          const held = melodic && on ? Math.min((row.noteLengths[step] ?? 0) / 2, row.length - step) : 0;
-          const isChosen = chosen.has(step);
-          const describedBy = [chord ? `${chordId}-${step}` : '', summary ? `${chordId}-x${step}` : ''].filter(Boolean).join(' ');
-          return (
-            <div key={step} role="gridcell" className="step-cell" aria-selected={isChosen || undefined}>
-              <button
-                type="button"
-                className={`step${step % 4 === 0 ? ' beat' : ''}${on && probability < 100 ? ' chance' : ''}${isChosen ? ' chosen' : ''}`}
-                aria-label={`${track.name} step ${step + 1}`}
-                aria-pressed={on}
-                tabIndex={tabStop === step ? 0 : -1}
-                data-row={index}
-                data-step={step}
-                data-track={track.id}
-                style={{
-                  ['--velocity' as string]: (row.velocities[step] ?? 100) / 127,
-                  ['--probability' as string]: probability / 100,
-                  ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
-                  ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
-                }}
-                title={cursor ? cursor.name : (chord ?? undefined)}
-                aria-describedby={describedBy || undefined}
-                onPointerDown={(e) => onPointerDown(e, step)}
-                onContextMenu={(e) => onContextMenu(e, step)}
-                onPointerEnter={(e) => onPointerEnter(e, step)}
-                // Pointer presses are handled on pointerdown; click only for the keyboard.
-                onClick={(e) => e.detail === 0 && setStep(step, !on)}
-                onFocus={() => onCellFocus(index, step, track.id)}
-              />
-              {/* Beside the button, not in it: its name stays "<track> step <n>" and the chord is its description. */}
-              {chord && (
-                <span className="chord-name" id={`${chordId}-${step}`} aria-hidden="true">
-                  {chord}
-                </span>
-              )}
-              {(condition || ratchet > 1) && (
-                <span className="step-marks" aria-hidden="true">
-                  <span className="condition-mark">{condition}</span>
-                  {ratchet > 1 && <span className="ratchet-mark">×{ratchet}</span>}
-                </span>
-              )}
-              {held > 0 && <span className="note-bar" aria-hidden="true" style={{ ['--held' as string]: held }} />}
-              {summary && (
-                <span id={`${chordId}-x${step}`} hidden>
-                  {summary}
-                </span>
-              )}
-            </div>
-          );
-        })}
-        <Playhead length={row.length} startOf={startOf} />
+      <div className="steps-area" role="presentation" style={{ ['--page-steps' as string]: Math.min(row.length, pageSize) }}>
+        {paged && <RowOverview row={row} pageSize={pageSize} windowRef={windowRef} />}
+        <div
+          className={`steps-window${paged ? ' paged' : ''}`}
+          role="presentation"
+          ref={windowRef}
+          onScroll={paged ? (e) => onWindowScroll(e.currentTarget) : undefined}
+        >
+          <div className="steps" role="presentation" style={{ ['--steps' as string]: row.length }}>
+            {Array.from({ length: row.length }, (_, step) => {
+              const on = row.steps[step] ?? false;
+              const cursor = cursorAt.get(step);
+              const flash = flashes[step];
+              const chord = melodic ? chordName(track.instrument, (row.pitches[step] ?? 0) + track.transpose, row.chords[step] ?? 0) : null;
+              // A lit melodic step without a chord shows its note ("C2"), as it sounds.
+              const note = melodic && on && !chord && info ? noteName(info.root + (row.pitches[step] ?? 0) + track.transpose) : null;
+              const probability = row.probabilities[step] ?? 100;
+              const condition = conditionMark(row.conditions[step] ?? 0);
+              const ratchet = row.ratchets[step] ?? 1;
+              const summary = expressionSummary(row, step, melodic);
+              // A held note's bar: across the following cells, no further than the row's end.
+              const held = melodic && on ? Math.min((row.noteLengths[step] ?? 0) / 2, row.length - step) : 0;
+              const isChosen = chosen.has(step);
+              const describedBy = [chord ? `${chordId}-${step}` : '', summary ? `${chordId}-x${step}` : ''].filter(Boolean).join(' ');
+              return (
+                <div
+                  key={step}
+                  role="gridcell"
+                  className={`step-cell${paged && step % pageSize === 0 ? ' page-start' : ''}${step > 0 && step % group === 0 ? ' group-start' : ''}`}
+                  aria-selected={isChosen || undefined}
+                >
+                  <button
+                    type="button"
+                    className={`step${step % group === 0 ? ' beat' : ''}${Math.floor(step / group) % 2 === 1 ? ' alt' : ''}${on && probability < 100 ? ' chance' : ''}${isChosen ? ' chosen' : ''}`}
+                    aria-label={`${track.name} step ${step + 1}`}
+                    aria-pressed={on}
+                    tabIndex={tabStop === step ? 0 : -1}
+                    data-row={index}
+                    data-step={step}
+                    data-track={track.id}
+                    style={{
+                      ['--velocity' as string]: (row.velocities[step] ?? 100) / 127,
+                      ['--probability' as string]: probability / 100,
+                      ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
+                      ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
+                    }}
+                    title={cursor ? cursor.name : (chord ?? undefined)}
+                    aria-describedby={describedBy || undefined}
+                    onPointerDown={(e) => onPointerDown(e, step)}
+                    onContextMenu={(e) => onContextMenu(e, step)}
+                    onPointerEnter={(e) => onPointerEnter(e, step)}
+                    // Pointer presses are handled on pointerdown; click only for the keyboard.
+                    onClick={(e) => e.detail === 0 && setStep(step, !on)}
+                    onFocus={() => onCellFocus(index, step, track.id)}
+                  />
+                  {/* Beside the button, not in it: its name stays "<track> step <n>" and the chord is its description. */}
+                  {chord && (
+                    <span className="chord-name" id={`${chordId}-${step}`} aria-hidden="true">
+                      {chord}
+                    </span>
+                  )}
+                  {note && (
+                    <span className="chord-name note-label" aria-hidden="true">
+                      {note}
+                    </span>
+                  )}
+                  {(condition || ratchet > 1) && (
+                    <span className="step-marks" aria-hidden="true">
+                      <span className="condition-mark">{condition}</span>
+                      {ratchet > 1 && <span className="ratchet-mark">×{ratchet}</span>}
+                    </span>
+                  )}
+                  {held > 0 && <span className="note-bar" aria-hidden="true" style={{ ['--held' as string]: held }} />}
+                  {summary && (
+                    <span id={`${chordId}-x${step}`} hidden>
+                      {summary}
+                    </span>
+                  )}
+                </div>
+              );
+            })}
+            <Playhead length={row.length} startOf={startOf} follow={paged ? { windowRef, pageSize } : undefined} />
+          </div>
+        </div>
       </div>
     </div>
   );
 });
+
+/** Where the last scroll that the playhead made left each window: any other scroll is the user's. */
+const followedTo = new WeakMap<HTMLElement, number>();
+
+/** A window scrolled by the user (a swipe, the keyboard, a jump) pins the grid where it is. */
+function onWindowScroll(win: HTMLElement) {
+  if (Math.abs(win.scrollLeft - (followedTo.get(win) ?? 0)) > 1 && gridPaging.getState().follow) gridPaging.setState({ follow: false });
+  markShownPage(win);
+}
+
+/** The overview's page that the window shows: marked in the DOM, outside React. */
+function markShownPage(win: HTMLElement) {
+  const page = win.clientWidth ? Math.round(win.scrollLeft / win.clientWidth) : 0;
+  const pages = win.parentElement?.querySelectorAll<HTMLElement>('.overview-page') ?? [];
+  pages.forEach((el, i) => {
+    el.toggleAttribute('data-shown', i === page);
+  });
+}
+
+/**
+ * The whole of a row longer than a page, small, a segment per page (its lit steps as dots):
+ * a tap shows that page and pins the grid. For pointers only: the keyboard moves through
+ * every step with the arrow keys (the window follows focus), and a screen reader reads them all.
+ */
+function RowOverview({ row, pageSize, windowRef }: { row: Row; pageSize: number; windowRef: RefObject<HTMLDivElement | null> }) {
+  const pages = Math.ceil(row.length / pageSize);
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    if (windowRef.current) markShownPage(windowRef.current);
+  });
+  const jump = (page: number) => {
+    const win = windowRef.current;
+    if (!win) return;
+    gridPaging.setState({ follow: false });
+    win.scrollLeft = page * win.clientWidth;
+  };
+  return (
+    <div className="overview" aria-hidden="true" ref={ref}>
+      {Array.from({ length: pages }, (_, page) => (
+        // biome-ignore lint/a11y/noStaticElementInteractions: a pointer shortcut; the keyboard reaches every step by arrows
+        // biome-ignore lint/a11y/useKeyWithClickEvents: as above
+        <div key={page} className="overview-page" data-page={page} onClick={() => jump(page)}>
+          {Array.from({ length: Math.min(pageSize, row.length - page * pageSize) }, (_, i) => (
+            <span key={i} className={row.steps[page * pageSize + i] ? 'on' : undefined} />
+          ))}
+        </div>
+      ))}
+    </div>
+  );
+}
 
 /** The steps of one track that flash (a remote edit), as a stable object for memoised rows. */
 const flashCache = new Map<string, { key: string; value: Record<number, string> }>();
@@ -319,19 +422,57 @@ function flashesFor(all: Record<string, { color: string }>, trackId: string): Re
  * started), or null when they do not sound then (another pattern plays): the playhead
  * hides. Without it, rows count from the timeline's step 0.
  */
-export function Playhead({ length, startOf }: { length: number; startOf?: (globalStep: number) => number | null }) {
+export function Playhead({
+  length,
+  startOf,
+  follow,
+}: {
+  length: number;
+  startOf?: (globalStep: number) => number | null;
+  /** A paged row: scroll its window to the playing page while the grid follows (gridLayout.ts). */
+  follow?: { windowRef: RefObject<HTMLDivElement | null>; pageSize: number };
+}) {
   const ref = useRef<HTMLDivElement>(null);
+  const windowRef = follow?.windowRef;
+  const pageSize = follow?.pageSize;
   useEffect(() => {
     const update = (globalStep: number | null) => {
       const el = ref.current;
       if (!el) return;
       const start = globalStep === null ? null : startOf ? startOf(globalStep) : 0;
-      el.style.display = globalStep === null || start === null ? 'none' : 'block';
-      if (globalStep !== null && start !== null) el.style.setProperty('--playhead', String(trackStepAt(globalStep - start, length)));
+      const display = globalStep === null || start === null ? 'none' : 'block';
+      if (el.style.display !== display) el.style.display = display;
+      if (globalStep === null || start === null) return;
+      const step = trackStepAt(globalStep - start, length);
+      el.style.setProperty('--playhead', String(step));
+      const win = windowRef?.current;
+      // Only when the page changes: reading the window's width forces a layout, and sixteen
+      // rows doing that at every step (after each wrote its --playhead) starved the frames.
+      const page = pageSize ? Math.floor(step / pageSize) : 0;
+      if (win && pageSize && page !== shownPage && gridPaging.getState().follow) {
+        shownPage = page;
+        const target = page * win.clientWidth;
+        if (Math.abs(win.scrollLeft - target) > 1) {
+          followedTo.set(win, target);
+          win.scrollLeft = target;
+        }
+      }
     };
+    /** The page this row's window was last scrolled to by following (-1: none yet, or the user moved it since). */
+    let shownPage = -1;
     update(playheadStore.getState().globalStep);
-    return playheadStore.subscribe((s) => update(s.globalStep));
-  }, [length, startOf]);
+    const unsubscribe = playheadStore.subscribe((s) => update(s.globalStep));
+    // Following again: every paged row goes to its playing page at once.
+    const unfollow = gridPaging.subscribe((s, old) => {
+      if (s.follow === old.follow) return;
+      shownPage = -1;
+      if (s.follow) update(playheadStore.getState().globalStep);
+    });
+    return () => {
+      unsubscribe();
+      unfollow();
+    };
+  }, [length, startOf, windowRef, pageSize]);
   return <div ref={ref} className="playhead" aria-hidden="true" />;
 }
 
@@ -351,4 +492,21 @@ export function startOfPattern(session: () => Session | null, pattern: PatternId
     }
     return last.start;
   };
+}
+
+/** Shown while some row is paged: whether the windows follow the playing page; a swipe or a jump turns it off. */
+export function FollowButton() {
+  const { follow, paged } = useStore(gridPaging);
+  if (!paged) return null;
+  return (
+    <button
+      type="button"
+      className="follow"
+      aria-pressed={follow}
+      title="Rows longer than the screen show a page at a time: follow the playing page, or stay where you moved"
+      onClick={() => gridPaging.setState({ follow: !follow })}
+    >
+      Follow playhead
+    </button>
+  );
 }

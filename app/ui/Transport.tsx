@@ -53,8 +53,7 @@ export function Transport() {
     wasPlaying.current = playing;
   }, [playing, sync]);
   const session = useSession((s) => s.session);
-  const undoDepth = useSession((s) => s.undoDepth);
-  const redoDepth = useSession((s) => s.redoDepth);
+  const [more, setMore] = useState(false);
   const tempo = session?.tempo ?? 120;
   const [swing, setSwing] = useThrottledValue(session?.swing ?? 0, (swing: number) =>
     edits.apply({ type: 'set_swing', swing }, { group: 'swing' }),
@@ -71,32 +70,31 @@ export function Transport() {
       </button>
       <fieldset className="shared-controls" disabled={listening}>
         <TempoControl tempo={tempo} onCommit={setTempo} />
-        <label className="slider">
-          Swing
-          <input
-            type="range"
-            min={LIMITS.minSwing}
-            max={LIMITS.maxSwing}
-            value={swing}
-            onChange={(e) => setSwing(Number(e.currentTarget.value))}
-          />
-          <output>{Math.round(swing)}%</output>
-        </label>
         <FillButton />
-        <RerollButton />
-        <KeyControl />
       </fieldset>
-      <MixControls />
-      {!listening && (
-        <>
-          <div className="history" role="group" aria-label="History">
-            <button type="button" onClick={() => edits.undo()} disabled={undoDepth === 0} aria-keyshortcuts="Control+Z Meta+Z">
-              Undo
-            </button>
-            <button type="button" onClick={() => edits.redo()} disabled={redoDepth === 0} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">
-              Redo
-            </button>
-          </div>
+      {!listening && <History />}
+      {/* On a phone the rest is a panel behind this button (styles.css); on wider screens it is inline and the button is hidden. */}
+      <button type="button" className="more-toggle" aria-expanded={more} aria-controls="transport-more" onClick={() => setMore(!more)}>
+        Mix &amp; more
+      </button>
+      <div id="transport-more" className={`transport-more${more ? ' open' : ''}`}>
+        <fieldset className="shared-controls" disabled={listening}>
+          <label className="slider">
+            Swing
+            <input
+              type="range"
+              min={LIMITS.minSwing}
+              max={LIMITS.maxSwing}
+              value={swing}
+              onChange={(e) => setSwing(Number(e.currentTarget.value))}
+            />
+            <output>{Math.round(swing)}%</output>
+          </label>
+          <RerollButton />
+          <KeyControl />
+        </fieldset>
+        <MixControls />
+        {!listening && (
           <label className="together">
             <input
               type="checkbox"
@@ -105,8 +103,24 @@ export function Transport() {
             />
             Play together
           </label>
-        </>
-      )}
+        )}
+      </div>
+    </div>
+  );
+}
+
+function History() {
+  const { edits } = useSessionContext();
+  const undoDepth = useSession((s) => s.undoDepth);
+  const redoDepth = useSession((s) => s.redoDepth);
+  return (
+    <div className="history" role="group" aria-label="History">
+      <button type="button" onClick={() => edits.undo()} disabled={undoDepth === 0} aria-keyshortcuts="Control+Z Meta+Z">
+        Undo
+      </button>
+      <button type="button" onClick={() => edits.redo()} disabled={redoDepth === 0} aria-keyshortcuts="Control+Shift+Z Meta+Shift+Z">
+        Redo
+      </button>
     </div>
   );
 }
