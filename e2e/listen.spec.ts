@@ -5,6 +5,7 @@
  * in any WebSocket frame, not in the link).
  */
 import { expect, test } from '@playwright/test';
+import { MODEL_VERSION } from '../core/migrate';
 import { newContextPage, newSession, openSession, step } from './helpers';
 
 interface Runtime {
@@ -90,35 +91,38 @@ test('a listener follows the jam on the listen link, read-only, and never learns
   );
   expect(applied).toBe(false);
   // …and the room refuses whatever a page on the listen link sends, a hello claiming to edit included.
-  const refused = await listener.evaluate(async (link) => {
-    const ws = new WebSocket(`${link.replace(/^http/, 'ws').replace('/listen/', '/api/listen/')}/ws`);
-    const got: { type: string; code?: string }[] = [];
-    await new Promise<void>((resolve, reject) => {
-      ws.onerror = () => reject(new Error('socket failed'));
-      ws.onmessage = (event) => {
-        const m = JSON.parse(String(event.data)) as { type: string; code?: string };
-        got.push(m);
-        if (m.type === 'snapshot') {
-          ws.send(JSON.stringify({ type: 'mutate', clientId: 'sneaky', clientSeq: 1, mutation: { type: 'set_tempo', tempo: 61 } }));
-        }
-        if (m.type === 'error') resolve();
-      };
-      ws.onopen = () =>
-        ws.send(
-          JSON.stringify({
-            type: 'hello',
-            protocol: 3,
-            model: 5,
-            clientId: 'sneaky',
-            version: null,
-            peer: { name: 'Sneaky', color: '#ff0000' },
-            listenOnly: false,
-          }),
-        );
-    });
-    ws.close();
-    return got.filter((m) => m.type === 'error');
-  }, listenLink);
+  const refused = await listener.evaluate(
+    async ({ link, model }) => {
+      const ws = new WebSocket(`${link.replace(/^http/, 'ws').replace('/listen/', '/api/listen/')}/ws`);
+      const got: { type: string; code?: string }[] = [];
+      await new Promise<void>((resolve, reject) => {
+        ws.onerror = () => reject(new Error('socket failed'));
+        ws.onmessage = (event) => {
+          const m = JSON.parse(String(event.data)) as { type: string; code?: string };
+          got.push(m);
+          if (m.type === 'snapshot') {
+            ws.send(JSON.stringify({ type: 'mutate', clientId: 'sneaky', clientSeq: 1, mutation: { type: 'set_tempo', tempo: 61 } }));
+          }
+          if (m.type === 'error') resolve();
+        };
+        ws.onopen = () =>
+          ws.send(
+            JSON.stringify({
+              type: 'hello',
+              protocol: 3,
+              model,
+              clientId: 'sneaky',
+              version: null,
+              peer: { name: 'Sneaky', color: '#ff0000' },
+              listenOnly: false,
+            }),
+          );
+      });
+      ws.close();
+      return got.filter((m) => m.type === 'error');
+    },
+    { link: listenLink, model: MODEL_VERSION },
+  );
   expect(refused).toEqual([expect.objectContaining({ code: 'listen_only' })]);
   expect(await page.evaluate(() => (window as unknown as { __keyboardia: Runtime }).__keyboardia.store.getState().session!.tempo)).not.toBe(
     61,
