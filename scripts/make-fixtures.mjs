@@ -28,7 +28,7 @@
 // either storage layout: 1 (the first release: meta/tracks/log/clients tables) and 2
 // (a `state` table whose one 'snapshot' row holds the folded session, and the log ring).
 import { spawn, spawnSync } from 'node:child_process';
-import { randomUUID, randomBytes } from 'node:crypto';
+import { createHash, randomUUID, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -435,6 +435,82 @@ function conditionIndex(label) {
 const SEEDS = { folded: 90_210_777, reroll: 1_618_033_988, last: 1_414_213_562 };
 
 /**
+ * Model 6's own sounds: three short WAVs, generated (a seeded noise burst, a voice-like
+ * tone, a bell) and encoded as the browser encodes them (core encodeWav: 16-bit PCM mono),
+ * at three sample rates; each with the names the fixture gives it, in order. The clap and
+ * the voice join the kit before the last fold (the voice renamed there), the bell in the
+ * tail, where the clap is renamed and the voice added again under another name (which
+ * changes nothing); offline, the browser renames the bell.
+ */
+const SOUNDS = {
+  clap: { seconds: 0.3, rate: 24_000, names: { added: 'Clap 👏 maison', renamed: 'Clap ✋ du garage' } },
+  voice: { seconds: 0.5, rate: 16_000, names: { added: 'Voix é', renamed: 'Voix — Léa 🎤', again: 'Voix encore' } },
+  bell: { seconds: 0.75, rate: 8_000, names: { added: 'Cloche 鐘', offline: 'Cloche 鐘 — grave' } },
+};
+
+/**
+ * The samples of one of SOUNDS (−1…1), the same on every run.
+ * @param {keyof typeof SOUNDS} which
+ */
+function soundSamples(which) {
+  const { seconds, rate } = SOUNDS[which];
+  const random = rng(16_000 + seconds * 1000);
+  return Array.from({ length: Math.round(seconds * rate) }, (_, i) => {
+    const t = i / rate;
+    if (which === 'clap') return (random() * 2 - 1) * 0.9 * Math.exp(-t * 18);
+    const partials =
+      which === 'voice' ? [1, 2, 3, 4, 5].map((n) => [220 * n, 0.5 / n]) : [1, 2.76, 5.4, 8.93].map((r) => [660 * r, 0.35 / r]);
+    const envelope = which === 'voice' ? Math.min(1, t * 40) * Math.min(1, (seconds - t) * 20) : Math.exp(-t * 5);
+    return envelope * partials.reduce((sum, [hz = 0, gain = 0]) => sum + gain * Math.sin(2 * Math.PI * hz * t), 0);
+  });
+}
+
+/**
+ * One of SOUNDS as the browser would upload it: a WAV of core's format.
+ * @param {keyof typeof SOUNDS} which
+ */
+const soundBytes = (which) => core.encodeWav(soundSamples(which), SOUNDS[which].rate);
+
+/** A sound's key: the SHA-256 of its bytes, lowercase hex (docs/PROTOCOL.md §1.1). @param {Uint8Array} bytes */
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** One of SOUNDS' key. @param {keyof typeof SOUNDS} which */
+const soundKey = (which) => sha256(soundBytes(which));
+
+/** A key no upload ever stored: an add_sound of it, and a track set to play it, are refused. */
+const NEVER_UPLOADED = sha256(new TextEncoder().encode('Keyboardia fixtures: a sound never uploaded'));
+
+/**
+ * @typedef {{ key: string, bytes: Uint8Array, seconds: number }} OwnSound
+ */
+
+/**
+ * Upload one of SOUNDS to a session as the browser does (POST …/sounds, the WAV's bytes):
+ * its key, bytes and length as the Worker answered them.
+ * @param {Server} server
+ * @param {string} sessionId
+ * @param {keyof typeof SOUNDS} which
+ * @param {number} status 201 (stored now) or 200 (already stored)
+ * @returns {Promise<OwnSound>}
+ */
+async function uploadSound(server, sessionId, which, status) {
+  const bytes = soundBytes(which);
+  const response = await fetch(`${server.base}/api/sessions/${sessionId}/sounds`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'audio/wav' },
+    body: bytes,
+    signal: AbortSignal.timeout(20_000),
+  });
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`uploading the ${which}: ${response.status} ${text} (expected ${status})`);
+  const answer = JSON.parse(text);
+  const key = sha256(bytes);
+  if (answer.key !== key || answer.bytes !== bytes.length) throw new Error(`uploading the ${which}: ${text}, its SHA-256 is ${key}`);
+  // As the app adds it: its length from the Worker's durationMs.
+  return { key, bytes, seconds: answer.durationMs / 1000 };
+}
+
+/**
  * Makes the fixture session and everything around it:
  *   origin  a template session, published as `originBeat`;
  *   main    a remix of originBeat (lineage kind 'beat'), edited by editors A, B and C
@@ -459,6 +535,11 @@ const SEEDS = { folded: 90_210_777, reroll: 1_618_033_988, last: 1_414_213_562 }
  * set and reset to its default), re-rolls the seed, undoes it as the editor does (core
  * inverseOf) and re-rolls again, pastes a row and adds a track whose rows carry
  * expression.
+ * Model 6: two own sounds are uploaded (POST …/sounds) and added (add_sound), a track is
+ * set to play one (`sound:<key>`) and the other renamed, before the last compaction; the
+ * tail uploads and adds a third and sets another track to play it, renames the first,
+ * adds the second again under another name (nothing changes), and has add_sound,
+ * set_instrument and rename_sound refused for a sound never uploaded.
  * Resolves once the tail is written, with the editors still connected.
  * @param {Server} server
  */
@@ -675,6 +756,24 @@ async function makeSession(server) {
     await a.mustApply({ type: 'set_seed', seed: SEEDS.folded });
     await b.mustRefuse({ type: 'set_ratchet', trackId: ids.temp, pattern: 'A', step: 0, ratchet: 2 }, 'unknown_track');
   }
+  /** Model 6's own sounds, by their role in SOUNDS, once uploaded. @type {Partial<Record<keyof typeof SOUNDS, OwnSound>>} */
+  const sounds = {};
+  if (HAS_MODEL_6) {
+    // Model 6, folded by the compaction below: the clap and the voice uploaded (the clap
+    // twice: the second time it is already stored), added to the kit, the triangle set to
+    // play the clap, the voice renamed. A sound never uploaded cannot join the kit, nor a
+    // track play it.
+    const clap = await uploadSound(server, id, 'clap', 201);
+    await uploadSound(server, id, 'clap', 200);
+    const voice = await uploadSound(server, id, 'voice', 201);
+    Object.assign(sounds, { clap, voice });
+    await a.mustApply({ type: 'add_sound', key: clap.key, name: SOUNDS.clap.names.added, seconds: clap.seconds });
+    await b.mustApply({ type: 'add_sound', key: voice.key, name: SOUNDS.voice.names.added, seconds: voice.seconds });
+    await a.mustApply({ type: 'set_instrument', trackId: ids.tri, instrument: core.soundInstrument(clap.key) });
+    await b.mustApply({ type: 'rename_sound', key: voice.key, name: SOUNDS.voice.names.renamed });
+    await a.mustRefuse({ type: 'add_sound', key: NEVER_UPLOADED, name: 'Fantôme 👻', seconds: 1 }, 'unknown_sound');
+    await b.mustRefuse({ type: 'set_instrument', trackId: ids.kick, instrument: core.soundInstrument(NEVER_UPLOADED) }, 'unknown_sound');
+  }
 
   // Jam until the log ring has wrapped: steps, velocities and pitches in A, B and C within
   // each row's visible length (so what lies past it stays as set above), from a seeded
@@ -857,6 +956,19 @@ async function makeSession(server) {
     await a.mustApply({ type: 'set_seed', seed: SEEDS.last });
     await c.mustRefuse({ type: 'set_nudge', trackId: ids.clap, pattern: 'A', step: 0, nudge: 10 }, 'unknown_track');
   }
+  if (HAS_MODEL_6 && sounds.clap && sounds.voice) {
+    // Model 6 in the tail: the bell uploaded and added, the snare set to play it; the clap
+    // renamed; the voice added again under another name, as a second editor adding the
+    // same recording would (the kit keeps its name); a rename of a sound not in the kit
+    // refused.
+    const bell = await uploadSound(server, id, 'bell', 201);
+    sounds.bell = bell;
+    await c.mustApply({ type: 'add_sound', key: bell.key, name: SOUNDS.bell.names.added, seconds: bell.seconds });
+    await a.mustApply({ type: 'set_instrument', trackId: ids.snare, instrument: core.soundInstrument(bell.key) });
+    await c.mustApply({ type: 'rename_sound', key: sounds.clap.key, name: SOUNDS.clap.names.renamed });
+    await a.mustApply({ type: 'add_sound', key: sounds.voice.key, name: SOUNDS.voice.names.again, seconds: sounds.voice.seconds });
+    await c.mustRefuse({ type: 'rename_sound', key: NEVER_UPLOADED, name: 'Fantôme 👻' }, 'unknown_sound');
+  }
   // The song launched at the next bar, Play at once (the song plays from step 0), and C
   // queued for the end of what plays.
   await a.mustApply({ type: 'launch_pattern', pattern: null, when: 'bar' });
@@ -870,7 +982,7 @@ async function makeSession(server) {
   await c.mustApply({ type: 'set_playing', playing: true });
   await a.mustRefuse({ type: 'set_step', trackId: ids.clap, pattern: 'A', step: 0, on: true }, 'unknown_track');
 
-  return { id, origin: origin.id, originBeat: originBeat.beatId, editors: [a, b, c], ids, entries };
+  return { id, origin: origin.id, originBeat: originBeat.beatId, editors: [a, b, c], ids, entries, sounds };
 }
 
 /**
@@ -1168,6 +1280,22 @@ async function browserRecord(server, sessionId, trackNames, versionAfterOnlineEd
       await page.getByRole('button', { name: 'Re-roll', exact: true }).click();
       pendingTypes.push('set_probability', 'set_note_length', 'set_seed');
     }
+    if (HAS_MODEL_6) {
+      // And model 6 edits, from the bass's "Use your own sound" dialog (its list of the
+      // session's sounds): the bell renamed, then the voice set as the bass's instrument
+      // (which closes the dialog).
+      await expect(status).toContainText(`${pendingTypes.length} unsynced`);
+      await page.getByRole('button', { name: `More for ${trackNames.bass}`, exact: true }).click();
+      await page.getByRole('menuitem', { name: `Use your own sound for ${trackNames.bass}…`, exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: `Your own sound for ${trackNames.bass}`, exact: true });
+      const rename = dialog.getByRole('textbox', { name: `Rename ${SOUNDS.bell.names.added}`, exact: true });
+      await rename.fill(SOUNDS.bell.names.offline);
+      await rename.press('Enter');
+      await expect(status).toContainText(`${pendingTypes.length + 1} unsynced`);
+      await dialog.getByRole('button', { name: `Use ${SOUNDS.voice.names.renamed} on ${trackNames.bass}`, exact: true }).click();
+      await expect(dialog).toBeHidden();
+      pendingTypes.push('rename_sound', 'set_instrument');
+    }
     const n = pendingTypes.length;
     await expect(status).toContainText(`${n} unsynced`);
     return await poll(`the saved record with the ${n} offline edits pending`, async () => {
@@ -1260,6 +1388,7 @@ function checkSessionContent(session, where) {
   checkPatterns(session, where);
   checkKeyAndSound(session, where);
   checkExpression(session, where);
+  checkSounds(session, where);
 }
 
 /** Model 2 added per-track transpose and swing (core/fields.ts). */
@@ -1268,6 +1397,8 @@ const HAS_MODEL_2_FIELDS = ['transpose', 'swing'].every((k) => k in core.TRACK_F
 const HAS_MODEL_4 = MODEL_VERSION >= 4;
 /** Model 5 added step expression (six step fields) and the session's seed. */
 const HAS_MODEL_5 = MODEL_VERSION >= 5;
+/** Model 6 added the session's own sounds (`sounds`, tracks playing `sound:<key>`; their bytes in R2). */
+const HAS_MODEL_6 = MODEL_VERSION >= 6;
 
 /**
  * Model 3's patterns and song, as every document made from the session holds them: A, B
@@ -1439,6 +1570,33 @@ function checkExpression(session, where) {
 }
 
 /**
+ * Model 6's own sounds, as every document made from the session holds them: the kit of
+ * three (the clap renamed in the tail, the voice renamed before the fold and not renamed
+ * by its second add_sound, the bell as added), each with the length the Worker measured;
+ * the triangle playing the clap and the snare the bell (the voice is in the kit, played
+ * by no track); every track's `sound:` instrument in the kit.
+ * @param {Session} session
+ * @param {string} where
+ */
+function checkSounds(session, where) {
+  if (!HAS_MODEL_6) return;
+  const kit = {
+    [soundKey('clap')]: { name: SOUNDS.clap.names.renamed, seconds: SOUNDS.clap.seconds },
+    [soundKey('voice')]: { name: SOUNDS.voice.names.renamed, seconds: SOUNDS.voice.seconds },
+    [soundKey('bell')]: { name: SOUNDS.bell.names.added, seconds: SOUNDS.bell.seconds },
+  };
+  check(canonical(session.sounds) === canonical(kit), `${where}: the kit of three sounds (${canonical(session.sounds)})`);
+  const played = Object.fromEntries(
+    session.tracks.flatMap((t) => (core.soundKeyOf(t.instrument) ? [[t.id, core.soundKeyOf(t.instrument)]] : [])),
+  );
+  check(
+    canonical(played) ===
+      canonical({ snare: soundKey('bell'), [String(session.tracks.find((t) => t.name === 'Trío △')?.id)]: soundKey('clap') }),
+    `${where}: the triangle plays the clap, the snare the bell (${canonical(played)})`,
+  );
+}
+
+/**
  * The room's own arrangement state, which a beat or a remix resets (core fromTheTop): the
  * song starts from a later entry, it plays (Play at once), and C is queued.
  * @param {Session} session
@@ -1569,6 +1727,33 @@ function checkFoldedFields(folded, tail) {
       'room.json: a track added and a row pasted in the tail, carrying expression',
     );
   }
+  if (HAS_MODEL_6) {
+    // Model 6: the clap and the voice (renamed) folded, the triangle playing the clap; in
+    // the tail, the bell added and played, the clap renamed, the voice added again under
+    // another name (the kit keeps its own).
+    const clap = soundKey('clap');
+    const voice = soundKey('voice');
+    const bell = soundKey('bell');
+    check(
+      canonical(folded.sounds) ===
+        canonical({
+          [clap]: { name: SOUNDS.clap.names.added, seconds: SOUNDS.clap.seconds },
+          [voice]: { name: SOUNDS.voice.names.renamed, seconds: SOUNDS.voice.seconds },
+        }),
+      `room.json: the clap and the renamed voice folded into the stored session (${canonical(folded.sounds)})`,
+    );
+    check(
+      folded.tracks.some((t) => t.instrument === core.soundInstrument(clap)),
+      'room.json: a track playing a sound folded into the stored session',
+    );
+    check(
+      mutations.some((m) => m.type === 'add_sound' && m.key === bell) &&
+        mutations.some((m) => m.type === 'add_sound' && m.key === voice && m.name !== SOUNDS.voice.names.renamed) &&
+        mutations.some((m) => m.type === 'rename_sound' && m.key === clap) &&
+        mutations.some((m) => m.type === 'set_instrument' && m.instrument === core.soundInstrument(bell)),
+      'room.json: in the tail, a sound added and played, one renamed, one added again under another name',
+    );
+  }
   const rowEdits = new Set(['set_step', 'set_velocity', 'set_pitch', 'set_length', 'set_row', 'set_steps']);
   for (const pattern of ['A', 'B', 'C']) {
     check(
@@ -1683,6 +1868,7 @@ async function writeFixtures() {
     checkPatterns(projected, 'session.json');
     checkKeyAndSound(projected, 'session.json');
     checkExpression(projected, 'session.json');
+    checkSounds(projected, 'session.json');
     checkTransport(projected, 'session.json');
     files['session.json'] = session;
 
@@ -1703,6 +1889,7 @@ async function writeFixtures() {
     checkPatterns(beat, 'beat.json');
     checkKeyAndSound(beat, 'beat.json');
     checkExpression(beat, 'beat.json');
+    checkSounds(beat, 'beat.json');
     check(
       canonical(beat.transport) === canonical({ song: true, pattern: 'C', from: 0, next: null }) && beat.song.start === null,
       `beat.json: the song from its first entry, C (queued in the session) to follow (${canonical(beat.transport)})`,
@@ -1745,6 +1932,28 @@ async function writeFixtures() {
       checkPatterns(files[file], file);
       checkKeyAndSound(files[file], file);
       checkExpression(files[file], file);
+      checkSounds(files[file], file);
+    }
+
+    if (HAS_MODEL_6) {
+      // The bytes of every sound the documents reference, as R2 holds them (GET
+      // /api/sounds/<key>): what was uploaded, its SHA-256 its key, a WAV of core's format
+      // as long as the kit says.
+      for (const [key, info] of Object.entries(/** @type {Session} */ (expected.session).sounds)) {
+        const response = await fetch(`${server.base}/api/sounds/${key}`, { signal: AbortSignal.timeout(20_000) });
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        const uploaded = Object.values(made.sounds).find((x) => x.key === key);
+        check(
+          response.status === 200 && response.headers.get('Content-Type') === 'audio/wav' && response.headers.get('ETag') === `"${key}"`,
+          `sounds/${key}.wav: GET /api/sounds/<key> answers ${response.status} ${response.headers.get('Content-Type')}`,
+        );
+        check(!!uploaded && Buffer.from(bytes).equals(Buffer.from(uploaded.bytes)), `sounds/${key}.wav: the bytes uploaded`);
+        check(sha256(bytes) === key, `sounds/${key}.wav: its SHA-256 is its key`);
+        const wav = core.checkWav(bytes);
+        check(wav.ok && wav.durationMs / 1000 === info.seconds, `sounds/${key}.wav: a sound of ${info.seconds} s (${canonical(wav)})`);
+        files[`sounds/${key}.wav`] = bytes;
+      }
+      check(Object.keys(made.sounds).length === 3, `three sounds uploaded (${Object.keys(made.sounds).join(', ')})`);
     }
 
     // The browser's saved record, with edits pending while offline.
@@ -1786,6 +1995,15 @@ async function writeFixtures() {
         "client-record.json: model 5 edits pending (the pad's probability and note length in B, a Re-roll)",
       );
     }
+    if (HAS_MODEL_6) {
+      check(
+        pending.some((m) => m.type === 'rename_sound' && m.key === soundKey('bell') && m.name === SOUNDS.bell.names.offline) &&
+          pending.some(
+            (m) => m.type === 'set_instrument' && m.trackId === made.ids.bass && m.instrument === core.soundInstrument(soundKey('voice')),
+          ),
+        'client-record.json: model 6 edits pending (the bell renamed, the bass set to play the voice)',
+      );
+    }
     if (confirmed) {
       // The confirmed state: the session with the two online edits, in A.
       /** @type {Session} */
@@ -1808,6 +2026,7 @@ async function writeFixtures() {
       checkPatterns(confirmed.session, 'client-record.json');
       checkKeyAndSound(confirmed.session, 'client-record.json');
       checkExpression(confirmed.session, 'client-record.json');
+      checkSounds(confirmed.session, 'client-record.json');
       checkTransport(confirmed.session, 'client-record.json');
     } else check(false, 'client-record.json: a confirmed state');
     files['client-record.json'] = storage;
@@ -1851,6 +2070,7 @@ async function writeFixtures() {
       },
       keyAndSound: HAS_MODEL_4 ? keyAndSoundFacts(replayed.folded, replayed.tail, expected.session) : null,
       expression: HAS_MODEL_5 ? expressionFacts(replayed.folded, replayed.tail, expected.session) : null,
+      sounds: HAS_MODEL_6 ? soundsFacts(replayed.folded, replayed.tail, expected.session, files) : null,
     };
   } finally {
     await stopServer(server);
@@ -1860,7 +2080,10 @@ async function writeFixtures() {
 
   mkdirSync(out, { recursive: true });
   for (const [name, content] of Object.entries(files)) {
-    writeFileSync(join(out, name), typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+    mkdirSync(dirname(join(out, name)), { recursive: true });
+    // Text as it is, bytes (a sound's WAV) as they are, documents as pretty JSON.
+    const text = typeof content === 'string' || content instanceof Uint8Array ? content : `${JSON.stringify(content, null, 2)}\n`;
+    writeFileSync(join(out, name), text);
   }
   writeFileSync(join(out, 'README.md'), fixturesReadme(facts));
   console.log(`wrote ${relative(ROOT, out)}: ${JSON.stringify(facts)}`);
@@ -1946,6 +2169,53 @@ function expressionFacts(folded, tail, session) {
 }
 
 /**
+ * Model 6's own sounds, when folded, in the tail and as reported, for the README.
+ * @param {Session} folded
+ * @param {Record<string, any>[]} tail
+ * @param {Session} session
+ * @param {Record<string, unknown>} files the fixture's files (the sounds' WAVs among them)
+ */
+function soundsFacts(folded, tail, session, files) {
+  const mutations = tail.map((r) => /** @type {Mutation} */ (JSON.parse(r.mutation)));
+  const names = new Map([...folded.tracks, ...session.tracks].map((t) => [t.id, t.name]));
+  /** @param {Session} s */
+  const kit = (s) =>
+    Object.entries(s.sounds).map(([key, { name, seconds }]) => {
+      const bytes = files[`sounds/${key}.wav`];
+      const wav = bytes instanceof Uint8Array ? core.checkWav(bytes) : null;
+      return {
+        key,
+        name,
+        seconds,
+        bytes: bytes instanceof Uint8Array ? bytes.length : 0,
+        rate: wav?.ok ? wav.sampleRate : 0,
+        playedBy: s.tracks.filter((t) => t.instrument === core.soundInstrument(key)).map((t) => t.name),
+      };
+    });
+  /** @param {string} key */
+  const nameOf = (key) => session.sounds[key]?.name ?? key;
+  /** @param {Mutation} m */
+  const told = (m) => {
+    if (m.type === 'add_sound') {
+      const again = Object.hasOwn(folded.sounds, m.key);
+      return `\`add_sound\` "${m.name}", ${m.seconds} s${again ? ` (already in the kit as "${folded.sounds[m.key]?.name}": nothing changes)` : ''}`;
+    }
+    if (m.type === 'rename_sound') return `\`rename_sound\` "${folded.sounds[m.key]?.name ?? m.key}" to "${m.name}"`;
+    if (m.type === 'set_instrument')
+      return `\`set_instrument\` "${names.get(m.trackId)}" to play "${nameOf(String(core.soundKeyOf(m.instrument)))}"`;
+    return m.type;
+  };
+  return {
+    folded: kit(folded),
+    tail: mutations
+      .filter((m) => core.mutationSince(m.type) === 6 || (m.type === 'set_instrument' && core.soundKeyOf(m.instrument)))
+      .map(told),
+    kit: kit(session),
+    neverUploaded: NEVER_UPLOADED,
+  };
+}
+
+/**
  * The session's patterns, song and transport, for the README.
  * @param {Session} session
  */
@@ -1999,6 +2269,10 @@ ${facts.perTrack.final.map((/** @type {{ name: string, transpose: number, swing:
   const arrangement = facts.arrangement ? arrangementReadme(facts.arrangement) : '';
   const keyAndSound = facts.keyAndSound ? keyAndSoundReadme(facts.keyAndSound) : '';
   const expression = facts.expression ? expressionReadme(facts.expression) : '';
+  const sounds = facts.sounds ? soundsReadme(facts.sounds) : '';
+  const soundFiles = facts.sounds
+    ? `| \`sounds/<key>.wav\` | the bytes of every sound the documents reference, as R2 stored them (\`GET /api/sounds/<key>\`): each a 16-bit PCM mono WAV of core/wav.ts whose SHA-256 (lowercase hex) is its key |\n`
+    : '';
   return `# Stored documents of model version ${MODEL_VERSION}
 
 Written by ${provenance()} on ${new Date().toISOString().slice(0, 10)},
@@ -2019,7 +2293,7 @@ version adds its own \`test/fixtures/v<N>/\` with the same script.
 | \`gallery.json\` | the beat's gallery entry in KV: its \`key\`, its \`metadata\` (the card \`GET /api/beats\` serves) and its (empty) \`value\` |
 | \`remix-of-beat.json\`, \`remix-of-session.json\` | the KV documents of a remix of the beat and of the session, as created${facts.layout === 1 ? '' : ' (version 0; written when a first listener had visited and left: a session has no KV document before)'} |
 | \`client-record.json\` | every \`localStorage\` and \`sessionStorage\` key the editor wrote in Chromium (raw strings) for the same session, opened afterwards: two edits made online and acknowledged (its confirmed snapshot is at version ${facts.clientConfirmedVersion}), then ${offline} |
-${perTrack}${arrangement}${keyAndSound}${expression}
+${soundFiles}${perTrack}${arrangement}${keyAndSound}${expression}${sounds}
 \`room.json\` leaves out the runtime's own table (\`__miniflare_do_name\` locally, \`_cf_*\` in
 production), which \`ctx.storage.sql\` cannot write; the backstop alarm is kept by the
 runtime outside the database. To rebuild the room, run each table's \`sql\` and insert its
@@ -2095,6 +2369,28 @@ The session as reported: seed ${facts.seed}; the steps with expression (step num
 defaults: probability 100, condition Always (0), ratchet 1, ramp 0, noteLength 0, nudge 0; conditions are indexes into core
 CONDITIONS, core/conditions.ts):
 ${facts.steps.map((x) => `- ${x}`).join('\n')}
+`;
+}
+
+/**
+ * The README's account of model 6's own sounds.
+ * @param {ReturnType<typeof soundsFacts>} facts
+ */
+function soundsReadme(facts) {
+  /** @param {ReturnType<typeof soundsFacts>['kit'][number]} s */
+  const played = (s) => (s.playedBy.length ? `played by ${s.playedBy.map((n) => `"${n}"`).join(', ')}` : 'played by no track');
+  return `
+Model 6's own sounds: three short WAVs generated by the script (a seeded noise burst, a voice-like tone, a bell; never
+recorded), uploaded with \`POST /api/sessions/<id>/sounds\` (the first one twice: \`201\`, then \`200\`), then added to the kit.
+When the room last folded, the kit held ${facts.folded.map((s) => `"${s.name}" (${played(s)})`).join(' and ')}
+(the second added as "${SOUNDS.voice.names.added}" and renamed). The tail, in order: ${facts.tail.join('; ')}.
+Refused with \`unknown_sound\` (each in \`refusals\` with its mutation): an \`add_sound\` and a \`set_instrument\` of a key no upload
+stored (\`${facts.neverUploaded}\`) before the fold, a \`rename_sound\` of it in the tail.
+The session as reported, its kit (\`sounds\`; \`seconds\` as the Worker measured them, the app's way):
+${facts.kit.map((s) => `- \`${s.key}\`: "${s.name}", ${s.seconds} s, ${played(s)}; \`sounds/${s.key}.wav\` (${s.rate} Hz, ${s.bytes} bytes)`).join('\n')}
+
+Offline, the browser renamed "${SOUNDS.bell.names.added}" to "${SOUNDS.bell.names.offline}" and set "Bässline 🎸" to play "${SOUNDS.voice.names.renamed}", from the bass's
+"Use your own sound" dialog (both pending in \`client-record.json\`).
 `;
 }
 

@@ -10,9 +10,11 @@
  * pattern A holding every track's row (its length, steps, velocities and pitches), an
  * empty song, and pattern A playing from the top. What the expected values are is
  * written out here, independently of core/migrate.ts. Model 4's key, chords and sound
- * shaping and model 5's step expression and seed are spelled out from their fixtures'
- * READMEs below.
+ * shaping, model 5's step expression and seed and model 6's own sounds (the kit, the
+ * tracks playing them, the WAV bytes whose SHA-256 each key is) are spelled out from
+ * their fixtures' READMEs below.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ClientRecordStore } from '../../app/sync/clientRecord';
@@ -21,6 +23,7 @@ import {
   chordIntervals,
   chordMask,
   CONDITIONS,
+  checkWav,
   conditionLabel,
   EFFECT_FIELDS,
   EXPRESSION_MODEL,
@@ -44,6 +47,9 @@ import {
   readSessionDocument,
   rowOf,
   SESSION_FIELDS,
+  SOUNDS_MODEL,
+  soundInstrument,
+  soundKeyOf,
   STEP_FIELDS,
   type Session,
   TRACK_FIELDS,
@@ -672,6 +678,143 @@ describe.runIf(FIXTURE_VERSIONS.includes(EXPRESSION_MODEL))(
       expect(pending.at(-1)!.seed).not.toBe(SEED);
       for (const m of pending.slice(-3))
         expect(migrateMutation(m, EXPRESSION_MODEL)).toEqual({ ok: true, value: m, from: EXPRESSION_MODEL });
+    });
+  },
+);
+
+/**
+ * Model 6's fixture spelled out from its README (test/fixtures/v6/README.md): the kit of
+ * own sounds (key, name, length), the tracks playing them (`sound:<key>`), and the bytes
+ * of each sound (sounds/<key>.wav, as R2 stored them), whose SHA-256 is its key. The
+ * comparisons above cover every stored value; these say what the fixture holds, so that a
+ * fixture without them, a lift that drops a sound or a name, or a reader that lets a track
+ * play a sound outside its kit fails here.
+ */
+describe.runIf(FIXTURE_VERSIONS.includes(SOUNDS_MODEL))(
+  'model 6 documents (test/fixtures/v6) keep every sound, its name and the tracks playing it',
+  () => {
+    const CLAP = 'c85d269dd9272f71ecb5d5018d0b0c0a47d75dde0d2dd16605d52bcb90d8cc1e';
+    const VOICE = '5a2f3d4a757f907e0231beba7959566c32e8af8d0d533c4fce1ee02a4657bc82';
+    const BELL = '443b383812cd564769130f0cba574c20e557938b28d048d5da1eba46d0b0a4b6';
+    /** The key of the add_sound, set_instrument and rename_sound the room refused: no upload stored it. */
+    const NEVER_UPLOADED = '2d69552143e1f416d9780492c167d2dc09f7a0993600968d8ce5c6562e54f023';
+    const KIT: Record<string, { name: string; seconds: number }> = {
+      [CLAP]: { name: 'Clap ✋ du garage', seconds: 0.3 },
+      [VOICE]: { name: 'Voix — Léa 🎤', seconds: 0.5 },
+      [BELL]: { name: 'Cloche 鐘', seconds: 0.75 },
+    };
+    /** Track name → the sound it plays (the voice is in the kit, played by no track). */
+    const PLAYING = { 'Caisse claire é': BELL, 'Trío △': CLAP };
+    /** Each sound's WAV: its sample rate and size. */
+    const FILES: Record<string, [rate: number, bytes: number]> = {
+      [CLAP]: [24_000, 14_444],
+      [VOICE]: [16_000, 16_044],
+      [BELL]: [8_000, 12_044],
+    };
+
+    const playing = (session: Session) =>
+      Object.fromEntries(session.tracks.flatMap((t) => (soundKeyOf(t.instrument) ? [[t.name, soundKeyOf(t.instrument)]] : [])));
+    const read = (name: string): Session => {
+      const stored = fixture(SOUNDS_MODEL, name);
+      const doc = name === 'beat.json' ? readBeatDocument(stored) : readSessionDocument(stored);
+      if (!doc.ok) throw new Error(doc.message);
+      expect(doc.from).toBe(SOUNDS_MODEL);
+      return doc.value;
+    };
+    const savedRecord = () => {
+      const saved = fixture<{ localStorage: Record<string, string> }>(SOUNDS_MODEL, 'client-record.json');
+      const entry = (prefix: string) => JSON.parse(Object.entries(saved.localStorage).find(([k]) => k.startsWith(prefix))![1]);
+      return {
+        pending: (entry('kb:client:') as { pending: { mutation: Doc }[] }).pending.map((p) => p.mutation),
+        confirmed: (entry('kb:confirmed:') as { session: Doc }).session,
+      };
+    };
+
+    it('the model version is 6; each sound file is a WAV of the one format, its SHA-256 its key, as long as the kit says', () => {
+      expect(SOUNDS_MODEL).toBe(6);
+      const files = readdirSync(new URL(`v${SOUNDS_MODEL}/sounds/`, FIXTURES)).sort();
+      expect(files).toEqual(
+        Object.keys(KIT)
+          .map((key) => `${key}.wav`)
+          .sort(),
+      );
+      for (const [key, { seconds }] of Object.entries(KIT)) {
+        const bytes = new Uint8Array(readFileSync(new URL(`v${SOUNDS_MODEL}/sounds/${key}.wav`, FIXTURES)));
+        expect(createHash('sha256').update(bytes).digest('hex'), key).toBe(key);
+        const [rate, size] = FILES[key]!;
+        expect(bytes.length, key).toBe(size);
+        expect(checkWav(bytes), key).toMatchObject({ ok: true, sampleRate: rate, durationMs: seconds * 1000 });
+      }
+    });
+
+    it.each(['session.json', 'beat.json', 'remix-of-beat.json', 'remix-of-session.json'])(
+      '%s: the kit of three sounds with their names and lengths, and the tracks playing them',
+      (name) => {
+        expect(fixture(SOUNDS_MODEL, name).sounds).toEqual(KIT);
+        const session = read(name);
+        expect(session.sounds).toEqual(KIT);
+        expect(playing(session)).toEqual(PLAYING);
+      },
+    );
+
+    it('what the room reported (expected.json) and what the browser had confirmed hold the same', () => {
+      for (const stored of [fixture<{ session: Doc }>(SOUNDS_MODEL, 'expected.json').session, savedRecord().confirmed]) {
+        const lifted = migrateSession(stored, SOUNDS_MODEL);
+        if (!lifted.ok) throw new Error(lifted.message);
+        expect(lifted.value.sounds).toEqual(KIT);
+        expect(playing(lifted.value)).toEqual(PLAYING);
+      }
+    });
+
+    it('a document whose track plays a sound outside its kit is refused with a reason, never read', () => {
+      const stored = fixture(SOUNDS_MODEL, 'session.json') as Doc & { sounds: Record<string, unknown> };
+      const { [BELL]: _bell, ...withoutBell } = stored.sounds;
+      expect(readSessionDocument({ ...stored, sounds: withoutBell })).toMatchObject({ ok: false, reason: 'invalid' });
+      // The voice, played by no track, can go without the document becoming unreadable.
+      const { [VOICE]: _voice, ...withoutVoice } = stored.sounds;
+      expect(readSessionDocument({ ...stored, sounds: withoutVoice })).toMatchObject({ ok: true });
+    });
+
+    it("the room's fold holds the clap and the renamed voice; its tail adds and plays the bell, renames the clap, adds the voice again; unknown_sound refusals keep their mutation", () => {
+      const room = fixture<{ tables: Record<string, { rows: Doc[] }> }>(SOUNDS_MODEL, 'room.json');
+      const { session, tail } = roomBeforeTail(room);
+      const folded = migrateSession(session, SOUNDS_MODEL);
+      if (!folded.ok) throw new Error(folded.message);
+      expect(folded.value.sounds).toEqual({
+        [CLAP]: { name: 'Clap 👏 maison', seconds: 0.3 },
+        [VOICE]: { name: 'Voix — Léa 🎤', seconds: 0.5 },
+      });
+      expect(playing(folded.value)).toEqual({ 'Trío △': CLAP });
+      const mutations = tail.map((r) => JSON.parse(r.mutation as string) as Doc);
+      const soundEdits = mutations.filter(
+        (m) => m.type === 'add_sound' || m.type === 'rename_sound' || (m.type === 'set_instrument' && soundKeyOf(m.instrument as string)),
+      );
+      expect(soundEdits).toEqual([
+        { type: 'add_sound', key: BELL, name: 'Cloche 鐘', seconds: 0.75 },
+        { type: 'set_instrument', trackId: 'snare', instrument: soundInstrument(BELL) },
+        { type: 'rename_sound', key: CLAP, name: 'Clap ✋ du garage' },
+        // Already in the kit: applied, and nothing changes (the kit keeps "Voix — Léa 🎤").
+        { type: 'add_sound', key: VOICE, name: 'Voix encore', seconds: 0.5 },
+      ]);
+      for (const m of soundEdits) expect(migrateMutation(m, SOUNDS_MODEL)).toEqual({ ok: true, value: m, from: SOUNDS_MODEL });
+      const again = applyMutation(folded.value, soundEdits[3] as Mutation, 0);
+      expect(again).toMatchObject({ ok: true, session: folded.value });
+      const refused = room.tables.refusals!.rows.filter((r) => r.code === 'unknown_sound');
+      expect(refused.map((r) => JSON.parse(r.mutation as string)).sort((x, y) => String(x.type).localeCompare(String(y.type)))).toEqual([
+        { type: 'add_sound', key: NEVER_UPLOADED, name: 'Fantôme 👻', seconds: 1 },
+        { type: 'rename_sound', key: NEVER_UPLOADED, name: 'Fantôme 👻' },
+        { type: 'set_instrument', trackId: 'kick', instrument: soundInstrument(NEVER_UPLOADED) },
+      ]);
+    });
+
+    it("the browser's offline rename and sound instrument are pending, lifted as they are", () => {
+      const { pending, confirmed } = savedRecord();
+      const bass = (confirmed.tracks as { id: string; name: string }[]).find((t) => t.name === 'Bässline 🎸')!.id;
+      expect(pending.slice(-2)).toEqual([
+        { type: 'rename_sound', key: BELL, name: 'Cloche 鐘 — grave' },
+        { type: 'set_instrument', trackId: bass, instrument: soundInstrument(VOICE) },
+      ]);
+      for (const m of pending.slice(-2)) expect(migrateMutation(m, SOUNDS_MODEL)).toEqual({ ok: true, value: m, from: SOUNDS_MODEL });
     });
   },
 );

@@ -1,10 +1,12 @@
+/// <reference types="vite/client" />
 /**
  * Storage written by earlier versions (test/fixtures/v<N>/, written by running that
  * version's code) opens in this one with nothing lost: a room's SQLite database is
  * woken in this code's layout (layout 1 is migrated, in one transaction, into layout 2)
  * and model (a model 1 or 2 room is lifted: its steps become pattern A; a model 4 room
  * wakes unchanged, its key, chords and sound shaping kept; a model 5 room its step
- * expression and seed); a KV
+ * expression and seed; a model 6 room its own sounds, whose bytes, uploaded again, are
+ * stored under the very keys its kit names); a KV
  * session document without room storage is adopted; a published beat is served, played
  * and remixed. Every version's fixtures go through the same tests, which also spell out
  * what each plays (its patterns, its song, its transport; a beat from the top) and edit
@@ -28,7 +30,10 @@ import {
   patternsInUse,
   type ServerMessage,
   type Session,
+  SOUNDS_MODEL,
   STEP_FIELDS,
+  soundInstrument,
+  soundKeyOf,
   TRACK_FIELDS,
 } from '../../core';
 import { beatKey, sessionKey } from '../../worker/room/kvProjection';
@@ -59,6 +64,15 @@ import expectedV5 from '../fixtures/v5/expected.json';
 import galleryV5 from '../fixtures/v5/gallery.json';
 import roomV5 from '../fixtures/v5/room.json';
 import sessionV5 from '../fixtures/v5/session.json';
+import beatV6 from '../fixtures/v6/beat.json';
+import expectedV6 from '../fixtures/v6/expected.json';
+import galleryV6 from '../fixtures/v6/gallery.json';
+import roomV6 from '../fixtures/v6/room.json';
+import sessionV6 from '../fixtures/v6/session.json';
+// The bytes of model 6's sounds (test/fixtures/v6/sounds/<key>.wav), as data: URLs.
+import bellV6 from '../fixtures/v6/sounds/443b383812cd564769130f0cba574c20e557938b28d048d5da1eba46d0b0a4b6.wav?inline';
+import voiceV6 from '../fixtures/v6/sounds/5a2f3d4a757f907e0231beba7959566c32e8af8d0d533c4fce1ee02a4657bc82.wav?inline';
+import clapV6 from '../fixtures/v6/sounds/c85d269dd9272f71ecb5d5018d0b0c0a47d75dde0d2dd16605d52bcb90d8cc1e.wav?inline';
 
 type Row = Record<string, SqlStorageValue>;
 type Tables = Record<string, { sql: string; rows: Row[] }>;
@@ -96,6 +110,29 @@ const MODEL_3_FIXTURE = {
   opening: 'B',
 } as const;
 
+/**
+ * Model 6's own sounds, spelled out from test/fixtures/v6/README.md: the kit (key, name,
+ * length), the tracks playing them by name (the voice is played by none), and each sound's
+ * bytes as R2 stored them.
+ */
+const V6_SOUNDS = {
+  clap: 'c85d269dd9272f71ecb5d5018d0b0c0a47d75dde0d2dd16605d52bcb90d8cc1e',
+  voice: '5a2f3d4a757f907e0231beba7959566c32e8af8d0d533c4fce1ee02a4657bc82',
+  bell: '443b383812cd564769130f0cba574c20e557938b28d048d5da1eba46d0b0a4b6',
+} as const;
+const V6_KIT: Record<string, { name: string; seconds: number }> = {
+  [V6_SOUNDS.clap]: { name: 'Clap ✋ du garage', seconds: 0.3 },
+  [V6_SOUNDS.voice]: { name: 'Voix — Léa 🎤', seconds: 0.5 },
+  [V6_SOUNDS.bell]: { name: 'Cloche 鐘', seconds: 0.75 },
+};
+const V6_PLAYING = { 'Caisse claire é': V6_SOUNDS.bell, 'Trío △': V6_SOUNDS.clap };
+const bytesOf = (dataUrl: string) => Uint8Array.from(atob(dataUrl.slice(dataUrl.indexOf(',') + 1)), (c) => c.charCodeAt(0));
+const V6_FILES = { [V6_SOUNDS.clap]: bytesOf(clapV6), [V6_SOUNDS.voice]: bytesOf(voiceV6), [V6_SOUNDS.bell]: bytesOf(bellV6) };
+
+/** Track name → the own sound it plays. */
+const playing = (session: Session) =>
+  Object.fromEntries(session.tracks.flatMap((t) => (soundKeyOf(t.instrument) ? [[t.name, soundKeyOf(t.instrument)]] : [])));
+
 /** The documents each released model version stored (test/fixtures/v<N>/, written by running it). */
 const FIXTURES = [
   { from: 1, layout: 1, room: roomV1, expected: expectedV1, session: sessionV1, beat: beatV1, gallery: galleryV1, plays: BEFORE_PATTERNS },
@@ -105,6 +142,8 @@ const FIXTURES = [
   { from: 4, layout: 2, room: roomV4, expected: expectedV4, session: sessionV4, beat: beatV4, gallery: galleryV4, plays: MODEL_3_FIXTURE },
   // And model 5's (the same again, with step expression and a seed).
   { from: 5, layout: 2, room: roomV5, expected: expectedV5, session: sessionV5, beat: beatV5, gallery: galleryV5, plays: MODEL_3_FIXTURE },
+  // And model 6's (the same again, with own sounds).
+  { from: 6, layout: 2, room: roomV6, expected: expectedV6, session: sessionV6, beat: beatV6, gallery: galleryV6, plays: MODEL_3_FIXTURE },
 ].map((f) => ({
   ...f,
   tables: (f.room as unknown as { tables: Tables }).tables,
@@ -201,6 +240,11 @@ describe.each(FIXTURES)('a room written by model $from (storage layout $layout)'
         }
       }
     }
+    if (from >= SOUNDS_MODEL) {
+      // Model 6's own sounds, as the room stored them (spelled out in test/fixtures/v6/README.md).
+      expect(session.sounds).toEqual(V6_KIT);
+      expect(playing(session)).toEqual(V6_PLAYING);
+    }
 
     // The newest log entries came along (lifted to this model): a client a few versions
     // behind still catches up from the log.
@@ -263,6 +307,30 @@ describe.each(FIXTURES)('a room written by model $from (storage layout $layout)'
       expect(rowIn(after.session, track.id, pattern)).toEqual({ ...before, steps: before.steps.map((on, i) => (i === 2 ? !on : on)) });
     }
     expect({ song: after.session.song, transport: after.session.transport }).toEqual({ song: session.song, transport: session.transport });
+    expect(after.session.sounds).toEqual(session.sounds);
+
+    if (from >= SOUNDS_MODEL) {
+      // The kit plays on after the wake: a track set to play the voice (in the kit: no
+      // upload needed), the voice added again (already there: applied, nothing changes),
+      // the bell renamed; a sound outside the kit refused, the kit unchanged.
+      const b = await TestClient.join(SESSION_ID);
+      const edits: Mutation[] = [
+        { type: 'set_instrument', trackId: track.id, instrument: soundInstrument(V6_SOUNDS.voice) },
+        { type: 'add_sound', key: V6_SOUNDS.voice, name: 'Encore', seconds: 0.5 },
+        { type: 'rename_sound', key: V6_SOUNDS.bell, name: 'Cloche 🔔' },
+      ];
+      for (const [i, m] of edits.entries()) {
+        b.sendMutate(m, i + 1);
+        expect(await b.outcomeOf(i + 1)).toMatchObject({ type: 'change', version: after.version + 1 + i });
+      }
+      b.sendMutate({ type: 'set_instrument', trackId: track.id, instrument: soundInstrument('0'.repeat(64)) }, 4);
+      expect(await b.outcomeOf(4)).toMatchObject({ type: 'error', code: 'unknown_sound' });
+      b.close();
+      const played = await serverState(SESSION_ID);
+      expect(played.version).toBe(after.version + edits.length);
+      expect(played.session.sounds).toEqual({ ...V6_KIT, [V6_SOUNDS.bell]: { name: 'Cloche 🔔', seconds: 0.75 } });
+      expect(playing(played.session)).toEqual({ ...V6_PLAYING, [track.name]: V6_SOUNDS.voice });
+    }
   });
 });
 
@@ -314,6 +382,23 @@ describe.each(FIXTURES)('KV documents written by model $from', ({ from, session:
     const { name: _n2, timeline: _t2, lineage: _l2, ...beatMusic } = expected;
     expect(remixMusic).toEqual(beatMusic);
     expect(lineage.remixedFrom).toEqual({ kind: 'beat', id: storedBeat.beatId, name: storedBeat.name });
+
+    if (from >= SOUNDS_MODEL) {
+      // The beat and its remix play model 6's sounds: the kit, and the tracks playing them.
+      expect(served.sounds).toEqual(V6_KIT);
+      expect(playing(served)).toEqual(V6_PLAYING);
+      // Each sound's bytes (test/fixtures/v6/sounds), uploaded to the remix, are stored
+      // under the key the kit names (their SHA-256, as this Worker computes it) and served
+      // as they are: the beat's keys point at those bytes.
+      for (const [key, bytes] of Object.entries(V6_FILES)) {
+        const upload = await api(`/api/sessions/${id}/sounds`, { method: 'POST', body: bytes, headers: { 'Content-Type': 'audio/wav' } });
+        expect(upload.status, key).toBe(201);
+        expect(await upload.json()).toEqual({ key, bytes: bytes.length, durationMs: V6_KIT[key]!.seconds * 1000 });
+        const download = await api(`/api/sounds/${key}`);
+        expect(download.status).toBe(200);
+        expect(new Uint8Array(await download.arrayBuffer())).toEqual(bytes);
+      }
+    }
   });
 });
 
