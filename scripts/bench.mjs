@@ -90,7 +90,7 @@ async function main() {
 
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
-    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'sounds', 'cold', 'load', 'audience'].some(wants);
+    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'sounds', 'cold', 'load', 'audience', 'relays'].some(wants);
     const needBrowser = wants('browser') || wants('lighthouse');
     let buildMs = null;
     if (needBrowser) {
@@ -176,6 +176,14 @@ async function main() {
           const seconds = Number(option('audience-seconds') ?? 20);
           log(`10. a live audience: 10 editors jamming, ${listeners} listeners on the listen link, ${seconds} s`);
           results.audience = await phase('audience', () => benchAudience(rt, { tag, listeners, seconds }));
+        }
+        if (wants('relays')) {
+          const listeners = Number(option('relay-listeners') ?? 2000);
+          const relays = Number(option('relays') ?? 4);
+          const direct = Number(option('relay-direct') ?? 100);
+          const seconds = Number(option('audience-seconds') ?? 20);
+          log(`13. relays: 10 editors, 1 room → ${relays} relays → ${listeners} listeners, + ${direct} on the room, ${seconds} s`);
+          results.relays = await phase('relays', () => benchAudience(rt, { tag, listeners, relays, direct, seconds }));
         }
         if (wants('cold')) {
           log('5. cold wake: building full sessions');

@@ -32,6 +32,7 @@ import { lighthouseMarkdown, lighthouseRows } from './lighthouse.mjs';
  *   storage?: Awaited<ReturnType<typeof Server.benchStorage>>,
  *   flood?: Awaited<ReturnType<typeof Server.benchFlood>>,
  *   audience?: Awaited<ReturnType<typeof Server.benchAudience>>,
+ *   relays?: Awaited<ReturnType<typeof Server.benchAudience>>,
  *   sounds?: Awaited<ReturnType<typeof Sounds.benchSounds>>,
  *   cold?: Awaited<ReturnType<typeof Server.measureColdWake>>,
  *   load?: Awaited<ReturnType<typeof Server.benchLoad>>,
