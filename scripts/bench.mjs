@@ -10,10 +10,10 @@
 //   4 storage and cost per edit and per session         8 audio onset error, cross-client alignment
 //   9 a flooding socket beside honest editors          10 a live audience: 10 editors + 1,000 listeners
 //  11 Lighthouse (mobile) on the four pages            12 own sounds: upload of a 5 s sample
-//  13 the grid rendering while it plays (frame times)
+//  13 the grid rendering while it plays (frame times)  14 relays: 1 room → 4 relays → 2,000 listeners
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,sounds,cold,load,audience,browser,lighthouse,render   --no-write
-//          --load-seconds=N --audience-listeners=N --audience-seconds=N
+// Options: --only=rtt,fanout,throughput,storage,flood,sounds,cold,load,audience,browser,lighthouse,render,relays   --no-write
+//          --load-seconds=N --audience-listeners=N --audience-seconds=N --relays=N --relay-listeners=N --relay-direct=N
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
 // group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
@@ -92,7 +92,7 @@ async function main() {
 
   try {
     // ---- build: the production client + Worker, and the bench Worker (real Worker + echo DO) ----
-    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'sounds', 'cold', 'load', 'audience'].some(wants);
+    const needServer = ['rtt', 'fanout', 'throughput', 'storage', 'flood', 'sounds', 'cold', 'load', 'audience', 'relays'].some(wants);
     const needBrowser = wants('browser') || wants('lighthouse') || wants('render');
     let buildMs = null;
     if (needBrowser) {
@@ -178,6 +178,14 @@ async function main() {
           const seconds = Number(option('audience-seconds') ?? 20);
           log(`10. a live audience: 10 editors jamming, ${listeners} listeners on the listen link, ${seconds} s`);
           results.audience = await phase('audience', () => benchAudience(rt, { tag, listeners, seconds }));
+        }
+        if (wants('relays')) {
+          const listeners = Number(option('relay-listeners') ?? 2000);
+          const relays = Number(option('relays') ?? 4);
+          const direct = Number(option('relay-direct') ?? 100);
+          const seconds = Number(option('audience-seconds') ?? 20);
+          log(`14. relays: 10 editors, 1 room → ${relays} relays → ${listeners} listeners, + ${direct} on the room, ${seconds} s`);
+          results.relays = await phase('relays', () => benchAudience(rt, { tag, listeners, relays, direct, seconds }));
         }
         if (wants('cold')) {
           log('5. cold wake: building full sessions');

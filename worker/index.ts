@@ -16,6 +16,7 @@ import { handleSoundDownload, handleSoundUpload } from './http/sounds';
 import { isUpgrade, refuseUpgrade } from './http/upgrades';
 
 export { SessionRoom } from './room/SessionRoom';
+export { RelayRoom } from './relay/RelayRoom';
 
 async function route(request: Request, env: Env): Promise<Response> {
   const url = new URL(request.url);

@@ -22,6 +22,7 @@
  *                        off, reached under `/__bench/unlimited/api/...`. Used only to
  *                        measure what the runtime could sustain past the limit; every
  *                        figure from it is labelled as such.
+ *   /__bench/relays/<R>/api/listen/…  the Worker's listen route with LISTEN_RELAYS=R.
  *   /__bench/constants   the room's own constants (backstop delay, log ring, compaction
  *                        interval, storage layout), imported from its modules, so the
  *                        bench's report follows the code it measured.
@@ -30,6 +31,8 @@ import { DurableObject } from 'cloudflare:workers';
 import { KV_BACKSTOP_MS } from '../../worker/room/SessionRoom.ts';
 import { COMPACT_EVERY, LOG_SLOTS, STORAGE_LAYOUT } from '../../worker/room/RoomStorage.ts';
 import worker, { SessionRoom as ProductionSessionRoom } from '../../worker/index.ts';
+
+export { RelayRoom } from '../../worker/index.ts';
 
 /** @import { Env } from '../../worker/env.ts' */
 /**
@@ -222,6 +225,12 @@ export default {
       if (m[1] === 'backstop') return json(await room.benchBackstop());
       const version = url.searchParams.has('version') ? Number(url.searchParams.get('version')) : null;
       return json(await room.benchProbe(version));
+    }
+    // The relay tier on for this request only (`/__bench/relays/<R>/api/listen/...`), so one
+    // run can hold listeners on the room itself and behind R relays side by side.
+    if ((m = url.pathname.match(/^\/__bench\/relays\/(\d+)(\/api\/listen\/.*)$/))) {
+      url.pathname = String(m[2]);
+      return worker.fetch(new Request(url, request), { ...env, LISTEN_RELAYS: String(m[1]) });
     }
     if (url.pathname.startsWith('/__bench/unlimited/')) {
       url.pathname = url.pathname.slice('/__bench/unlimited'.length);

@@ -34,6 +34,7 @@ import { renderingRows, renderingSection } from './rendering.mjs';
  *   storage?: Awaited<ReturnType<typeof Server.benchStorage>>,
  *   flood?: Awaited<ReturnType<typeof Server.benchFlood>>,
  *   audience?: Awaited<ReturnType<typeof Server.benchAudience>>,
+ *   relays?: Awaited<ReturnType<typeof Server.benchAudience>>,
  *   sounds?: Awaited<ReturnType<typeof Sounds.benchSounds>>,
  *   cold?: Awaited<ReturnType<typeof Server.measureColdWake>>,
  *   load?: Awaited<ReturnType<typeof Server.benchLoad>>,

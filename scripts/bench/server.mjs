@@ -1332,12 +1332,27 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
  * presence bytes (every frame but changes) each listener received per minute.
  * @param {Runtime} rt
  * @param {{ tag: string, editors?: number, listeners?: number, seconds?: number, editsPerSecond?: number,
- *   presencePerSecond?: number, joinConcurrency?: number }} options
+ *   presencePerSecond?: number, joinConcurrency?: number, relays?: number, direct?: number }} options
+ *   With `relays` > 0 (section 13), `listeners` join through the Worker's listen route with
+ *   LISTEN_RELAYS = relays and `direct` more on the room; figures are also given per tier.
  */
 export async function benchAudience(
   rt,
-  { tag, editors = 10, listeners = 1000, seconds = 20, editsPerSecond = 2, presencePerSecond = 2, joinConcurrency = 100 },
+  {
+    tag,
+    editors = 10,
+    listeners = 1000,
+    seconds = 20,
+    editsPerSecond = 2,
+    presencePerSecond = 2,
+    joinConcurrency = 100,
+    relays = 0,
+    direct = 0,
+  },
 ) {
+  // relays > 0 (section 13): `listeners` join behind that many relays, and `direct` more on
+  // the room itself in the same run, so the two tiers' latencies compare under one load.
+  const total = listeners + (relays > 0 ? direct : 0);
   const random = rng(17);
   const pids = rt.workerdPids();
   const id = await createSession(rt.base, 'starter');
@@ -1365,6 +1380,11 @@ export async function benchAudience(
         editorErrors[code] = (editorErrors[code] ?? 0) + 1;
         return;
       }
+      if (raw.startsWith('{"type":"audience"') || raw.startsWith('{"type":"peers"')) {
+        const heard = JSON.parse(raw).listeners;
+        if (typeof heard === 'number') editorsHeardListeners = heard;
+        return;
+      }
       if (!isChange(raw)) return;
       const seq = clientSeqOf(raw);
       const version = versionOf(raw);
@@ -1381,15 +1401,27 @@ export async function benchAudience(
    */
   /** version → { count of listeners that have it, when the last of them got it } */
   const arrivals = new Map();
+  /** Per tier: version → every arrival time (for the per-delivery latency of each tier). */
+  /** @type {Record<'room' | 'relay', Map<number, number[]>>} */
+  const tierArrivals = { room: new Map(), relay: new Map() };
+  /** Per tier: ms from opening the socket to its snapshot. */
+  /** @type {Record<'room' | 'relay', number[]>} */
+  const tierJoinMs = { room: [], relay: [] };
+  /** The listener count editors last heard (`audience` / `peers`): relays' listeners included. */
+  let editorsHeardListeners = -1;
   let counting = false;
   const setupCpu = sampleProcesses(pids);
   const joinStart = performance.now();
   /** @type {Listener[]} */
-  const audience = await pool(range(listeners), joinConcurrency, async (k) => {
-    const conn = await Conn.open(`${rt.ws}/api/listen/${listenId}/ws`, 30_000);
+  const audience = await pool(range(total), joinConcurrency, async (k) => {
+    const tier = relays > 0 && k >= direct ? 'relay' : 'room';
+    const opened = performance.now();
+    const path = tier === 'relay' ? `/__bench/relays/${relays}/api/listen/${listenId}/ws` : `/api/listen/${listenId}/ws`;
+    const conn = await Conn.open(`${rt.ws}${path}`, 30_000);
     const answer = conn.next((raw) => raw.startsWith('{"type":"snapshot"') || raw.startsWith('{"type":"catchup"'), 30_000, 'snapshot');
     conn.send({ ...hello(`audience-${tag}-l${k}`, `listener ${k}`), listenOnly: true });
     const first = JSON.parse(await answer);
+    tierJoinMs[tier].push(performance.now() - opened);
     /** @type {Listener} */
     const listener = { conn, last: first.version, gaps: 0, duplicates: 0, changes: 0, presenceBytes: 0, leakedId: false };
     conn.onFrame = (raw) => {
@@ -1402,6 +1434,9 @@ export async function benchAudience(
         listener.changes++;
         const a = arrivals.get(version);
         const now = performance.now();
+        const times = tierArrivals[tier].get(version);
+        if (times) times.push(now);
+        else tierArrivals[tier].set(version, [now]);
         if (a) {
           a.count++;
           a.lastAt = now;
@@ -1503,15 +1538,38 @@ export async function benchAudience(
   for (const v of versions) {
     const a = arrivals.get(v);
     delivered += a?.count ?? 0;
-    if (!a || a.count < listeners) incomplete++;
+    if (!a || a.count < total) incomplete++;
     const sent = sentAt.get(v);
     if (a && sent !== undefined) lastListener.push(a.lastAt - sent);
   }
-  const expectedDeliveries = versions.length * listeners;
-  const presencePerListenerPerMinute = audience.reduce((a, l) => a + l.presenceBytes, 0) / listeners / (wall / 60);
+  const expectedDeliveries = versions.length * total;
+  const presencePerListenerPerMinute = audience.reduce((a, l) => a + l.presenceBytes, 0) / total / (wall / 60);
+  /** Each tier: every delivery's send → arrival, and each change's send → its last listener there. */
+  const tiers = Object.fromEntries(
+    /** @type {const} */ (['room', 'relay']).map((tier) => {
+      /** @type {number[]} */
+      const deliveries = [];
+      /** @type {number[]} */
+      const last = [];
+      for (const v of versions) {
+        const sent = sentAt.get(v);
+        const times = tierArrivals[tier].get(v);
+        if (sent === undefined || !times) continue;
+        for (const t of times) deliveries.push(t - sent);
+        last.push(times.reduce((a, b) => (b > a ? b : a), -Infinity) - sent);
+      }
+      return [
+        tier,
+        { listeners: tierJoinMs[tier].length, join: summary(tierJoinMs[tier]), delivery: summary(deliveries), lastListener: summary(last) },
+      ];
+    }),
+  );
   const result = {
     editors,
-    listeners,
+    listeners: total,
+    relays,
+    tiers,
+    editorsHeardListeners,
     seconds: wall,
     editsPerSecond,
     presencePerSecond,

@@ -203,6 +203,14 @@ export class TestClient {
     return client;
   }
 
+  /** A client over a socket opened another way (a relay's: test/worker/relay.test.ts). Closed when the test finishes. */
+  static adopt(ws: WebSocket, sessionId = '(hidden)'): TestClient {
+    ws.accept();
+    const client = new TestClient(ws, sessionId, crypto.randomUUID());
+    onTestFinished(() => client.close());
+    return client;
+  }
+
   /** Connect and join as an editor; resolves once the snapshot (or catch-up) is in. */
   static async join(sessionId: string, opts: { clientId?: string; tab?: string; replica?: Replica | null } = {}): Promise<TestClient> {
     const client = await TestClient.connect(sessionId, opts);

@@ -22,9 +22,15 @@ import { refuseForeignOrigin } from './origin';
 import { error, json } from './responses';
 import { roomFor } from './sessions';
 import { isUpgrade } from './upgrades';
+import { pickRelay, relayCount, relayFor } from '../relay/routing';
 
 /** Set by the Worker only (a client's own is dropped): the room's socket is a listener's. */
 export const LISTEN_HEADER = 'X-Keyboardia-Listen';
+/**
+ * Set by a relay only (a client's own is dropped by the Worker): the room's audience socket
+ * is a relay's, named by this link id (worker/relay/RelayRoom.ts).
+ */
+export const RELAY_HEADER = 'X-Keyboardia-Relay';
 
 export const listenKey = (listenId: string) => `listen:${listenId}`;
 export const listenOfKey = (sessionId: string) => `listen-of:${sessionId}`;
@@ -85,5 +91,10 @@ export async function handleListenRoute(request: Request, env: Env, listenId: st
   const headers = new Headers(request.headers);
   headers.set('X-Session-Id', sessionId);
   headers.set(LISTEN_HEADER, '1');
+  headers.delete(RELAY_HEADER);
+  // The relay tier (LISTEN_RELAYS > 0): the listener joins one of the session's relays,
+  // which the room feeds over one socket (docs/PROTOCOL.md, "Relays").
+  const relays = relayCount(env);
+  if (relays > 0) return relayFor(env, sessionId, pickRelay(relays)).fetch(new Request(request, { headers }));
   return roomFor(env, sessionId).fetch(new Request(request, { headers }));
 }

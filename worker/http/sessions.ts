@@ -15,7 +15,7 @@ import type { Env } from '../env';
 import { isSessionId } from '../ids';
 import { sessionKey } from '../room/kvProjection';
 import { UnreadableDocument } from './beats';
-import { handleListenLink, LISTEN_HEADER } from './listen';
+import { handleListenLink, LISTEN_HEADER, RELAY_HEADER } from './listen';
 import { readJsonBody } from './body';
 import { refuseForeignOrigin } from './origin';
 import { error, json } from './responses';
@@ -88,6 +88,7 @@ export async function handleSessionRoute(request: Request, env: Env, id: string,
     headers.set('X-Session-Id', id);
     // Only the Worker says a socket is a listener's (worker/http/listen.ts).
     headers.delete(LISTEN_HEADER);
+    headers.delete(RELAY_HEADER);
     return roomFor(env, id).fetch(new Request(request, { headers }));
   }
   // publish and remix take no input: a body, if any, must be JSON (read, then ignored).

@@ -154,6 +154,13 @@ export interface Attachment {
    * never sent the session's editing id (nor the id of a session it was remixed from).
    */
   audience: boolean;
+  /**
+   * A relay's connection (worker/relay/RelayRoom.ts): an audience socket that stands for
+   * the listeners the relay holds. Its link id names it to `relayListeners`; null otherwise.
+   */
+  relay: string | null;
+  /** How many listeners this socket counts for: 1, or what its relay last reported (0 until then). */
+  weight: number;
   name: string;
   color: string;
   playing: boolean;
@@ -225,7 +232,7 @@ export class RoomProtocol {
    * A WebSocket upgrade was accepted: give the socket its first attachment. `audience`:
    * it came by a listen link and may only listen.
    */
-  accept(ws: RoomSocket, peerId: string, { audience = false }: { audience?: boolean } = {}): void {
+  accept(ws: RoomSocket, peerId: string, { audience = false, relay = null }: { audience?: boolean; relay?: string | null } = {}): void {
     const attachment: Attachment = {
       peerId,
       helloed: false,
@@ -235,6 +242,9 @@ export class RoomProtocol {
       protocol: PROTOCOL_VERSION,
       listenOnly: audience,
       audience,
+      // Only a listen link's socket can be a relay's (the Worker drops a client's own header).
+      relay: audience ? relay : null,
+      weight: audience && relay ? 0 : 1,
       name: 'Guest',
       color: '#888888',
       playing: false,
@@ -298,6 +308,24 @@ export class RoomProtocol {
       case 'clock':
         return this.send(ws, { type: 'clock', t0: message.t0, serverTime: this.host.now() });
     }
+  }
+
+  /**
+   * A relay (worker/relay/RelayRoom.ts) says how many listeners it holds: its socket counts
+   * for that many from now on, and everyone hears of the new count with the next audience
+   * batch. False when no socket of this room is that relay's link (it left meanwhile).
+   */
+  relayListeners(link: string, count: number): boolean {
+    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`a relay's listener count is a whole number ≥ 0, not ${count}`);
+    for (const [ws, a] of this.helloedSockets()) {
+      if (a.relay !== link) continue;
+      if (a.weight !== count) {
+        this.setAttachment(ws, { ...this.attachment(ws), weight: count });
+        this.audienceChanged();
+      }
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -618,7 +646,7 @@ export class RoomProtocol {
       fill: a.fill ?? false,
       listenOnly: false,
     }));
-    const listeners = sockets.length - editors.length;
+    const listeners = listenerCount(sockets);
     const frame = JSON.stringify({ type: 'peers', peers, listeners } satisfies ServerMessage);
     const older = JSON.stringify({ type: 'peers', peers } satisfies ServerMessage);
     for (const [ws, a] of editors) this.sendRaw(ws, a.protocol >= 3 ? frame : older);
@@ -645,7 +673,7 @@ export class RoomProtocol {
     this.lastAudienceFlush = this.host.now();
     const sockets = this.helloedSockets();
     const editors = sockets.filter(([, a]) => !a.listenOnly);
-    const listeners = sockets.length - editors.length;
+    const listeners = listenerCount(sockets);
     const now = new Map(editors.map(([, a]) => [a.peerId, audiencePeer(a)]));
     const peers: AudiencePeer[] = [];
     for (const [peerId, peer] of now) {
@@ -683,7 +711,7 @@ export class RoomProtocol {
     const sockets = this.helloedSockets();
     const editors = sockets.filter(([, e]) => !e.listenOnly).map(([, e]) => audiencePeer(e));
     if (a.protocol >= 3) {
-      this.send(ws, { type: 'audience', full: true, listeners: sockets.length - editors.length, peers: editors });
+      this.send(ws, { type: 'audience', full: true, listeners: listenerCount(sockets), peers: editors });
     } else {
       this.send(ws, { type: 'peers', peers: editors.map(asPeer) });
     }
@@ -743,8 +771,17 @@ function normalised(a: Attachment): Attachment {
     pattern: a.pattern ?? 'A',
     protocol: a.protocol ?? 2,
     audience: a.audience ?? false,
+    relay: a.relay ?? null,
+    weight: a.weight ?? 1,
     fill: a.fill ?? false,
   };
+}
+
+/** How many listen: every listen-only socket counts for one, a relay's for its listeners. */
+function listenerCount(sockets: [RoomSocket, Attachment][]): number {
+  let count = 0;
+  for (const [, a] of sockets) if (a.listenOnly) count += a.weight;
+  return count;
 }
 
 function audiencePeer(a: Attachment): AudiencePeer {

@@ -35,7 +35,7 @@ import { randomId } from '../ids';
 import { beatKey, galleryKey, galleryMetadata, sessionKey, type BeatDocument, type SessionDocument } from './kvProjection';
 import { RoomProtocol } from './RoomProtocol';
 import { RoomStorage } from './RoomStorage';
-import { ensureListenId, LISTEN_HEADER } from '../http/listen';
+import { ensureListenId, LISTEN_HEADER, RELAY_HEADER } from '../http/listen';
 import { addSoundKeyOf, SoundLookup } from './soundLookup';
 
 /**
@@ -178,6 +178,14 @@ export class SessionRoom extends DurableObject<Env> {
     return { ok: false, reason: 'rate_limited', retryAfterMs: this.uploads.msUntilNext(now) };
   }
 
+  /**
+   * A relay of this session's audience (worker/relay/RelayRoom.ts) reports how many
+   * listeners it holds behind its one socket (`link`): they count as listeners here.
+   */
+  async relayListeners(link: string, count: number): Promise<boolean> {
+    return this.protocol.relayListeners(link, count);
+  }
+
   /** Figures for tests and benchmarks. */
   async stats() {
     this.protocol.flush();
@@ -215,7 +223,12 @@ export class SessionRoom extends DurableObject<Env> {
     } else {
       // A peer id is public (others see it on changes and presence): short, random. A
       // socket the Worker opened for a listen link may only listen (worker/http/listen.ts).
-      this.protocol.accept(server, randomId(12), { audience: request.headers.get(LISTEN_HEADER) === '1' });
+      // A relay's connection (worker/relay/RelayRoom.ts) names its link, so that it can
+      // report how many listeners it holds (relayListeners).
+      this.protocol.accept(server, randomId(12), {
+        audience: request.headers.get(LISTEN_HEADER) === '1',
+        relay: request.headers.get(RELAY_HEADER),
+      });
     }
     return new Response(null, { status: 101, webSocket: client });
   }
