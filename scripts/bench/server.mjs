@@ -1556,7 +1556,7 @@ export async function benchAudience(
         const times = tierArrivals[tier].get(v);
         if (sent === undefined || !times) continue;
         for (const t of times) deliveries.push(t - sent);
-        last.push(times.reduce((a, b) => (b > a ? b : a), -Infinity) - sent);
+        last.push(times.reduce((a, b) => Math.max(a, b), -Infinity) - sent);
       }
       return [
         tier,
