@@ -4,25 +4,10 @@
  * serious or critical violation. And, without axe, what a screen reader announces for a
  * step: a toggle button named "<track> step <n>" whose pressed state is on or off.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { newSession, openSession, step } from './helpers';
+import { newSession, openSession, seriousViolations, step } from './helpers';
 
 /** The violations a user would hit hardest; minor and moderate ones are not gated here. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Legacy mode runs axe.run() in the page itself. The default mode serialises every node of
-  // every rule (passes included) out of the page and finishes in a second, blank page: on the
-  // editor (~2,000 nodes with the pitch roll open) that took 30-70 s on a busy 2-core machine
-  // against ~3 s here. What legacy mode gives up is testing cross-origin frames, and none of
-  // these pages has a frame. Only violations are gathered: passes are not looked at.
-  const { violations } = await new AxeBuilder({ page })
-    .setLegacyMode()
-    .options({ resultTypes: ['violations'] })
-    .analyze();
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id} on ${v.nodes.length} node(s), e.g. ${v.nodes[0]?.target.join(' ')}: ${v.help}`);
-}
 
 async function publishStarter(request: APIRequestContext): Promise<string> {
   const created = await request.post('/api/sessions', { data: { template: 'starter' } });

@@ -16,9 +16,8 @@
  * full-page capture resizes the emulated screen and drops touch emulation while it does,
  * which a phone's user never sees (the grid re-fits itself for a mouse).
  */
-import AxeBuilder from '@axe-core/playwright';
 import { devices, expect, type Page, test } from '@playwright/test';
-import { newSession, openSession } from './helpers';
+import { newSession, openSession, seriousViolations } from './helpers';
 
 function device(name: string) {
   const { defaultBrowserType: _, deviceScaleFactor: __, ...options } = devices[name]!;
@@ -42,17 +41,6 @@ function fixture(page: Page) {
     return { session, beat: ((await published.json()) as { beatId: string }).beatId };
   })();
   return made;
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Legacy mode and violations only, as e2e/accessibility.spec.ts explains (speed on a busy machine).
-  const { violations } = await new AxeBuilder({ page })
-    .setLegacyMode()
-    .options({ resultTypes: ['violations'] })
-    .analyze();
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id} on ${v.nodes.length} node(s), e.g. ${v.nodes[0]?.target.join(' ')}: ${v.help}`);
 }
 
 for (const [size, options] of Object.entries(SIZES)) {
