@@ -159,6 +159,34 @@ export class AudioEngine {
     return audioRunning();
   }
 
+  /**
+   * Calls `running` once audio runs without a click: at once when it already does; else the
+   * live context is made now, and a context the browser lets start by itself (an earlier
+   * gesture, an autoplay policy that allows it) starts within moments and calls it then.
+   * Returns whether audio already ran. "Play together" uses it: no page makes a context
+   * while it loads (issue 17), so a follower's may not exist when the others press Play.
+   */
+  whenAudioRuns(running: () => void): boolean {
+    if (audioRunning()) {
+      running();
+      return true;
+    }
+    ensureNativeContext();
+    if (!hasLiveContext()) return false;
+    const context = Tone.getContext().rawContext as AudioContext;
+    if (context.state === 'running') {
+      running();
+      return true;
+    }
+    const onChange = () => {
+      if (context.state !== 'running') return;
+      context.removeEventListener('statechange', onChange);
+      running();
+    };
+    context.addEventListener('statechange', onChange);
+    return false;
+  }
+
   get isPlaying(): boolean {
     return this.repeatId !== null;
   }

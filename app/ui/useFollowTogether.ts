@@ -15,8 +15,15 @@ export function useFollowTogether(): void {
         const before = prev.session?.timeline;
         if (!now?.together || (before && before.playing === now.playing && before.together === now.together)) return;
         if (now.playing && !state.playing) {
-          if (engine.audioRunning) void engine.play().then(() => sync.setPresence({ playing: true }));
-          else pushNotice(store, 'info', 'The session is playing together: press Play to join.');
+          // Join when audio runs (at once, or when a context the browser lets start does),
+          // if the session still plays together by then.
+          const join = () => {
+            const latest = store.getState();
+            const timeline = latest.session?.timeline;
+            if (!timeline?.together || !timeline.playing || latest.playing) return;
+            void engine.play().then(() => sync.setPresence({ playing: true }));
+          };
+          if (!engine.whenAudioRuns(join)) pushNotice(store, 'info', 'The session is playing together: press Play to join.');
         } else if (!now.playing && state.playing) {
           engine.stop();
           sync.setPresence({ playing: false });
