@@ -10,8 +10,15 @@
  * would make the browser rebuild and send accessibility events for every track 60 times a
  * second for nothing anyone could hear.
  */
-import type { AudioEngine } from '../audio/AudioEngine';
-import type { SessionStore } from '../store/sessionStore';
+
+/** What the loop needs of the engine (AudioEngine.levelTap) and of the session store. */
+interface LevelTaps {
+  levelTap(trackId: string | null): AnalyserNode | null;
+}
+interface PlayingStore {
+  getState(): { playing: boolean };
+  subscribe(listener: (state: { playing: boolean }, prev: { playing: boolean }) => void): () => void;
+}
 
 /** The meters' scale, dBFS: the floor (what silence reads) and the top. */
 export const METER_FLOOR_DB = -60;
@@ -56,7 +63,7 @@ interface MeterState {
  * Runs the meters of `root` (every element with data-level-meter: a track id, or "master")
  * while the store says this listener plays; returns the stop.
  */
-export function runLevelMeters(root: HTMLElement, engine: AudioEngine, store: SessionStore): () => void {
+export function runLevelMeters(root: HTMLElement, engine: LevelTaps, store: PlayingStore): () => void {
   let frame = 0;
   let last = 0;
   let lastAria = 0;
