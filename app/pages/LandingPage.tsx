@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { TEMPLATES, type GalleryMetadata, type Session, sessionFromTemplate } from '../../core';
+import { TEMPLATES, type GalleryMetadata, type Row, type Session } from '../../core';
 import type { EmbedPlayback } from '../embed/playback';
 import { createSession, getBeat, listGallery } from '../api';
 import { navigate } from '../navigate';
@@ -141,25 +141,17 @@ function CardPlay({ player, cardKey, name, load }: { player: CardPlayer; cardKey
 }
 
 /** A groove's first bar as the gallery's cards show it: up to 8 tracks × 16 steps. */
-const firstBar = (session: Session) =>
-  session.tracks.slice(0, 8).map((t) => {
-    const row = session.patterns.A?.rows[t.id];
-    return Array.from({ length: 16 }, (_, i) => (row && row.length > 0 && row.steps[i % row.length] ? '1' : '0')).join('');
-  });
+const firstBar = (rows: readonly { row: Row }[]) =>
+  rows
+    .slice(0, 8)
+    .map(({ row }) => Array.from({ length: 16 }, (_, i) => (row.length > 0 && row.steps[i % row.length] ? '1' : '0')).join(''));
 
 /**
  * The example grooves (core/templates.ts), playable before anything is published: always in
  * their own row, each labelled "Example" (never mixed with the published beats).
  */
 function Examples({ player }: { player: CardPlayer }) {
-  const examples = useMemo(
-    () =>
-      TEMPLATES.map((t) => {
-        const session = sessionFromTemplate(t.id, 0)!;
-        return { id: t.id, name: t.name, tempo: t.tempo, grid: firstBar(session) };
-      }),
-    [],
-  );
+  const examples = useMemo(() => TEMPLATES.map((t) => ({ id: t.id, name: t.name, tempo: t.tempo, grid: firstBar(t.tracks()) })), []);
   return (
     <section aria-label="Example grooves" className="examples-gallery">
       <h2>Hear an example</h2>
@@ -177,7 +169,7 @@ function Examples({ player }: { player: CardPlayer }) {
               player={player}
               cardKey={`example:${e.id}`}
               name={`example ${e.name}`}
-              load={async () => sessionFromTemplate(e.id, 0)!}
+              load={() => import('./cardPlayback').then((m) => m.exampleSession(e.id))}
             />
           </li>
         ))}
