@@ -90,6 +90,28 @@ async function expectContractReachable(page: Page, touch: boolean) {
   expect(problems).toEqual([]);
 }
 
+/**
+ * Every target in the open step detail measures at least 24 × 24 CSS px with a mouse (WCAG
+ * 2.5.8) and at least 44 px tall (and 24 wide) on touch; the pitch roll's and the chord lane's
+ * cells are 44 px squares on touch. The roll scrolls rather than shrinking them.
+ */
+async function expectDetailTargets(page: Page, touch: boolean) {
+  const targets = await page.locator('.step-detail').evaluate((detail) =>
+    [...detail.querySelectorAll<HTMLElement>('button, input, select, summary')]
+      .map((el) => {
+        const r = el.getBoundingClientRect();
+        const name = el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName;
+        return { name, width: r.width, height: r.height, cell: !!el.closest('.pitch-roll, .chord-lane') };
+      })
+      .filter((t) => t.width > 0 || t.height > 0),
+  );
+  // The lanes of a 16-step melodic track: 16 velocity sliders, a roll of many notes, 16 chords.
+  expect(targets.filter((t) => t.cell).length).toBeGreaterThan(16 * 20);
+  const minHeight = touch ? 44 : 24;
+  const small = targets.filter((t) => t.height < minHeight - 0.01 || t.width < 24 - 0.01 || (touch && t.cell && t.width < 44 - 0.01));
+  expect(small.map((t) => `${t.name}: ${t.width} × ${t.height}`)).toEqual([]);
+}
+
 /** The smallest step cell of the grid, in CSS px. */
 async function smallestStep(page: Page): Promise<{ width: number; height: number; count: number }> {
   return page.locator('.grid .step').evaluateAll((cells) => {
@@ -150,6 +172,14 @@ async function operateEverything(page: Page, touch: boolean) {
   await sound.getByRole('slider', { name: 'Bass attack' }).fill('0.5');
   await expect(sound.getByRole('slider', { name: 'Bass attack' })).toHaveValue('0.5');
   await expect(page.getByRole('grid', { name: 'Bass pitch' })).toBeVisible();
+  // Every target of the detail (velocity lane, pitch roll, chord lane and a step's chord editor) is big enough.
+  await press(page.getByRole('button', { name: 'Bass step 3 chord: single note' }));
+  await expect(page.getByRole('group', { name: 'Bass step 3 chord' })).toBeVisible();
+  await expectDetailTargets(page, touch);
+  const note = page.getByRole('button', { name: /^Bass step 5 / }).and(page.locator('[tabindex="0"]'));
+  await note.scrollIntoViewIfNeeded();
+  await press(note);
+  await expect(note).toHaveAttribute('aria-pressed', 'true');
   await press(page.getByRole('button', { name: 'Close detail' }));
 
   // The step expression panel, by the touch-friendly Select mode.

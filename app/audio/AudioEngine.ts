@@ -19,7 +19,7 @@ import { audibleTracks, type SessionState, type SessionStore } from '../store/se
 import { clientNow } from '../sync/ClockSync';
 import { exposeAudioDebugHandle } from './debugHandle';
 import { ensureNativeContext, hasLiveContext, loadMasterChain, MASTER_LATENCY_SECONDS, type MasterEffects } from './masterChain';
-import { Mixer, type TriggeredNote } from './mixer';
+import { LEVEL_TAP_SIZE, Mixer, type TriggeredNote } from './mixer';
 import type { RenderOptions } from './offlineRender';
 import { instrumentStatus, instrumentStatusStore, loadInstrument, loadInstruments, type InstrumentStatus } from './samples';
 import { stepSeconds } from '../../core/events';
@@ -93,6 +93,8 @@ const fillHeld = (state: SessionState) => state.fillHeld || state.peers.some((p)
 
 export class AudioEngine {
   private mixer: Mixer | null = null;
+  /** The master level meter's tap (levelTap). */
+  private masterTap: AnalyserNode | null = null;
   private repeatId: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private playingTempo = 0;
@@ -147,6 +149,8 @@ export class AudioEngine {
     this.previews.clear();
     this.mixer?.dispose();
     this.mixer = null;
+    this.masterTap?.disconnect();
+    this.masterTap = null;
   }
 
   /** What the live master chain delays the mix by (null before the first Play; 0 if it fell back to a soft clipper). */
@@ -339,6 +343,22 @@ export class AudioEngine {
       masterEffects: state.masterEffects,
       ...options,
     });
+  }
+
+  /**
+   * The analyser of a track's strip or, for `null`, of everything this listener hears (after
+   * the master chain), for the level meters (app/ui/levelMeters.ts). Null before the first
+   * Play: there is no audio context to tap yet.
+   */
+  levelTap(trackId: string | null): AnalyserNode | null {
+    if (!this.mixer) return null;
+    if (trackId !== null) return this.mixer.trackAnalyser(trackId);
+    if (!this.masterTap) {
+      this.masterTap = Tone.getContext().createAnalyser();
+      this.masterTap.fftSize = LEVEL_TAP_SIZE;
+      Tone.getDestination().connect(this.masterTap);
+    }
+    return this.masterTap;
   }
 
   private preload(session: Session): Promise<void> {

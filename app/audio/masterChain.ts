@@ -46,13 +46,14 @@ let live = false;
  * pages' Content-Security-Policy (script-src 'self') refuses, so the limiter could not
  * load. Call before any node is made in the live context; does nothing once it is made.
  */
-export function ensureNativeContext(): void {
+export function ensureNativeContext(made?: AudioContext): void {
   if (live) return;
   if (typeof AudioContext === 'undefined') return;
   live = true;
   // Nothing to dispose: until now Tone's global context is its placeholder (nothing calls
-  // Tone.getContext() before this, which would build Tone's own wrapper context).
-  Tone.setContext(new AudioContext({ latencyHint: 'interactive' }));
+  // Tone.getContext() before this, which would build Tone's own wrapper context). `made`:
+  // one a click made (the landing page's cards), so that the page keeps a single context.
+  Tone.setContext(made ?? new AudioContext({ latencyHint: 'interactive' }));
 }
 
 /**

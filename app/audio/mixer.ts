@@ -22,6 +22,9 @@ import { createVoice, sendWeight, type Voice } from './voices';
 
 /** Ramp time for parameter changes while playing: long enough to never click. */
 const SMOOTH_SECONDS = 0.03;
+/** Samples a level tap reads at once: about 21 ms at 48 kHz, more than a frame at 60 Hz. */
+export const LEVEL_TAP_SIZE = 1024;
+
 /** How long a replaced voice may ring on before it is disposed. */
 const RETIRE_MS = 2500;
 
@@ -194,6 +197,8 @@ class Strip {
   private drive: Tone.WaveShaper | null = null;
   private driveAmount = 0;
   private filter: Tone.Filter | null = null;
+  /** The level meter's tap, after mute (a muted strip reads silence); made when first asked for. */
+  private tap: AnalyserNode | null = null;
   private shape: Shape;
   private retired: Voice[] = [];
 
@@ -310,6 +315,16 @@ class Strip {
     setParam(this.mute.gain, audible ? 1 : 0, smooth);
   }
 
+  /** An analyser fed after the strip's volume, pan and mute (live level meters, app/ui/levelMeters.ts). */
+  analyser(): AnalyserNode {
+    if (!this.tap) {
+      this.tap = Tone.getContext().createAnalyser();
+      this.tap.fftSize = LEVEL_TAP_SIZE;
+      this.mute.connect(this.tap);
+    }
+    return this.tap;
+  }
+
   /** Fade out, then free everything. */
   remove(): void {
     this.mute.gain.rampTo(0, SMOOTH_SECONDS);
@@ -319,6 +334,8 @@ class Strip {
   dispose(): void {
     for (const voice of [this.voice, ...this.retired]) voice.dispose();
     this.retired = [];
+    this.tap?.disconnect();
+    this.tap = null;
     for (const node of [
       this.input,
       this.drive,
@@ -410,6 +427,11 @@ export class Mixer {
     }
     // Trimmed in halves, so the cost stays a push per note.
     if (this.triggered.length > 2 * TRIGGERED_KEPT) this.triggered.splice(0, this.triggered.length - TRIGGERED_KEPT);
+  }
+
+  /** The level tap of a track's strip (made on first use), or null when it has none. */
+  trackAnalyser(trackId: string): AnalyserNode | null {
+    return this.strips.get(trackId)?.analyser() ?? null;
   }
 
   /** Release sustained notes (Stop). */

@@ -28,6 +28,8 @@ export interface EmbedPlayback {
   /** Start from step 0, unless `wanted()` says no once the samples are ready. Resolves when running. */
   start(wanted?: () => boolean): Promise<void>;
   stop(): void;
+  /** Stop and free the mixer (the landing page plays one card after another in one context). */
+  dispose(): void;
 }
 
 /** `window.__keyboardiaEmbed`: the notes this player triggered, oldest first (app/audio/mixer.ts TriggeredNote). */
@@ -42,8 +44,9 @@ export interface EmbedDebugHandle {
  */
 export function createPlayback(session: Session, context: AudioContext, onStep: (globalStep: number | null) => void): EmbedPlayback {
   // Tone's global context is still its placeholder (app/audio/tone.ts makes none at load):
-  // ours, already allowed to play, takes its place.
-  Tone.setContext(context);
+  // ours, already allowed to play, takes its place. Once only: a second player on the same
+  // context (the landing page's next card) keeps Tone's wrapper, its transport and worklet.
+  if (Tone.getContext().rawContext !== (context as unknown)) Tone.setContext(context);
   let mixer: Mixer | null = null;
   let repeatId: number | null = null;
   /** What the e2e test reads: the notes triggered so far (none before the first Play). */
@@ -93,5 +96,10 @@ export function createPlayback(session: Session, context: AudioContext, onStep: 
       transport.start(Tone.now() + START_LEAD_SECONDS);
     },
     stop,
+    dispose() {
+      stop();
+      mixer?.dispose();
+      mixer = null;
+    },
   };
 }

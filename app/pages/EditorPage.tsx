@@ -21,6 +21,7 @@ import { SessionActions } from '../ui/SessionActions';
 import { SessionContext, useSession, useSessionContext, type SessionContextValue } from '../ui/SessionContext';
 import { ShortcutsButton } from '../ui/Shortcuts';
 import { StepDetail } from '../ui/StepDetail';
+import { runLevelMeters } from '../ui/levelMeters';
 import { SelectModeButton, StepExpression } from '../ui/StepExpression';
 import { Transport } from '../ui/Transport';
 import { useFollowTogether } from '../ui/useFollowTogether';
@@ -76,7 +77,7 @@ function Editor({
   listenLink: boolean;
   onListen: () => void;
 }) {
-  const { engine, sync } = useSessionContext();
+  const { engine, sync, store } = useSessionContext();
   const loaded = useSession((s) => s.session !== null);
   const problem = useSession((s) => s.problem);
 
@@ -84,6 +85,8 @@ function Editor({
     if (loaded && consumeAutoplay()) void engine.play().then(() => sync.setPresence({ playing: true }));
   }, [loaded, engine, sync]);
   useFollowTogether();
+  // The track and master level meters, while this listener plays (outside React's renders).
+  useEffect(() => runLevelMeters(document.body, engine, store), [engine, store]);
 
   if (problem === 'not_found') {
     return (

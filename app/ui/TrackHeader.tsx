@@ -27,6 +27,7 @@ import {
 import { viewedPatternOf } from '../store/patternView';
 import { newTrackId, uniqueTrackName } from '../store/trackIds';
 import { InstrumentPicker } from './InstrumentPicker';
+import { LevelMeter } from './LevelMeter';
 import { OwnSoundDialog } from './OwnSoundDialog';
 import { type RowTool, RowToolDialog } from './PatternTools';
 import { useSession, useSessionContext } from './SessionContext';
@@ -170,6 +171,7 @@ export const TrackHeader = memo(function TrackHeader({
           {track.name}
         </button>
       )}
+      <LevelMeter source={track.id} label={`${track.name} level`} />
       <div className="track-controls">
         <button
           type="button"

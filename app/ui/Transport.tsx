@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { EFFECT_LIMITS, LIMITS, newSeed, type Peer, type Session } from '../../core';
 import { KeyControl } from './KeyControl';
+import { LevelMeter } from './LevelMeter';
 import { useSession, useSessionContext } from './SessionContext';
 import { useThrottledCommit, useThrottledValue } from './useThrottledCommit';
 
@@ -218,6 +219,7 @@ function MixControls() {
           onChange={(e) => store.setState({ masterVolume: Number(e.currentTarget.value) })}
         />
       </label>
+      <LevelMeter source="master" label="Master level" />
       {(['drive', 'chorus'] as const).map((param) => (
         <label className="slider" key={param} title="The master's own, yours alone (like the master volume)">
           {param === 'drive' ? 'Master drive' : 'Master chorus'}
