@@ -39,13 +39,13 @@ export function OwnSoundDialog({ track, onClose }: { track: Track; onClose: () =
     return () => uploads.current?.abort();
   }, []);
 
-  const read = async (bytes: Promise<ArrayBuffer>, name: string, what: string) => {
+  const read = async (bytes: Promise<ArrayBuffer>, name: string, what: string, recorded = false) => {
     setProblem(null);
     setSource(null);
     setWorking('Reading the sound…');
     try {
       const decoded = await decodeSound(await bytes, what);
-      setSource({ ...decoded, name: nameFromFile(name, MAX_SOUND_NAME) });
+      setSource({ ...decoded, name: nameFromFile(name, MAX_SOUND_NAME), recorded });
     } catch (error) {
       setProblem((error as Error).message);
     } finally {
@@ -139,7 +139,7 @@ export function OwnSoundDialog({ track, onClose }: { track: Track; onClose: () =
         <RecordPanel
           tempo={session?.tempo ?? 120}
           disabled={busy}
-          onRecorded={(blob) => void read(blob.arrayBuffer(), 'Recording', 'The recording')}
+          onRecorded={(blob) => void read(blob.arrayBuffer(), 'Recording', 'The recording', true)}
           onProblem={setProblem}
         />
       )}

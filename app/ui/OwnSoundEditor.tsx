@@ -6,7 +6,7 @@
  * What is used is the selection normalised to −1 dBFS (app/sounds/process.ts).
  */
 import { useEffect, useId, useRef, useState } from 'react';
-import { MAX_SOUND_NAME } from '../sounds/format';
+import { MAX_SOUND_NAME, MAX_SOUND_SECONDS } from '../sounds/format';
 import { leadingSilenceEnd, type Trim, trimProblem } from '../sounds/process';
 
 export interface SoundSource {
@@ -14,6 +14,12 @@ export interface SoundSource {
   samples: Float32Array;
   sampleRate: number;
   name: string;
+  /**
+   * A recording: the editor selects at most the longest sound (10 s) from where the
+   * sound starts, since one stops recording a little late. A file is shown whole, and the
+   * dialog asks for a trim when it is too long.
+   */
+  recorded?: boolean;
 }
 
 /** Slider resolution, ms. */
@@ -77,7 +83,11 @@ export function OwnSoundEditor({
   onUse: (trim: Trim, name: string) => void;
 }) {
   const { samples, sampleRate } = source;
-  const [trim, setTrim] = useState<Trim>(() => ({ start: leadingSilenceEnd(samples, sampleRate), end: samples.length }));
+  const [trim, setTrim] = useState<Trim>(() => {
+    const start = leadingSilenceEnd(samples, sampleRate);
+    const longest = Math.floor(MAX_SOUND_SECONDS * sampleRate);
+    return { start, end: source.recorded ? Math.min(samples.length, start + longest) : samples.length };
+  });
   const [name, setName] = useState(source.name);
   const canvas = useRef<HTMLCanvasElement>(null);
   const id = useId();
