@@ -20,6 +20,9 @@ import { useSession, useSessionContext } from './SessionContext';
 
 const ACCEPT = 'audio/*,.wav,.mp3,.ogg,.oga,.opus,.flac,.m4a,.aac,.webm';
 
+/** How fast the input meter falls after a peak (a peak programme meter's 20 dB in about 1.7 s). */
+const PEAK_FALL_DB_PER_SECOND = 12;
+
 export function OwnSoundDialog({ track, onClose }: { track: Track; onClose: () => void }) {
   const { edits, store } = useSessionContext();
   const session = useSession((s) => s.session);
@@ -253,11 +256,19 @@ function RecordPanel({
     [],
   );
 
-  // The meter reads the analyser on every frame while the microphone is open.
+  // The meter reads the analyser on every frame while the microphone is open, with a
+  // peak meter's ballistics: it jumps up at once and falls back at PEAK_FALL_DB_PER_SECOND,
+  // so a short clap stays readable (and the eye, or a test reading it now and then, sees it).
   useEffect(() => {
     if (state.kind === 'idle' || state.kind === 'opening') return;
-    let frame = requestAnimationFrame(function tick() {
-      if (mic.current) setLevel(mic.current.levelDb());
+    let held = -Infinity;
+    let last = performance.now();
+    let frame = requestAnimationFrame(function tick(now) {
+      if (mic.current) {
+        held = Math.max(mic.current.levelDb(), held - (PEAK_FALL_DB_PER_SECOND * (now - last)) / 1000);
+        setLevel(held);
+      }
+      last = now;
       frame = requestAnimationFrame(tick);
     });
     return () => cancelAnimationFrame(frame);
