@@ -26,16 +26,8 @@ export function Presence() {
   useEffect(() => {
     const current = new Map(peers.map((p) => [p.peerId, p]));
     if (known.current && selfPeerId) {
-      for (const [id, p] of current) {
-        if (known.current.has(id) || id === selfPeerId) continue;
-        const leaving = pendingLeaves.current.get(p.name);
-        if (leaving) {
-          clearTimeout(leaving);
-          pendingLeaves.current.delete(p.name);
-        } else {
-          pushNotice(store, 'info', `${p.name} joined`);
-        }
-      }
+      // Leaves first: one update can swap a reloaded page's old connection for its new
+      // one (the room replaced a ghost), and that is neither a join nor a leave.
       for (const [id, p] of known.current) {
         if (current.has(id) || id === selfPeerId || pendingLeaves.current.has(p.name)) continue;
         pendingLeaves.current.set(
@@ -45,6 +37,16 @@ export function Presence() {
             pushNotice(store, 'info', `${p.name} left`);
           }, 3000),
         );
+      }
+      for (const [id, p] of current) {
+        if (known.current.has(id) || id === selfPeerId) continue;
+        const leaving = pendingLeaves.current.get(p.name);
+        if (leaving) {
+          clearTimeout(leaving);
+          pendingLeaves.current.delete(p.name);
+        } else {
+          pushNotice(store, 'info', `${p.name} joined`);
+        }
       }
     }
     if (selfPeerId) known.current = current;

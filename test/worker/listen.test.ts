@@ -248,6 +248,21 @@ describe("the audience's presence", () => {
     expect(peers.peers.map((p) => p.peerId)).toEqual([a.peerId]);
   });
 
+  it('tells the other editors of a leave at once: the peers sent on its close no longer list it', async () => {
+    // A peers that still listed the closed socket would make a reload (close, then hello)
+    // look like a swap of connections. (Under wrangler dev the runtime lists a socket during
+    // its own close event; this pool does not, so e2e/jam.spec.ts's presence test is the
+    // one that catches that.)
+    const id = await createSession();
+    const a = await TestClient.join(id);
+    const b = await TestClient.join(id);
+    await a.waitFor<Peers>((m) => m.type === 'peers' && m.peers.length === 2);
+    const since = a.messages.length;
+    b.close();
+    const after = await a.waitFor<Peers>((m) => m.type === 'peers', { since });
+    expect(after.peers.map((p) => p.peerId)).toEqual([a.peerId]);
+  });
+
   it('costs an existing listener at most one frame per interval for a crowd joining, never a list of them', async () => {
     const id = await createSession();
     const listenId = await listenIdOf(id);

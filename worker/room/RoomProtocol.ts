@@ -221,6 +221,8 @@ export class RoomProtocol {
    * durable copy, and every write starts from attachment(ws), read afresh.
    */
   private readonly mirror = new Map<RoomSocket, Attachment>();
+  /** Sockets gone() has forgotten: never counted again, whatever host.sockets() says. */
+  private readonly departed = new WeakSet<RoomSocket>();
   /** The audience's presence as last sent to listeners (editors' entries as JSON) and the count. */
   private readonly audienceSent = new Map<string, string>();
   /** Editors learn the count from `peers` when they join: only a change of it is news. */
@@ -370,6 +372,9 @@ export class RoomProtocol {
     this.buckets.delete(ws);
     const was = this.mirror.get(ws) ?? readAttachment(ws);
     this.mirror.delete(ws);
+    // The runtime still lists a socket during its own close event: without this, the
+    // `peers` that says it left would list it, and the mirror would take it back.
+    this.departed.add(ws);
     const remaining = this.helloedSockets().filter(([other]) => other !== ws);
     if (was?.helloed) {
       if (!was.listenOnly) this.broadcastPeers();
@@ -621,6 +626,7 @@ export class RoomProtocol {
   private helloedSockets(): [RoomSocket, Attachment][] {
     const result: [RoomSocket, Attachment][] = [];
     for (const ws of this.host.sockets()) {
+      if (this.departed.has(ws)) continue;
       let a = this.mirror.get(ws);
       if (!a) {
         a = readAttachment(ws);
