@@ -179,27 +179,32 @@ const EDITED_KEY = 'kb:edited';
 
 /**
  * A first-time visitor's one line of what to touch next. It goes away for good (this browser)
- * at their first edit.
+ * at their first edit: hidden at once but keeping its place until the page is left, since the
+ * first edit is often the press that starts a drag, and a grid moving up under the pointer
+ * would paint the cells it slides past instead of those the finger crosses.
  */
 function FirstHint() {
   const edited = useSession((s) => s.undoDepth > 0);
-  const [gone, setGone] = useState(() => {
+  const [seenBefore] = useState(() => {
     try {
       return localStorage.getItem(EDITED_KEY) === '1';
     } catch {
       return false;
     }
   });
+  // Latched: undoing every edit does not bring the hint back.
+  const [done, setDone] = useState(false);
   useEffect(() => {
     if (!edited) return;
-    setGone(true);
+    setDone(true);
     try {
       localStorage.setItem(EDITED_KEY, '1');
     } catch {
       // Storage blocked: the hint shows again next time, no harm.
     }
   }, [edited]);
-  if (gone || edited) return null;
+  if (seenBefore) return null;
+  if (edited || done) return <p className="first-hint done" aria-hidden="true" />;
   return <p className="first-hint">Tap a step to light it, then Play. Tap a track's name for its notes and sound.</p>;
 }
 
