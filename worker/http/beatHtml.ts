@@ -6,7 +6,9 @@
  * classes, as the app's BeatPage renders before anyone touches it (app/pages/BeatPage.tsx:
  * nothing muted or soloed, stopped): the app then renders over it in place, so nothing
  * moves (e2e/fast.spec.ts checks the two agree and that nothing shifts). The buttons
- * do nothing until the app has loaded. Every text and attribute is escaped.
+ * are disabled until the app has rendered over them: a click on a button with no handler
+ * yet would be lost (a listener pressing Play before the script ran heard nothing; CI's
+ * publish test clicked it so). Every text and attribute is escaped.
  */
 import { type BeatDocument, instrumentInfo, openingPattern, rowOf } from '../../core';
 
@@ -39,8 +41,8 @@ export function beatPageHtml(beat: BeatDocument): string {
       return (
         `<div class="track-row" role="row"><div class="track-header" role="rowheader">` +
         `<span class="track-title">${name}</span><span class="instrument-name">${e(instrumentInfo(track.instrument)?.name ?? track.instrument)}</span>` +
-        `<button type="button" class="toggle mute" aria-label="Mute ${name}" aria-pressed="false">M</button>` +
-        `<button type="button" class="toggle solo" aria-label="Solo ${name}" aria-pressed="false">S</button></div>` +
+        `<button type="button" disabled="" class="toggle mute" aria-label="Mute ${name}" aria-pressed="false">M</button>` +
+        `<button type="button" disabled="" class="toggle solo" aria-label="Solo ${name}" aria-pressed="false">S</button></div>` +
         `<div class="steps" role="presentation" style="--steps:${row.length}">${cells}<div class="playhead" aria-hidden="true"></div></div></div>`
       );
     })
@@ -48,9 +50,9 @@ export function beatPageHtml(beat: BeatDocument): string {
   return (
     `<div class="editor beat-page"><header class="editor-header"><a class="logo small" href="/">Keyboardia</a>` +
     `<div class="session-title"><h1 class="session-name">${e(beat.name)}</h1><p class="lineage">Published beat · ${tempo} BPM${swing}</p></div>` +
-    `<div class="session-actions" role="group" aria-label="Beat"><button type="button" class="primary">Remix</button>` +
-    `<button type="button">Share</button><button type="button">Embed</button><div class="export-menu"><button type="button">Export</button></div></div></header>` +
-    `<main><div class="transport" role="group" aria-label="Transport"><button type="button" class="play" aria-pressed="false">Play</button>` +
+    `<div class="session-actions" role="group" aria-label="Beat"><button type="button" disabled="" class="primary">Remix</button>` +
+    `<button type="button" disabled="">Share</button><button type="button" disabled="">Embed</button><div class="export-menu"><button type="button" disabled="">Export</button></div></div></header>` +
+    `<main><div class="transport" role="group" aria-label="Transport"><button type="button" disabled="" class="play" aria-pressed="false">Play</button>` +
     `<button type="button" class="stop" disabled="">Stop</button><output class="tempo-readout" aria-label="Tempo">${tempo} BPM</output></div>` +
     `${song}<div class="grid read-only" role="grid" aria-label="Pattern ${e(pattern)}" aria-readonly="true">${rows}</div></main></div>`
   );
