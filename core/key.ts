@@ -1,6 +1,6 @@
 /**
  * The session's key as stored: a root and a scale's name. Kept apart from core/music.ts
- * (the theory, from @tonaljs/tonal) so that what only reads or checks a document (the
+ * (the theory, from tonal, @tonaljs/*) so that what only reads or checks a document (the
  * model, the schema, the embed player) does not carry the theory library.
  */
 

@@ -1,10 +1,15 @@
 /**
  * Keys, scales and chords: which notes belong to the session's key (core/key.ts), chord
  * names, and how melodies move when the key changes. The theory (scale and chord intervals) comes from
- * @tonaljs/tonal; this module only maps it onto Keyboardia's pitches (semitones from an
+ * tonal (@tonaljs/*); this module only maps it onto Keyboardia's pitches (semitones from an
  * instrument's root, core/instruments.ts) and chord masks (core/fields.ts, domain 'chord').
  */
-import { ChordType, Interval, ScaleType } from '@tonaljs/tonal';
+// Tonal's own packages, not its umbrella: that one loads every part of tonal (keys, modes,
+// progressions, …), and each builds its tables when a page loads (measured: about a
+// tenth of the landing page's start-up on a throttled phone).
+import * as ChordType from '@tonaljs/chord-type';
+import * as Interval from '@tonaljs/interval';
+import * as ScaleType from '@tonaljs/scale-type';
 import { chordIntervals, chordMask, STEP_FIELDS } from './fields';
 import { instrumentInfo } from './instruments';
 import { LIMITS } from './limits';

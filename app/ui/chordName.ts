@@ -4,7 +4,7 @@
  * picked by hand that make no chord of core/music.ts's list are named by tonal's chord
  * detection ("Am/C"), else by their root and intervals.
  */
-import { Chord } from '@tonaljs/tonal';
+import { detect } from '@tonaljs/chord-detect';
 import { chordIntervals, chordPitches, chordShapeOf, pitchClass, ROOT_NAMES } from '../../core';
 
 /** Tonal's spelling of the twelve pitch classes (ROOT_NAMES with ASCII sharps). */
@@ -17,7 +17,7 @@ export function chordName(instrument: string, pitch: number, mask: number): stri
   const shape = chordShapeOf(mask);
   if (shape) return `${root}${shape.symbol}`;
   const classes = [...new Set(chordPitches(pitch, mask).map((p) => pitchClass(instrument, p)))];
-  const detected = classes.length >= 3 ? Chord.detect(classes.map((pc) => TONAL_NAMES[pc]!))[0] : undefined;
+  const detected = classes.length >= 3 ? detect(classes.map((pc) => TONAL_NAMES[pc]!))[0] : undefined;
   // Tonal writes a major triad "CM"; the grid writes it "C", as the chord list does.
   if (detected) return detected.replace(/^([A-G]#?)M(?=\/|$)/, '$1').replaceAll('#', '♯');
   return `${root}+${chordIntervals(mask).join(',')}`;
