@@ -4,7 +4,6 @@
  * session's listen link ("Invite to listen": live and read-only, issue 17, made on
  * first request); the beat page and the publish result show the beat's read-only link.
  */
-import QRCode from 'qrcode';
 import { useEffect, useRef, useState } from 'react';
 import { listenLinkOf } from '../api';
 import { copyText } from './copy';
@@ -46,7 +45,11 @@ export function ShareDialog({
   useEffect(() => {
     ref.current?.showModal();
     let live = true;
-    void QRCode.toDataURL(link, { margin: 1, width: 220, color: { dark: '#000000', light: '#ffffff' } }).then((url) => live && setQr(url));
+    // The QR encoder loads when a dialog first opens, not with the page (issue 17: a phone
+    // evaluates every module a page imports before it draws).
+    void import('qrcode')
+      .then(({ default: QRCode }) => QRCode.toDataURL(link, { margin: 1, width: 220, color: { dark: '#000000', light: '#ffffff' } }))
+      .then((url) => live && setQr(url));
     return () => {
       live = false;
     };
