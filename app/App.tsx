@@ -1,6 +1,7 @@
 /** Routes by path: / (landing), /s/<id> (editor), /listen/<id> (a listen link), /b/<id> (published beat). */
 import { type ComponentType, lazy, Suspense, useEffect, useState } from 'react';
 import { isBeatId, isSessionId } from '../core';
+import { EditorShell } from './pages/EditorShell';
 import { LandingPage } from './pages/LandingPage';
 
 /**
@@ -70,14 +71,14 @@ export function App() {
   const loading = <p className="loading">Loading…</p>;
   if (session) {
     return (
-      <Suspense fallback={loading}>
+      <Suspense fallback={<EditorShell />}>
         <EditorPage key={session} sessionId={session} />
       </Suspense>
     );
   }
   if (listenId) {
     return (
-      <Suspense fallback={loading}>
+      <Suspense fallback={<EditorShell listenLink />}>
         <EditorPage key={listenId} sessionId={listenId} listenLink />
       </Suspense>
     );

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useDeferredValue, useEffect, useState } from 'react';
 import { LIMITS } from '../../core';
 import { remixSession } from '../api';
 import { navigate } from '../navigate';
@@ -7,6 +7,7 @@ import { EditController } from '../store/EditController';
 import { followViewedPattern } from '../store/patternView';
 import { rememberSession } from '../store/recentSessions';
 import { createSessionStore } from '../store/sessionStore';
+import { EditorShell, FirstHint } from './EditorShell';
 import { loadIdentity } from '../sync/identity';
 import { SyncClient } from '../sync/SyncClient';
 import { AddTrack } from '../ui/AddTrack';
@@ -58,7 +59,7 @@ function useSessionRuntime(sessionId: string, listenOnly: boolean, listenLink: b
 export function EditorPage({ sessionId, listenLink = false }: { sessionId: string; listenLink?: boolean }) {
   const [listenOnly, setListenOnly] = useState(listenLink);
   const runtime = useSessionRuntime(sessionId, listenOnly, listenLink);
-  if (!runtime) return null;
+  if (!runtime) return <EditorShell listenLink={listenLink} />;
   return (
     <SessionContext.Provider value={runtime}>
       <Editor sessionId={sessionId} listenOnly={listenOnly} listenLink={listenLink} onListen={() => setListenOnly(true)} />
@@ -78,7 +79,10 @@ function Editor({
   onListen: () => void;
 }) {
   const { engine, sync, store } = useSessionContext();
-  const loaded = useSession((s) => s.session !== null);
+  // The first drawing of the whole session (hundreds of components) is rendered in the
+  // background, in slices that leave the main thread free (a phone's tap, the audio
+  // scheduler): until it is ready, "Loading session…" stays.
+  const loaded = useDeferredValue(useSession((s) => s.session !== null));
   const problem = useSession((s) => s.problem);
 
   useEffect(() => {
@@ -146,7 +150,7 @@ function Editor({
           </p>
         )}
         <UpdateBanner />
-        {!listenOnly && <FirstHint />}
+        {!listenOnly && <SessionFirstHint />}
         <Transport />
         {loaded ? (
           <>
@@ -175,37 +179,9 @@ function Editor({
   );
 }
 
-const EDITED_KEY = 'kb:edited';
-
-/**
- * A first-time visitor's one line of what to touch next. It goes away for good (this browser)
- * at their first edit: hidden at once but keeping its place until the page is left, since the
- * first edit is often the press that starts a drag, and a grid moving up under the pointer
- * would paint the cells it slides past instead of those the finger crosses.
- */
-function FirstHint() {
-  const edited = useSession((s) => s.undoDepth > 0);
-  const [seenBefore] = useState(() => {
-    try {
-      return localStorage.getItem(EDITED_KEY) === '1';
-    } catch {
-      return false;
-    }
-  });
-  // Latched: undoing every edit does not bring the hint back.
-  const [done, setDone] = useState(false);
-  useEffect(() => {
-    if (!edited) return;
-    setDone(true);
-    try {
-      localStorage.setItem(EDITED_KEY, '1');
-    } catch {
-      // Storage blocked: the hint shows again next time, no harm.
-    }
-  }, [edited]);
-  if (seenBefore) return null;
-  if (edited || done) return <p className="first-hint done" aria-hidden="true" />;
-  return <p className="first-hint">Tap a step to light it, then Play. Tap a track's name for its notes and sound.</p>;
+/** The first-time hint (EditorShell), gone at this visitor's first edit. */
+function SessionFirstHint() {
+  return <FirstHint edited={useSession((s) => s.undoDepth > 0)} />;
 }
 
 /** The room runs a newer Keyboardia that still serves this page: offer the reload, never force it. */

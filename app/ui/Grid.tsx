@@ -28,7 +28,6 @@ import {
   useCallback,
   useEffect,
   useId,
-  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -175,8 +174,8 @@ interface TrackRowProps {
   activeStep: number | null;
   cursors: Peer[];
   onCellFocus: (row: number, step: number, trackId: string) => void;
-  /** Steps per page of a row longer than fits (NO_PAGING: every row shows whole). */
-  pageSize: number;
+  /** Steps per page of a row longer than fits (NO_PAGING: every row shows whole); null before the grid is measured: no steps yet. */
+  pageSize: number | null;
 }
 
 const TrackRow = memo(function TrackRow({
@@ -249,7 +248,7 @@ const TrackRow = memo(function TrackRow({
   const info = instrumentInfo(track.instrument);
   const melodic = info?.melodic ?? false;
   const group = beatGroup(row.length);
-  const paged = row.length > pageSize;
+  const paged = pageSize !== null && row.length > pageSize;
   const windowRef = useRef<HTMLDivElement>(null);
   const chordId = useId();
   // The grid's one tab stop stays on this row when another pattern shows it shorter.
@@ -264,90 +263,98 @@ const TrackRow = memo(function TrackRow({
       style={info ? { ['--step-on' as string]: FAMILY_COLOURS[info.category] } : undefined}
     >
       <TrackHeader track={track} length={row.length} index={index} count={trackCount} />
-      <div className="steps-area" role="presentation" style={{ ['--page-steps' as string]: Math.min(row.length, pageSize) }}>
+      <div
+        className="steps-area"
+        role="presentation"
+        style={pageSize === null ? undefined : { ['--page-steps' as string]: Math.min(row.length, pageSize) }}
+      >
         {paged && <RowOverview row={row} pageSize={pageSize} windowRef={windowRef} />}
-        <div
-          className={`steps-window${paged ? ' paged' : ''}`}
-          role="presentation"
-          ref={windowRef}
-          onScroll={paged ? (e) => onWindowScroll(e.currentTarget) : undefined}
-        >
-          <div className="steps" role="presentation" style={{ ['--steps' as string]: row.length }}>
-            {Array.from({ length: row.length }, (_, step) => {
-              const on = row.steps[step] ?? false;
-              const cursor = cursorAt.get(step);
-              const flash = flashes[step];
-              const chord = melodic ? chordName(track.instrument, (row.pitches[step] ?? 0) + track.transpose, row.chords[step] ?? 0) : null;
-              // A lit melodic step without a chord shows its note ("C2"), as it sounds.
-              const note = melodic && on && !chord && info ? noteName(info.root + (row.pitches[step] ?? 0) + track.transpose) : null;
-              const probability = row.probabilities[step] ?? 100;
-              const condition = conditionMark(row.conditions[step] ?? 0);
-              const ratchet = row.ratchets[step] ?? 1;
-              const summary = expressionSummary(row, step, melodic);
-              // A held note's bar: across the following cells, no further than the row's end.
-              const held = melodic && on ? Math.min((row.noteLengths[step] ?? 0) / 2, row.length - step) : 0;
-              const isChosen = chosen.has(step);
-              const describedBy = [chord ? `${chordId}-${step}` : '', summary ? `${chordId}-x${step}` : ''].filter(Boolean).join(' ');
-              return (
-                <div
-                  key={step}
-                  role="gridcell"
-                  className={`step-cell${paged && step % pageSize === 0 ? ' page-start' : ''}${step > 0 && step % group === 0 ? ' group-start' : ''}`}
-                  aria-selected={isChosen || undefined}
-                >
-                  <button
-                    type="button"
-                    className={`step${step % group === 0 ? ' beat' : ''}${Math.floor(step / group) % 2 === 1 ? ' alt' : ''}${on && probability < 100 ? ' chance' : ''}${isChosen ? ' chosen' : ''}`}
-                    aria-label={`${track.name} step ${step + 1}`}
-                    aria-pressed={on}
-                    tabIndex={tabStop === step ? 0 : -1}
-                    data-row={index}
-                    data-step={step}
-                    data-track={track.id}
-                    style={{
-                      ['--velocity' as string]: (row.velocities[step] ?? 100) / 127,
-                      ['--probability' as string]: probability / 100,
-                      ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
-                      ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
-                    }}
-                    title={cursor ? cursor.name : (chord ?? undefined)}
-                    aria-describedby={describedBy || undefined}
-                    onPointerDown={(e) => onPointerDown(e, step)}
-                    onContextMenu={(e) => onContextMenu(e, step)}
-                    onPointerEnter={(e) => onPointerEnter(e, step)}
-                    // Pointer presses are handled on pointerdown; click only for the keyboard.
-                    onClick={(e) => e.detail === 0 && setStep(step, !on)}
-                    onFocus={() => onCellFocus(index, step, track.id)}
-                  />
-                  {/* Beside the button, not in it: its name stays "<track> step <n>" and the chord is its description. */}
-                  {chord && (
-                    <span className="chord-name" id={`${chordId}-${step}`} aria-hidden="true">
-                      {chord}
-                    </span>
-                  )}
-                  {note && (
-                    <span className="chord-name note-label" aria-hidden="true">
-                      {note}
-                    </span>
-                  )}
-                  {(condition || ratchet > 1) && (
-                    <span className="step-marks" aria-hidden="true">
-                      <span className="condition-mark">{condition}</span>
-                      {ratchet > 1 && <span className="ratchet-mark">×{ratchet}</span>}
-                    </span>
-                  )}
-                  {held > 0 && <span className="note-bar" aria-hidden="true" style={{ ['--held' as string]: held }} />}
-                  {summary && (
-                    <span id={`${chordId}-x${step}`} hidden>
-                      {summary}
-                    </span>
-                  )}
-                </div>
-              );
-            })}
-            <Playhead length={row.length} startOf={startOf} follow={paged ? { windowRef, pageSize } : undefined} />
+        {pageSize !== null && (
+          <div
+            className={`steps-window${paged ? ' paged' : ''}`}
+            role="presentation"
+            ref={windowRef}
+            onScroll={paged ? (e) => onWindowScroll(e.currentTarget) : undefined}
+          >
+            <div className="steps" role="presentation" style={{ ['--steps' as string]: row.length }}>
+              {Array.from({ length: row.length }, (_, step) => {
+                const on = row.steps[step] ?? false;
+                const cursor = cursorAt.get(step);
+                const flash = flashes[step];
+                const chord = melodic
+                  ? chordName(track.instrument, (row.pitches[step] ?? 0) + track.transpose, row.chords[step] ?? 0)
+                  : null;
+                // A lit melodic step without a chord shows its note ("C2"), as it sounds.
+                const note = melodic && on && !chord && info ? noteName(info.root + (row.pitches[step] ?? 0) + track.transpose) : null;
+                const probability = row.probabilities[step] ?? 100;
+                const condition = conditionMark(row.conditions[step] ?? 0);
+                const ratchet = row.ratchets[step] ?? 1;
+                const summary = expressionSummary(row, step, melodic);
+                // A held note's bar: across the following cells, no further than the row's end.
+                const held = melodic && on ? Math.min((row.noteLengths[step] ?? 0) / 2, row.length - step) : 0;
+                const isChosen = chosen.has(step);
+                const describedBy = [chord ? `${chordId}-${step}` : '', summary ? `${chordId}-x${step}` : ''].filter(Boolean).join(' ');
+                return (
+                  <div
+                    key={step}
+                    role="gridcell"
+                    className={`step-cell${paged && step % pageSize === 0 ? ' page-start' : ''}${step > 0 && step % group === 0 ? ' group-start' : ''}`}
+                    aria-selected={isChosen || undefined}
+                  >
+                    <button
+                      type="button"
+                      className={`step${step % group === 0 ? ' beat' : ''}${Math.floor(step / group) % 2 === 1 ? ' alt' : ''}${on && probability < 100 ? ' chance' : ''}${isChosen ? ' chosen' : ''}`}
+                      aria-label={`${track.name} step ${step + 1}`}
+                      aria-pressed={on}
+                      tabIndex={tabStop === step ? 0 : -1}
+                      data-row={index}
+                      data-step={step}
+                      data-track={track.id}
+                      style={{
+                        ['--velocity' as string]: (row.velocities[step] ?? 100) / 127,
+                        ['--probability' as string]: probability / 100,
+                        ...(cursor ? { outline: `2px solid ${cursor.color}` } : {}),
+                        ...(flash ? { boxShadow: `0 0 0 3px ${flash}` } : {}),
+                      }}
+                      title={cursor ? cursor.name : (chord ?? undefined)}
+                      aria-describedby={describedBy || undefined}
+                      onPointerDown={(e) => onPointerDown(e, step)}
+                      onContextMenu={(e) => onContextMenu(e, step)}
+                      onPointerEnter={(e) => onPointerEnter(e, step)}
+                      // Pointer presses are handled on pointerdown; click only for the keyboard.
+                      onClick={(e) => e.detail === 0 && setStep(step, !on)}
+                      onFocus={() => onCellFocus(index, step, track.id)}
+                    />
+                    {/* Beside the button, not in it: its name stays "<track> step <n>" and the chord is its description. */}
+                    {chord && (
+                      <span className="chord-name" id={`${chordId}-${step}`} aria-hidden="true">
+                        {chord}
+                      </span>
+                    )}
+                    {note && (
+                      <span className="chord-name note-label" aria-hidden="true">
+                        {note}
+                      </span>
+                    )}
+                    {(condition || ratchet > 1) && (
+                      <span className="step-marks" aria-hidden="true">
+                        <span className="condition-mark">{condition}</span>
+                        {ratchet > 1 && <span className="ratchet-mark">×{ratchet}</span>}
+                      </span>
+                    )}
+                    {held > 0 && <span className="note-bar" aria-hidden="true" style={{ ['--held' as string]: held }} />}
+                    {summary && (
+                      <span id={`${chordId}-x${step}`} hidden>
+                        {summary}
+                      </span>
+                    )}
+                  </div>
+                );
+              })}
+              <Playhead length={row.length} startOf={startOf} follow={paged ? { windowRef, pageSize } : undefined} />
+            </div>
           </div>
-        </div>
+        )}
       </div>
     </div>
   );
@@ -379,9 +386,13 @@ function markShownPage(win: HTMLElement) {
 function RowOverview({ row, pageSize, windowRef }: { row: Row; pageSize: number; windowRef: RefObject<HTMLDivElement | null> }) {
   const pages = Math.ceil(row.length / pageSize);
   const ref = useRef<HTMLDivElement>(null);
-  useLayoutEffect(() => {
+  // After the paint, not before it: the window's scroll position is read from a laid-out
+  // page then, instead of forcing the browser to lay out the whole grid on the spot.
+  // Again when the pages change (they are new elements then).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: pages and pageSize re-make the marked elements
+  useEffect(() => {
     if (windowRef.current) markShownPage(windowRef.current);
-  });
+  }, [windowRef, pages, pageSize]);
   const jump = (page: number) => {
     const win = windowRef.current;
     if (!win) return;

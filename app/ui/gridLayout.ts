@@ -63,10 +63,13 @@ const coarse = () => typeof matchMedia !== 'undefined' && matchMedia('(pointer: 
 
 /**
  * Measures the width the steps have (the first row's `.steps-area`, which takes the row's
- * free width whatever its content) and sets `--cell` on the grid; returns the page size.
+ * free width whatever its content) and sets `--cell` on the grid; returns the page size,
+ * null until the grid has been measured: the rows draw their steps only then, so the
+ * first drawing of a session (hundreds of cells) happens once, at the right page size, and
+ * not a second time when the measurement comes in before the first paint.
  */
-export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: number): number {
-  const [pageSize, setPageSize] = useState(NO_PAGING);
+export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: number): number | null {
+  const [pageSize, setPageSize] = useState<number | null>(null);
   useLayoutEffect(() => {
     const grid = gridRef.current;
     if (!grid) return;
@@ -90,7 +93,7 @@ export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: numb
     return () => observer.disconnect();
   }, [gridRef, longest]);
   useEffect(() => {
-    gridPaging.setState({ paged: pageSize < longest });
+    gridPaging.setState({ paged: pageSize !== null && pageSize < longest });
   }, [pageSize, longest]);
   return pageSize;
 }
