@@ -1,15 +1,16 @@
 /**
  * Keys, scales and chords: which notes belong to the session's key (core/key.ts), chord
- * names, and how melodies move when the key changes. The theory (scale and chord intervals) comes from
- * tonal (@tonaljs/*); this module only maps it onto Keyboardia's pitches (semitones from an
- * instrument's root, core/instruments.ts) and chord masks (core/fields.ts, domain 'chord').
+ * names, and how melodies move when the key changes. This module maps the theory onto
+ * Keyboardia's pitches (semitones from an instrument's root, core/instruments.ts) and chord
+ * masks (core/fields.ts, domain 'chord').
+ *
+ * The theory is tonal's (@tonaljs/scale-type, chord-type, interval), written out below as
+ * the few numbers the app uses, and test/unit/music-tonal.test.ts checks every one of them
+ * against tonal. Why not call tonal here: its dictionaries build every scale and chord it
+ * knows the moment they are imported, and every page imports core; on a throttled phone
+ * that was a sizeable part of each page's start-up (issue 17). Naming a hand-picked chord
+ * (app/ui/chordName.ts) still asks tonal, loaded when first needed.
  */
-// Tonal's own packages, not its umbrella: that one loads every part of tonal (keys, modes,
-// progressions, …), and each builds its tables when a page loads (measured: about a
-// tenth of the landing page's start-up on a throttled phone).
-import * as ChordType from '@tonaljs/chord-type';
-import * as Interval from '@tonaljs/interval';
-import * as ScaleType from '@tonaljs/scale-type';
 import { chordIntervals, chordMask, STEP_FIELDS } from './fields';
 import { instrumentInfo } from './instruments';
 import { LIMITS } from './limits';
@@ -18,16 +19,30 @@ import type { PatternId, Session } from './model';
 
 const mod12 = (n: number) => ((n % 12) + 12) % 12;
 
-const scaleCache = new Map<string, readonly number[]>();
+/** Semitones of each scale's degrees above its tonic, rising, within one octave (tonal's scale types). */
+const SCALE_STEPS: Readonly<Record<ScaleName, readonly number[]>> = {
+  chromatic: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  major: [0, 2, 4, 5, 7, 9, 11],
+  minor: [0, 2, 3, 5, 7, 8, 10],
+  'harmonic minor': [0, 2, 3, 5, 7, 8, 11],
+  'melodic minor': [0, 2, 3, 5, 7, 9, 11],
+  dorian: [0, 2, 3, 5, 7, 9, 10],
+  phrygian: [0, 1, 3, 5, 7, 8, 10],
+  lydian: [0, 2, 4, 6, 7, 9, 11],
+  mixolydian: [0, 2, 4, 5, 7, 9, 10],
+  locrian: [0, 1, 3, 5, 6, 8, 10],
+  'major pentatonic': [0, 2, 4, 7, 9],
+  'minor pentatonic': [0, 3, 5, 7, 10],
+  'minor blues': [0, 3, 5, 6, 7, 10],
+  'major blues': [0, 2, 3, 4, 7, 9],
+  'whole tone': [0, 2, 4, 6, 8, 10],
+  'phrygian dominant': [0, 1, 4, 5, 7, 8, 10],
+};
+
 /** Semitones of a scale's degrees above its tonic, rising, within one octave. */
 export function scaleSteps(scale: ScaleName): readonly number[] {
-  let steps = scaleCache.get(scale);
-  if (!steps) {
-    const type = ScaleType.get(scale);
-    if (type.empty) throw new Error(`tonal does not know the scale ${scale}`);
-    steps = type.intervals.map((i) => mod12(Interval.semitones(i) ?? 0));
-    scaleCache.set(scale, steps);
-  }
+  const steps = SCALE_STEPS[scale];
+  if (!steps) throw new Error(`no such scale: ${scale}`);
   return steps;
 }
 
@@ -44,7 +59,7 @@ export function inKey(key: Key, pc: number): boolean {
 // ---- chords -----------------------------------------------------------------------------
 
 export interface ChordShape {
-  /** Suffix shown after the root note: "", "m", "maj7", "sus4"… */
+  /** Suffix shown after the root note: "", "m", "maj7", "sus4"… (tonal's chord symbol; "" is its "M"). */
   symbol: string;
   label: string;
   /** Semitones above the root, without it. */
@@ -52,31 +67,24 @@ export interface ChordShape {
 }
 
 /** The chords offered by name: triads, sevenths, suspended and added-note chords (tonal's chord types). */
-export const CHORD_SHAPES: readonly ChordShape[] = (
-  [
-    ['', 'Major'],
-    ['m', 'Minor'],
-    ['dim', 'Diminished'],
-    ['aug', 'Augmented'],
-    ['sus2', 'Sus 2'],
-    ['sus4', 'Sus 4'],
-    ['5', 'Power (5th)'],
-    ['6', 'Sixth'],
-    ['m6', 'Minor sixth'],
-    ['7', 'Dominant 7th'],
-    ['maj7', 'Major 7th'],
-    ['m7', 'Minor 7th'],
-    ['m7b5', 'Half-diminished'],
-    ['dim7', 'Diminished 7th'],
-    ['7sus4', '7th sus 4'],
-    ['add9', 'Add 9'],
-  ] as const
-).map(([symbol, label]) => {
-  const type = ChordType.get(symbol === '' ? 'M' : symbol);
-  if (type.empty) throw new Error(`tonal does not know the chord ${symbol}`);
-  const intervals = type.intervals.map((i) => Interval.semitones(i) ?? 0).filter((s) => s > 0);
-  return { symbol, label, intervals };
-});
+export const CHORD_SHAPES: readonly ChordShape[] = [
+  { symbol: '', label: 'Major', intervals: [4, 7] },
+  { symbol: 'm', label: 'Minor', intervals: [3, 7] },
+  { symbol: 'dim', label: 'Diminished', intervals: [3, 6] },
+  { symbol: 'aug', label: 'Augmented', intervals: [4, 8] },
+  { symbol: 'sus2', label: 'Sus 2', intervals: [2, 7] },
+  { symbol: 'sus4', label: 'Sus 4', intervals: [5, 7] },
+  { symbol: '5', label: 'Power (5th)', intervals: [7] },
+  { symbol: '6', label: 'Sixth', intervals: [4, 7, 9] },
+  { symbol: 'm6', label: 'Minor sixth', intervals: [3, 7, 9] },
+  { symbol: '7', label: 'Dominant 7th', intervals: [4, 7, 10] },
+  { symbol: 'maj7', label: 'Major 7th', intervals: [4, 7, 11] },
+  { symbol: 'm7', label: 'Minor 7th', intervals: [3, 7, 10] },
+  { symbol: 'm7b5', label: 'Half-diminished', intervals: [3, 6, 10] },
+  { symbol: 'dim7', label: 'Diminished 7th', intervals: [3, 6, 9] },
+  { symbol: '7sus4', label: '7th sus 4', intervals: [5, 7, 10] },
+  { symbol: 'add9', label: 'Add 9', intervals: [4, 7, 14] },
+];
 
 /** The named chord a mask is, if any (else null: notes picked by hand). */
 export function chordShapeOf(mask: number): ChordShape | null {

@@ -39,7 +39,7 @@ import { useStore } from 'zustand';
 import { playheadStore } from '../audio/AudioEngine';
 import { DEFAULT_ROW, patternLabel, viewedPatternOf } from '../store/patternView';
 import { isAudible } from '../store/sessionStore';
-import { chordName } from './chordName';
+import { useChordNames } from './chordName';
 import { pressEntered, startPress } from './longPress';
 import { beatGroup, FAMILY_COLOURS, gridPaging, useGridFit } from './gridLayout';
 import { conditionMark, expressionSummary, extendSelection, selectedStepsOf, selectOnly, toggleSelected } from './stepSelection';
@@ -195,6 +195,7 @@ const TrackRow = memo(function TrackRow({
   const selected = useSession((s) => s.selectedTrackId === track.id);
   const muted = useSession((s) => !isAudible(s, track.id));
   const selectedSteps = useSession((s) => selectedStepsOf(s.stepSelection, pattern, track.id));
+  const chordName = useChordNames();
   const chosen = useMemo(() => new Set(selectedSteps ? selectedSteps.split(',').map(Number) : []), [selectedSteps]);
 
   const setStep = (step: number, on: boolean, group?: string) => {

@@ -30,7 +30,7 @@ import {
   type Row,
   type Track,
 } from '../../core';
-import { chordName } from './chordName';
+import { useChordNames } from './chordName';
 import { DEFAULT_ROW, viewedPatternOf } from '../store/patternView';
 import { useSession, useSessionContext } from './SessionContext';
 import { TrackFieldControls } from './trackControls';
@@ -211,6 +211,7 @@ function ChordLane({
   editorId,
   onEdit,
 }: Omit<MelodicProps, 'keyOf'> & { editing: number | null; editorId: string; onEdit: (step: number) => void }) {
+  const chordName = useChordNames();
   return (
     <div className="chord-lane" role="group" aria-label={`${track.name} chords`} style={{ ['--steps' as string]: row.length }}>
       <span className="note-name" aria-hidden="true">
@@ -250,6 +251,7 @@ function ChordEditor({
   onChord,
   onClose,
 }: MelodicProps & { id: string; step: number; onChord: (chord: number) => void; onClose: () => void }) {
+  const chordName = useChordNames();
   const pitch = row.pitches[step] ?? 0;
   const sounding = pitch + track.transpose;
   const mask = row.chords[step] ?? 0;
