@@ -1,6 +1,7 @@
 /** Routes by path: / (landing), /s/<id> (editor), /listen/<id> (a listen link), /b/<id> (published beat). */
 import { type ComponentType, lazy, Suspense, useEffect, useState } from 'react';
 import { isBeatId, isSessionId } from '../core';
+import { yieldToPage } from './audio/yieldToPage';
 import { EditorShell } from './pages/EditorShell';
 import { LandingPage } from './pages/LandingPage';
 
@@ -29,10 +30,23 @@ function lazyPage<P extends object>(load: () => Promise<ComponentType<P>>) {
   return { Component, preload };
 }
 
+/**
+ * Tone.js and the audio engine, then the page: each module graph is evaluated in a task of
+ * its own, with the page's turn in between. Evaluated together they were one long task of
+ * the editor and the beat page on a phone (issue 17); the files still download at once.
+ */
+async function withAudioFirst<T>(page: () => Promise<T>): Promise<T> {
+  await import('./audio/tone');
+  await yieldToPage();
+  await import('./audio/AudioEngine');
+  await yieldToPage();
+  return page();
+}
+
 // The editor and the beat page carry Tone.js and the audio engine: the landing page
 // does not wait for them.
-const editorPage = lazyPage(() => import('./pages/EditorPage').then((m) => m.EditorPage));
-const beatPage = lazyPage(() => import('./pages/BeatPage').then((m) => m.BeatPage));
+const editorPage = lazyPage(() => withAudioFirst(() => import('./pages/EditorPage')).then((m) => m.EditorPage));
+const beatPage = lazyPage(() => withAudioFirst(() => import('./pages/BeatPage')).then((m) => m.BeatPage));
 const EditorPage = editorPage.Component;
 const BeatPage = beatPage.Component;
 

@@ -12,7 +12,7 @@
  * resize re-renders nothing unless the page size changes. Following the playhead scrolls
  * the windows from the playhead's subscription, also outside React.
  */
-import { type RefObject, useEffect, useLayoutEffect, useState } from 'react';
+import { type RefObject, startTransition, useEffect, useLayoutEffect, useState } from 'react';
 import { create } from 'zustand';
 
 export const TOUCH_MIN_CELL = 44;
@@ -73,6 +73,7 @@ export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: numb
   useLayoutEffect(() => {
     const grid = gridRef.current;
     if (!grid) return;
+    let measured = false;
     const measure = () => {
       // The narrowest row's (headers may differ a little in width).
       const areas = [...grid.querySelectorAll<HTMLElement>('.steps-area')];
@@ -85,7 +86,11 @@ export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: numb
         touch ? MAX_CELL.touch : MAX_CELL.mouse,
       );
       grid.style.setProperty('--cell', `${cell}px`);
-      setPageSize(pageSize);
+      // The first measurement draws every step of the grid: in the background, in slices
+      // (a transition), the rows' headers showing meanwhile; later ones at once.
+      if (measured) setPageSize(pageSize);
+      else startTransition(() => setPageSize(pageSize));
+      measured = true;
     };
     measure();
     const observer = new ResizeObserver(measure);
