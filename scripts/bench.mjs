@@ -13,6 +13,7 @@
 //  13 the grid rendering while it plays (frame times)  14 relays: 1 room → 4 relays → 2,000 listeners
 //
 // Options: --only=<BENCHES below, comma-separated>   --no-write   --<NUMBER_OPTIONS below>=N
+//          --through-proxy (10 and 14: sockets through wrangler dev's proxy workerd, not straight to the Worker's)
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
 // group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
@@ -79,8 +80,10 @@ function usage(message) {
 }
 for (const a of args) {
   const name = /^--([\w-]+)/.exec(a)?.[1];
-  if (a === '--no-write' || name === 'only' || NUMBER_OPTIONS.some((o) => o === name)) continue;
-  usage(`unknown option ${a} (options: --only=${BENCHES.join(',')} --no-write ${NUMBER_OPTIONS.map((o) => `--${o}=N`).join(' ')})`);
+  if (a === '--no-write' || a === '--through-proxy' || name === 'only' || NUMBER_OPTIONS.some((o) => o === name)) continue;
+  usage(
+    `unknown option ${a} (options: --only=${BENCHES.join(',')} --no-write --through-proxy ${NUMBER_OPTIONS.map((o) => `--${o}=N`).join(' ')})`,
+  );
 }
 for (const name of NUMBER_OPTIONS) {
   const value = option(name);
@@ -91,6 +94,8 @@ for (const name of only ?? []) if (!BENCHES.some((b) => b === name)) usage(`--on
 /** @param {string} name */
 const wants = (name) => !only || only.includes(name);
 const write = !args.includes('--no-write');
+/** Sections 10 and 14 through wrangler dev's proxy workerd, as the other benches go (default: straight to the Worker's). */
+const viaProxy = args.includes('--through-proxy');
 const loadSeconds = Number(option('load-seconds') ?? 40);
 const basePort = Number(process.env.BENCH_PORT ?? 8790);
 /** Worker threads running the audience benches' listener sockets (10 and 14). */
@@ -186,7 +191,9 @@ async function main() {
           readyPath: '/api/sessions/x',
         });
       const rt = await start('runtime-a.log');
-      log(`bench runtime up in ${(rt.startMs / 1000).toFixed(1)} s (workerd pids ${rt.workerdPids().join(', ')})`);
+      log(
+        `bench runtime up in ${(rt.startMs / 1000).toFixed(1)} s (workerd pids ${rt.workerdPids().join(', ')}; the Worker's own entry: ${rt.direct ? `${rt.direct.base}, pid ${rt.direct.pid}` : 'not found'})`,
+      );
       try {
         // The room's own constants (backstop delay, log ring, compaction), from the code under test.
         results.room = /** @type {import('./bench/report.mjs').RoomConstants} */ (
@@ -222,7 +229,7 @@ async function main() {
           const listeners = Number(option('audience-listeners') ?? 1000);
           const seconds = Number(option('audience-seconds') ?? 20);
           log(`10. a live audience: 10 editors jamming, ${listeners} listeners on the listen link, ${seconds} s`);
-          results.audience = await phase('audience', () => benchAudience(rt, { tag, listeners, seconds, threads }));
+          results.audience = await phase('audience', () => benchAudience(rt, { tag, listeners, seconds, threads, viaProxy }));
         }
         if (wants('relays')) {
           const listeners = Number(option('relay-listeners') ?? 2000);
@@ -230,7 +237,7 @@ async function main() {
           const direct = Number(option('relay-direct') ?? 100);
           const seconds = Number(option('audience-seconds') ?? 20);
           log(`14. relays: 10 editors, 1 room → ${relays} relays → ${listeners} listeners, + ${direct} on the room, ${seconds} s`);
-          results.relays = await phase('relays', () => benchAudience(rt, { tag, listeners, relays, direct, seconds, threads }));
+          results.relays = await phase('relays', () => benchAudience(rt, { tag, listeners, relays, direct, seconds, threads, viaProxy }));
         }
         if (wants('cold')) {
           log('5. cold wake: building full sessions');

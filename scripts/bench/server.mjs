@@ -1321,6 +1321,9 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
   };
 }
 
+/** @param {import('./lib.mjs').ProcessSample} sample @param {number} pid */
+const cpuOf = (sample, pid) => sample.perProcess.find((p) => p.pid === pid)?.cpuSeconds ?? Number.NaN;
+
 // ---- 10. a live audience: 10 editors jamming, 1,000 listeners on the listen link ------------------
 
 /**
@@ -1333,10 +1336,12 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
  * presence bytes (every frame but changes) each listener received per minute.
  * @param {Runtime} rt
  * @param {{ tag: string, editors?: number, listeners?: number, seconds?: number, editsPerSecond?: number,
- *   presencePerSecond?: number, joinConcurrency?: number, relays?: number, direct?: number, threads?: number }} options
+ *   presencePerSecond?: number, joinConcurrency?: number, relays?: number, direct?: number, threads?: number,
+ *   viaProxy?: boolean }} options
  *   With `relays` > 0 (section 14), `listeners` join through the Worker's listen route with
  *   LISTEN_RELAYS = relays and `direct` more on the room; figures are also given per tier.
  *   The listener sockets run in `threads` worker threads (listeners.mjs), the editors here.
+ *   Every socket connects to the Worker's own workerd (`rt.direct`) unless `viaProxy`.
  */
 export async function benchAudience(
   rt,
@@ -1351,6 +1356,7 @@ export async function benchAudience(
     relays = 0,
     direct = 0,
     threads = 4,
+    viaProxy = false,
   },
 ) {
   // relays > 0 (section 14): `listeners` join behind that many relays, and `direct` more on
@@ -1362,7 +1368,10 @@ export async function benchAudience(
   const link = await fetch(`${rt.base}/api/sessions/${id}/listen`, { method: 'POST', signal: AbortSignal.timeout(20_000) });
   if (!link.ok) throw new Error(`listen link: ${link.status} ${await link.text()}`);
   const { listenId } = /** @type {{ listenId: string }} */ (await link.json());
-  const wsBase = rt.ws;
+  // Straight to the workerd that runs the Worker (runtime.mjs), unless asked to go through
+  // wrangler dev's proxy workerd: production has no such hop in front of the Worker.
+  const sockets = !viaProxy && rt.direct ? 'direct' : 'proxy';
+  const wsBase = sockets === 'direct' && rt.direct ? rt.direct.ws : rt.ws;
   if (listenId === id) throw new Error('the listen id is the session id');
 
   /** @type {{ conn: Conn, clientId: string, seq: number, sent: Map<number, number> }[]} */
@@ -1372,7 +1381,7 @@ export async function benchAudience(
   const editorErrors = {};
   for (let e = 0; e < editors; e++) {
     const clientId = `audience-${tag}-editor-${e}`;
-    const { conn } = await join(rt.ws, id, clientId);
+    const { conn } = await join(wsBase, id, clientId);
     band.push({ conn, clientId, seq: 0, sent: new Map() });
   }
   /** version → the author's send time */
@@ -1562,6 +1571,7 @@ export async function benchAudience(
       presencePerSecond,
       joinConcurrency,
       listenerThreads: threads,
+      sockets,
       joinMs,
       changes: versions.length,
       edits,
@@ -1579,6 +1589,8 @@ export async function benchAudience(
       cpu: {
         joinPercentOfOneCore: ((joinedCpu.cpuSeconds - setupCpu.cpuSeconds) / (joinMs / 1000)) * 100,
         jamPercentOfOneCore: ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100,
+        // The part of it that is the Worker's own workerd (the rest: wrangler dev's proxy).
+        workerJamPercentOfOneCore: rt.direct ? ((cpuOf(cpu1, rt.direct.pid) - cpuOf(cpu0, rt.direct.pid)) / wall) * 100 : null,
       },
       rss: { joined: joinedCpu.rssBytes, end: cpu1.rssBytes },
     };
