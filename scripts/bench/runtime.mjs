@@ -37,7 +37,7 @@ function listeningPorts(pid) {
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
       // local_address is ADDR:PORT in hex; st 0A is LISTEN; field 9 is the inode.
-      if (f[3] === '0A' && inodes.has(String(f[9]))) ports.push(parseInt(String(f[1]).split(':')[1], 16));
+      if (f[3] === '0A' && inodes.has(String(f[9]))) ports.push(parseInt(String(f[1]).split(':')[1] ?? '', 16));
     }
   }
   return ports;
