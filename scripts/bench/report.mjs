@@ -1583,7 +1583,7 @@ export const AUDIENCE_GOALS = { joinMs: 10_000, p99Ms: 250 };
 export function audienceSection(a, contention) {
   const complete = a.delivered === a.expectedDeliveries && a.gaps === 0 && a.duplicates === 0 && a.listenersBehind === 0;
   return [
-    '## 10. A live audience: 10 editors, 1,000 listeners on the listen link',
+    `## 10. A live audience: ${a.editors} editors, ${count(a.listeners)} listeners on the listen link`,
     '',
     `One session; ${a.editors} editors each edit at ${a.editsPerSecond}/s (Poisson; the seeds' rapid jam is 120 mutations a minute: here each editor jams at that rate, ${a.editors * a.editsPerSecond} a second in all) and send ${a.presencePerSecond} presence frames/s (a cursor move, playing on or off at random), while ${a.listeners} sockets listen through the session's listen link (\`/api/listen/<listenId>/ws\`, joined ${a.joinConcurrency} at a time) for ${fmt(a.seconds, 0)} s. ${a.listenerThreads ? `The listener sockets run in ${a.listenerThreads} worker threads of the bench's Node process (the editors on its main thread), on the same two cores as workerd` : 'One Node process runs every socket on the same two cores as workerd'}` +
       (contention ? ` (others took ${fmt(contention.others, 0)} % of the machine during this phase)` : '') +
@@ -1779,7 +1779,7 @@ export function relaysSection(a, contention, room) {
   const reading = [];
   if (starved)
     reading.push(
-      `**Read it as a starved machine, not as the tier's limit**, as section 10: even the room's own ${n(room_.listeners)} listeners were ${secs(room_.delivery.p50)} behind at p50, which is the queue in front of the bench's clients (${n(a.delivered)} frames in ${fmt(a.seconds, 0)} s) and of one workerd thread, not the network.`,
+      `**Read it as a starved machine, not as the tier's limit**, as section 10: even the room's own ${n(room_.listeners)} listeners were ${secs(room_.delivery.p50)} behind at p50, which is the queue in front of the bench's clients (${n(a.delivered)} change frames in ${fmt(a.seconds, 0)} s) and of one workerd thread, not the network.`,
     );
   reading.push(
     `What it shows: ${orderHeld ? `order and exactly-once held for all ${n(a.listeners)} listeners (no gap, no duplicate, also across the relays' snapshot refreshes)` : `**${a.gaps} frames out of order and ${a.duplicates} twice** among the ${n(a.listeners)} listeners`}, ` +
@@ -1791,7 +1791,7 @@ export function relaysSection(a, contention, room) {
   );
   if (complete(room_) && complete(relay))
     reading.push(
-      `Complete in time: every listener of both tiers had every change when the drain ended; the relay hop added ${secs(Math.max(0, hop))} to a delivery at p50${starved ? ' (on this machine, mostly queueing on the one workerd thread, not a hop’s cost)' : ''}.`,
+      `Complete in time: every listener of both tiers had every change when the drain ended; the relay hop added ${secs(Math.max(0, hop))} to a delivery at p50${starved ? ' (on this machine, mostly queueing on the one workerd thread, not a hop's cost)' : ''}.`,
     );
   else {
     const share = relay.delivered !== undefined && relay.expectedDeliveries ? (relay.delivered / relay.expectedDeliveries) * 100 : NaN;
@@ -1877,7 +1877,7 @@ export function relaysSection(a, contention, room) {
           `at most ${fmt(bill.reportsPerSecond, 0)} a second per relay and only when its count changed; a steady audience sends almost none. Worst case ${fmt(bill.relayHours, 1)} × ${n(bill.reportsPerRelayHour)} = ${n(bill.lines.reports.requests)}`,
           `≤ ${usd(bill.lines.reports.cost)}`,
         ],
-        ['**total**', '', `**≈ $${bill.low.toFixed(3)}–${bill.high.toFixed(3).replace(/^0/, '')}**`],
+        ['**total**', '', `**≈ $${bill.low.toFixed(3)}–${bill.high.toFixed(3)}**`],
       ],
     ),
     '',
