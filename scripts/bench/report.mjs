@@ -1791,7 +1791,7 @@ export function relaysSection(a, contention, room) {
   );
   if (complete(room_) && complete(relay))
     reading.push(
-      `Complete in time: every listener of both tiers had every change when the drain ended; the relay hop added ${secs(Math.max(0, hop))} to a delivery at p50${starved ? ' (on this machine, mostly queueing on the one workerd thread, not a hop's cost)' : ''}.`,
+      `Complete in time: every listener of both tiers had every change when the drain ended; the relay hop added ${secs(Math.max(0, hop))} to a delivery at p50${starved ? " (on this machine, mostly queueing on the one workerd thread, not a hop's cost)" : ''}.`,
     );
   else {
     const share = relay.delivered !== undefined && relay.expectedDeliveries ? (relay.delivered / relay.expectedDeliveries) * 100 : NaN;
