@@ -12,8 +12,8 @@
 //  11 Lighthouse (mobile) on the four pages            12 own sounds: upload of a 5 s sample
 //  13 the grid rendering while it plays (frame times)  14 relays: 1 room → 4 relays → 2,000 listeners
 //
-// Options: --only=rtt,fanout,throughput,storage,flood,sounds,cold,load,audience,browser,lighthouse,render,relays   --no-write
-//          --load-seconds=N --audience-listeners=N --audience-seconds=N --relays=N --relay-listeners=N --relay-direct=N
+// Options: --only=<BENCHES below, comma-separated>   --no-write   --<NUMBER_OPTIONS below>=N
+//          --through-proxy (10 and 14: sockets through wrangler dev's proxy workerd, not straight to the Worker's)
 // Runtimes are `wrangler dev` children on 127.0.0.1:8790 and :8792 (inspector on +1000;
 // override the base with BENCH_PORT), state in a temporary folder; every child's process
 // group is killed on exit. About 2.5 minutes on 2 idle cores; longer on a shared machine
@@ -42,16 +42,64 @@ import {
 import { benchSounds } from './bench/sounds.mjs';
 import { core } from './core.mjs';
 
+/** The benches `--only=` can pick (the report's header lists these). */
+const BENCHES = /** @type {const} */ ([
+  'rtt',
+  'fanout',
+  'throughput',
+  'storage',
+  'flood',
+  'sounds',
+  'cold',
+  'load',
+  'audience',
+  'relays',
+  'browser',
+  'render',
+  'lighthouse',
+]);
+/** The numeric options (`--name=N`; the report's header lists these). */
+const NUMBER_OPTIONS = /** @type {const} */ ([
+  'load-seconds',
+  'audience-listeners',
+  'audience-seconds',
+  'audience-threads',
+  'relays',
+  'relay-listeners',
+  'relay-direct',
+]);
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 /** @param {string} name */
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+/** @param {string} message @returns {never} */
+function usage(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+for (const a of args) {
+  const name = /^--([\w-]+)/.exec(a)?.[1];
+  if (a === '--no-write' || a === '--through-proxy' || name === 'only' || NUMBER_OPTIONS.some((o) => o === name)) continue;
+  usage(
+    `unknown option ${a} (options: --only=${BENCHES.join(',')} --no-write --through-proxy ${NUMBER_OPTIONS.map((o) => `--${o}=N`).join(' ')})`,
+  );
+}
+for (const name of NUMBER_OPTIONS) {
+  const value = option(name);
+  if (value !== undefined && !(Number.isInteger(Number(value)) && Number(value) >= 0)) usage(`--${name}=${value}: want a whole number ≥ 0`);
+}
 const only = option('only')?.split(',') ?? null;
+for (const name of only ?? []) if (!BENCHES.some((b) => b === name)) usage(`--only: unknown bench ${name} (benches: ${BENCHES.join(',')})`);
 /** @param {string} name */
 const wants = (name) => !only || only.includes(name);
 const write = !args.includes('--no-write');
+/** Sections 10 and 14 through wrangler dev's proxy workerd, as the other benches go (default: straight to the Worker's). */
+const viaProxy = args.includes('--through-proxy');
 const loadSeconds = Number(option('load-seconds') ?? 40);
 const basePort = Number(process.env.BENCH_PORT ?? 8790);
+/** Worker threads running the audience benches' listener sockets (10 and 14). */
+const threads = Number(option('audience-threads') ?? 4);
 const tag = Date.now().toString(36);
 
 const { LIMITS } = core;
@@ -85,6 +133,8 @@ async function main() {
     machine,
     contention,
     command: 'npm run bench',
+    benches: BENCHES,
+    options: NUMBER_OPTIONS,
     ports: [basePort, basePort + 2],
     limits: { perSecond: LIMITS.rateLimitPerSecond, burst: LIMITS.rateLimitBurst, editors: LIMITS.maxEditorsPerSession },
   };
@@ -141,7 +191,9 @@ async function main() {
           readyPath: '/api/sessions/x',
         });
       const rt = await start('runtime-a.log');
-      log(`bench runtime up in ${(rt.startMs / 1000).toFixed(1)} s (workerd pids ${rt.workerdPids().join(', ')})`);
+      log(
+        `bench runtime up in ${(rt.startMs / 1000).toFixed(1)} s (workerd pids ${rt.workerdPids().join(', ')}; the Worker's own entry: ${rt.direct ? `${rt.direct.base}, pid ${rt.direct.pid}` : 'not found'})`,
+      );
       try {
         // The room's own constants (backstop delay, log ring, compaction), from the code under test.
         results.room = /** @type {import('./bench/report.mjs').RoomConstants} */ (
@@ -177,7 +229,7 @@ async function main() {
           const listeners = Number(option('audience-listeners') ?? 1000);
           const seconds = Number(option('audience-seconds') ?? 20);
           log(`10. a live audience: 10 editors jamming, ${listeners} listeners on the listen link, ${seconds} s`);
-          results.audience = await phase('audience', () => benchAudience(rt, { tag, listeners, seconds }));
+          results.audience = await phase('audience', () => benchAudience(rt, { tag, listeners, seconds, threads, viaProxy }));
         }
         if (wants('relays')) {
           const listeners = Number(option('relay-listeners') ?? 2000);
@@ -185,7 +237,7 @@ async function main() {
           const direct = Number(option('relay-direct') ?? 100);
           const seconds = Number(option('audience-seconds') ?? 20);
           log(`14. relays: 10 editors, 1 room → ${relays} relays → ${listeners} listeners, + ${direct} on the room, ${seconds} s`);
-          results.relays = await phase('relays', () => benchAudience(rt, { tag, listeners, relays, direct, seconds }));
+          results.relays = await phase('relays', () => benchAudience(rt, { tag, listeners, relays, direct, seconds, threads, viaProxy }));
         }
         if (wants('cold')) {
           log('5. cold wake: building full sessions');
@@ -219,7 +271,7 @@ async function main() {
     }
 
     // ---- client benches against the production build ----
-    if (wants('browser')) {
+    if (wants('browser') || wants('render')) {
       log('7/8. production build in wrangler dev; sizes, Play → onset, offline render, alignment');
       const rt = await startRuntime({
         config: join(work, 'dist/keyboardia/wrangler.json'),

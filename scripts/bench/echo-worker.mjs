@@ -24,7 +24,7 @@
  *                        figure from it is labelled as such.
  *   /__bench/relays/<R>/api/listen/…  the Worker's listen route with LISTEN_RELAYS=R.
  *   /__bench/constants   the room's own constants (backstop delay, log ring, compaction
- *                        interval, storage layout), imported from its modules, so the
+ *                        interval, storage layout, the relays' report interval), imported from its modules, so the
  *                        bench's report follows the code it measured.
  */
 import { DurableObject } from 'cloudflare:workers';
@@ -33,6 +33,7 @@ import { COMPACT_EVERY, LOG_SLOTS, STORAGE_LAYOUT } from '../../worker/room/Room
 import worker, { SessionRoom as ProductionSessionRoom } from '../../worker/index.ts';
 
 export { RelayRoom } from '../../worker/index.ts';
+import { REPORT_INTERVAL_MS } from '../../worker/relay/RelayRoom.ts';
 
 /** @import { Env } from '../../worker/env.ts' */
 /**
@@ -217,7 +218,13 @@ export default {
       return env.ECHO.get(env.ECHO.idFromName(String(m[1]))).fetch(request);
     }
     if (url.pathname === '/__bench/constants') {
-      return json({ kvBackstopMs: KV_BACKSTOP_MS, logSlots: LOG_SLOTS, compactEvery: COMPACT_EVERY, storageLayout: STORAGE_LAYOUT });
+      return json({
+        kvBackstopMs: KV_BACKSTOP_MS,
+        logSlots: LOG_SLOTS,
+        compactEvery: COMPACT_EVERY,
+        storageLayout: STORAGE_LAYOUT,
+        relayReportMs: REPORT_INTERVAL_MS,
+      });
     }
     if ((m = url.pathname.match(/^\/__bench\/(probe|backstop)\/(limited|unlimited)\/([\w-]+)$/))) {
       const ns = m[2] === 'unlimited' ? env.SESSIONS_UNLIMITED : env.SESSIONS;

@@ -4,6 +4,7 @@
 // cold wake, load, and a flooding socket beside honest editors.
 import { core } from '../core.mjs';
 import { median, percentile, pool, rng, sampleProcesses, sleep, summary } from './lib.mjs';
+import { ListenerThreads, wallNow } from './listeners.mjs';
 import { Conn, clientSeqOf, createSession, hello, isChange, join, mutate, probe, versionOf } from './wsclient.mjs';
 
 /** @import { Mutation, Row, Track } from '../../core/index.ts' */
@@ -1320,6 +1321,9 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
   };
 }
 
+/** @param {import('./lib.mjs').ProcessSample} sample @param {number} pid */
+const cpuOf = (sample, pid) => sample.perProcess.find((p) => p.pid === pid)?.cpuSeconds ?? Number.NaN;
+
 // ---- 10. a live audience: 10 editors jamming, 1,000 listeners on the listen link ------------------
 
 /**
@@ -1332,9 +1336,12 @@ export async function benchFlood(rt, { tag, honest = 2, honestEveryMs = 200, flo
  * presence bytes (every frame but changes) each listener received per minute.
  * @param {Runtime} rt
  * @param {{ tag: string, editors?: number, listeners?: number, seconds?: number, editsPerSecond?: number,
- *   presencePerSecond?: number, joinConcurrency?: number, relays?: number, direct?: number }} options
- *   With `relays` > 0 (section 13), `listeners` join through the Worker's listen route with
+ *   presencePerSecond?: number, joinConcurrency?: number, relays?: number, direct?: number, threads?: number,
+ *   viaProxy?: boolean }} options
+ *   With `relays` > 0 (section 14), `listeners` join through the Worker's listen route with
  *   LISTEN_RELAYS = relays and `direct` more on the room; figures are also given per tier.
+ *   The listener sockets run in `threads` worker threads (listeners.mjs), the editors here.
+ *   Every socket connects to the Worker's own workerd (`rt.direct`) unless `viaProxy`.
  */
 export async function benchAudience(
   rt,
@@ -1348,9 +1355,11 @@ export async function benchAudience(
     joinConcurrency = 100,
     relays = 0,
     direct = 0,
+    threads = 4,
+    viaProxy = false,
   },
 ) {
-  // relays > 0 (section 13): `listeners` join behind that many relays, and `direct` more on
+  // relays > 0 (section 14): `listeners` join behind that many relays, and `direct` more on
   // the room itself in the same run, so the two tiers' latencies compare under one load.
   const total = listeners + (relays > 0 ? direct : 0);
   const random = rng(17);
@@ -1359,6 +1368,10 @@ export async function benchAudience(
   const link = await fetch(`${rt.base}/api/sessions/${id}/listen`, { method: 'POST', signal: AbortSignal.timeout(20_000) });
   if (!link.ok) throw new Error(`listen link: ${link.status} ${await link.text()}`);
   const { listenId } = /** @type {{ listenId: string }} */ (await link.json());
+  // Straight to the workerd that runs the Worker (runtime.mjs), unless asked to go through
+  // wrangler dev's proxy workerd: production has no such hop in front of the Worker.
+  const sockets = !viaProxy && rt.direct ? 'direct' : 'proxy';
+  const wsBase = sockets === 'direct' && rt.direct ? rt.direct.ws : rt.ws;
   if (listenId === id) throw new Error('the listen id is the session id');
 
   /** @type {{ conn: Conn, clientId: string, seq: number, sent: Map<number, number> }[]} */
@@ -1368,7 +1381,7 @@ export async function benchAudience(
   const editorErrors = {};
   for (let e = 0; e < editors; e++) {
     const clientId = `audience-${tag}-editor-${e}`;
-    const { conn } = await join(rt.ws, id, clientId);
+    const { conn } = await join(wsBase, id, clientId);
     band.push({ conn, clientId, seq: 0, sent: new Map() });
   }
   /** version → the author's send time */
@@ -1395,158 +1408,131 @@ export async function benchAudience(
     };
   }
 
-  /**
-   * @typedef {{ conn: Conn, last: number, gaps: number, duplicates: number, changes: number, presenceBytes: number,
-   *   leakedId: boolean }} Listener
-   */
-  /** version → { count of listeners that have it, when the last of them got it } */
-  const arrivals = new Map();
-  /** Per tier: version → every arrival time (for the per-delivery latency of each tier). */
-  /** @type {Record<'room' | 'relay', Map<number, number[]>>} */
-  const tierArrivals = { room: new Map(), relay: new Map() };
   /** Per tier: ms from opening the socket to its snapshot. */
   /** @type {Record<'room' | 'relay', number[]>} */
   const tierJoinMs = { room: [], relay: [] };
   /** The listener count editors last heard (`audience` / `peers`): relays' listeners included. */
   let editorsHeardListeners = -1;
-  let counting = false;
-  const setupCpu = sampleProcesses(pids);
-  const joinStart = performance.now();
-  /** @type {Listener[]} */
-  const audience = await pool(range(total), joinConcurrency, async (k) => {
+  /** @type {import('./listeners.mjs').ListenerSpec[]} */
+  const specs = range(total).map((k) => {
     const tier = relays > 0 && k >= direct ? 'relay' : 'room';
-    const opened = performance.now();
     const path = tier === 'relay' ? `/__bench/relays/${relays}/api/listen/${listenId}/ws` : `/api/listen/${listenId}/ws`;
-    const conn = await Conn.open(`${rt.ws}${path}`, 30_000);
-    const answer = conn.next((raw) => raw.startsWith('{"type":"snapshot"') || raw.startsWith('{"type":"catchup"'), 30_000, 'snapshot');
-    conn.send({ ...hello(`audience-${tag}-l${k}`, `listener ${k}`), listenOnly: true });
-    const first = JSON.parse(await answer);
-    tierJoinMs[tier].push(performance.now() - opened);
-    /** @type {Listener} */
-    const listener = { conn, last: first.version, gaps: 0, duplicates: 0, changes: 0, presenceBytes: 0, leakedId: false };
-    conn.onFrame = (raw) => {
-      if (raw.includes(id)) listener.leakedId = true;
-      if (isChange(raw)) {
-        const version = /** @type {number} */ (versionOf(raw));
-        if (version <= listener.last) listener.duplicates++;
-        else if (version !== listener.last + 1) listener.gaps++;
-        listener.last = Math.max(listener.last, version);
-        listener.changes++;
-        const a = arrivals.get(version);
-        const now = performance.now();
-        const times = tierArrivals[tier].get(version);
-        if (times) times.push(now);
-        else tierArrivals[tier].set(version, [now]);
-        if (a) {
-          a.count++;
-          a.lastAt = now;
-        } else arrivals.set(version, { count: 1, lastAt: now });
-      } else if (counting) {
-        listener.presenceBytes += Buffer.byteLength(raw);
-      }
+    return {
+      k,
+      tier,
+      url: `${wsBase}${path}`,
+      hello: JSON.stringify({ ...hello(`audience-${tag}-l${k}`, `listener ${k}`), listenOnly: true }),
     };
-    return listener;
   });
-  const joinMs = performance.now() - joinStart;
-  const joinedCpu = sampleProcesses(pids);
-  // Let the join's last audience batch settle before counting presence bytes.
-  await sleep(500);
-  const startVersion = Math.max(...audience.map((l) => l.last));
+  // The listeners run in worker threads (listeners.mjs): each joins its share, checks order,
+  // gaps, duplicates and the editing id, and keeps its arrival times until the end.
+  const listenerThreads = await ListenerThreads.start(specs, { threads, joinConcurrency, secret: id });
+  try {
+    const setupCpu = sampleProcesses(pids);
+    const joinStart = performance.now();
+    for (const j of await listenerThreads.join()) tierJoinMs[j.tier].push(j.joinMs);
+    const joinMs = performance.now() - joinStart;
+    const joinedCpu = sampleProcesses(pids);
+    // Let the join's last audience batch settle before counting presence bytes.
+    await sleep(500);
+    const startVersion = (await listenerThreads.status(null)).maxLast;
 
-  // The jam.
-  let stop = false;
-  /** @type {Set<ReturnType<typeof setTimeout>>} */
-  const timers = new Set();
-  /** @param {number} ms @param {() => void} fn */
-  const later = (ms, fn) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
-  /** @param {number} rate */
-  const exp = (rate) => -Math.log(1 - random()) * (1000 / rate);
-  let edits = 0;
-  let presenceSent = 0;
-  counting = true;
-  const cpu0 = sampleProcesses(pids);
-  const t0 = performance.now();
-  for (const editor of band) {
-    const edit = () => {
-      if (stop) return;
-      const seq = ++editor.seq;
-      editor.sent.set(seq, performance.now());
-      editor.conn.send(
-        mutate(editor.clientId, seq, {
-          type: 'set_step',
-          trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)),
-          pattern: 'A',
-          step: Math.floor(random() * 16),
-          on: random() < 0.5,
-        }),
-      );
-      edits++;
+    // The jam.
+    let stop = false;
+    /** @type {Set<ReturnType<typeof setTimeout>>} */
+    const timers = new Set();
+    /** @param {number} ms @param {() => void} fn */
+    const later = (ms, fn) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    };
+    /** @param {number} rate */
+    const exp = (rate) => -Math.log(1 - random()) * (1000 / rate);
+    let edits = 0;
+    let presenceSent = 0;
+    await listenerThreads.counting(true);
+    const cpu0 = sampleProcesses(pids);
+    const t0 = performance.now();
+    for (const editor of band) {
+      const edit = () => {
+        if (stop) return;
+        const seq = ++editor.seq;
+        // Wall time: the listener threads' arrival times compare with it (listeners.mjs).
+        editor.sent.set(seq, wallNow());
+        editor.conn.send(
+          mutate(editor.clientId, seq, {
+            type: 'set_step',
+            trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)),
+            pattern: 'A',
+            step: Math.floor(random() * 16),
+            on: random() < 0.5,
+          }),
+        );
+        edits++;
+        later(exp(editsPerSecond), edit);
+      };
+      const move = () => {
+        if (stop) return;
+        presenceSent++;
+        editor.conn.send({
+          type: 'presence',
+          cursor: { trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)), step: Math.floor(random() * 16) },
+          // Now and then someone starts or stops playing: a change listeners see.
+          playing: random() < 0.5,
+          peer: { name: 'bench', color: '#3366aa' },
+        });
+        later(exp(presencePerSecond), move);
+      };
       later(exp(editsPerSecond), edit);
-    };
-    const move = () => {
-      if (stop) return;
-      presenceSent++;
-      editor.conn.send({
-        type: 'presence',
-        cursor: { trackId: starterTrack(Math.floor(random() * STARTER_TRACKS.length)), step: Math.floor(random() * 16) },
-        // Now and then someone starts or stops playing: a change listeners see.
-        playing: random() < 0.5,
-        peer: { name: 'bench', color: '#3366aa' },
-      });
-      later(exp(presencePerSecond), move);
-    };
-    later(exp(editsPerSecond), edit);
-    if (presencePerSecond > 0) later(exp(presencePerSecond), move);
-  }
-  while (performance.now() - t0 < seconds * 1000) await sleep(250);
-  stop = true;
-  for (const t of timers) clearTimeout(t);
-  const wall = (performance.now() - t0) / 1000;
-  const cpu1 = sampleProcesses(pids);
-  counting = false;
-  // Drain: every editor's last edit acknowledged, then every listener has the last version.
-  await until(
-    'every edit acknowledged',
-    async () => band.reduce((a, e) => a + e.sent.size, 0),
-    (left) => left === 0,
-    60_000,
-    100,
-  ).catch(() => null);
-  // The room's last version: every edit was applied by now (or the wait above gave up).
-  const finalVersion = Math.max(startVersion, ...sentAt.keys(), ...arrivals.keys());
-  await until(
-    'every listener to have the last change',
-    async () => audience.filter((l) => l.last < finalVersion).length,
-    (behind) => behind === 0,
-    60_000,
-    100,
-  ).catch(() => null);
+      if (presencePerSecond > 0) later(exp(presencePerSecond), move);
+    }
+    while (performance.now() - t0 < seconds * 1000) await sleep(250);
+    stop = true;
+    for (const t of timers) clearTimeout(t);
+    const wall = (performance.now() - t0) / 1000;
+    const cpu1 = sampleProcesses(pids);
+    await listenerThreads.counting(false);
+    // Drain: every editor's last edit acknowledged, then every listener has the last version.
+    await until(
+      'every edit acknowledged',
+      async () => band.reduce((a, e) => a + e.sent.size, 0),
+      (left) => left === 0,
+      60_000,
+      100,
+    ).catch(() => null);
+    // The room's last version: every edit was applied by now (or the wait above gave up).
+    const finalVersion = Math.max(startVersion, ...sentAt.keys(), (await listenerThreads.status(null)).maxLast);
+    await until(
+      'every listener to have the last change',
+      async () => (await listenerThreads.status(finalVersion)).behind,
+      (behind) => behind === 0,
+      60_000,
+      100,
+    ).catch(() => null);
+    const { listeners: audience, arrivals: tierArrivals } = await listenerThreads.finish();
 
-  // Every version of the jam (an edit whose echo its author had not had yet counts too),
-  // and the send → last listener delay of each edit whose send time is known.
-  const versions = range(finalVersion - startVersion).map((i) => startVersion + 1 + i);
-  /** @type {number[]} */
-  const lastListener = [];
-  let incomplete = 0;
-  let delivered = 0;
-  for (const v of versions) {
-    const a = arrivals.get(v);
-    delivered += a?.count ?? 0;
-    if (!a || a.count < total) incomplete++;
-    const sent = sentAt.get(v);
-    if (a && sent !== undefined) lastListener.push(a.lastAt - sent);
-  }
-  const expectedDeliveries = versions.length * total;
-  const presencePerListenerPerMinute = audience.reduce((a, l) => a + l.presenceBytes, 0) / total / (wall / 60);
-  /** Each tier: every delivery's send → arrival, and each change's send → its last listener there. */
-  const tiers = Object.fromEntries(
-    /** @type {const} */ (['room', 'relay']).map((tier) => {
+    // Every version of the jam (an edit whose echo its author had not had yet counts too),
+    // and the send → last listener delay of each edit whose send time is known.
+    const versions = range(finalVersion - startVersion).map((i) => startVersion + 1 + i);
+    /** @type {number[]} */
+    const lastListener = [];
+    let incomplete = 0;
+    let delivered = 0;
+    for (const v of versions) {
+      const times = [...(tierArrivals.room.get(v) ?? []), ...(tierArrivals.relay.get(v) ?? [])];
+      delivered += times.length;
+      if (times.length < total) incomplete++;
+      const sent = sentAt.get(v);
+      if (times.length && sent !== undefined) lastListener.push(times.reduce((x, y) => Math.max(x, y), -Infinity) - sent);
+    }
+    const expectedDeliveries = versions.length * total;
+    const presencePerListenerPerMinute = audience.reduce((a, l) => a + l.presenceBytes, 0) / total / (wall / 60);
+    /** Each tier: every delivery's send → arrival, and each change's send → its last listener there. */
+    /** @param {'room' | 'relay'} tier */
+    const tierFigures = (tier) => {
       /** @type {number[]} */
       const deliveries = [];
       /** @type {number[]} */
@@ -1558,43 +1544,59 @@ export async function benchAudience(
         for (const t of times) deliveries.push(t - sent);
         last.push(times.reduce((a, b) => Math.max(a, b), -Infinity) - sent);
       }
-      return [
-        tier,
-        { listeners: tierJoinMs[tier].length, join: summary(tierJoinMs[tier]), delivery: summary(deliveries), lastListener: summary(last) },
-      ];
-    }),
-  );
-  const result = {
-    editors,
-    listeners: total,
-    relays,
-    tiers,
-    editorsHeardListeners,
-    seconds: wall,
-    editsPerSecond,
-    presencePerSecond,
-    joinConcurrency,
-    joinMs,
-    changes: versions.length,
-    edits,
-    presenceSent,
-    expectedDeliveries,
-    delivered,
-    incompleteChanges: incomplete,
-    gaps: audience.reduce((a, l) => a + l.gaps, 0),
-    duplicates: audience.reduce((a, l) => a + l.duplicates, 0),
-    listenersBehind: audience.filter((l) => l.last < finalVersion).length,
-    leakedEditingId: audience.filter((l) => l.leakedId).length,
-    editorErrors,
-    lastListener: summary(lastListener),
-    presenceBytesPerListenerPerMinute: presencePerListenerPerMinute,
-    cpu: {
-      joinPercentOfOneCore: ((joinedCpu.cpuSeconds - setupCpu.cpuSeconds) / (joinMs / 1000)) * 100,
-      jamPercentOfOneCore: ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100,
-    },
-    rss: { joined: joinedCpu.rssBytes, end: cpu1.rssBytes },
-  };
-  for (const l of audience) l.conn.close();
-  for (const e of band) e.conn.close();
-  return result;
+      const members = audience.filter((l) => l.tier === tier);
+      return {
+        listeners: tierJoinMs[tier].length,
+        join: summary(tierJoinMs[tier]),
+        delivery: summary(deliveries),
+        lastListener: summary(last),
+        // Counted per tier too (section 14 shows them side by side).
+        delivered: versions.reduce((a, v) => a + (tierArrivals[tier].get(v)?.length ?? 0), 0),
+        expectedDeliveries: versions.length * members.length,
+        gaps: members.reduce((a, l) => a + l.gaps, 0),
+        duplicates: members.reduce((a, l) => a + l.duplicates, 0),
+        behind: members.filter((l) => l.last < finalVersion).length,
+        leakedEditingId: members.filter((l) => l.leakedId).length,
+      };
+    };
+    const tiers = { room: tierFigures('room'), relay: tierFigures('relay') };
+    const result = {
+      editors,
+      listeners: total,
+      relays,
+      tiers,
+      editorsHeardListeners,
+      seconds: wall,
+      editsPerSecond,
+      presencePerSecond,
+      joinConcurrency,
+      listenerThreads: threads,
+      sockets,
+      joinMs,
+      changes: versions.length,
+      edits,
+      presenceSent,
+      expectedDeliveries,
+      delivered,
+      incompleteChanges: incomplete,
+      gaps: audience.reduce((a, l) => a + l.gaps, 0),
+      duplicates: audience.reduce((a, l) => a + l.duplicates, 0),
+      listenersBehind: audience.filter((l) => l.last < finalVersion).length,
+      leakedEditingId: audience.filter((l) => l.leakedId).length,
+      editorErrors,
+      lastListener: summary(lastListener),
+      presenceBytesPerListenerPerMinute: presencePerListenerPerMinute,
+      cpu: {
+        joinPercentOfOneCore: ((joinedCpu.cpuSeconds - setupCpu.cpuSeconds) / (joinMs / 1000)) * 100,
+        jamPercentOfOneCore: ((cpu1.cpuSeconds - cpu0.cpuSeconds) / wall) * 100,
+        // The part of it that is the Worker's own workerd (the rest: wrangler dev's proxy).
+        workerJamPercentOfOneCore: rt.direct ? ((cpuOf(cpu1, rt.direct.pid) - cpuOf(cpu0, rt.direct.pid)) / wall) * 100 : null,
+      },
+      rss: { joined: joinedCpu.rssBytes, end: cpu1.rssBytes },
+    };
+    for (const e of band) e.conn.close();
+    return result;
+  } finally {
+    await listenerThreads.close();
+  }
 }
