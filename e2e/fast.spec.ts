@@ -2,10 +2,12 @@
  * Issue 17, "fast on a phone": what the loading work promises, checked in Chromium.
  * The published beat page's first screen comes in the HTML (worker/http/beatHtml.ts) and
  * the app renders over it without moving anything; no page makes an AudioContext while
- * it loads (Tone.js without its entry module, app/audio/tone.ts), only on Play.
+ * it loads (Tone.js without its entry module, app/audio/tone.ts), only on Play. The
+ * editor paints its header and first-time hint from the entry chunk (app/pages/EditorShell.tsx)
+ * before its own code and the session's snapshot have arrived.
  * The Lighthouse scores themselves are the bench's (scripts/bench/lighthouse.mjs).
  */
-import { type Page, expect, test } from '@playwright/test';
+import { devices, type Page, expect, test } from '@playwright/test';
 import { newContextPage, newSession, openSession, step } from './helpers';
 
 /** Count AudioContexts made by the page (AudioContext is replaced before any script runs). */
@@ -129,3 +131,48 @@ test('no page makes an AudioContext while it loads; Play makes the one it plays 
   await expect(page.getByRole('button', { name: 'Play' })).toHaveAttribute('aria-pressed', 'true');
   expect(await audioContexts(page)).toBe(1);
 });
+
+for (const [screen, options] of [
+  ['desktop', {}],
+  ['phone', devices['Pixel 7']],
+] as const) {
+  test(`the editor paints its header and first-time hint before its code and the session arrive, and keeps them on the first screen (${screen})`, async ({
+    browser,
+  }) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    const url = await newSession(page);
+    // Hold the editor's chunk: what shows meanwhile comes from the entry chunk alone.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(/\/assets\/EditorPage-[^/]+\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(url);
+    const hint = page.locator('.first-hint');
+    await expect(hint).toHaveText(/Tap a step to light it/);
+    await expect(page.getByText('Loading session…')).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Keyboardia' })).toBeVisible();
+    await expect(step(page, 'Kick', 1)).toHaveCount(0);
+    const before = await hint.boundingBox();
+
+    release();
+    await expect(step(page, 'Kick', 1)).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByText('Loading session…')).toHaveCount(0);
+    const after = await hint.boundingBox();
+    if (screen === 'desktop') {
+      // The editor drew over the shell: the hint (the page's largest text at first) did not move.
+      expect(after).toEqual(before);
+    } else {
+      // On a phone the editor's header wraps to more lines than the shell's (the session's
+      // name, who is here, the actions): the hint comes lower, still in the first screen.
+      // These are new elements, so it is no layout shift (CLS), but the eye sees a jump.
+      expect(after!.y).toBeGreaterThanOrEqual(before!.y);
+      expect(after!.y + after!.height).toBeLessThan(page.viewportSize()!.height / 2);
+    }
+    await context.close();
+  });
+}

@@ -49,6 +49,12 @@ export function EditorShell({ listenLink = false }: { listenLink?: boolean }) {
         <a className="logo small" href="/">
           Keyboardia
         </a>
+        {/* Unseen, it gives the header the height the editor's buttons will: nothing below moves when they come. */}
+        <div className="session-actions shell-placeholder" aria-hidden="true">
+          <button type="button" tabIndex={-1}>
+            Share
+          </button>
+        </div>
       </header>
       <main>
         {!listenLink && <FirstHint edited={false} />}
