@@ -5,8 +5,8 @@
  * it loads (Tone.js without its entry module, app/audio/tone.ts), only on Play.
  * The Lighthouse scores themselves are the bench's (scripts/bench/lighthouse.mjs).
  */
-import { type Page, expect, test } from '@playwright/test';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { type Page, expect } from '@playwright/test';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 /** Count AudioContexts made by the page (AudioContext is replaced before any script runs). */
 async function countAudioContexts(page: Page): Promise<void> {

@@ -4,10 +4,10 @@
  * of three entries rendered offline with each pattern's onsets on its bars, and a band
  * of three that builds a song, publishes it and hears it in the embed.
  */
-import { type Browser, expect, type Page, test } from '@playwright/test';
+import { type Browser, expect, type Page } from '@playwright/test';
 import { forRender } from '../core/events';
 import { emptySession, makeTrack, type PatternId, sessionWithTracks } from '../core/model';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 import { type Check, gridSeconds, measure } from './onsets';
 
 /** What the page exposes for tests (app/pages/EditorPage.tsx), as far as these tests read it. */
