@@ -157,8 +157,10 @@ test('song mode plays a chain of three entries in order: each pattern’s onsets
 test('a band of three builds a verse and a chorus, launches the chorus on the bar, strings a song, publishes it, and the embed plays it all', async ({
   browser,
 }) => {
-  const url = await newSession(await newContextPage(browser));
-  const [one, two, three] = [await editor(browser, url), await editor(browser, url), await editor(browser, url)];
+  const one = await newContextPage(browser);
+  const url = await newSession(one);
+  await openSession(one, url);
+  const [two, three] = [await editor(browser, url), await editor(browser, url)];
   // The verse is the starter (pattern A). Two writes a chorus into B.
   await patterns(two).getByRole('button', { name: 'Add pattern' }).click();
   for (const n of [1, 5, 9, 13]) await step(two, 'Kick', n).click();
