@@ -14,8 +14,18 @@ export default defineConfig({
   outputDir: `test-results/playwright-${PORT}`,
   timeout: 60_000,
   expect: { timeout: 10_000 },
+  // Two workers (this machine and CI have 2 cores), each running whole files in order: a
+  // file's tests share a worker and its browser, files run side by side. One worker took
+  // 16½ min of the 21-min `npm test`; two run the same tests in about half the time (see
+  // README, "Test it"). Every test makes its own session, beat and sounds (per-session rate
+  // limits, content-addressed sounds), and the only shared list a test reads, the landing
+  // page's newest 12 published beats, is read right after the test's own publish: files do
+  // not share server state. What made two workers slow at first was a leak, not a race: pages that a
+  // test opened with `browser.newContext()` outlived it and kept playing for the rest of the
+  // worker (e2e/helpers.ts's `test` now closes them). E2E_WORKERS overrides the count (1 to
+  // see a test alone).
   fullyParallel: false,
-  workers: 1,
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   // A test that passes only on a second try is a failing test: no retries, and if
   // someone turns them back on, a flaky result still fails the run.
   retries: 0,

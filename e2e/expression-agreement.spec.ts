@@ -6,12 +6,12 @@
  * (engine.triggered); the render's from the onsets of each track soloed as a click; the
  * MIDI's from parsing the file with @tonejs/midi.
  */
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import * as tonejsMidi from '@tonejs/midi';
 import { CONDITIONS } from '../core/conditions';
 import { forRender } from '../core/events';
 import type { Session } from '../core/model';
-import { newContextPage, newSession, openSession } from './helpers';
+import { test, newContextPage, newSession, openSession } from './helpers';
 
 // @tonejs/midi is CommonJS to Node, whose ES import puts its exports on `default`.
 const { Midi } = ((tonejsMidi as unknown as { default?: typeof tonejsMidi }).default ?? tonejsMidi) as typeof tonejsMidi;

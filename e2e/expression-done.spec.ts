@@ -14,12 +14,12 @@
  * finger paints) on Playwright's clock, and the step marks' readability on a phone.
  */
 import { readFile } from 'node:fs/promises';
-import { type Browser, expect, type Locator, type Page, test } from '@playwright/test';
+import { type Browser, expect, type Locator, type Page } from '@playwright/test';
 import { parseMidi } from 'midi-file';
 import { CONDITIONS } from '../core/conditions';
 import { eventsAtStep, forRender, stepSeconds } from '../core/events';
 import type { Session } from '../core/model';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 import { findOnsets, readWav } from './onsets';
 
 const LOOP = 16;

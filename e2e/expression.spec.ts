@@ -6,8 +6,8 @@
  * page shows on the other until it is released; Re-roll changes the seed for both, and
  * undo restores it.
  */
-import { type Browser, expect, type Page, test } from '@playwright/test';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { type Browser, expect, type Page } from '@playwright/test';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 type Runtime = {
   store: {

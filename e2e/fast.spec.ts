@@ -7,8 +7,8 @@
  * before its own code and the session's snapshot have arrived.
  * The Lighthouse scores themselves are the bench's (scripts/bench/lighthouse.mjs).
  */
-import { devices, type Page, expect, test } from '@playwright/test';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { devices, type Page, expect } from '@playwright/test';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 /** Count AudioContexts made by the page (AudioContext is replaced before any script runs). */
 async function countAudioContexts(page: Page): Promise<void> {

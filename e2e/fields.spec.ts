@@ -3,8 +3,8 @@
  * swing): their controls are drawn from the declarations, synced, undoable and reset
  * by a double-click.
  */
-import { expect, test } from '@playwright/test';
-import { newContextPage, newSession, openSession } from './helpers';
+import { expect } from '@playwright/test';
+import { test, newContextPage, newSession, openSession } from './helpers';
 
 test("transpose and a track's own swing: set, synced to another editor, undone, reset", async ({ page, browser }) => {
   const url = await newSession(page);

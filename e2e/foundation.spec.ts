@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { expect } from '@playwright/test';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 test('New beat creates a session and shows the starter grid', async ({ page }) => {
   await page.goto('/');

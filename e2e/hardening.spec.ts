@@ -2,8 +2,8 @@
  * Defects found by trying Keyboardia as a new user and as a hostile or unlucky client
  * would (issue 10), each with the browser behaviour that now guards it.
  */
-import { expect, test, type Page, type WebSocketRoute } from '@playwright/test';
-import { newSession, openSession, step } from './helpers';
+import { expect, type Page, type WebSocketRoute } from '@playwright/test';
+import { test, newSession, openSession, step } from './helpers';
 
 /** The editor's debugging handle (app/pages/EditorPage.tsx), as far as these tests use it. */
 interface Runtime {

@@ -1,5 +1,25 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Browser, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+/**
+ * Playwright's `test`, which also closes every browser context a test opened itself
+ * (`newContextPage`, `browser.newContext()`) when the test ends. Playwright closes only its
+ * own `context`/`page` fixtures: the browser lives as long as the worker, so a second
+ * editor, a listener or an embed left open stayed open, connected and often playing, for
+ * every later test of that worker (by the end of a run, dozens of pages burning the CPU the
+ * current test's pages need). Specs that open contexts of their own import `test` from here.
+ */
+export const test = base.extend<{ closeOwnContexts: undefined }>({
+  closeOwnContexts: [
+    async ({ browser }, use) => {
+      const before = new Set<BrowserContext>(browser.contexts());
+      await use(undefined);
+      // Torn down after the `context` fixture (set up before it): what is left open was opened by the test.
+      await Promise.all(browser.contexts().map((c) => (before.has(c) ? undefined : c.close({ reason: 'Test ended.' }))));
+    },
+    { auto: true },
+  ],
+});
 
 /** Create a session through the API (as the landing page does) and return its path. */
 export async function newSession(page: Page, template = 'starter'): Promise<string> {

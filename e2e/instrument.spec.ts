@@ -1,6 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { INSTRUMENTS } from '../core/instruments';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 /** Every instrument: a synthesised one is 'ready' at once, a sampled one once its files are decoded. */
 const ALL = INSTRUMENTS.map((i) => i.id);

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { expect, type Page } from '@playwright/test';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 import { MODEL_VERSION } from '../core/migrate';
 import { PROTOCOL_VERSION } from '../core/protocol';
 

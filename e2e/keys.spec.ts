@@ -5,10 +5,10 @@
  * and sounds as a chord (its notes' fundamentals in an offline render of the same mixer
  * live playback uses).
  */
-import { expect, type Locator, type Page, test } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { chordMask } from '../core/fields';
 import { emptySession, makeTrack, sessionWithTracks } from '../core/model';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 /** What this spec reads of the page: the editor's store and the audio handle (app/audio/debugHandle.ts). */
 interface Handles {

@@ -4,9 +4,9 @@
  * counted on the editor's page, and never receives the editing id (not in the page, not
  * in any WebSocket frame, not in the link).
  */
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { MODEL_VERSION } from '../core/migrate';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 interface Runtime {
   store: {

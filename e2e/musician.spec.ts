@@ -14,11 +14,11 @@
  * is 256 steps and 256 velocity sliders.
  */
 import { readFile } from 'node:fs/promises';
-import { expect, type Locator, type Page, test } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import type { Levels } from '../app/audio/meter';
 import type { Mutation, Row, Session } from '../core';
 import { emptySteps } from '../core/model';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 /** What this spec reads of the page: the editor's store and edit path, and the audio handle (app/audio/debugHandle.ts). */
 interface Handles {

@@ -14,9 +14,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import config from '../playwright.config';
-import { newContextPage, newSession, openSession } from './helpers';
+import { test, newContextPage, newSession, openSession } from './helpers';
 
 // Chromium's fake microphone (a beep a second), granted without asking: for this spec only
 // (launch options are per worker, so per file, not per describe group).

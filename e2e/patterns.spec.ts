@@ -4,10 +4,10 @@
  * of three entries rendered offline with each pattern's onsets on its bars, and a band
  * of three that builds a song, publishes it and hears it in the embed.
  */
-import { type Browser, expect, type Page, test } from '@playwright/test';
+import { type Browser, expect, type Page } from '@playwright/test';
 import { forRender } from '../core/events';
 import { emptySession, makeTrack, type PatternId, sessionWithTracks } from '../core/model';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 import { type Check, gridSeconds, measure } from './onsets';
 
 /** What the page exposes for tests (app/pages/EditorPage.tsx), as far as these tests read it. */
@@ -157,8 +157,10 @@ test('song mode plays a chain of three entries in order: each pattern’s onsets
 test('a band of three builds a verse and a chorus, launches the chorus on the bar, strings a song, publishes it, and the embed plays it all', async ({
   browser,
 }) => {
-  const url = await newSession(await newContextPage(browser));
-  const [one, two, three] = [await editor(browser, url), await editor(browser, url), await editor(browser, url)];
+  const one = await newContextPage(browser);
+  const url = await newSession(one);
+  await openSession(one, url);
+  const [two, three] = [await editor(browser, url), await editor(browser, url)];
   // The verse is the starter (pattern A). Two writes a chorus into B.
   await patterns(two).getByRole('button', { name: 'Add pattern' }).click();
   for (const n of [1, 5, 9, 13]) await step(two, 'Kick', n).click();
@@ -179,11 +181,16 @@ test('a band of three builds a verse and a chorus, launches the chorus on the ba
       () =>
         (window as unknown as { __keyboardia: Runtime }).__keyboardia.engine.scheduled.find((s) => s.pattern === 'B')?.globalStep ?? null,
     );
-  await expect.poll(() => firstB(three), { timeout: 15_000 }).not.toBeNull();
-  const bar = await firstB(three);
-  expect(bar! % 16).toBe(0);
-  expect(await firstB(one)).toBe(bar);
-  expect(await firstB(two)).toBe(bar);
+  // Each engine schedules on its own timer, a lookahead ahead of the audio: one may reach the
+  // bar a tick after another, so each is waited for, then all must name the same bar.
+  const firsts: number[] = [];
+  for (const page of [three, one, two]) {
+    await expect.poll(() => firstB(page), { timeout: 15_000 }).not.toBeNull();
+    firsts.push((await firstB(page))!);
+  }
+  const bar = firsts[0]!;
+  expect(bar % 16).toBe(0);
+  expect(firsts).toEqual([bar, bar, bar]);
   for (const page of [one, two, three]) await page.getByRole('button', { name: 'Stop', exact: true }).click();
 
   // Three strings the song: verse, chorus twice, verse; it does not loop.

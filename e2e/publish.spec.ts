@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { newContextPage, newSession, openSession, step } from './helpers';
+import { expect } from '@playwright/test';
+import { test, newContextPage, newSession, openSession, step } from './helpers';
 
 test('publish from the editor; a listener plays the beat read-only without any WebSocket', async ({ page, browser }) => {
   const url = await newSession(page);

@@ -5,9 +5,9 @@
  * offline in Chromium (the production build's renderSession: the same mixer and voices as
  * live playback) and measuring what each setting does to the sound.
  */
-import { expect, type Page, test } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { emptySession, makeTrack, type Session, sessionWithTracks, type Track } from '../core/model';
-import { newContextPage, newSession, openSession } from './helpers';
+import { test, newContextPage, newSession, openSession } from './helpers';
 
 const RATE = 44_100;
 
