@@ -135,6 +135,8 @@ export function Grid() {
       className="grid"
       role="grid"
       aria-label={label}
+      // Until it has measured and drawn its steps (gridLayout.ts): the workspace stays unseen.
+      aria-busy={pageSize === null || undefined}
       ref={gridRef}
       onKeyDown={onKeyDown}
       onBlur={(e) => {
