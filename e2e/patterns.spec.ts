@@ -154,9 +154,15 @@ test('song mode plays a chain of three entries in order: each pattern’s onsets
   expect(result!.maxErrorMs).toBeLessThanOrEqual(1);
 });
 
-test('a band of three builds a verse and a chorus, launches the chorus on the bar, strings a song, publishes it, and the embed plays it all', async ({
-  browser,
-}) => {
+// @solo: three browsers playing in real time must hear the launch land on the same bar.
+// Beside another worker's browsers on a 2-core machine, one of them started B a step late
+// (its first B was the bar's second step). Either the launch reached it too late (its
+// 150 ms lead, less Tone's 100 ms look-ahead, leaves 50 ms for delivery) or a drift re-join
+// skipped the bar's first step: a limit of the product under load, recorded in the notes
+// for a fix, not hidden here. scripts/test-all.mjs runs @solo tests after the others, alone.
+test('a band of three builds a verse and a chorus, launches the chorus on the bar, strings a song, publishes it, and the embed plays it all', {
+  tag: '@solo',
+}, async ({ browser }) => {
   const one = await newContextPage(browser);
   const url = await newSession(one);
   await openSession(one, url);
