@@ -87,7 +87,8 @@ export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: numb
       );
       grid.style.setProperty('--cell', `${cell}px`);
       // The first measurement draws every step of the grid: in the background, in slices
-      // (a transition), the rows' headers showing meanwhile; later ones at once.
+      // (a transition), the workspace unseen meanwhile (Grid's aria-busy, styles.css);
+      // later ones at once.
       if (measured) setPageSize(pageSize);
       else startTransition(() => setPageSize(pageSize));
       measured = true;
