@@ -845,6 +845,33 @@ export async function measureColdWake(rt, prepared, { tag }) {
 // ---- 6. load ---------------------------------------------------------------------------------
 
 /**
+ * Paced loops for the load and audience benches: `later` runs a callback after a delay,
+ * `exp` draws the wait to the next event of a Poisson process at `rate` a second (from the
+ * bench's seeded `random`), and `cancel` stops every callback still pending.
+ * @param {() => number} random
+ */
+function poissonPacing(random) {
+  /** @type {Set<ReturnType<typeof setTimeout>>} */
+  const timers = new Set();
+  return {
+    /** @param {number} ms @param {() => void} fn */
+    later(ms, fn) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        fn();
+      }, ms);
+      timers.add(t);
+    },
+    /** @param {number} rate */
+    exp: (rate) => -Math.log(1 - random()) * (1000 / rate),
+    cancel() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
+/**
  * `sessions` × `clients` editors on loopback for `seconds`: each client edits at
  * `editsPerSecond` (Poisson arrivals) and moves its cursor at `presencePerSecond`.
  * Checks every mutation acknowledged, every client saw every version in order, no
@@ -943,21 +970,7 @@ export async function benchLoad(
 
   // The edit loop.
   let stop = false;
-  /** @type {Set<ReturnType<typeof setTimeout>>} */
-  const timers = new Set();
-  /**
-   * @param {number} ms
-   * @param {() => void} fn
-   */
-  const later = (ms, fn) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
-  /** @param {number} rate */
-  const exp = (rate) => -Math.log(1 - random()) * (1000 / rate);
+  const { later, exp, cancel } = poissonPacing(random);
   let sentTotal = 0;
   let presenceSent = 0;
   for (const editor of editors) {
@@ -1002,7 +1015,7 @@ export async function benchLoad(
     samples.push(sampleProcesses(pids));
   }
   stop = true;
-  for (const t of timers) clearTimeout(t);
+  cancel();
   const end = sampleProcesses(pids);
   const nodeCpu = process.cpuUsage(cpu0);
   const wall = (end.at - start.at) / 1000;
@@ -1439,18 +1452,7 @@ export async function benchAudience(
 
     // The jam.
     let stop = false;
-    /** @type {Set<ReturnType<typeof setTimeout>>} */
-    const timers = new Set();
-    /** @param {number} ms @param {() => void} fn */
-    const later = (ms, fn) => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        fn();
-      }, ms);
-      timers.add(t);
-    };
-    /** @param {number} rate */
-    const exp = (rate) => -Math.log(1 - random()) * (1000 / rate);
+    const { later, exp, cancel } = poissonPacing(random);
     let edits = 0;
     let presenceSent = 0;
     await listenerThreads.counting(true);
@@ -1491,7 +1493,7 @@ export async function benchAudience(
     }
     while (performance.now() - t0 < seconds * 1000) await sleep(250);
     stop = true;
-    for (const t of timers) clearTimeout(t);
+    cancel();
     const wall = (performance.now() - t0) / 1000;
     const cpu1 = sampleProcesses(pids);
     await listenerThreads.counting(false);
