@@ -8,23 +8,7 @@
  * The Lighthouse scores themselves are the bench's (scripts/bench/lighthouse.mjs).
  */
 import { devices, type Page, expect } from '@playwright/test';
-import { test, newContextPage, newSession, openSession, step } from './helpers';
-
-/** Count AudioContexts made by the page (AudioContext is replaced before any script runs). */
-async function countAudioContexts(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const Native = window.AudioContext;
-    const w = window as unknown as { __audioContexts: number };
-    w.__audioContexts = 0;
-    window.AudioContext = class extends Native {
-      constructor(options?: AudioContextOptions) {
-        super(options);
-        w.__audioContexts++;
-      }
-    };
-  });
-}
-const audioContexts = (page: Page) => page.evaluate(() => (window as unknown as { __audioContexts: number }).__audioContexts);
+import { audioContexts, countAudioContexts, test, newContextPage, newSession, openSession, step } from './helpers';
 
 /** Every element of the page's #root: tag, class, label, pressed state, text of leaves, and box. */
 function describeRoot(page: Page) {

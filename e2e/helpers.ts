@@ -58,3 +58,19 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id} on ${v.nodes.length} node(s), e.g. ${v.nodes[0]?.target.join(' ')}: ${v.help}`);
 }
+
+/** Count AudioContexts made by the page (AudioContext is replaced before any script runs). */
+export async function countAudioContexts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const Native = window.AudioContext;
+    const w = window as unknown as { __audioContexts: number };
+    w.__audioContexts = 0;
+    window.AudioContext = class extends Native {
+      constructor(options?: AudioContextOptions) {
+        super(options);
+        w.__audioContexts++;
+      }
+    };
+  });
+}
+export const audioContexts = (page: Page) => page.evaluate(() => (window as unknown as { __audioContexts: number }).__audioContexts);

@@ -8,7 +8,7 @@
  */
 import { type Page, expect, test } from '@playwright/test';
 import { TEMPLATES } from '../core';
-import { newSession } from './helpers';
+import { audioContexts, countAudioContexts, newSession } from './helpers';
 
 interface Note {
   trackId: string;
@@ -21,18 +21,7 @@ const triggered = (page: Page) =>
   });
 
 test('example grooves and a published beat play inline on the landing page, one at a time', async ({ page }) => {
-  await page.addInitScript(() => {
-    const Native = window.AudioContext;
-    const w = window as unknown as { __audioContexts: number };
-    w.__audioContexts = 0;
-    window.AudioContext = class extends Native {
-      constructor(options?: AudioContextOptions) {
-        super(options);
-        w.__audioContexts++;
-      }
-    };
-  });
-  const audioContexts = () => page.evaluate(() => (window as unknown as { __audioContexts: number }).__audioContexts);
+  await countAudioContexts(page);
 
   const session = await newSession(page);
   const published = (await (await page.request.post(`/api/sessions/${session.split('/').pop()}/publish`)).json()) as { url: string };
@@ -52,7 +41,7 @@ test('example grooves and a published beat play inline on the landing page, one 
   await expect(beatCard).toBeVisible();
   await expect(gallery).not.toContainText('Example');
   expect(await triggered(page)).toBeNull();
-  expect(await audioContexts()).toBe(0);
+  expect(await audioContexts(page)).toBe(0);
 
   // Play an example: it sounds here, the page stays.
   const play = examples.getByRole('button', { name: 'Play example Four on the floor', exact: true });
@@ -76,7 +65,7 @@ test('example grooves and a published beat play inline on the landing page, one 
     .toBeGreaterThan(0);
   // The beat's own player: none of the example's clap.
   expect(await triggered(page)).not.toContain('clap');
-  expect(await audioContexts()).toBe(1);
+  expect(await audioContexts(page)).toBe(1);
   expect(await page.locator('.card-play[aria-pressed="true"]').count()).toBe(1);
 
   // Stop: nothing plays.
