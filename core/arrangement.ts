@@ -12,10 +12,18 @@ export const BAR_STEPS = 16;
 
 /**
  * Time between a launch request reaching the room and the earliest step it may start
- * on, so that every listener hears of it before it happens (a broadcast takes a few
- * tens of ms; the scheduler looks 100 ms ahead).
+ * on, so that every listener hears of it before it schedules that step. A player hands
+ * a step to the audio clock up to ~150 ms before it sounds (Tone's 100 ms look-ahead
+ * plus its ~50 ms tick) and earlier still by the output latency (tens of ms; more on
+ * phones), which left a 150 ms lead almost no time for delivery: under load a follower
+ * started a launched pattern one step late. 400 ms leaves ~200 ms for the broadcast to
+ * reach everyone. Model 7 raised it (core/migrate.ts, LAUNCH_LEAD_MODEL): a launch logged
+ * earlier replays as it was applied.
  */
-export const LAUNCH_LEAD_MS = 150;
+export const LAUNCH_LEAD_MS = 400;
+
+/** The lead before model 7 (a launch logged by an older room replays with it: core/migrate.ts). */
+export const LAUNCH_LEAD_BEFORE_MODEL_7_MS = 150;
 
 export type LaunchWhen = 'now' | 'bar' | 'end';
 

@@ -327,12 +327,14 @@ export const EFFECT_NAMES = Object.keys(EFFECT_FIELDS) as EffectName[];
  * step into patterns; model 4 gave the session a key, steps chords and tracks their sound
  * shaping; model 5 gave steps their expression (probability, condition, ratchet, length,
  * nudge) and the session a seed; model 6 gave the session its own sounds (`sounds`,
- * and tracks playing `sound:<key>`). An older page's schema would refuse such a
- * snapshot (its session schema is strict: `sounds` is a key it does not know, and a
- * `sound:` instrument one it would refuse), so it is told to reload (4005) and its
- * saved edits are lifted after the reload (a model 5 edit is a model 6 edit unchanged).
+ * and tracks playing `sound:<key>`); model 7 lengthened a launch's lead (core/arrangement.ts).
+ * An older page's schema would refuse such a snapshot (its session schema is strict:
+ * `sounds` is a key it does not know, and a `sound:` instrument one it would refuse), and a
+ * model 6 page would switch to a launched pattern on another step than everyone else, so
+ * it is told to reload (4005) and its saved edits are lifted after the reload (a model 5
+ * or 6 edit is a model 7 edit unchanged).
  */
-export const OLDEST_CLIENT_MODEL = 6;
+export const OLDEST_CLIENT_MODEL = 7;
 
 /**
  * Deterministic valid values of a domain, for generators (the sync fuzz, the fixtures):

@@ -19,6 +19,7 @@ import { LIMITS } from './limits';
 import type { PatternId, Row, Session, Track } from './model';
 import { NO_KEY } from './key';
 import { describeIssues, type Mutation, parseMutation, SessionSchema, TrackSchema } from './schema';
+import { LAUNCH_LEAD_BEFORE_MODEL_7_MS, LAUNCH_LEAD_MS } from './arrangement';
 
 export type MigrationFailure = {
   ok: false;
@@ -51,6 +52,15 @@ export const EXPRESSION_MODEL = 5;
 /** The model that gave sessions their own sounds (`sounds`, and tracks playing `sound:<key>`). */
 export const SOUNDS_MODEL = 6;
 
+/**
+ * The model whose launches count from a longer lead (core/arrangement.ts, LAUNCH_LEAD_MS):
+ * no document changes shape, but a page of an older model would compute a launch's step
+ * from the old lead, so the room serves none (core/fields.ts, OLDEST_CLIENT_MODEL), and a
+ * launch an older room logged replays from an earlier clock reading (`liftLoggedAt`), so
+ * that it lands where it did.
+ */
+export const LAUNCH_LEAD_MODEL = 7;
+
 /** The keys of a row: before model 3 they sat on the track. */
 const ROW_KEYS = [...Object.keys(ROW_FIELDS), ...Object.values(STEP_FIELDS).map((f) => f.array)];
 
@@ -74,7 +84,7 @@ function takeRow(track: Doc): Doc | null {
  * Changes of shape (a field renamed, moved or split), by the version that makes them. A
  * version that only adds fields needs none: declaring them with their `since` is enough.
  */
-const STRUCTURAL_STEPS: readonly Required<MigrationStep>[] = [
+const STRUCTURAL_STEPS: readonly MigrationStep[] = [
   {
     to: PATTERNS_MODEL,
     name: '3/patterns-song-transport',
@@ -110,6 +120,8 @@ const STRUCTURAL_STEPS: readonly Required<MigrationStep>[] = [
       session.sounds = {};
     },
   },
+  // No change of shape: launches count from a longer lead (LAUNCH_LEAD_MODEL); logged ones are lifted by liftLoggedAt.
+  { to: LAUNCH_LEAD_MODEL, name: '7/launch-lead' },
 ];
 
 const FIELD_SETS = {
@@ -237,6 +249,17 @@ const ROW_MUTATIONS_BEFORE_PATTERNS = new Set<string>([
   ...Object.values(ROW_FIELDS).map((f) => f.mutation),
   ...Object.values(STEP_FIELDS).map((f) => f.mutation),
 ]);
+
+/**
+ * The room's clock reading to replay a logged change with, for a change an older model
+ * applied: a launch counts from `at` plus the lead (core/reducer.ts), so one applied
+ * before the lead grew replays from `at` less the difference and lands on the step its
+ * listeners heard. Every other change keeps its `at`.
+ */
+export function liftLoggedAt(mutation: { type: string }, at: number, from: number): number {
+  if (from >= LAUNCH_LEAD_MODEL || mutation.type !== 'launch_pattern') return at;
+  return at - (LAUNCH_LEAD_MS - LAUNCH_LEAD_BEFORE_MODEL_7_MS);
+}
 
 /**
  * Lift a mutation written in model `from` (a pending edit saved by an older page, a

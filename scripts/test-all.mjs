@@ -89,13 +89,7 @@ function finish(ok) {
   process.exit(ok && results.failed === 0 ? 0 : 1);
 }
 
-for (const f of [
-  'test-results/vitest.json',
-  'test-results/e2e.json',
-  'test-results/e2e-solo.json',
-  'test-results/crash.json',
-  'test-results/http-soak.json',
-]) {
+for (const f of ['test-results/vitest.json', 'test-results/e2e.json', 'test-results/crash.json', 'test-results/http-soak.json']) {
   rmSync(f, { force: true });
 }
 
@@ -141,20 +135,13 @@ const stages = [
     return ok;
   },
   () => {
-    // Two workers (playwright.config.ts), then the @solo tests alone: they hold several
-    // browsers to real-time agreement and need the machine to themselves.
-    const env = { E2E_SKIP_BUILD: '1', CI: process.env.CI ?? '1' };
-    const ok = run('end to end (Playwright, Chromium)', 'npx', ['playwright', 'test', '--grep-invert', '@solo'], {
-      ...env,
+    // Two workers (playwright.config.ts).
+    const ok = run('end to end (Playwright, Chromium)', 'npx', ['playwright', 'test'], {
+      E2E_SKIP_BUILD: '1',
+      CI: process.env.CI ?? '1',
       E2E_REPORT: 'test-results/e2e.json',
     });
-    const flaky = countPlaywright('test-results/e2e.json');
-    const soloOk = run('end to end, alone (Playwright, @solo)', 'npx', ['playwright', 'test', '--grep', '@solo', '--workers=1'], {
-      ...env,
-      E2E_REPORT: 'test-results/e2e-solo.json',
-    });
-    const soloFlaky = countPlaywright('test-results/e2e-solo.json');
-    return ok && soloOk && flaky === 0 && soloFlaky === 0;
+    return ok && countPlaywright('test-results/e2e.json') === 0;
   },
 ];
 

@@ -115,6 +115,11 @@ export class AudioEngine {
   private endTimer: ReturnType<typeof setTimeout> | null = null;
   /** How often playback re-joined the timeline to correct drift (for tests and benchmarks). */
   realignments = 0;
+  /**
+   * Launches heard of after their first step was already handed to the audio clock (under
+   * the old pattern): the launch lead (core LAUNCH_LEAD_MS) was too short for this listener.
+   */
+  lateLaunches = 0;
   /** Preview notes played, and the instrument of the last (for tests). */
   previewsPlayed = 0;
   lastPreviewed: string | null = null;
@@ -379,6 +384,8 @@ export class AudioEngine {
     const session = state.session;
     if (session && session !== prev.session) {
       void this.preload(session);
+      const launch = session.transport.next;
+      if (this.isPlaying && launch && launch !== prev.session?.transport.next && launch.at <= this.lastPlayedStep) this.lateLaunches++;
       // A tempo change moves the shared anchor: re-join the timeline at the next step.
       // Someone's Play at once moves it too, and numbers the steps from 0 again.
       if (this.isPlaying && (session.tempo !== this.playingTempo || session.timeline.anchorMs !== this.playingAnchor)) {

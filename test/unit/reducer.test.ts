@@ -556,7 +556,7 @@ describe('launch_pattern', () => {
   });
 
   it("'end' with a launch falling due within the lead: that launch happens, and the new one lands at the end of its pattern's pass", () => {
-    // Tempo 120: 125 ms a step, the lead 1.2 steps. A (16 a pass) plays; B (every row 12 steps) is queued at 32.
+    // Tempo 120: 125 ms a step, the lead 3.2 steps. A (16 a pass) plays; B (every row 12 steps) is queued at 32.
     let s: Session = { ...arranged(), tempo: 120 };
     for (const t of s.tracks) s = apply(s, { type: 'set_length', trackId: t.id, pattern: 'B', length: 12 });
     expect(patternSteps(s, 'B')).toBe(12);

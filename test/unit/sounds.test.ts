@@ -14,7 +14,6 @@ import {
   inverseOf,
   LIMITS,
   MIGRATION_STEPS,
-  MODEL_VERSION,
   type Mutation,
   makeTrack,
   migrateMutation,
@@ -51,11 +50,10 @@ const addSound = (key = KEY, name = 'Clap', seconds = 1.25): Mutation => ({ type
 const starter = () => sessionFromTemplate('starter', T0)!;
 
 describe('model 6', () => {
-  it('is this model, adds the sounds step, and is the oldest a room serves (an older page cannot read its snapshots)', () => {
+  it('adds the sounds step; no older page is served (it cannot read its snapshots)', () => {
     expect(SOUNDS_MODEL).toBe(6);
-    expect(MODEL_VERSION).toBe(6);
-    expect(OLDEST_CLIENT_MODEL).toBe(6);
-    expect(MIGRATION_STEPS.at(-1)).toMatchObject({ to: 6, name: '6/sounds' });
+    expect(OLDEST_CLIENT_MODEL).toBeGreaterThan(5);
+    expect(MIGRATION_STEPS.find((s) => s.to === 6)).toMatchObject({ name: '6/sounds' });
   });
 
   it('a new session has an empty kit', () => {

@@ -23,6 +23,7 @@ import {
   EXPRESSION_MODEL,
   freePatternId,
   KEYS_MODEL,
+  LAUNCH_LEAD_MS,
   MODEL_VERSION,
   type Mutation,
   migrateMutation,
@@ -34,6 +35,7 @@ import {
   STEP_FIELDS,
   soundInstrument,
   soundKeyOf,
+  stepDurationMs,
   TRACK_FIELDS,
 } from '../../core';
 import { beatKey, sessionKey } from '../../worker/room/kvProjection';
@@ -635,5 +637,47 @@ describe('a room written by model 2 (storage layout 2)', () => {
         A: { ...expected.patterns.A!, rows: { ...expected.patterns.A!.rows, lead: { ...rowIn(expected, 'lead'), length: 32 } } },
       },
     });
+  });
+});
+
+describe('a launch a model 6 room logged', () => {
+  it('replays, after the lift to the longer lead, onto the bar its listeners heard', async () => {
+    // Model 7 lengthened a launch's lead (LAUNCH_LEAD_MODEL): a launch applied by a
+    // model 6 room 300 ms before a bar line landed on it (150 ms lead); replayed as if
+    // applied now, it would wait for the next bar (400 ms lead).
+    const v6 = FIXTURES.find((f) => f.from === 6)!;
+    // A room of its own (the fixture's id is woken by the tests above).
+    const SESSION_ID = crypto.randomUUID();
+    const state = v6.tables.state!;
+    const snapshot = (r: Row): Row => ({ ...r, value: JSON.stringify({ ...JSON.parse(r.value as string), id: SESSION_ID }) });
+    const stored = v6.expected.session as Session;
+    const bar = 16 * 1000;
+    const at = stored.timeline.anchorMs + bar * stepDurationMs(stored.tempo) - 300;
+    expect(LAUNCH_LEAD_MS).toBeGreaterThan(300);
+    const version = v6.expected.version + 1;
+    const launch: Mutation = { type: 'launch_pattern', pattern: 'A', when: 'bar' };
+    const log = v6.tables.log!;
+    const row = {
+      slot: version % LOG_SLOTS,
+      version,
+      at,
+      client_id: 'launcher',
+      client_seq: 1,
+      author: null,
+      mutation: JSON.stringify(launch),
+    };
+    const tables = {
+      ...v6.tables,
+      state: { ...state, rows: state.rows.map((r) => (r.key === 'snapshot' ? snapshot(r) : r)) },
+      log: { ...log, rows: [...log.rows.filter((r) => r.slot !== row.slot), row] },
+    };
+    await restoreDatabase(SESSION_ID, tables);
+    await evictDurableObject(room(SESSION_ID));
+    const { session, version: woke } = await serverState(SESSION_ID);
+    expect(woke).toBe(version);
+    expect(session.transport.next).toEqual({ pattern: 'A', at: bar });
+    // The log now holds it as this model replays it: waking again changes nothing.
+    await evictDurableObject(room(SESSION_ID));
+    expect((await serverState(SESSION_ID)).session.transport.next).toEqual({ pattern: 'A', at: bar });
   });
 });

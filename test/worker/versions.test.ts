@@ -15,6 +15,7 @@ import {
   makeTrack,
   MODEL_VERSION,
   migrateMutation,
+  LAUNCH_LEAD_MODEL,
   OLDEST_CLIENT_MODEL,
   PATTERNS_MODEL,
   rowOf,
@@ -56,17 +57,22 @@ const modelThreeHello = (clientId: string) => ({ ...modelTwoHello(clientId), mod
 const modelFourHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 4 });
 /** A hello as a model 5 page sends it (no own sounds). */
 const modelFiveHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 5 });
+/** A hello as a model 6 page sends it (launches counted from the shorter lead). */
+const modelSixHello = (clientId: string) => ({ ...modelTwoHello(clientId), model: 6 });
 
-describe('a page older than the sounds model', () => {
+describe('a page older than the launch-lead model', () => {
   it('is the oldest this room serves', () => {
     // Model 4 gave sessions a key, steps chords and tracks their sound shaping; model 5
     // steps their expression and the session a seed and Fill; model 6 the session its own
-    // sounds: an older page's (strict) schema would refuse such a snapshot, so it reloads.
+    // sounds: an older page's (strict) schema would refuse such a snapshot. Model 7
+    // lengthened a launch's lead: a model 6 page would switch on another step than
+    // everyone else. Either reloads.
     expect(PATTERNS_MODEL).toBe(3);
     expect(KEYS_MODEL).toBe(4);
     expect(EXPRESSION_MODEL).toBe(5);
-    expect(OLDEST_CLIENT_MODEL).toBe(SOUNDS_MODEL);
-    expect(MODEL_VERSION).toBe(6);
+    expect(SOUNDS_MODEL).toBe(6);
+    expect(OLDEST_CLIENT_MODEL).toBe(LAUNCH_LEAD_MODEL);
+    expect(MODEL_VERSION).toBe(7);
   });
 
   it.each([
@@ -75,6 +81,7 @@ describe('a page older than the sounds model', () => {
     ['of model 3', modelThreeHello],
     ['of model 4', modelFourHello],
     ['of model 5', modelFiveHello],
+    ['of model 6', modelSixHello],
   ])('%s is told to reload (4005 client_outdated) before anything else, and changes nothing', async (_what, hello) => {
     const id = await createSession();
     const before = await serverState(id);

@@ -27,6 +27,7 @@ import {
   CATCH_UP_VERSIONS,
   type Change,
   MODEL_VERSION,
+  liftLoggedAt,
   migrateMutation,
   migrateSession,
   type Mutation,
@@ -342,8 +343,11 @@ export class RoomStorage implements RoomLog {
     }
   }
 
-  /** Log entries with their mutations lifted from `model`; an entry that cannot be lifted ends the list. */
-  private liftEntries<E extends { mutation: string; version: number }>(entries: E[], model: number): E[] {
+  /**
+   * Log entries with their mutations lifted from `model`, and the clock they replay with
+   * (a launch's: liftLoggedAt); an entry that cannot be lifted ends the list.
+   */
+  private liftEntries<E extends { mutation: string; version: number; at: number }>(entries: E[], model: number): E[] {
     const out: E[] = [];
     for (const entry of entries) {
       const m = migrateMutation(JSON.parse(entry.mutation) as unknown, model);
@@ -351,7 +355,7 @@ export class RoomStorage implements RoomLog {
         console.error(`log entry ${entry.version} dropped in migration: ${m.message}`);
         break;
       }
-      out.push({ ...entry, mutation: JSON.stringify(m.value) });
+      out.push({ ...entry, mutation: JSON.stringify(m.value), at: liftLoggedAt(m.value, entry.at, model) });
     }
     return out;
   }
