@@ -21,4 +21,5 @@ export * from './undo';
 export * from './TokenBucket';
 export * from './documents';
 export * from './ids';
+export * from './firstScreen';
 export * from './wav';

@@ -3,11 +3,13 @@
  * The published beat page's first screen comes in the HTML (worker/http/beatHtml.ts) and
  * the app renders over it without moving anything; no page makes an AudioContext while
  * it loads (Tone.js without its entry module, app/audio/tone.ts), only on Play. The
- * editor paints its header and first-time hint from the entry chunk (app/pages/EditorShell.tsx)
- * before its own code and the session's snapshot have arrived.
+ * editor's header and first-time hint come in the HTML too (worker/http/editorShellHtml.ts),
+ * the same as the entry chunk's shell (app/pages/EditorShell.tsx), which stays until the
+ * editor's own code and the session's snapshot have arrived.
  * The Lighthouse scores themselves are the bench's (scripts/bench/lighthouse.mjs).
  */
 import { devices, type Page, expect } from '@playwright/test';
+import { EDITED_COOKIE, FIRST_HINT } from '../core/firstScreen';
 import { audioContexts, countAudioContexts, test, newContextPage, newSession, openSession, step } from './helpers';
 
 /** Every element of the page's #root: tag, class, label, pressed state, text of leaves, and box. */
@@ -135,12 +137,23 @@ for (const [screen, options] of [
       await held;
       await route.continue();
     });
+    // Without JavaScript: the first screen is in the page the Worker sent.
+    const still = await browser.newContext({ ...options, javaScriptEnabled: false });
+    const plain = await still.newPage();
+    await plain.goto(url);
+    await expect(plain.locator('.first-hint')).toHaveText(FIRST_HINT);
+    await expect(plain.getByText('Loading session…')).toBeVisible();
+    const served = await describeRoot(plain);
+    await still.close();
+
     await page.goto(url);
     const hint = page.locator('.first-hint');
-    await expect(hint).toHaveText(/Tap a step to light it/);
+    await expect(hint).toHaveText(FIRST_HINT);
     await expect(page.getByText('Loading session…')).toBeVisible();
     await expect(page.getByRole('link', { name: 'Keyboardia' })).toBeVisible();
     await expect(step(page, 'Kick', 1)).toHaveCount(0);
+    // The app's shell is the Worker's, element for element and box for box.
+    expect(await describeRoot(page)).toEqual(served);
     const before = await hint.boundingBox();
 
     release();
@@ -160,3 +173,24 @@ for (const [screen, options] of [
     await context.close();
   });
 }
+
+test("a browser that has edited gets the editor's HTML without the hint, and so does a listen link", async ({ page, browser }) => {
+  const url = await newSession(page);
+  await openSession(page, url);
+  expect((await page.context().cookies()).map((c) => c.name)).not.toContain(EDITED_COOKIE);
+  await step(page, 'Kick', 2).click();
+  // The first edit dismisses the hint for good: the app tells the Worker with a cookie.
+  await expect.poll(async () => (await page.context().cookies()).find((c) => c.name === EDITED_COOKIE)?.value).toBe('1');
+  const id = url.split('/').pop()!;
+  const html = async (path: string) => (await page.request.get(path)).text();
+  expect(await html(`/s/${id}`)).not.toContain('first-hint');
+  const { listenId } = (await (await page.request.post(`/api/sessions/${id}/listen`)).json()) as { listenId: string };
+  const fresh = await browser.newContext();
+  const served = await fresh.request.get(`/s/${id}`);
+  expect(served.headers().vary).toBe('Cookie');
+  expect(await served.text()).toContain(`<p class="first-hint">`);
+  const listen = await (await fresh.request.get(`/listen/${listenId}`)).text();
+  expect(listen).toContain('Loading session…');
+  expect(listen).not.toContain('first-hint');
+  await fresh.close();
+});

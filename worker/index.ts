@@ -7,7 +7,7 @@ import { handleBeatRoute, handleGallery, UnreadableDocument } from './http/beats
 import { drainBody, refuseNonJson } from './http/body';
 import { isSoundUpload, refuseMethod } from './http/methods';
 import { refuseForeignOrigin } from './http/origin';
-import { handleBeatPage, handleEmbedPage, handleOembed, handlePreviewImage } from './http/pages';
+import { handleBeatPage, handleEditorPage, handleEmbedPage, handleOembed, handlePreviewImage } from './http/pages';
 import { error } from './http/responses';
 import { withSecurityHeaders } from './http/securityHeaders';
 import { handleListenRoute } from './http/listen';
@@ -43,8 +43,11 @@ async function route(request: Request, env: Env): Promise<Response> {
   if ((m = path.match(/^\/b\/([^/]+)\/?$/))) return handleBeatPage(request, env, m[1]!);
   if ((m = path.match(/^\/embed\/([^/]+)\/?$/))) return handleEmbedPage(request, env, m[1]!);
   if (path === '/oembed') return handleOembed(request, env);
+  if ((m = path.match(/^\/(s|listen)\/[^/]+\/?$/))) {
+    return handleEditorPage(request, env, { listenLink: m[1] === 'listen' });
+  }
 
-  // Everything else is the client app (the SPA fallback serves index.html for /s/<id>).
+  // Everything else is the client app (the SPA fallback serves index.html for other paths).
   return env.ASSETS.fetch(request);
 }
 

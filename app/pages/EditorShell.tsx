@@ -1,17 +1,28 @@
 /**
  * The editor's first screen before its code and its session have arrived: the header
  * and the first-time hint where the editor will draw them (issue 17, fast on a phone).
- * It lives in the entry chunk, so a phone paints it as soon as React runs, without
- * waiting for the editor's chunk (and Tone.js behind it) or the session's snapshot;
- * the editor then renders over it with nothing above the grid moving.
+ * The Worker writes the same markup into the page's HTML (worker/http/editorShellHtml.ts),
+ * so it paints before any JavaScript; this entry-chunk copy renders over it in place and
+ * stays until the editor's chunk (and Tone.js behind it) and the session's snapshot have
+ * arrived; the editor then renders over it with nothing above the grid moving.
  */
 import { useEffect, useState } from 'react';
+import { EDITED_COOKIE, editedBeforeCookie, FIRST_HINT } from '../../core';
 
 const EDITED_KEY = 'kb:edited';
 
+/** Tell the Worker too, which leaves the hint out of the editor's HTML for this browser (a year; renewed on each visit). */
+function rememberEditedForWorker(): void {
+  // biome-ignore lint/suspicious/noDocumentCookie: one synchronous write; the Cookie Store API is missing from older Safari and Firefox.
+  document.cookie = `${EDITED_COOKIE}=1; Path=/; Max-Age=31536000; SameSite=Lax${location.protocol === 'https:' ? '; Secure' : ''}`;
+}
+
 function editedBefore(): boolean {
   try {
-    return localStorage.getItem(EDITED_KEY) === '1';
+    const edited = localStorage.getItem(EDITED_KEY) === '1';
+    // A browser that edited before the cookie existed: the next page comes without the hint.
+    if (edited && !editedBeforeCookie(document.cookie)) rememberEditedForWorker();
+    return edited;
   } catch {
     return false;
   }
@@ -32,13 +43,14 @@ export function FirstHint({ edited }: { edited: boolean }) {
     setDone(true);
     try {
       localStorage.setItem(EDITED_KEY, '1');
+      rememberEditedForWorker();
     } catch {
       // Storage blocked: the hint shows again next time, no harm.
     }
   }, [edited]);
   if (seenBefore) return null;
   if (edited || done) return <p className="first-hint done" aria-hidden="true" />;
-  return <p className="first-hint">Tap a step to light it, then Play. Tap a track's name for its notes and sound.</p>;
+  return <p className="first-hint">{FIRST_HINT}</p>;
 }
 
 /** What the editor shows until it can draw the session (listenLink: a listen link's page, no hint). */

@@ -1,16 +1,18 @@
 /**
  * HTML pages that carry data: the published beat page (/b/<id>) with its link-preview
- * meta tags, and the embed player (/embed/<id>). Both are the built client pages with
+ * meta tags, and the embed player (/embed/<id>); and the editor's page (/s/<id>,
+ * /listen/<id>), whose first screen the Worker draws. Both are the built client pages with
  * the beat's JSON inlined, so they render without another request and without any
  * Durable Object. Every name is escaped by HTMLRewriter (attributes and text) or, in
  * the inline JSON, by escaping '<'.
  */
 import type { Env } from '../env';
-import { EMBED_SIZE, embedSnippet, escapeAttr, INLINE_BEAT_ELEMENT_ID, type BeatDocument } from '../../core';
+import { EMBED_SIZE, editedBeforeCookie, embedSnippet, escapeAttr, INLINE_BEAT_ELEMENT_ID, type BeatDocument } from '../../core';
 import { IMMUTABLE, readBeat } from './beats';
 import { error } from './responses';
 import { renderPreviewPng } from './previewImage';
 import { beatPageHtml } from './beatHtml';
+import { editorShellHtml } from './editorShellHtml';
 
 function summary(beat: BeatDocument): string {
   const tracks = beat.tracks
@@ -71,6 +73,24 @@ export async function handleBeatPage(request: Request, env: Env, id: string): Pr
     .transform(page);
   return new Response(rewritten.body, {
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'public, max-age=300' },
+  });
+}
+
+/**
+ * The editor (/s/<id>) and a listen link (/listen/<id>): the app's page with its first
+ * screen already in #root (worker/http/editorShellHtml.ts). Nothing of the session is in
+ * it, so an unknown id gets the same page, and the app says what is wrong. The hint
+ * depends on the visitor's cookie: never cached by a shared cache.
+ */
+export async function handleEditorPage(request: Request, env: Env, { listenLink }: { listenLink: boolean }): Promise<Response> {
+  const page = await assetHtml(env, request, '/');
+  const hint = !listenLink && !editedBeforeCookie(request.headers.get('Cookie'));
+  const rewritten = new HTMLRewriter()
+    .on('#root', { element: (root) => void root.setInnerContent(editorShellHtml({ hint }), { html: true }) })
+    .transform(page);
+  return new Response(rewritten.body, {
+    status: page.status,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'private, no-cache', Vary: 'Cookie' },
   });
 }
 
