@@ -1,5 +1,5 @@
 /**
- * The wire protocol between a browser and a session room, version 3.
+ * The wire protocol between a browser and a session room, version 4.
  * docs/PROTOCOL.md describes it in prose; this file is the source of truth.
  * Frames are JSON text. The one exception is the keepalive: the literal text
  * "ping" is answered "pong" by the runtime without waking the room.
@@ -16,10 +16,23 @@ import { describeIssues, IdSchema, type Mutation, PatternIdSchema, PeerNameSchem
  * 3: a live audience (issue 17): listeners are counted, not listed. `peers` lists editors
  * only and says how many listen; listeners get `audience` deltas at a bounded rate.
  * A protocol 2 client is still served (it gets `peers` without listeners, never `audience`).
+ * 4: a listen-only socket may get several messages in one frame (a JSON array, in order:
+ * `ServerFrame`), at most one frame every LISTENER_BATCH_MS. A protocol 3 listener still
+ * gets one message a frame.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** Frame versions the room still speaks: version 1 is the first release (no `model` in hello). */
-export const SUPPORTED_PROTOCOLS: readonly number[] = [1, 2, 3];
+export const SUPPORTED_PROTOCOLS: readonly number[] = [1, 2, 3, 4];
+/** The first protocol whose listeners read batched frames. */
+export const BATCHED_LISTENERS_PROTOCOL = 4;
+
+/**
+ * How often, at most, a room (or a relay) sends a frame to each batched listener. A
+ * thousand listeners cost the room a send each for every frame: while changes come
+ * faster than this, they go out together, one frame per listener per interval (a frame
+ * that finds the last one sent longer ago goes at once). Editors are never batched.
+ */
+export const LISTENER_BATCH_MS = 100;
 
 /**
  * How often, at most, the room tells its listeners what changed in the presence of the
@@ -184,6 +197,12 @@ export type ServerMessage =
    */
   | { type: 'audience'; listeners: number; full?: true; peers?: AudiencePeer[]; gone?: string[] }
   | { type: 'clock'; t0: number; serverTime: number };
+
+/** What one WebSocket frame from the server holds: a message, or (protocol 4, to a listener) several in order. */
+export type ServerFrame = ServerMessage | ServerMessage[];
+
+/** The messages of a frame, in order. */
+export const messagesOf = (frame: ServerFrame): ServerMessage[] => (Array.isArray(frame) ? frame : [frame]);
 
 /** WebSocket close codes with meaning to the client. */
 export const CLOSE = {

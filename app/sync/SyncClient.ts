@@ -15,6 +15,8 @@ import {
   type Change,
   type ClientMessage,
   type Mutation,
+  messagesOf,
+  type ServerFrame,
   type ServerMessage,
 } from '../../core';
 import { viewedPatternOf } from '../store/patternView';
@@ -268,14 +270,20 @@ export class SyncClient {
 
   private onFrame(data: string): void {
     if (data === KEEPALIVE_PONG || !this.protocol) return;
-    let message: ServerMessage;
+    let frame: ServerFrame;
     try {
-      message = JSON.parse(data) as ServerMessage;
+      frame = JSON.parse(data) as ServerFrame;
     } catch {
       this.unreadableFrames++;
       console.warn(`ignored a frame from the server that is not JSON (${this.unreadableFrames} so far): ${String(data).slice(0, 80)}`);
       return;
     }
+    // A listener's frame may hold several messages (protocol 4): each in order.
+    for (const message of messagesOf(frame)) this.receive(message);
+  }
+
+  private receive(message: ServerMessage): void {
+    if (!this.protocol) return;
     if (message.type === 'snapshot' || message.type === 'catchup') this.clock.seed(message.serverTime);
     this.protocol.receive(message);
     if (message.type === 'peers') {

@@ -47,18 +47,27 @@ async function listen(spec) {
     leakedId: false,
   };
   const tierArrivals = arrivals[spec.tier];
+  /** @param {number} version @param {number} at */
+  const changeArrived = (version, at) => {
+    if (version <= listener.last) listener.duplicates++;
+    else if (version !== listener.last + 1) listener.gaps++;
+    listener.last = Math.max(listener.last, version);
+    listener.changes++;
+    const times = tierArrivals.get(version);
+    if (times) times.push(at);
+    else tierArrivals.set(version, [at]);
+  };
   conn.onFrame = (raw) => {
     if (raw.includes(secret)) listener.leakedId = true;
-    if (isChange(raw)) {
-      const at = now();
-      const version = /** @type {number} */ (versionOf(raw));
-      if (version <= listener.last) listener.duplicates++;
-      else if (version !== listener.last + 1) listener.gaps++;
-      listener.last = Math.max(listener.last, version);
-      listener.changes++;
-      const times = tierArrivals.get(version);
-      if (times) times.push(at);
-      else tierArrivals.set(version, [at]);
+    const at = now();
+    if (raw.startsWith('[')) {
+      // Several messages in one frame (protocol 4): each in order, all arrived now.
+      for (const message of /** @type {{ type: string, version?: number }[]} */ (JSON.parse(raw))) {
+        if (message.type === 'change') changeArrived(/** @type {number} */ (message.version), at);
+        else if (counting) listener.presenceBytes += Buffer.byteLength(JSON.stringify(message));
+      }
+    } else if (isChange(raw)) {
+      changeArrived(/** @type {number} */ (versionOf(raw)), at);
     } else if (counting) {
       listener.presenceBytes += Buffer.byteLength(raw);
     }

@@ -19,6 +19,8 @@ import {
   type Mutation,
   type PatternId,
   type Row,
+  messagesOf,
+  type ServerFrame,
   type ServerMessage,
   type Session,
   type Track,
@@ -326,14 +328,17 @@ export class TestClient {
   private onFrame(data: unknown): void {
     if (typeof data !== 'string') throw new Error('the server sent a binary frame');
     this.frames.push(data);
-    let message: ServerMessage;
+    let frame: ServerFrame;
     try {
-      message = JSON.parse(data) as ServerMessage;
+      frame = JSON.parse(data) as ServerFrame;
     } catch {
       return this.notify();
     }
-    this.messages.push(message);
-    this.apply(message);
+    // A listener's frame may hold several messages (protocol 4): each in order.
+    for (const message of messagesOf(frame)) {
+      this.messages.push(message);
+      this.apply(message);
+    }
     this.notify();
   }
 

@@ -7,7 +7,7 @@
  */
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { AUDIENCE_INTERVAL_MS, isSessionId, type ServerMessage } from '../../core';
+import { AUDIENCE_INTERVAL_MS, isSessionId, LISTENER_BATCH_MS, type ServerMessage } from '../../core';
 import { listenKey, listenOfKey } from '../../worker/http/listen';
 import { api, createSession, env, ORIGIN, PEER, room, serverState, setStep, TestClient } from './helpers';
 
@@ -270,9 +270,10 @@ describe("the audience's presence", () => {
     const { client: first } = await listen(listenId);
     await first.waitFor((m) => m.type === 'audience' && m.full === true);
     const since = first.messages.length;
+    const sinceFrame = first.frames.length;
     const crowd = await Promise.all(Array.from({ length: 12 }, () => listen(listenId)));
     await first.waitFor((m) => m.type === 'audience' && m.listeners === 13, { since });
-    const frames = first.frames.slice(since);
+    const frames = first.frames.slice(sinceFrame);
     // At most one each, however many joined at once: a count, never a list of listeners
     // (an entry, if any, is the one editor, repeated as it was).
     expect(frames.length).toBeLessThanOrEqual(crowd.length);
@@ -288,6 +289,35 @@ describe("the audience's presence", () => {
       expect(types).toEqual(['snapshot', 'audience']);
     }
     expect(AUDIENCE_INTERVAL_MS).toBeGreaterThan(0);
+  });
+
+  it('sends a burst of changes to a listener in few frames, in order (protocol 4); a protocol 3 listener gets one a frame', async () => {
+    const id = await createSession();
+    const listenId = await listenIdOf(id);
+    const editor = await TestClient.join(id);
+    const { client: batched } = await listen(listenId);
+    const { client: older } = await listen(listenId, { protocol: 3 });
+    await batched.waitFor<Audience>((m) => m.type === 'audience' && m.listeners === 2);
+    const [batchedFrom, olderFrom] = [batched.frames.length, older.frames.length];
+    const burst = 20;
+    for (let step = 0; step < burst; step++) editor.mutate(setStep('kick', step, step % 3 === 0));
+    await editor.settled();
+    const versions = Array.from({ length: burst }, (_, i) => i + 1);
+    for (const listener of [batched, older]) {
+      await listener.waitFor((m) => m.type === 'change' && m.version === burst);
+      expect(listener.messagesOfType('change').map((c) => c.version)).toEqual(versions);
+      expect(listener.replica!.confirmed).toEqual((await serverState(id)).session);
+    }
+    const withChanges = (frames: string[]) => frames.filter((f) => f.includes('"type":"change"'));
+    // The changes came faster than LISTENER_BATCH_MS apart: several share a frame (a JSON array).
+    const batchedFrames = withChanges(batched.frames.slice(batchedFrom));
+    expect(batchedFrames.length).toBeLessThan(burst);
+    expect(batchedFrames.some((f) => f.startsWith('['))).toBe(true);
+    expect(LISTENER_BATCH_MS).toBeGreaterThan(0);
+    // An older listener reads one message a frame.
+    const olderFrames = withChanges(older.frames.slice(olderFrom));
+    expect(olderFrames).toHaveLength(burst);
+    for (const f of olderFrames) expect(f.startsWith('{')).toBe(true);
   });
 
   it('still serves a protocol 2 listener: peers with the editors only', async () => {

@@ -7,7 +7,9 @@
  * relays instead, and each relay holds one audience connection to the room (opened with
  * LISTEN_HEADER, so the room treats it as any listen-link socket: listen-only, fail closed,
  * the audience's snapshot without the editing id) and forwards what the room sends on it
- * to all its listeners, in order:
+ * to all its listeners, in order, coalesced like the room coalesces them (at most one frame
+ * per listener every LISTENER_BATCH_MS, several messages as one JSON array: protocol 4,
+ * worker/room/ListenerOutbox.ts):
  *
  * - `change` frames, as they are (the room's copy for others: no clientSeq), each once,
  *   in version order;
@@ -44,6 +46,7 @@ import {
   MODEL_VERSION,
   PROTOCOL_VERSION,
   parseClientMessage,
+  type ServerFrame,
   type ServerMessage,
   SUPPORTED_PROTOCOLS,
   TokenBucket,
@@ -51,6 +54,7 @@ import {
 import type { Env } from '../env';
 import { LISTEN_HEADER, RELAY_HEADER } from '../http/listen';
 import { randomId } from '../ids';
+import { ListenerOutbox } from '../room/ListenerOutbox';
 
 /** Change frames held after the snapshot before the relay asks the room for a fresh one. */
 export const TAIL_MAX = 64;
@@ -96,6 +100,10 @@ export class RelayRoom extends DurableObject<Env> {
   private reportDue = false;
   private reported = -1;
   private lastReport = Number.NEGATIVE_INFINITY;
+  /** What every listener is owed, sent together (every listener here reads batched frames). */
+  private readonly outbox = new ListenerOutbox({ now: () => Date.now(), setTimer: (fire, ms) => setTimeout(fire, ms) }, (frame) => {
+    for (const ws of this.listeners.keys()) send(ws, frame);
+  });
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -221,7 +229,7 @@ export class RelayRoom extends DurableObject<Env> {
   /**
    * Listeners behind a relay get the frames of this version as they are: a client of an
    * older model (which the room would send snapshots instead of changes it cannot apply)
-   * is told to reload, as is one older than protocol 3 (it reads no `audience`).
+   * is told to reload, as is one older than protocol 4 (it reads no batched frames).
    */
   private versionsAccepted(ws: WebSocket, hello: { protocol?: unknown; model?: unknown }): boolean {
     const protocol = typeof hello.protocol === 'number' ? hello.protocol : 0;
@@ -252,6 +260,8 @@ export class RelayRoom extends DurableObject<Env> {
 
   /** Snapshot, the changes since, the audience: in one turn, before the next forward. */
   private answer(ws: WebSocket): void {
+    // What waits in the outbox is in the tail already: out first, so it never follows the tail.
+    this.outbox.flush();
     const held = this.held!;
     const a = ws.deserializeAttachment() as ListenerAttachment;
     send(ws, snapshotFrame(held, a.peerId));
@@ -379,14 +389,19 @@ export class RelayRoom extends DurableObject<Env> {
     this.waiting.clear();
   }
 
-  /** One frame from the room, in the order the room sent it. */
+  /** One frame from the room, in the order the room sent it (several messages: each in order). */
   private fromRoom(raw: string): void {
-    let message: ServerMessage;
+    let frame: ServerFrame;
     try {
-      message = JSON.parse(raw) as ServerMessage;
+      frame = JSON.parse(raw) as ServerFrame;
     } catch {
       return;
     }
+    if (!Array.isArray(frame)) return this.fromRoomMessage(frame, raw);
+    for (const message of frame) this.fromRoomMessage(message, JSON.stringify(message));
+  }
+
+  private fromRoomMessage(message: ServerMessage, raw: string): void {
     switch (message.type) {
       case 'snapshot':
         return this.onSnapshot(message);
@@ -415,7 +430,10 @@ export class RelayRoom extends DurableObject<Env> {
     if (held.version > this.lastVersion) {
       // Listeners may lack versions in between (the room could not catch the relay up):
       // they get the whole state, like the room sends it.
-      if (this.lastVersion >= 0) for (const [ws, a] of this.listeners) send(ws, snapshotFrame(held, a.peerId));
+      if (this.lastVersion >= 0) {
+        this.outbox.flush();
+        for (const [ws, a] of this.listeners) send(ws, snapshotFrame(held, a.peerId));
+      }
       this.lastVersion = held.version;
     }
     for (const ws of this.waiting) this.answer(ws);
@@ -435,7 +453,7 @@ export class RelayRoom extends DurableObject<Env> {
     // Frames the room sends a listener carry no clientSeq (only the author's copy does).
     const forward = 'clientSeq' in change ? JSON.stringify({ ...change, clientSeq: undefined }) : raw;
     this.tail.push({ change, raw: forward });
-    for (const ws of this.listeners.keys()) send(ws, forward);
+    this.outbox.push(forward);
     if (this.tail.length >= TAIL_MAX) this.refresh();
   }
 
@@ -454,7 +472,7 @@ export class RelayRoom extends DurableObject<Env> {
     this.audience.listeners = message.listeners;
     // A full frame answers the relay's own hello: news to listeners only where it differs.
     if (message.full && this.fullAudienceFrame() === before) return;
-    for (const ws of this.listeners.keys()) send(ws, raw);
+    this.outbox.push(raw);
   }
 
   // ---- the count the room shows ---------------------------------------------------

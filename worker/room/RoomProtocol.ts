@@ -45,6 +45,7 @@ import {
   AUDIENCE_INTERVAL_MS,
   type AudiencePeer,
   applyMutation,
+  BATCHED_LISTENERS_PROTOCOL,
   type Change,
   CLOSE,
   CLOSE_REASON,
@@ -65,6 +66,7 @@ import {
   type Session,
 } from '../../core';
 import { TokenBucket } from '../../core/TokenBucket';
+import { ListenerOutbox } from './ListenerOutbox';
 
 /**
  * The room's end of one connection. A Workers WebSocket satisfies it as it is, so the
@@ -206,12 +208,22 @@ export class RoomProtocol {
    * The open batch of the group commit: the frames of every change applied and staged
    * since the last flush, in the order they are to be sent. Null when nothing is staged.
    */
-  private batch: [RoomSocket, string][] | null = null;
+  private batch: [RoomSocket | typeof BATCHED_LISTENERS, string][] | null = null;
+
+  /** What every batched listener is owed, sent together (worker/room/ListenerOutbox.ts). */
+  private readonly outbox: ListenerOutbox;
 
   constructor(
     private readonly storage: RoomLog,
     private readonly host: RoomHost,
-  ) {}
+  ) {
+    this.outbox = new ListenerOutbox(
+      { now: () => host.now(), setTimer: host.setTimer && ((fire, ms) => host.setTimer!(fire, ms)) },
+      (frame) => {
+        for (const [ws, a] of this.helloedSockets()) if (isBatched(a)) this.deliver(ws, frame);
+      },
+    );
+  }
 
   /**
    * The sockets' attachments, mirrored in memory so that a broadcast to a thousand
@@ -363,7 +375,10 @@ export class RoomProtocol {
       }
       throw error;
     }
-    for (const [ws, frame] of batch) this.deliver(ws, frame);
+    for (const [to, frame] of batch) {
+      if (to === BATCHED_LISTENERS) this.outbox.push(frame);
+      else this.deliverAlone(to, frame);
+    }
     this.host.changed();
   }
 
@@ -406,8 +421,10 @@ export class RoomProtocol {
 
   private onHello(ws: RoomSocket, hello: Hello): void {
     // What a joiner is sent (catch-up or snapshot) includes every change applied so far:
-    // the batch goes first, so those frames wait behind its commit.
+    // the batch goes first, so those frames wait behind its commit, and so does what waits
+    // for the batched listeners (this one may be one of them: nothing older may follow it).
     this.flush();
+    this.outbox.flush();
     const state = this.storage.loaded;
     if (!state) {
       this.close(ws, CLOSE.notFound, 'no such session');
@@ -532,10 +549,14 @@ export class RoomProtocol {
     const batch = (this.batch ??= []);
     const forOthers = JSON.stringify({ type: 'change', ...change } satisfies ServerMessage);
     const forAuthor = JSON.stringify({ type: 'change', clientSeq, ...change } satisfies ServerMessage);
+    let toBatchedListeners = false;
     for (const [socket, a] of this.helloedSockets()) {
-      if (this.canApply(a, change)) batch.push([socket, socket === ws ? forAuthor : forOthers]);
-      else batch.push([socket, this.snapshotFrame(a, { session: result.session, version: change.version })]);
+      if (!this.canApply(a, change)) batch.push([socket, this.snapshotFrame(a, { session: result.session, version: change.version })]);
+      else if (isBatched(a)) toBatchedListeners = true;
+      else batch.push([socket, socket === ws ? forAuthor : forOthers]);
     }
+    // Once for all of them, not a thousand entries: the outbox sends it to each.
+    if (toBatchedListeners) batch.push([BATCHED_LISTENERS, forOthers]);
     if (opened) this.host.staged(() => this.flush());
   }
 
@@ -702,13 +723,19 @@ export class RoomProtocol {
     const toEditors = JSON.stringify({ type: 'audience', listeners } satisfies ServerMessage);
     // A protocol 2 listener reads `peers` only: the editors, when they changed.
     const older = editorsChanged ? JSON.stringify({ type: 'peers', peers: [...now.values()].map(asPeer) } satisfies ServerMessage) : null;
+    let toBatchedListeners = false;
     for (const [ws, a] of sockets) {
-      if (a.listenOnly) {
+      if (isBatched(a)) toBatchedListeners = true;
+      else if (a.listenOnly) {
         if (a.protocol >= 3) this.sendRaw(ws, toListeners);
         else if (older) this.sendRaw(ws, older);
       } else if (countChanged && a.protocol >= 3) {
         this.sendRaw(ws, toEditors);
       }
+    }
+    if (toBatchedListeners) {
+      this.flush();
+      this.outbox.push(toListeners);
     }
   }
 
@@ -747,6 +774,13 @@ export class RoomProtocol {
   /** Send a frame that is not part of the batch: the batch is committed and released first. */
   private sendRaw(ws: RoomSocket, frame: string): void {
     this.flush();
+    this.deliverAlone(ws, frame);
+  }
+
+  /** A frame for this socket alone: a batched listener first gets what is queued for all of them. */
+  private deliverAlone(ws: RoomSocket, frame: string): void {
+    const a = this.mirror.get(ws);
+    if (a && isBatched(a)) this.outbox.flush();
     this.deliver(ws, frame);
   }
 
@@ -768,6 +802,12 @@ export class RoomProtocol {
     }
   }
 }
+
+/** The batch's entry for every batched listener (one message, sent through the outbox). */
+const BATCHED_LISTENERS = Symbol('batched listeners');
+
+/** A listener that reads batched frames (protocol 4): it gets its messages through the outbox. */
+const isBatched = (a: Attachment): boolean => a.helloed && a.listenOnly && a.protocol >= BATCHED_LISTENERS_PROTOCOL;
 
 /** Attachments written before a field existed read as its default. */
 function normalised(a: Attachment): Attachment {
