@@ -160,16 +160,9 @@ for (const [screen, options] of [
     await expect(step(page, 'Kick', 1)).toHaveAttribute('aria-pressed', 'true');
     await expect(page.getByText('Loading session…')).toHaveCount(0);
     const after = await hint.boundingBox();
-    if (screen === 'desktop') {
-      // The editor drew over the shell: the hint (the page's largest text at first) did not move.
-      expect(after).toEqual(before);
-    } else {
-      // On a phone the editor's header wraps to more lines than the shell's (the session's
-      // name, who is here, the actions): the hint comes lower, still in the first screen.
-      // These are new elements, so it is no layout shift (CLS), but the eye sees a jump.
-      expect(after!.y).toBeGreaterThanOrEqual(before!.y);
-      expect(after!.y + after!.height).toBeLessThan(page.viewportSize()!.height / 2);
-    }
+    // The editor drew over the shell: the hint (the page's largest text at first) did not
+    // move. On a phone too: the header is two rows in both (the tools scroll sideways).
+    expect(after).toEqual(before);
     await context.close();
   });
 }

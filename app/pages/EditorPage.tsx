@@ -135,10 +135,13 @@ function Editor({
         </a>
         <SessionTitle sessionId={sessionId} readOnly={listenOnly} remember={!listenLink} />
         {listenOnly && <span className="listening-badge">Listening</span>}
-        <Presence />
         <ConnectionStatus />
-        {!listenOnly && <SessionActions sessionId={sessionId} />}
-        <ShortcutsButton />
+        {/* On a phone, one row that scrolls sideways; wider, its parts sit in the header's row (styles.css). */}
+        <div className="header-tools">
+          <Presence />
+          {!listenOnly && <SessionActions sessionId={sessionId} />}
+          <ShortcutsButton />
+        </div>
       </header>
       {/* One main landmark for all of the session's content, the transport included. */}
       <main>

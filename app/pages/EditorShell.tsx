@@ -62,10 +62,12 @@ export function EditorShell({ listenLink = false }: { listenLink?: boolean }) {
           Keyboardia
         </a>
         {/* Unseen, it gives the header the height the editor's buttons will: nothing below moves when they come. */}
-        <div className="session-actions shell-placeholder" aria-hidden="true">
-          <button type="button" tabIndex={-1}>
-            Share
-          </button>
+        <div className="header-tools">
+          <div className="session-actions shell-placeholder" aria-hidden="true">
+            <button type="button" tabIndex={-1}>
+              Share
+            </button>
+          </div>
         </div>
       </header>
       <main>

@@ -14,7 +14,7 @@ import { escapeHtml } from './beatHtml';
 export function editorShellHtml({ hint }: { hint: boolean }): string {
   return (
     '<div class="editor"><header class="editor-header"><a class="logo small" href="/">Keyboardia</a>' +
-    '<div class="session-actions shell-placeholder" aria-hidden="true"><button type="button" tabindex="-1">Share</button></div>' +
+    '<div class="header-tools"><div class="session-actions shell-placeholder" aria-hidden="true"><button type="button" tabindex="-1">Share</button></div></div>' +
     '</header><main>' +
     (hint ? `<p class="first-hint">${escapeHtml(FIRST_HINT)}</p>` : '') +
     '<p class="loading">Loading session…</p></main></div>'
