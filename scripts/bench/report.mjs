@@ -1628,7 +1628,8 @@ export function audienceSection(a, contention) {
     ),
     '',
     `${a.changes} changes (${a.edits} edits sent, ${a.presenceSent} presence frames). ${complete ? 'Every listener received every change exactly once and in order.' : '**Not every listener received every change in order: see the counts above.**'} ` +
-      "Presence no longer scales with the audience: editors see each other as `peers` (editors only, with the count of listeners), and listeners get an `audience` frame at most every 200 ms with only what changed among the editors (no cursors) and the count, so a listener joining costs its own snapshot and one full `audience` frame, and everyone else at most one small frame per 200 ms however many join (docs/PROTOCOL.md §2.2). The room mirrors its sockets' attachments in memory, so a change broadcast to 1,000 sockets does not deserialise 1,000 attachments.",
+      "Presence no longer scales with the audience: editors see each other as `peers` (editors only, with the count of listeners), and listeners get an `audience` frame at most every 200 ms with only what changed among the editors (no cursors) and the count, so a listener joining costs its own snapshot and one full `audience` frame, and everyone else at most one small frame per 200 ms however many join (docs/PROTOCOL.md §2.2). The room mirrors its sockets' attachments in memory, so a change broadcast to 1,000 sockets does not deserialise 1,000 attachments. " +
+      `And since protocol 4 it sends each listener at most one frame every ${core.LISTENER_BATCH_MS} ms (\`LISTENER_BATCH_MS\`, worker/room/ListenerOutbox.ts): a message that finds the last frame older goes at once, alone; faster ones go together as one JSON array. Each send to each socket is what costs the room: this jam's ${a.editors * a.editsPerSecond} changes and ≤ ${1000 / core.AUDIENCE_INTERVAL_MS} audience messages a second were up to ${a.editors * a.editsPerSecond + 1000 / core.AUDIENCE_INTERVAL_MS} frames a second to every listener, now at most ${1000 / core.LISTENER_BATCH_MS}.`,
     '',
   ];
 }
@@ -1689,6 +1690,8 @@ export const RELAY_BILL = {
   clockEverySeconds: core.CLIENT_CADENCE.clockRefreshMs / 1000,
   /** The room's `audience` frames: at most one per interval. */
   audienceEveryMs: core.AUDIENCE_INTERVAL_MS,
+  /** The room sends a relay (a batched listener) at most one frame per interval (protocol 4). */
+  listenerBatchMs: core.LISTENER_BATCH_MS,
   /** The jam priced when the run has none: section 10's, 10 editors at 2 edits/s. */
   changesPerSecond: 20,
   /** A relay reports its count to the room at most this often, and only when it changed. */
@@ -1711,7 +1714,8 @@ export function relayBill(run = {}) {
   const listenerRequests = (listenerMessagesPerHour / b.messagesPerRequest) * b.listenerHours;
   const joinRequests = b.connectionsPerListenerHour * b.listenerHours;
   const changesPerSecond = run.changesPerSecond ?? b.changesPerSecond;
-  const feedPerSecond = changesPerSecond + 1000 / b.audienceEveryMs;
+  // Changes and audience messages, at most one frame per batching interval.
+  const feedPerSecond = Math.min(changesPerSecond + 1000 / b.audienceEveryMs, 1000 / b.listenerBatchMs);
   const feedRequestsPerRelayHour = (feedPerSecond * 3600) / b.messagesPerRequest;
   const reportMs = run.relayReportMs ?? b.relayReportMs;
   const reportsPerRelayHour = (1000 / reportMs) * 3600;
@@ -1869,7 +1873,7 @@ export function relaysSection(a, contention, room) {
         ],
         [
           "the room's feed, received by each relay",
-          `counted as incoming messages to be safe: the jam above sends a relay about ${fmt(bill.feedPerSecond, 0)} frames/s (${fmt(bill.changesPerSecond, 0)} changes, ≤ ${fmt(1000 / RELAY_BILL.audienceEveryMs, 0)} audience) = ${n(bill.feedPerSecond * 3600)}/h ÷ ${RELAY_BILL.messagesPerRequest} = ${n(bill.feedRequestsPerRelayHour)} requests per relay-hour → ${fmt(bill.relayHours, 1)} × ${n(bill.feedRequestsPerRelayHour)} = ${n(bill.lines.feed.requests)}`,
+          `counted as incoming messages to be safe: the jam above sends a relay ${fmt(bill.changesPerSecond, 0)} changes and ≤ ${fmt(1000 / RELAY_BILL.audienceEveryMs, 0)} audience messages a second, in at most ${fmt(bill.feedPerSecond, 0)} frames/s (one per ${RELAY_BILL.listenerBatchMs} ms, protocol 4) = ${n(bill.feedPerSecond * 3600)}/h ÷ ${RELAY_BILL.messagesPerRequest} = ${n(bill.feedRequestsPerRelayHour)} requests per relay-hour → ${fmt(bill.relayHours, 1)} × ${n(bill.feedRequestsPerRelayHour)} = ${n(bill.lines.feed.requests)}`,
           usd(bill.lines.feed.cost),
         ],
         [
