@@ -389,12 +389,18 @@ function markShownPage(win: HTMLElement) {
 function RowOverview({ row, pageSize, windowRef }: { row: Row; pageSize: number; windowRef: RefObject<HTMLDivElement | null> }) {
   const pages = Math.ceil(row.length / pageSize);
   const ref = useRef<HTMLDivElement>(null);
-  // After the paint, not before it: the window's scroll position is read from a laid-out
-  // page then, instead of forcing the browser to lay out the whole grid on the spot.
+  // Read where the window is from a resize observer, which reports the window once it is
+  // laid out (and again when its width changes): the browser's own layout of the frame,
+  // not one forced on the spot (an effect runs before it and made the whole grid lay out
+  // in its task: a long task of the editor's load on a phone, issue 17).
   // Again when the pages change (they are new elements then).
   // biome-ignore lint/correctness/useExhaustiveDependencies: pages and pageSize re-make the marked elements
   useEffect(() => {
-    if (windowRef.current) markShownPage(windowRef.current);
+    const win = windowRef.current;
+    if (!win) return;
+    const observer = new ResizeObserver(() => markShownPage(win));
+    observer.observe(win);
+    return () => observer.disconnect();
   }, [windowRef, pages, pageSize]);
   const jump = (page: number) => {
     const win = windowRef.current;

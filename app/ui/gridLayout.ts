@@ -93,7 +93,10 @@ export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: numb
       else startTransition(() => setPageSize(pageSize));
       measured = true;
     };
-    measure();
+    // The first measurement too comes from the observer (it reports every element it is
+    // given once, after the browser's own layout of the frame): measuring here, in the
+    // commit, would force that layout of the whole page inside the commit's task, one
+    // long task on a phone (issue 17). The workspace stays unseen until then (aria-busy).
     const observer = new ResizeObserver(measure);
     observer.observe(grid);
     return () => observer.disconnect();
