@@ -374,11 +374,23 @@ function onWindowScroll(win: HTMLElement) {
 
 /** The overview's page that the window shows: marked in the DOM, outside React. */
 function markShownPage(win: HTMLElement) {
-  const page = win.clientWidth ? Math.round(win.scrollLeft / win.clientWidth) : 0;
+  showPage(win, shownPageOf(win));
+}
+
+const shownPageOf = (win: HTMLElement) => (win.clientWidth ? Math.round(win.scrollLeft / win.clientWidth) : 0);
+
+function showPage(win: HTMLElement, page: number) {
   const pages = win.parentElement?.querySelectorAll<HTMLElement>('.overview-page') ?? [];
   pages.forEach((el, i) => {
     el.toggleAttribute('data-shown', i === page);
   });
+}
+
+/** The paged windows' observer: one for all rows, so that all are read before any is marked (a mark between two reads would restyle the page for the second). */
+let shownPageObserver: ResizeObserver | null = null;
+function markShownPages(entries: ResizeObserverEntry[]) {
+  const shown = entries.map((entry) => [entry.target as HTMLElement, shownPageOf(entry.target as HTMLElement)] as const);
+  for (const [win, page] of shown) showPage(win, page);
 }
 
 /**
@@ -398,9 +410,11 @@ function RowOverview({ row, pageSize, windowRef }: { row: Row; pageSize: number;
   useEffect(() => {
     const win = windowRef.current;
     if (!win) return;
-    const observer = new ResizeObserver(() => markShownPage(win));
-    observer.observe(win);
-    return () => observer.disconnect();
+    shownPageObserver ??= new ResizeObserver(markShownPages);
+    // Observing again (the pages changed) reports the window again.
+    shownPageObserver.unobserve(win);
+    shownPageObserver.observe(win);
+    return () => shownPageObserver?.unobserve(win);
   }, [windowRef, pages, pageSize]);
   const jump = (page: number) => {
     const win = windowRef.current;
