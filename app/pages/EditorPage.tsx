@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useState } from 'react';
+import { startTransition, useDeferredValue, useEffect, useState } from 'react';
 import { LIMITS } from '../../core';
 import { remixSession } from '../api';
 import { navigate } from '../navigate';
@@ -40,7 +40,9 @@ function useSessionRuntime(sessionId: string, listenOnly: boolean, listenLink: b
     engine.attach();
     sync.start();
     const value = { store, sync, engine, edits };
-    setRuntime(value);
+    // The editor's first drawing (header, transport) in slices, as a transition: at once,
+    // it was one long task of the page's load on a phone (issue 17). The shell stays meanwhile.
+    startTransition(() => setRuntime(value));
     // A handle for end-to-end tests and debugging in the console.
     (window as unknown as { __keyboardia?: SessionContextValue }).__keyboardia = value;
     return () => {
@@ -78,16 +80,9 @@ function Editor({
   listenLink: boolean;
   onListen: () => void;
 }) {
-  const { engine, sync, store } = useSessionContext();
-  // The first drawing of the whole session (hundreds of components) is rendered in the
-  // background, in slices that leave the main thread free (a phone's tap, the audio
-  // scheduler): until it is ready, "Loading session…" stays.
-  const loaded = useDeferredValue(useSession((s) => s.session !== null));
+  const { engine, store } = useSessionContext();
   const problem = useSession((s) => s.problem);
 
-  useEffect(() => {
-    if (loaded && consumeAutoplay()) void engine.play().then(() => sync.setPresence({ playing: true }));
-  }, [loaded, engine, sync]);
   useFollowTogether();
   // The track and master level meters, while this listener plays (outside React's renders).
   useEffect(() => runLevelMeters(document.body, engine, store), [engine, store]);
@@ -155,30 +150,45 @@ function Editor({
         <UpdateBanner />
         {!listenOnly && <SessionFirstHint />}
         <Transport />
-        {loaded ? (
-          <>
-            {/* Viewing another pattern is local: listeners may too; editing it is not offered to them. */}
-            <PatternBar readOnly={listenOnly} />
-            <div className="workspace" inert={listenOnly ? true : undefined}>
-              {!listenOnly && (
-                <div className="grid-tools">
-                  <SelectModeButton />
-                  <FollowButton />
-                </div>
-              )}
-              <Grid />
-              {!listenOnly && <StepExpression />}
-              {!listenOnly && <AddTrack />}
-              <StepDetail />
-              <SongEditor readOnly={listenOnly} />
-            </div>
-          </>
-        ) : (
-          <p className="loading">Loading session…</p>
-        )}
+        <Workspace listenOnly={listenOnly} />
       </main>
       <Notices />
     </div>
+  );
+}
+
+/**
+ * The session's patterns, grid and panels. The first drawing of the whole session
+ * (hundreds of components) is rendered in the background, in slices that leave the main
+ * thread free (a phone's tap, the audio scheduler): until it is ready, "Loading session…"
+ * stays. Only this part waits for the session: the header and transport above do not
+ * re-render when it comes (issue 17).
+ */
+function Workspace({ listenOnly }: { listenOnly: boolean }) {
+  const { engine, sync } = useSessionContext();
+  const loaded = useDeferredValue(useSession((s) => s.session !== null));
+  useEffect(() => {
+    if (loaded && consumeAutoplay()) void engine.play().then(() => sync.setPresence({ playing: true }));
+  }, [loaded, engine, sync]);
+  if (!loaded) return <p className="loading">Loading session…</p>;
+  return (
+    <>
+      {/* Viewing another pattern is local: listeners may too; editing it is not offered to them. */}
+      <PatternBar readOnly={listenOnly} />
+      <div className="workspace" inert={listenOnly ? true : undefined}>
+        {!listenOnly && (
+          <div className="grid-tools">
+            <SelectModeButton />
+            <FollowButton />
+          </div>
+        )}
+        <Grid />
+        {!listenOnly && <StepExpression />}
+        {!listenOnly && <AddTrack />}
+        <StepDetail />
+        <SongEditor readOnly={listenOnly} />
+      </div>
+    </>
   );
 }
 

@@ -16,9 +16,11 @@ import {
   type ClientMessage,
   type Mutation,
   messagesOf,
+  type Replica,
   type ServerFrame,
   type ServerMessage,
 } from '../../core';
+import { yieldToPage } from '../audio/yieldToPage';
 import { viewedPatternOf } from '../store/patternView';
 import { pushNotice, type SessionStore } from '../store/sessionStore';
 import { ClientProtocol } from './ClientProtocol';
@@ -51,6 +53,8 @@ export class SyncClient {
   private protocol: ClientProtocol | null = null;
   private socket: ReconnectingWebSocket | null = null;
   private stopped = false;
+  /** The replica whose first session is on its way to the store (show), or null. */
+  private due: Replica | null = null;
   private timers: ReturnType<typeof setInterval>[] = [];
   private identity: Identity;
   private presence: { cursor: { trackId: string; step: number } | null; playing: boolean; fill: boolean } = {
@@ -116,8 +120,7 @@ export class SyncClient {
         outdated: (required) => this.store.setState(required ? { problem: 'outdated', status: 'offline' } : { updateAvailable: true }),
         identity: () => this.identity,
         tabId: () => this.records.tabId(),
-        changed: (replica) =>
-          this.store.setState({ session: replica.view, version: replica.version, pendingCount: replica.pending.length }),
+        changed: (replica) => this.show(replica),
         synced: (peerId) => {
           this.store.setState({ status: 'connected', selfPeerId: peerId, problem: null });
           this.sendPresence();
@@ -134,6 +137,25 @@ export class SyncClient {
       },
       this.listenOnly,
     );
+  }
+
+  /**
+   * Put the replica's view in the store. The page's first session waits for a task of its
+   * own (coalesced: whatever came meanwhile shows with it): drawing it, and the audio
+   * engine's loading of its instruments, made one long task with the snapshot's reading
+   * and saving on a phone (issue 17). Nothing can be edited before it shows.
+   */
+  private show(replica: Replica): void {
+    const publish = (r: Replica) => this.store.setState({ session: r.view, version: r.version, pendingCount: r.pending.length });
+    if (this.store.getState().session !== null && this.due === null) return publish(replica);
+    const first = this.due === null;
+    this.due = replica;
+    if (!first) return;
+    void yieldToPage().then(() => {
+      const due = this.due;
+      this.due = null;
+      if (due && !this.stopped) publish(due);
+    });
   }
 
   /** Listening only: no edits, no presence of one's own. */

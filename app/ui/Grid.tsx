@@ -374,11 +374,23 @@ function onWindowScroll(win: HTMLElement) {
 
 /** The overview's page that the window shows: marked in the DOM, outside React. */
 function markShownPage(win: HTMLElement) {
-  const page = win.clientWidth ? Math.round(win.scrollLeft / win.clientWidth) : 0;
+  showPage(win, shownPageOf(win));
+}
+
+const shownPageOf = (win: HTMLElement) => (win.clientWidth ? Math.round(win.scrollLeft / win.clientWidth) : 0);
+
+function showPage(win: HTMLElement, page: number) {
   const pages = win.parentElement?.querySelectorAll<HTMLElement>('.overview-page') ?? [];
   pages.forEach((el, i) => {
     el.toggleAttribute('data-shown', i === page);
   });
+}
+
+/** The paged windows' observer: one for all rows, so that all are read before any is marked (a mark between two reads would restyle the page for the second). */
+let shownPageObserver: ResizeObserver | null = null;
+function markShownPages(entries: ResizeObserverEntry[]) {
+  const shown = entries.map((entry) => [entry.target as HTMLElement, shownPageOf(entry.target as HTMLElement)] as const);
+  for (const [win, page] of shown) showPage(win, page);
 }
 
 /**
@@ -389,12 +401,20 @@ function markShownPage(win: HTMLElement) {
 function RowOverview({ row, pageSize, windowRef }: { row: Row; pageSize: number; windowRef: RefObject<HTMLDivElement | null> }) {
   const pages = Math.ceil(row.length / pageSize);
   const ref = useRef<HTMLDivElement>(null);
-  // After the paint, not before it: the window's scroll position is read from a laid-out
-  // page then, instead of forcing the browser to lay out the whole grid on the spot.
+  // Read where the window is from a resize observer, which reports the window once it is
+  // laid out (and again when its width changes): the browser's own layout of the frame,
+  // not one forced on the spot (an effect runs before it and made the whole grid lay out
+  // in its task: a long task of the editor's load on a phone, issue 17).
   // Again when the pages change (they are new elements then).
   // biome-ignore lint/correctness/useExhaustiveDependencies: pages and pageSize re-make the marked elements
   useEffect(() => {
-    if (windowRef.current) markShownPage(windowRef.current);
+    const win = windowRef.current;
+    if (!win) return;
+    shownPageObserver ??= new ResizeObserver(markShownPages);
+    // Observing again (the pages changed) reports the window again.
+    shownPageObserver.unobserve(win);
+    shownPageObserver.observe(win);
+    return () => shownPageObserver?.unobserve(win);
   }, [windowRef, pages, pageSize]);
   const jump = (page: number) => {
     const win = windowRef.current;

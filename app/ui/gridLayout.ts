@@ -12,7 +12,7 @@
  * resize re-renders nothing unless the page size changes. Following the playhead scrolls
  * the windows from the playhead's subscription, also outside React.
  */
-import { type RefObject, startTransition, useEffect, useLayoutEffect, useState } from 'react';
+import { type RefObject, startTransition, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { create } from 'zustand';
 
 export const TOUCH_MIN_CELL = 44;
@@ -70,6 +70,8 @@ const coarse = () => typeof matchMedia !== 'undefined' && matchMedia('(pointer: 
  */
 export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: number): number | null {
   const [pageSize, setPageSize] = useState<number | null>(null);
+  /** The cell size of the grid's first drawing: set with its steps (below), not before. */
+  const firstCell = useRef<string | null>(null);
   useLayoutEffect(() => {
     const grid = gridRef.current;
     if (!grid) return;
@@ -85,7 +87,11 @@ export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: numb
         touch ? TOUCH_MIN_CELL : MOUSE_MIN_CELL,
         touch ? MAX_CELL.touch : MAX_CELL.mouse,
       );
-      grid.style.setProperty('--cell', `${cell}px`);
+      // Before the first drawing, the cell size waits for the steps: written now, it
+      // would make the browser style and lay out the whole page a second time in this
+      // frame (issue 17), for rows that have no steps yet.
+      if (grid.getAttribute('aria-busy') === 'true') firstCell.current = `${cell}px`;
+      else grid.style.setProperty('--cell', `${cell}px`);
       // The first measurement draws every step of the grid: in the background, in slices
       // (a transition), the workspace unseen meanwhile (Grid's aria-busy, styles.css);
       // later ones at once.
@@ -93,11 +99,20 @@ export function useGridFit(gridRef: RefObject<HTMLElement | null>, longest: numb
       else startTransition(() => setPageSize(pageSize));
       measured = true;
     };
-    measure();
+    // The first measurement too comes from the observer (it reports every element it is
+    // given once, after the browser's own layout of the frame): measuring here, in the
+    // commit, would force that layout of the whole page inside the commit's task, one
+    // long task on a phone (issue 17). The workspace stays unseen until then (aria-busy).
     const observer = new ResizeObserver(measure);
     observer.observe(grid);
     return () => observer.disconnect();
   }, [gridRef, longest]);
+  // The first drawing's cell size, in the commit that draws the steps (before its paint).
+  useLayoutEffect(() => {
+    if (pageSize === null || firstCell.current === null) return;
+    gridRef.current?.style.setProperty('--cell', firstCell.current);
+    firstCell.current = null;
+  }, [gridRef, pageSize]);
   useEffect(() => {
     gridPaging.setState({ paged: pageSize !== null && pageSize < longest });
   }, [pageSize, longest]);
