@@ -21,6 +21,8 @@ type Runtime = {
   };
   edits: { apply(m: unknown): boolean };
 };
+/** The engine's own handles a re-join uses (private in TypeScript, reachable at runtime). */
+type RejoinHandle = Runtime['engine'] & { lastPlayedStep: number; serverNow(): number; startTransport(session: unknown): void };
 async function editor(browser: Browser, url: string): Promise<Page> {
   const page = await newContextPage(browser);
   await openSession(page, url);
@@ -157,6 +159,46 @@ test('song mode plays a chain of three entries in order: each pattern’s onsets
   const [result] = await measure(page, [check]);
   expect(result!.found).toBe(expected.length);
   expect(result!.maxErrorMs).toBeLessThanOrEqual(1);
+});
+
+test('a re-join while playing (a stalled page correcting its drift) hands over every step still ahead: none is skipped', async ({
+  browser,
+}) => {
+  const page = await editor(browser, await newSession(await newContextPage(browser)));
+  // 50 ms steps: whatever the stall, several fall between "now" and the re-join's new start.
+  await apply(page, { type: 'set_tempo', tempo: 300 });
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+  await page.waitForFunction(() => (window as unknown as { __keyboardia: Runtime }).__keyboardia.engine.scheduled.length > 8);
+  const rejoin = await page.evaluate(() => {
+    const { engine, store } = (window as unknown as { __keyboardia: Runtime & { engine: RejoinHandle } }).__keyboardia;
+    // The main thread stalls (a long task on a loaded phone): Tone's look-ahead falls behind.
+    const until = performance.now() + 300;
+    while (performance.now() < until) {
+      // busy
+    }
+    const before = engine.lastPlayedStep;
+    const at = engine.serverNow();
+    engine.startTransport(store.getState().session);
+    return { before, at };
+  });
+  await page.waitForTimeout(600);
+  const { scheduled, anchorMs } = await page.evaluate(() => {
+    const { engine, store } = (window as unknown as { __keyboardia: Runtime }).__keyboardia;
+    return {
+      scheduled: engine.scheduled.map((s) => s.globalStep),
+      anchorMs: (store.getState().session.timeline as { anchorMs: number }).anchorMs,
+    };
+  });
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  // Every step after the last one handed over that was still 20 ms ahead at the re-join is scheduled, once.
+  const stepMs = 60_000 / 300 / 4;
+  const ahead = Array.from({ length: 8 }, (_, i) => rejoin.before + 1 + i).filter((g) => anchorMs + g * stepMs >= rejoin.at + 20);
+  expect(ahead.length).toBeGreaterThan(0);
+  for (const g of ahead)
+    expect(
+      scheduled.filter((x) => x === g),
+      `step ${g}`,
+    ).toHaveLength(1);
 });
 
 // Three browsers playing in real time hear the launch land on the same bar, beside another

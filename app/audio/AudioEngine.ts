@@ -62,6 +62,8 @@ const DRIFT_STEPS = 2;
 
 /** Joining others: start this far ahead of "now" so the first step is never late. */
 const START_LEAD_MS = 120;
+/** A step handed to the mixer directly on a re-join must be at least this far ahead (its nodes take a few ms to build). */
+const REJOIN_MIN_AHEAD_SECONDS = 0.012;
 /**
  * Playing alone, Play starts the pattern (or song) this soon after the click: enough
  * for the first note's nodes to be built before its time (12 ms), plus the master
@@ -435,6 +437,18 @@ export class AudioEngine {
     this.playingAnchor = session.timeline.anchorMs;
     const now = this.serverNow();
     const boundary = nextBoundary(session.timeline.anchorMs, session.tempo, now + START_LEAD_MS, 1);
+    // Re-joining while playing (drift, a tempo change): the steps after the last one handed
+    // to the mixer and before the transport's new start are still ahead. Hand them over here,
+    // as Play at once does, or they are never played (a loaded page re-joined and skipped
+    // the first steps of a launched pattern). One already too close to schedule is let go.
+    if (Number.isFinite(this.lastPlayedStep)) {
+      const stepMs = stepDurationMs(session.tempo);
+      const horizon = Tone.immediate() + REJOIN_MIN_AHEAD_SECONDS;
+      for (let step = this.lastPlayedStep + 1; step < boundary.globalStep; step++) {
+        const time = this.serverMsToAudioTime(session.timeline.anchorMs + step * stepMs);
+        if (time >= horizon) this.playStep(step, time);
+      }
+    }
     const startAt = this.serverMsToAudioTime(boundary.atMs);
     this.repeatId = repeatSteps(transport, boundary.globalStep, (globalStep, time) => this.playStep(globalStep, time));
     transport.start(startAt);

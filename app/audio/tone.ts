@@ -51,8 +51,10 @@ export { WaveShaper } from 'tone/build/esm/signal/WaveShaper.js';
 export { ToneBufferSource } from 'tone/build/esm/source/buffer/ToneBufferSource.js';
 export { Noise } from 'tone/build/esm/source/Noise.js';
 
-/** The current audio time of the global context. */
+/** The current audio time of the global context, plus its look-ahead (where Tone schedules). */
 export const now = (): number => getContext().now();
+/** The current audio time of the global context, without the look-ahead. */
+export const immediate = (): number => getContext().immediate();
 /** The global context's transport. */
 export const getTransport = () => getContext().transport;
 /** The global context's destination (the speakers). */
