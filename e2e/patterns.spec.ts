@@ -190,9 +190,15 @@ test('a re-join while playing (a stalled page correcting its drift) hands over e
     };
   });
   await page.getByRole('button', { name: 'Stop', exact: true }).click();
-  // Every step after the last one handed over that was still 20 ms ahead at the re-join is scheduled, once.
+  // Every step after the last one handed over that was still well ahead at the re-join is
+  // scheduled, once: those due 80–400 ms later (the engine lets go of one closer than 12 ms
+  // of audio time, which is earlier than server time by the output latency; and the page may
+  // have lagged any number of steps behind, so they are found by time, not counted).
   const stepMs = 60_000 / 300 / 4;
-  const ahead = Array.from({ length: 8 }, (_, i) => rejoin.before + 1 + i).filter((g) => anchorMs + g * stepMs >= rejoin.at + 20);
+  const ahead = Array.from({ length: 200 }, (_, i) => rejoin.before + 1 + i).filter((g) => {
+    const dueIn = anchorMs + g * stepMs - rejoin.at;
+    return dueIn >= 80 && dueIn <= 400;
+  });
   expect(ahead.length).toBeGreaterThan(0);
   for (const g of ahead)
     expect(
