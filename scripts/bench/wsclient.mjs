@@ -1,9 +1,10 @@
 // @ts-check
-// Minimal protocol clients for the bench, on Node's global WebSocket (docs/PROTOCOL.md).
+// Minimal protocol clients for the bench, on the `ws` package (docs/PROTOCOL.md).
 // They speak the protocol and model versions of core/, as the shipped client does. A
 // writer's clientSeqs must follow one another exactly (1, 2, 3…): every caller keeps one
 // counter per clientId, and gives each socket its own clientId.
 import { core } from '../core.mjs';
+import { WebSocket } from 'ws';
 import { withTimeout } from './lib.mjs';
 
 /** @import { Mutation, Session } from '../../core/index.ts' */
@@ -56,7 +57,12 @@ export class Conn {
   static open(url, timeoutMs = 15_000) {
     return withTimeout(
       new Promise((resolve, reject) => {
-        const ws = new WebSocket(url);
+        // Without offering permessage-deflate. The Worker declines it in production
+        // (`no_web_socket_compression` in wrangler.jsonc), but locally miniflare's entry
+        // worker, a dev-only layer in front of ours, accepts a client's offer anyway and then
+        // deflates every frame for every socket on the room's thread (docs/BENCHMARKS.md §10).
+        // Node's own WebSocket always offers it; `ws` can leave it out.
+        const ws = new WebSocket(url, { perMessageDeflate: false });
         ws.onopen = () => resolve(new Conn(ws));
         ws.onerror = (e) => reject(new Error(`cannot connect ${url}: ${/** @type {{ message?: string }} */ (e).message ?? 'error'}`));
         ws.onclose = (e) => reject(new Error(`closed while connecting ${url}: ${e.code}`));

@@ -290,6 +290,27 @@ describe('403: writes and sockets from other sites', () => {
     own.webSocket!.close();
   });
 
+  it('declines permessage-deflate on every socket: an editor, a listener, a listener behind a relay', async () => {
+    // Each frame is small JSON sent to every socket: deflating it per socket cost the room
+    // 40 % of its thread with 1,000 listeners (docs/PROTOCOL.md §2). Without the
+    // `no_web_socket_compression` flag the runtime echoes the browser's offer here.
+    const offer = { Upgrade: 'websocket', 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' };
+    const id = await createSession();
+    const link = await api(`/api/sessions/${id}/listen`, { method: 'POST' });
+    const { listenId } = (await link.json()) as { listenId: string };
+    const answers = [
+      await api(`/api/sessions/${id}/ws`, { headers: offer }),
+      await api(`/api/listen/${listenId}/ws`, { headers: offer }),
+      await worker.fetch(new Request(`${ORIGIN}/api/listen/${listenId}/ws`, { headers: offer }), { ...env, LISTEN_RELAYS: '2' }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(101);
+      expect(answer.headers.get('Sec-WebSocket-Extensions')).toBeNull();
+      answer.webSocket!.accept();
+      answer.webSocket!.close();
+    }
+  });
+
   it('takes the origins configured in ALLOWED_ORIGINS, and only those', async () => {
     const configured = { ...env, ALLOWED_ORIGINS: ' https://partner.example , https://Other.example:8443/ignored-path,not an origin' };
     const create = (origin: string) =>
