@@ -9,7 +9,7 @@
  *                        DO on this runtime (`/__bench/echo/<name>`). `?all` echoes to
  *                        every socket of the room instead; `?durable` first upserts the
  *                        frame as one SQLite row (the floor of any design that answers
- *                        only after a durable write).
+ *                        only after a durable write); both: the row, then to every socket.
  *   SessionRoom          the production class with a read-only probe added (`benchProbe`:
  *                        stats() plus the byte sizes of a log row and of the snapshot row,
  *                        the tables and the database size), a count of the alarms it sets
@@ -156,8 +156,9 @@ export class EchoRoom extends DurableObject {
   async fetch(request) {
     if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') return new Response('upgrade', { status: 426 });
     const params = new URL(request.url).searchParams;
-    const mode = params.has('all') ? 'all' : params.has('durable') ? 'durable' : 'one';
-    if (mode === 'durable') this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS echo (slot INTEGER PRIMARY KEY, frame TEXT NOT NULL)');
+    const mode = params.has('all') ? (params.has('durable') ? 'durable-all' : 'all') : params.has('durable') ? 'durable' : 'one';
+    if (mode.startsWith('durable'))
+      this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS echo (slot INTEGER PRIMARY KEY, frame TEXT NOT NULL)');
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1], [mode]);
     return new Response(null, { status: 101, webSocket: pair[0] });
@@ -169,12 +170,8 @@ export class EchoRoom extends DurableObject {
    * @param {string | ArrayBuffer} message
    */
   webSocketMessage(ws, message) {
-    const mode = this.ctx.getTags(ws)[0];
-    if (mode === 'all') {
-      for (const other of this.ctx.getWebSockets()) other.send(message);
-      return;
-    }
-    if (mode === 'durable') {
+    const mode = this.ctx.getTags(ws)[0] ?? 'one';
+    if (mode.startsWith('durable')) {
       // One row per frame, as SessionRoom writes per mutation; the output gate holds the echo until it is durable.
       this.written = (this.written + 1) % 1024;
       this.ctx.storage.sql.exec(
@@ -182,6 +179,10 @@ export class EchoRoom extends DurableObject {
         this.written,
         message,
       );
+    }
+    if (mode.endsWith('all')) {
+      for (const other of this.ctx.getWebSockets()) other.send(message);
+      return;
     }
     ws.send(message);
   }

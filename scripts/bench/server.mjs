@@ -172,7 +172,9 @@ export async function benchRoundTrip(rt, { samples = 600, warmup = 60, sockets =
 /**
  * One session, ten clients; each mutation (from each client in turn) is timed until
  * the last of the ten has it (the author's copy is its ack). Baseline: the echo room
- * in broadcast mode with ten sockets, the same frame, until the last has it.
+ * in broadcast mode with ten sockets, the same frame, until the last has it; and the
+ * floor of a room that tells no one before the write is durable: the same echo room
+ * upserting the frame as one row first. The three run in a rotating order.
  * @param {Runtime} rt
  * @param {{ samples?: number, warmup?: number, clients?: number, gapMs?: number, tag: string }} options
  */
@@ -186,6 +188,9 @@ export async function benchFanout(rt, { samples = 300, warmup = 30, clients = 10
   /** @type {Conn[]} */
   const echoes = [];
   for (const _ of range(clients)) echoes.push(await Conn.open(`${rt.ws}/__bench/echo/fan-${tag}?all`));
+  /** @type {Conn[]} */
+  const durableEchoes = [];
+  for (const _ of range(clients)) durableEchoes.push(await Conn.open(`${rt.ws}/__bench/echo/fan-durable-${tag}?all&durable`));
   /** @type {number[]} */
   const seqs = new Array(clients).fill(0);
   /** @type {number[]} */
@@ -196,6 +201,8 @@ export async function benchFanout(rt, { samples = 300, warmup = 30, clients = 10
   const roomFirst = [];
   /** @type {number[]} */
   const echo = [];
+  /** @type {number[]} */
+  const durableEcho = [];
   /**
    * @param {Conn[]} conns
    * @param {string} frame
@@ -221,35 +228,41 @@ export async function benchFanout(rt, { samples = 300, warmup = 30, clients = 10
         i,
         (raw) => isChange(raw) && versionOf(raw) === expected,
       );
-    const runEcho = () => lastOf(echoes, frame, i, (raw) => raw === frame);
-    /** @type {number[]} */
-    let r;
-    /** @type {number[]} */
-    let e;
-    if (k % 2 === 0) {
-      r = await runRoom();
-      e = await runEcho();
-    } else {
-      e = await runEcho();
-      r = await runRoom();
+    /** @type {Record<'room' | 'echo' | 'durable', () => Promise<number[]>>} */
+    const runs = {
+      room: runRoom,
+      echo: () => lastOf(echoes, frame, i, (raw) => raw === frame),
+      durable: () => lastOf(durableEchoes, frame, i, (raw) => raw === frame),
+    };
+    /** @type {Partial<Record<'room' | 'echo' | 'durable', number[]>>} */
+    const times = {};
+    const order = /** @type {const} */ (['room', 'echo', 'durable']);
+    for (let j = 0; j < order.length; j++) {
+      const which = order[(k + j) % order.length] ?? 'room';
+      times[which] = await runs[which]();
     }
     if (k >= warmup) {
+      const r = times.room ?? [];
       room.push(Math.max(...r));
       roomFirst.push(Math.min(...r.filter((_, j) => j !== i)));
-      echo.push(Math.max(...e));
+      echo.push(Math.max(...(times.echo ?? [])));
+      durableEcho.push(Math.max(...(times.durable ?? [])));
     }
   }
   for (const m of members) m.conn.close();
-  for (const e of echoes) e.close();
+  for (const e of [...echoes, ...durableEchoes]) e.close();
   const roomS = summary(room);
   const echoS = summary(echo);
+  const durableS = summary(durableEcho);
   return {
     clients,
     room: roomS,
     firstOther: summary(roomFirst),
     echo: echoS,
+    durableEcho: durableS,
     ratioP50: roomS.p50 / echoS.p50,
     ratioP99: roomS.p99 / echoS.p99,
+    durableRatioP50: roomS.p50 / durableS.p50,
   };
 }
 
