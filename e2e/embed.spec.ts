@@ -187,6 +187,10 @@ test('a missing or unreadable beat shows a message, not a broken player', async 
   await expect(page.getByText('This beat could not be loaded.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Play' })).toHaveCount(0);
 
-  const unknown = await page.request.get('/embed/0000000000000000');
-  expect(unknown.status()).toBe(404);
+  // An unknown beat: a 404 that is still the player, saying so, inside the host's iframe.
+  const unknown = await page.goto('/embed/0000000000000000');
+  expect(unknown?.status()).toBe(404);
+  expect(unknown?.headers()['content-type']).toContain('text/html');
+  await expect(page.getByText('This beat could not be loaded.')).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Open Keyboardia' })).toHaveAttribute('href', '/');
 });

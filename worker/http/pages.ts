@@ -96,8 +96,12 @@ export async function handleEditorPage(request: Request, env: Env, { listenLink 
 
 export async function handleEmbedPage(request: Request, env: Env, id: string): Promise<Response> {
   const beat = await readBeat(env, id);
-  if (!beat) return new Response('This beat does not exist.', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
   const page = await assetHtml(env, request, '/embed');
+  // An unknown beat: the player itself, with no beat inlined, says so inside the host's
+  // iframe (and links to Keyboardia), as the beat page does; not a bare line of text.
+  if (!beat) {
+    return new Response(page.body, { status: 404, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' } });
+  }
   const rewritten = new HTMLRewriter()
     .on('title', { element: (el) => void el.setInnerContent(`${beat.name} · Keyboardia player`) })
     .on('head', { element: (head) => void head.append(inlineJson(INLINE_BEAT_ELEMENT_ID, beat), { html: true }) })
