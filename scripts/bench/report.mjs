@@ -640,7 +640,9 @@ export function renderMarkdown(r) {
     '',
     'Every figure is a percentile or a ratio taken in this one run against a baseline measured on the same machine in the same run. ' +
       'Everything runs locally on loopback: the Worker, the Durable Objects and KV in workerd under `wrangler dev` (which puts a proxy workerd process in front of the one running the Worker), ' +
-      "with a load generator (Node) on the same cores. Absolute numbers are a laptop-class dev runtime, not Cloudflare's edge; the ratios are what to track.",
+      "with a load generator (Node) on the same cores. Absolute numbers are a laptop-class dev runtime, not Cloudflare's edge; the ratios are what to track. " +
+      "`wrangler dev` runs without its local explorer and observability collector (`X_LOCAL_EXPLORER=false`, `X_LOCAL_OBSERVABILITY=false`): on by default, they stream every event of every Durable Object to a collector in the same process (measured while writing this: the bare echo's round trip 1.2 ms with them, 0.4–0.5 ms without; the runtime under the load of section 6 at 71–89 % of a core with them, 42 % without), a cost of the dev tools that Cloudflare's runtime does not have. " +
+      "The bench's WebSocket clients do not offer permessage-deflate: the Worker declines it (docs/PROTOCOL.md §2), but miniflare's dev-only entry worker in front of it would accept a client's offer anyway.",
     '',
     '**Baselines.** The server benches run a bench-only Worker (`scripts/bench/echo-worker.mjs` + `scripts/bench/wrangler.bench.jsonc`, bundled once into a temporary folder and never deployed): ' +
       'the real Worker and `SessionRoom` (plus a read-only probe of its storage, a count of the alarms it sets, and a way to bring its backstop alarm forward), and `EchoRoom`, a bare SQLite-class Durable Object using the same WebSocket Hibernation API that echoes each frame to its sender (`?all`: to every socket; `?durable`: after upserting the frame as one SQLite row, the floor of any design that acknowledges only after a durable write). ' +

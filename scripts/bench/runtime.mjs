@@ -113,7 +113,18 @@ export async function startRuntime({
   if (noBundle) args.push('--no-bundle');
   const startedAt = performance.now();
   const child = spawnGroup('npx', args, {
-    env: { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1', CI: '1' },
+    env: {
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      WRANGLER_SEND_METRICS: 'false',
+      NO_UPDATE_NOTIFIER: '1',
+      CI: '1',
+      // wrangler dev's local explorer and observability collector stream every event of
+      // every Durable Object to a collector in this same runtime (the bare echo's round trip:
+      // 1.2 ms with them, 0.4 ms without): a cost of the dev tools, not of Cloudflare's
+      // runtime (docs/BENCHMARKS.md, intro).
+      X_LOCAL_EXPLORER: 'false',
+      X_LOCAL_OBSERVABILITY: 'false',
+    },
     logFile,
   });
   const base = `http://127.0.0.1:${port}`;
