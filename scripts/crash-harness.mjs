@@ -28,6 +28,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WITHOUT_DEV_TOOLS } from './quietRuntime.mjs';
 import { registerTypeScriptHooks } from './typescript-hooks.mjs';
 
 /** @import { Change, Mutation, Session } from '../core/index.ts' */
@@ -176,7 +177,7 @@ async function startRuntime() {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: '1' },
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: '1', ...WITHOUT_DEV_TOOLS },
   });
   /** @type {Runtime} */
   const rt = {

@@ -1,6 +1,7 @@
 // @ts-check
 // The local runtime (wrangler dev → workerd) as a child process group, on loopback.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { WITHOUT_DEV_TOOLS } from '../quietRuntime.mjs';
 import { processesInGroup, sleep, spawnGroup, stopGroup } from './lib.mjs';
 
 /**
@@ -118,12 +119,7 @@ export async function startRuntime({
       WRANGLER_SEND_METRICS: 'false',
       NO_UPDATE_NOTIFIER: '1',
       CI: '1',
-      // wrangler dev's local explorer and observability collector stream every event of
-      // every Durable Object to a collector in this same runtime (the bare echo's round trip:
-      // 1.2 ms with them, 0.4 ms without): a cost of the dev tools, not of Cloudflare's
-      // runtime (docs/BENCHMARKS.md, intro).
-      X_LOCAL_EXPLORER: 'false',
-      X_LOCAL_OBSERVABILITY: 'false',
+      ...WITHOUT_DEV_TOOLS,
     },
     logFile,
   });
