@@ -63,21 +63,24 @@ export function Transport() {
 
   return (
     <div className="transport" role="group" aria-label="Transport">
-      <button type="button" onClick={play} disabled={!session} aria-pressed={playing} className="play">
-        Play
-      </button>
-      <button type="button" onClick={stop} disabled={!playing} className="stop">
-        Stop
-      </button>
-      <fieldset className="shared-controls" disabled={listening}>
-        <TempoControl tempo={tempo} onCommit={setTempo} />
-        <FillButton />
-      </fieldset>
-      {!listening && <History />}
-      {/* On a phone the rest is a panel behind this button (styles.css); on wider screens it is inline and the button is hidden. */}
-      <button type="button" className="more-toggle" aria-expanded={more} aria-controls="transport-more" onClick={() => setMore(!more)}>
-        Mix &amp; more
-      </button>
+      {/* On a phone one row that scrolls sideways, Play first (styles.css); on wider screens it is not a box at all. */}
+      <div className="transport-main">
+        <button type="button" onClick={play} disabled={!session} aria-pressed={playing} className="play">
+          Play
+        </button>
+        <button type="button" onClick={stop} disabled={!playing} className="stop">
+          Stop
+        </button>
+        <fieldset className="shared-controls" disabled={listening}>
+          <TempoControl tempo={tempo} onCommit={setTempo} />
+          <FillButton />
+        </fieldset>
+        {!listening && <History />}
+        {/* On a phone the rest is a panel behind this button (styles.css); on wider screens it is inline and the button is hidden. */}
+        <button type="button" className="more-toggle" aria-expanded={more} aria-controls="transport-more" onClick={() => setMore(!more)}>
+          Mix &amp; more
+        </button>
+      </div>
       <div id="transport-more" className={`transport-more${more ? ' open' : ''}`}>
         <fieldset className="shared-controls" disabled={listening}>
           <label className="slider">
