@@ -128,7 +128,8 @@ function PatternActions({ pattern }: { pattern: PatternId }) {
   return (
     <div className="pattern-actions">
       <button type="button" className="launch" onClick={launch}>
-        Launch pattern {pattern}
+        {/* On a phone only "Launch" shows (the bar then fits one row); the name stays whole. */}
+        Launch<span className="launch-target"> pattern {pattern}</span>
       </button>
       <select className="launch-when" aria-label="Launch when" value={when} onChange={(e) => setWhen(e.currentTarget.value as LaunchWhen)}>
         {WHEN.map((w) => (
