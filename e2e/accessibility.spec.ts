@@ -118,6 +118,10 @@ test('a step is a toggle button named "<track> step <n>" that says whether it is
 test('on the published page a step is a disabled toggle that still says whether it is on', async ({ page }) => {
   await page.goto(`/b/${await publishStarter(page.request)}`);
   await expect(page.locator('[aria-label="Kick step 1"]')).toBeVisible();
+  // The steps first shown are the Worker's HTML, which the app then draws over with its own:
+  // ask Chromium once the app has rendered (the export menu's popover is the app's alone), or
+  // the node found may be gone before its accessibility is read (it failed so in CI).
+  await expect(page.locator('#root [role="menu"]')).toHaveCount(1);
   expect(await chromiumSays(page, '[aria-label="Kick step 1"]')).toEqual({ role: 'button', name: 'Kick step 1', pressed: 'true' });
   expect(await chromiumSays(page, '[aria-label="Kick step 2"]')).toEqual({ role: 'button', name: 'Kick step 2', pressed: 'false' });
   const on = step(page, 'Kick', 1);
